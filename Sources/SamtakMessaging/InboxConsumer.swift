@@ -1,0 +1,221 @@
+import Foundation
+import Logging
+import SamtakDomain
+import SamtakKafka
+import SamtakPostgres
+import ServiceLifecycle
+import Synchronization
+
+/// What a consumer does with one event, inside the transaction that records it in the inbox.
+public typealias InboxHandler = @Sendable (EventEnvelope, PostgresConnection) throws -> Void
+
+/// A handler refuses an event it can never apply (unknown type, payload that does not
+/// decode, an aggregate that does not exist). The event is recorded as `rejected` and the
+/// consumer moves on instead of retrying it forever.
+public struct EventRejected: Error, CustomStringConvertible, Sendable {
+    public var reason: String
+    public init(_ reason: String) { self.reason = reason }
+    public var description: String { "event rejected: \(reason)" }
+}
+
+/// Consumes topics and applies each event exactly once.
+///
+/// For every message: one transaction that inserts `(consumer, event id)` into `inbox`
+/// (`ON CONFLICT DO NOTHING`) and, only if that row is new, runs the handler. A
+/// redelivered event finds its row and has no second effect. Kafka offsets are committed
+/// after the batch's transactions have committed, so a crash between the two replays
+/// events the inbox already knows: harmless.
+///
+/// Failures: a database or broker outage is retried with backoff, holding the position (no
+/// event is skipped); an ``EventRejected`` or an envelope that cannot be read is recorded
+/// and skipped; any other error is retried a few times, then recorded as rejected, so one
+/// poison event cannot stop a partition.
+public final class InboxConsumer: Service, Sendable {
+    public struct Configuration: Sendable {
+        /// Consumer name: the inbox's `consumer` column and the Kafka group id.
+        public var name: String
+        public var topics: [EventTopic]
+        public var batchSize: Int
+        public var pollTimeout: Duration
+        public var assignment: AssignmentMode
+        public init(name: String, topics: [EventTopic], batchSize: Int = 200, pollTimeout: Duration = .milliseconds(500), assignment: AssignmentMode = .group) {
+            self.name = name
+            self.topics = topics
+            self.batchSize = batchSize
+            self.pollTimeout = pollTimeout
+            self.assignment = assignment
+        }
+    }
+
+    public enum AssignmentMode: String, Sendable {
+        /// Kafka consumer group: partitions are shared among the running copies.
+        case group
+        /// Every partition assigned to this consumer, no group join (a single copy, or a
+        /// broker whose group coordination is unreliable). Correct with several copies too:
+        /// the inbox turns duplicates into no-ops; it only does the work twice.
+        case manual
+    }
+
+    let configuration: Configuration
+    let pool: PostgresPool
+    let kafka: KafkaConfiguration
+    let topics: TopicNaming
+    let handler: InboxHandler
+    let logger: Logger
+    private let counters = Mutex((applied: 0, duplicates: 0, rejected: 0))
+    private let readiness = Mutex(false)
+
+    public init(
+        configuration: Configuration, pool: PostgresPool, kafka: KafkaConfiguration, topics: TopicNaming,
+        logger: Logger, handler: @escaping InboxHandler
+    ) {
+        self.configuration = configuration
+        self.pool = pool
+        self.kafka = kafka
+        self.topics = topics
+        self.logger = logger
+        self.handler = handler
+    }
+
+    public var statistics: (applied: Int, duplicates: Int, rejected: Int) { counters.withLock { $0 } }
+    /// True once subscribed and polling.
+    public var isRunning: Bool { readiness.withLock { $0 } }
+
+    public func run() async throws {
+        let names = configuration.topics.map(topics.name)
+        var backoff = Duration.milliseconds(200)
+        while !Task.isCancelledOrShuttingDown {
+            let consumer: KafkaConsumer
+            do {
+                try await KafkaAdmin.createTopics(
+                    names.map { KafkaTopicSpecification(name: $0, partitions: 6, replicationFactor: 1) },
+                    configuration: kafka, timeout: .seconds(10), logger: logger
+                )
+                let assignment: KafkaConsumer.Assignment = configuration.assignment == .group ? .group(topics: names) : .manual(topics: names)
+                consumer = try KafkaConsumer(configuration: kafka, groupID: configuration.name, assignment: assignment, logger: logger)
+            } catch {
+                logger.warning("consumer cannot start; retrying", metadata: ["consumer": "\(configuration.name)", "error": "\(error)", "retry_in": "\(backoff)"])
+                try? await Task.sleep(for: backoff)
+                backoff = min(backoff * 2, .seconds(10))
+                continue
+            }
+            backoff = .milliseconds(200)
+            readiness.withLock { $0 = true }
+            await consume(with: consumer)
+            readiness.withLock { $0 = false }
+            await consumer.close()
+        }
+    }
+
+    /// Polls and applies until shutdown or until the consumer must be recreated.
+    private func consume(with consumer: KafkaConsumer) async {
+        while !Task.isCancelledOrShuttingDown {
+            let batch: [KafkaConsumerMessage]
+            do {
+                batch = try await consumer.poll(maxMessages: configuration.batchSize, timeout: configuration.pollTimeout)
+            } catch {
+                if error.isFatal {
+                    logger.error("consumer failed; recreating it", metadata: ["consumer": "\(configuration.name)", "error": "\(error)"])
+                    return
+                }
+                logger.warning("poll failed", metadata: ["consumer": "\(configuration.name)", "error": "\(error)"])
+                try? await Task.sleep(for: .milliseconds(500))
+                continue
+            }
+            if batch.isEmpty { continue }
+            for message in batch {
+                guard await apply(message) else { return }  // shutting down mid-batch: offsets stay uncommitted
+            }
+            do {
+                try await consumer.commit(batch)
+            } catch {
+                // Not fatal: the events are recorded in the inbox; a replay is a no-op.
+                logger.warning("offset commit failed", metadata: ["consumer": "\(configuration.name)", "error": "\(error)"])
+            }
+        }
+    }
+
+    /// Applies one message; retries outages until it succeeds. Returns false only when the
+    /// service is shutting down before the message could be applied.
+    private func apply(_ message: KafkaConsumerMessage) async -> Bool {
+        let envelope: EventEnvelope
+        do {
+            envelope = try EventEnvelope(kafkaMessage: message)
+        } catch {
+            counters.withLock { $0.rejected += 1 }
+            logger.error("skipping unreadable event", metadata: [
+                "consumer": "\(configuration.name)", "topic": "\(message.topic)", "partition": "\(message.partition)",
+                "offset": "\(message.offset)", "error": "\(error)",
+            ])
+            return true
+        }
+        var backoff = Duration.milliseconds(100)
+        var otherFailures = 0
+        while true {
+            do {
+                let applied = try await applyOnce(envelope)
+                counters.withLock { if applied { $0.applied += 1 } else { $0.duplicates += 1 } }
+                return true
+            } catch let error as EventRejected {
+                await reject(envelope, reason: error.reason)
+                return true
+            } catch is CancellationError {
+                return false
+            } catch let error as PostgresError where error.isConnectionFailure || error.isSerializationFailure || error.kind == .poolTimeout {
+                logger.warning("database unavailable while applying an event; retrying", metadata: [
+                    "consumer": "\(configuration.name)", "event_type": "\(envelope.type)", "error": "\(error)", "retry_in": "\(backoff)",
+                ])
+            } catch {
+                otherFailures += 1
+                if otherFailures >= 3 {
+                    await reject(envelope, reason: "handler failed: \(error)")
+                    return true
+                }
+                logger.warning("applying an event failed; retrying", metadata: [
+                    "consumer": "\(configuration.name)", "event_type": "\(envelope.type)", "event_id": "\(envelope.id)", "error": "\(error)",
+                ])
+            }
+            if Task.isCancelledOrShuttingDown { return false }
+            try? await Task.sleep(for: backoff)
+            backoff = min(backoff * 2, .seconds(5))
+        }
+    }
+
+    /// One transaction: inbox row, then the handler. Returns false for a duplicate.
+    private func applyOnce(_ envelope: EventEnvelope) async throws -> Bool {
+        let name = configuration.name
+        let handler = self.handler
+        return try await pool.withTransaction { connection in
+            let inserted = try connection.execute(SQL("""
+                INSERT INTO inbox (consumer, event_id, event_type) VALUES (\(name), \(envelope.id), \(envelope.type))
+                ON CONFLICT DO NOTHING
+                """).prepared)
+            guard inserted == 1 else { return false }
+            try handler(envelope, connection)
+            return true
+        }
+    }
+
+    private func reject(_ envelope: EventEnvelope, reason: String) async {
+        counters.withLock { $0.rejected += 1 }
+        logger.error("event rejected", metadata: [
+            "consumer": "\(configuration.name)", "event_type": "\(envelope.type)", "event_id": "\(envelope.id)", "reason": "\(reason)",
+        ])
+        let name = configuration.name
+        var backoff = Duration.milliseconds(100)
+        while !Task.isCancelledOrShuttingDown {
+            do {
+                _ = try await pool.withConnection { connection in
+                    try connection.execute("""
+                        INSERT INTO inbox (consumer, event_id, event_type, outcome) VALUES (\(name), \(envelope.id), \(envelope.type), 'rejected')
+                        ON CONFLICT DO NOTHING
+                        """)
+                }
+                return
+            } catch {
+                try? await Task.sleep(for: backoff)
+                backoff = min(backoff * 2, .seconds(5))
+            }
+        }
+    }
+}

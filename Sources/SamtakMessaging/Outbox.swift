@@ -1,0 +1,43 @@
+import Foundation
+import SamtakDomain
+import SamtakPostgres
+
+/// Names topics for one deployment: a prefix (default `samtak.`) plus the topic's name.
+/// Tests use their own prefix so runs never see each other's events.
+public struct TopicNaming: Sendable, Equatable {
+    public var prefix: String
+    public init(prefix: String = "samtak.") { self.prefix = prefix }
+    public func name(_ topic: EventTopic) -> String { prefix + topic.rawValue }
+    public var all: [String] { EventTopic.allCases.map(name) }
+}
+
+/// Writes events into the `outbox` table, inside the caller's transaction, so the change
+/// and the event that announces it commit (or roll back) together.
+public struct Outbox: Sendable {
+    public let topics: TopicNaming
+    /// CloudEvents `source` of this service, e.g. `/samtak/intake`.
+    public let source: String
+
+    public init(topics: TopicNaming, source: String) {
+        self.topics = topics
+        self.source = source
+    }
+
+    /// Appends `event` on `connection`, which must be inside a transaction with the change.
+    @discardableResult
+    public func append<Event: DomainEvent>(
+        _ event: Event, on connection: PostgresConnection, id: UUID = UUID(), time: Date = Date()
+    ) throws -> EventEnvelope {
+        let envelope = try EventEnvelope(event, source: source, id: id, time: time)
+        try append(envelope, topic: Event.topic, on: connection)
+        return envelope
+    }
+
+    public func append(_ envelope: EventEnvelope, topic: EventTopic, on connection: PostgresConnection) throws {
+        try connection.execute(SQL("""
+            INSERT INTO outbox (event_id, topic, event_key, event_type, source, subject, occurred_at, data)
+            VALUES (\(envelope.id), \(topics.name(topic)), \(envelope.subject), \(envelope.type), \(envelope.source),
+                    \(envelope.subject), \(envelope.time), \(PostgresJSON(String(decoding: envelope.data, as: UTF8.self))))
+            """).prepared)
+    }
+}

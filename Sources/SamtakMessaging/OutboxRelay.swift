@@ -1,0 +1,198 @@
+import Foundation
+import Logging
+import SamtakDomain
+import SamtakKafka
+import SamtakPostgres
+import ServiceLifecycle
+import Synchronization
+
+/// Publishes the outbox to Kafka.
+///
+/// Each round, in one transaction: lock up to `batchSize` unpublished rows in id order
+/// with `FOR UPDATE SKIP LOCKED` (so several relays, in one process or many, never publish
+/// the same row at the same time), send them all, wait for the delivery reports
+/// (`acks=all`), mark the delivered ones `published_at = now()`, commit. A row whose send
+/// failed stays unpublished and is retried next round; a crash before the commit leaves
+/// every row of the batch unpublished, so it is published again: at-least-once, which the
+/// consumers' inbox turns into exactly-once effects.
+///
+/// Between rounds the relay sleeps until a `NOTIFY samtak_outbox` (sent by a trigger on
+/// insert) or `idlePoll` passes, whichever is first. Rows of one aggregate keep their
+/// order within one relay; two relays may interleave them, which consumers tolerate
+/// because events carry identifiers and consumers read the current state.
+public final class OutboxRelay: Service, Sendable {
+    public struct Configuration: Sendable {
+        public var batchSize: Int
+        /// Longest sleep without a notification (a safety net for missed notifications).
+        public var idlePoll: Duration
+        /// Published rows older than this are deleted (0 keeps them).
+        public var retention: Duration
+        public init(batchSize: Int = 500, idlePoll: Duration = .seconds(2), retention: Duration = .seconds(7 * 24 * 3600)) {
+            self.batchSize = batchSize
+            self.idlePoll = idlePoll
+            self.retention = retention
+        }
+    }
+
+    let pool: PostgresPool
+    let producer: KafkaProducer
+    let topics: TopicNaming
+    let kafka: KafkaConfiguration
+    let configuration: Configuration
+    let logger: Logger
+    let listener: PostgresListener
+    private let counters = Mutex((published: 0, failed: 0))
+
+    public init(
+        pool: PostgresPool, producer: KafkaProducer, kafka: KafkaConfiguration, topics: TopicNaming,
+        configuration: Configuration = .init(), logger: Logger
+    ) {
+        self.pool = pool
+        self.producer = producer
+        self.kafka = kafka
+        self.topics = topics
+        self.configuration = configuration
+        self.logger = logger
+        self.listener = PostgresListener(configuration: pool.configuration, channels: ["samtak_outbox"], logger: logger)
+    }
+
+    /// Events published / failed sends since start (for metrics and tests).
+    public var statistics: (published: Int, failed: Int) { counters.withLock { $0 } }
+
+    public func run() async throws {
+        listener.start()
+        defer { listener.stop() }
+        var backoff = Duration.milliseconds(100)
+        var lastRetentionSweep = ContinuousClock.now
+        try await ensureTopics()
+        while !Task.isCancelledOrShuttingDown {
+            do {
+                let outcome = try await publishBatch()
+                backoff = .milliseconds(100)
+                if outcome.missingTopic {
+                    try? await ensureTopics()
+                }
+                if outcome.selected == configuration.batchSize && outcome.failed == 0 { continue }
+                if outcome.failed > 0 {
+                    try? await Task.sleep(for: backoff)
+                    continue
+                }
+            } catch {
+                logger.warning("outbox relay round failed; retrying", metadata: ["error": "\(error)", "retry_in": "\(backoff)"])
+                try? await Task.sleep(for: backoff)
+                backoff = min(backoff * 2, .seconds(5))
+                continue
+            }
+            if configuration.retention > .zero, ContinuousClock.now - lastRetentionSweep > .seconds(600) {
+                lastRetentionSweep = ContinuousClock.now
+                await sweepPublished()
+            }
+            await withTaskCancellationOrGracefulShutdownHandler {
+                _ = await listener.wait(timeout: configuration.idlePoll)
+            } onCancelOrGracefulShutdown: {
+                self.listener.wake()
+            }
+        }
+    }
+
+    struct RoundOutcome: Sendable {
+        var selected: Int
+        var published: Int
+        var failed: Int
+        var missingTopic: Bool
+    }
+
+    struct OutboxRow: Sendable {
+        var id: Int64
+        var message: KafkaProducerMessage
+    }
+
+    /// One round: lock, send, wait for delivery, mark, commit.
+    func publishBatch() async throws -> RoundOutcome {
+        let batchSize = configuration.batchSize
+        return try await pool.withLease { lease in
+            let rows: [OutboxRow] = try await lease.run { connection in
+                try connection.run(script: "BEGIN")
+                return try connection.query(SQL("""
+                    SELECT id, event_id, topic, event_key, event_type, source, subject, occurred_at, data::text
+                    FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT \(batchSize)
+                    FOR UPDATE SKIP LOCKED
+                    """).prepared).map { row throws(PostgresError) in
+                    let envelope = EventEnvelope(
+                        id: try row.decode(UUID.self, 1), source: try row.decode(String.self, 5),
+                        type: try row.decode(String.self, 4), subject: try row.decode(String.self, 6),
+                        time: try row.decode(Date.self, 7), data: Array(try row.decode(String.self, 8).utf8)
+                    )
+                    var message = envelope.kafkaMessage(topic: try row.decode(String.self, 2))
+                    message.key = Array(try row.decode(String.self, 3).utf8)
+                    return OutboxRow(id: try row.decode(Int64.self, 0), message: message)
+                }
+            }
+            if rows.isEmpty {
+                try await lease.run { try $0.run(script: "COMMIT") }
+                return RoundOutcome(selected: 0, published: 0, failed: 0, missingTopic: false)
+            }
+            let results = await producer.send(rows.map(\.message))
+            var delivered: [Int64] = []
+            var failed: [Int64] = []
+            var missingTopic = false
+            for (row, result) in zip(rows, results) {
+                switch result {
+                case .success: delivered.append(row.id)
+                case .failure(let error):
+                    failed.append(row.id)
+                    if error.name.contains("UNKNOWN_TOPIC") { missingTopic = true }
+                    logger.warning("outbox event not delivered; will retry", metadata: [
+                        "outbox_id": "\(row.id)", "kafka_error": "\(error.name)",
+                    ])
+                }
+            }
+            let deliveredIDs = delivered
+            let failedIDs = failed
+            try await lease.run { connection in
+                if !deliveredIDs.isEmpty {
+                    try connection.execute(SQL("UPDATE outbox SET published_at = now() WHERE id = ANY(\(deliveredIDs.map(Int.init)))").prepared)
+                }
+                if !failedIDs.isEmpty {
+                    try connection.execute(SQL("UPDATE outbox SET attempts = attempts + 1 WHERE id = ANY(\(failedIDs.map(Int.init)))").prepared)
+                }
+                try connection.run(script: "COMMIT")
+            }
+            counters.withLock {
+                $0.published += deliveredIDs.count
+                $0.failed += failedIDs.count
+            }
+            return RoundOutcome(selected: rows.count, published: deliveredIDs.count, failed: failedIDs.count, missingTopic: missingTopic)
+        }
+    }
+
+    /// Creates the deployment's topics (idempotent). After a broker that keeps topics in
+    /// memory restarts, this runs again when a send reports an unknown topic.
+    public func ensureTopics() async throws {
+        try await KafkaAdmin.createTopics(
+            topics.all.map { KafkaTopicSpecification(name: $0, partitions: 6, replicationFactor: 1) },
+            configuration: kafka, timeout: .seconds(10), logger: logger
+        )
+    }
+
+    private func sweepPublished() async {
+        let seconds = Int(configuration.retention.components.seconds)
+        do {
+            let deleted = try await pool.withConnection { connection in
+                try connection.execute("""
+                    DELETE FROM outbox WHERE published_at < now() - make_interval(secs => \(seconds))
+                    """)
+            }
+            if deleted > 0 { logger.info("deleted published outbox rows", metadata: ["count": "\(deleted)"]) }
+        } catch {
+            logger.warning("outbox retention sweep failed", metadata: ["error": "\(error)"])
+        }
+    }
+}
+
+extension Task where Success == Never, Failure == Never {
+    /// True once the task is cancelled or the service group began a graceful shutdown.
+    public static var isCancelledOrShuttingDown: Bool {
+        Task.isCancelled || Task.isShuttingDownGracefully
+    }
+}

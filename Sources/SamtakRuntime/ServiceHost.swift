@@ -1,0 +1,131 @@
+import Foundation
+import Hummingbird
+import Logging
+import SamtakKafka
+import SamtakMessaging
+import SamtakPostgres
+import ServiceLifecycle
+
+/// What every Samtak process has: configuration, logger, connection pool, producer,
+/// outbox and its relay, the dependency checks, and an HTTP server with health endpoints.
+/// The executables' `main` builds one, adds their own routes and workers, and runs it.
+public struct ServiceHost: Sendable {
+    public let configuration: RuntimeConfiguration
+    public let logger: Logger
+    public let pool: PostgresPool
+    public let producer: KafkaProducer
+    public let dependencies: Dependencies
+    public let outbox: Outbox
+
+    /// Reads the configuration, installs logging, checks librdkafka, creates the pool and
+    /// the producer (neither connects yet). Exits with status 2 and a message on a bad setting.
+    public static func start(serviceName: String, defaultHTTPPort: Int) -> ServiceHost {
+        let configuration: RuntimeConfiguration
+        do {
+            configuration = try RuntimeConfiguration(serviceName: serviceName, defaultHTTPPort: defaultHTTPPort)
+        } catch {
+            StandardErrorWriter.write("\(serviceName): \(error)\n")
+            exit(2)
+        }
+        JSONLogHandler.bootstrap(configuration)
+        do {
+            return try ServiceHost(configuration: configuration, logger: Logger(label: serviceName))
+        } catch {
+            Logger(label: serviceName).critical("cannot start", metadata: ["error": "\(error)"])
+            exit(2)
+        }
+    }
+
+    public init(configuration: RuntimeConfiguration, logger: Logger) throws {
+        try KafkaLibrary.requireSupportedVersion()
+        self.configuration = configuration
+        self.logger = logger
+        pool = PostgresPool(configuration: configuration.postgres, maxConnections: configuration.poolSize, logger: logger)
+        producer = try KafkaProducer(configuration: configuration.kafka, logger: logger)
+        dependencies = Dependencies(pool: pool, kafka: configuration.kafka, logger: logger)
+        outbox = Outbox(topics: configuration.topics, source: "/samtak/\(configuration.serviceName.replacingOccurrences(of: "samtak-", with: ""))")
+    }
+
+    /// The outbox relay of this process.
+    public func makeRelay(_ relayConfiguration: OutboxRelay.Configuration = .init()) -> OutboxRelay {
+        OutboxRelay(pool: pool, producer: producer, kafka: configuration.kafka, topics: configuration.topics,
+                    configuration: relayConfiguration, logger: logger)
+    }
+
+    /// A consumer applying events through the inbox.
+    public func makeConsumer(_ consumerConfiguration: InboxConsumer.Configuration, handler: @escaping InboxHandler) -> InboxConsumer {
+        var consumerConfiguration = consumerConfiguration
+        consumerConfiguration.assignment = configuration.consumerAssignment
+        return InboxConsumer(configuration: consumerConfiguration, pool: pool, kafka: configuration.kafka,
+                             topics: configuration.topics, logger: logger, handler: handler)
+    }
+
+    /// A router with the health endpoints.
+    public func makeRouter() -> Router<BasicRequestContext> {
+        let router = Router()
+        addHealthRoutes(to: router, dependencies: dependencies)
+        return router
+    }
+
+    /// Runs the HTTP server and `workers` until SIGTERM/SIGINT, then shuts down gracefully:
+    /// the server stops accepting, workers finish what they hold, the producer flushes,
+    /// connections close. Workers start once PostgreSQL and the broker answer; until then
+    /// `/health/ready` says which one is missing.
+    public func run<Responder: HTTPResponder>(responder: Responder, workers: [any Service]) async throws
+    where Responder.Context: RequestContext, Responder.Context.Source == ApplicationRequestContextSource {
+        let gated = workers.map { WhenDependenciesAvailable($0, dependencies: dependencies) as any Service }
+        let app = Application(
+            responder: responder,
+            configuration: .init(address: .hostname(configuration.httpHost, port: configuration.httpPort), serverName: nil),
+            services: gated,
+            onServerRunning: { [logger, configuration] channel in
+                logger.info("listening", metadata: [
+                    "address": "\(channel.localAddress?.description ?? "\(configuration.httpHost):\(configuration.httpPort)")",
+                ])
+            },
+            logger: logger
+        )
+        logger.info("starting", metadata: [
+            "postgres": "\(configuration.postgres.endpointDescription)", "brokers": "\(configuration.kafka.brokers)",
+            "topic_prefix": "\(configuration.topics.prefix)", "librdkafka": "\(KafkaLibrary.versionString)",
+        ])
+        do {
+            try await app.runService()
+        } catch {
+            logger.error("stopped with an error", metadata: ["error": "\(error)"])
+            await shutdownClients()
+            throw error
+        }
+        await shutdownClients()
+        logger.info("stopped")
+    }
+
+    public func run(router: Router<BasicRequestContext>, workers: [any Service]) async throws {
+        try await run(responder: router.buildResponder(), workers: workers)
+    }
+
+    private func shutdownClients() async {
+        await dependencies.shutdown()
+        await producer.shutdown()
+        await pool.close()
+    }
+}
+
+/// Starts `inner` once the dependencies answer (or returns at shutdown without starting).
+struct WhenDependenciesAvailable: Service {
+    let inner: any Service
+    let dependencies: Dependencies
+
+    init(_ inner: any Service, dependencies: Dependencies) {
+        self.inner = inner
+        self.dependencies = dependencies
+    }
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await dependencies.waitUntilAvailable()
+        }
+        if Task.isCancelledOrShuttingDown { return }
+        try await inner.run()
+    }
+}

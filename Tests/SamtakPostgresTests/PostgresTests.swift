@@ -1,0 +1,202 @@
+import Foundation
+import SamtakPostgres
+import SamtakTestSupport
+import Testing
+
+@Suite("libpq layer against a real PostgreSQL")
+struct PostgresTests {
+    @Test("parameters with quotes, NULLs, unicode and large text round-trip unchanged")
+    func parameterRoundTrip() async throws {
+        try await withTestDatabase(migrated: false) { database in
+            let large = String(repeating: "æøå 🧒 '\"\\ ; DROP TABLE x; -- ", count: 40_000)  // ~1.3 MB
+            let values: [String?] = ["O'Brien", "\"quoted\"", "back\\slash", "Ærlend Øvrebø Åsen", "👩‍👧 emoji", "", nil, large, "$1 $2 ?", "\u{0001}ctrl"]
+            let stored = try await database.pool.withConnection { connection in
+                try connection.run(script: "CREATE TABLE t (id int PRIMARY KEY, v text)")
+                for (index, value) in values.enumerated() {
+                    try connection.execute("INSERT INTO t (id, v) VALUES (\(index), \(value))")
+                }
+                return try connection.query("SELECT v FROM t ORDER BY id").map { row throws(PostgresError) in try row.decode(String?.self, 0) }
+            }
+            #expect(stored == values)
+        }
+    }
+
+    @Test("typed values: integers, booleans, doubles, UUIDs, timestamps, arrays, JSON, bytea")
+    func typedValues() async throws {
+        try await withTestDatabase(migrated: false) { database in
+            let id = UUID()
+            let instant = Date(timeIntervalSince1970: 1_798_000_000.123456)
+            let tags = ["a", "b,c", "d\"e", "NULL", ""]
+            let ids = [UUID(), UUID()]
+            let bytes = Data([0, 1, 2, 254, 255])
+            let row = try await database.pool.withConnection { connection in
+                try connection.query("""
+                    SELECT \(Int.max)::int8, \(true), \(3.25), \(id), \(instant), \(tags), \(ids), \(PostgresJSON(#"{"k": [1, 2]}"#)), \(bytes), \(Int32(-7))
+                    """).map { row throws(PostgresError) in
+                    (try row.decode(Int.self, 0), try row.decode(Bool.self, 1), try row.decode(Double.self, 2),
+                     try row.decode(UUID.self, 3), try row.decode(Date.self, 4), try row.decode([String].self, 5),
+                     try row.decode([UUID].self, 6), try row.decode(PostgresJSON.self, 7), try row.decode(Data.self, 8),
+                     try row.decode(Int32.self, 9))
+                }[0]
+            }
+            #expect(row.0 == Int.max)
+            #expect(row.1 == true)
+            #expect(row.2 == 3.25)
+            #expect(row.3 == id)
+            #expect(abs(row.4.timeIntervalSince(instant)) < 0.000_001)
+            #expect(row.5 == tags)
+            #expect(row.6 == ids)
+            #expect(row.7.json.replacingOccurrences(of: " ", with: "") == #"{"k":[1,2]}"#)
+            #expect(row.8 == bytes)
+            #expect(row.9 == -7)
+        }
+    }
+
+    @Test("an SQL error maps to a typed error with SQLSTATE and constraint, and no data in its description")
+    func errorsCarrySQLStateWithoutData() async throws {
+        try await withTestDatabase(migrated: false) { database in
+            let secret = "Kari Nordmann 01017012345"
+            let error = await #expect(throws: PostgresError.self) {
+                try await database.pool.withConnection { connection in
+                    try connection.run(script: "CREATE TABLE people (name text CONSTRAINT people_name_key UNIQUE)")
+                    try connection.execute("INSERT INTO people (name) VALUES (\(secret))")
+                    try connection.execute("INSERT INTO people (name) VALUES (\(secret))")
+                }
+            }
+            #expect(error?.sqlState == "23505")
+            #expect(error?.isUniqueViolation == true)
+            #expect(error?.constraint == "people_name_key")
+            let description = "\(error.map { "\($0)" } ?? "")"
+            #expect(description.contains("23505"))
+            #expect(!description.contains("Kari"))
+            #expect(!description.contains("01017012345"))
+
+            let castError = await #expect(throws: PostgresError.self) {
+                try await database.pool.withConnection { connection in
+                    _ = try connection.query("SELECT \(secret)::uuid")
+                }
+            }
+            #expect(castError?.sqlState == "22P02")
+            #expect(!"\(castError.map { "\($0)" } ?? "")".contains("Kari"))
+        }
+    }
+
+    @Test("a transaction commits when the body returns and rolls back when it throws")
+    func transactions() async throws {
+        struct Abort: Error {}
+        try await withTestDatabase(migrated: false) { database in
+            try await database.pool.withConnection { try $0.run(script: "CREATE TABLE t (v int)") }
+            _ = try await database.pool.withTransaction { try $0.execute("INSERT INTO t VALUES (1)") }
+            await #expect(throws: Abort.self) {
+                try await database.pool.withTransaction { connection in
+                    try connection.execute("INSERT INTO t VALUES (2)")
+                    throw Abort()
+                }
+            }
+            let values = try await database.pool.withConnection { connection in
+                try connection.query("SELECT v FROM t ORDER BY v").map { row throws(PostgresError) in try row.decode(Int.self, 0) }
+            }
+            #expect(values == [1])
+        }
+    }
+
+    @Test("prepared statements are reused and survive a schema change")
+    func preparedStatements() async throws {
+        try await withTestDatabase(migrated: false, poolSize: 1) { database in
+            let sums = try await database.pool.withConnection { connection in
+                try connection.run(script: "CREATE TABLE t (v int)")
+                var out: [Int] = []
+                for value in 1...50 {
+                    try connection.execute(SQL("INSERT INTO t VALUES (\(value))").prepared)
+                }
+                out.append(try connection.query(SQL("SELECT sum(v)::int8 FROM t").prepared).first!.decode(Int.self, 0))
+                try connection.run(script: "ALTER TABLE t ADD COLUMN w int DEFAULT 1")
+                out.append(try connection.query(SQL("SELECT sum(v)::int8 FROM t").prepared).first!.decode(Int.self, 0))
+                return out
+            }
+            #expect(sums == [1275, 1275])
+        }
+    }
+
+    @Test("the pool leases each connection to one task and serves many concurrent tasks")
+    func poolConcurrency() async throws {
+        try await withTestDatabase(migrated: false, poolSize: 4) { database in
+            try await database.pool.withConnection { try $0.run(script: "CREATE TABLE t (v int)") }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for value in 0..<200 {
+                    group.addTask {
+                        try await database.pool.withTransaction { connection in
+                            try connection.execute("INSERT INTO t VALUES (\(value))")
+                            // A session-level marker would leak between tasks if a connection were shared.
+                            try connection.execute("SELECT pg_sleep(0.001)")
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let count = try await database.pool.withConnection { try $0.query("SELECT count(*)::int8 FROM t").first!.decode(Int.self, 0) }
+            #expect(count == 200)
+            #expect(database.pool.statistics.open <= 4)
+        }
+    }
+
+    @Test("a connection killed by the server is replaced on the next lease")
+    func reconnectsAfterTermination() async throws {
+        try await withTestDatabase(migrated: false, poolSize: 1) { database in
+            let pid = try await database.pool.withConnection { $0.backendPID }
+            let admin = PostgresPool(configuration: TestEnvironment.postgres, maxConnections: 1, logger: TestEnvironment.logger)
+            _ = try await admin.withConnection { try $0.execute("SELECT pg_terminate_backend(\(pid))") }
+            await admin.close()
+            try await Task.sleep(for: .milliseconds(200))
+            // The pool notices the dead idle connection and opens a new one.
+            let value = try await database.pool.withTransaction { try $0.query("SELECT 42::int8").first!.decode(Int.self, 0) }
+            #expect(value == 42)
+            let newPID = try await database.pool.withConnection { $0.backendPID }
+            #expect(newPID != pid)
+        }
+    }
+
+    @Test("LISTEN wakes a waiter on NOTIFY, and a wait without one times out")
+    func listenNotify() async throws {
+        try await withTestDatabase(migrated: false) { database in
+            let listener = PostgresListener(configuration: database.configuration, channels: ["test_channel"], logger: TestEnvironment.logger)
+            listener.start()
+            defer { listener.stop() }
+            // The first wake-up reports the connection itself.
+            #expect(await listener.wait(timeout: .seconds(10)))
+            #expect(await listener.wait(timeout: .milliseconds(300)) == false)
+            try await database.pool.withConnection { try $0.run(script: "NOTIFY test_channel") }
+            #expect(await listener.wait(timeout: .seconds(5)))
+            #expect(listener.notificationCount == 1)
+        }
+    }
+
+    @Test("the pool gives up with a typed timeout when every connection stays leased")
+    func acquireTimeout() async throws {
+        try await withTestDatabase(migrated: false) { database in
+            let pool = PostgresPool(configuration: database.configuration, maxConnections: 1, acquireTimeout: .milliseconds(300), logger: TestEnvironment.logger)
+            async let holder: Void = pool.withConnection { connection in
+                try connection.execute("SELECT pg_sleep(1.5)")
+            }
+            try await Task.sleep(for: .milliseconds(200))
+            let error = await #expect(throws: PostgresError.self) {
+                try await pool.withConnection { _ in 1 }
+            }
+            #expect(error?.kind == .poolTimeout)
+            try await holder
+            #expect(try await pool.withConnection { _ in 2 } == 2)
+            await pool.close()
+        }
+    }
+
+    @Test("timestamps and array literals parse and format without Foundation formatters")
+    func textFormats() throws {
+        let date = try #require(PostgresTimestamp.parse("2026-11-25 19:24:23.830972+00"))
+        #expect(PostgresTimestamp.format(date) == "2026-11-25 19:24:23.830972+00")
+        #expect(PostgresTimestamp.parse("2026-03-29 01:00:00+02") == Date(timeIntervalSince1970: 1_774_738_800))
+        #expect(PostgresTimestamp.parse("1969-12-31 23:59:59+00") == Date(timeIntervalSince1970: -1))
+        #expect(PostgresTimestamp.parse("not a date") == nil)
+        #expect(try [String](postgresText: "{}") == [])
+        #expect(try [String](postgresText: #"{a,"b c","d\"e"}"#) == ["a", "b c", "d\"e"])
+    }
+}

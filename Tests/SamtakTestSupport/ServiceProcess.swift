@@ -1,0 +1,157 @@
+import Foundation
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A built Samtak executable started as a child process, as an operator would run it.
+/// Its standard error (the JSON log) is collected for assertions.
+public final class ServiceProcess: @unchecked Sendable {
+    // @unchecked: `process` is only touched from the test that owns it; the log buffer is
+    // guarded by a mutex because the pipe reader runs on its own thread.
+    public let executable: String
+    public let process = Process()
+    private let output = LogBuffer()
+    public let port: Int
+
+    /// - Parameters:
+    ///   - executable: e.g. `samtak-scheduler`.
+    ///   - environment: added to (and overriding) the test process's environment.
+    public init(_ executable: String, port: Int, arguments: [String] = [], environment: [String: String]) throws {
+        self.executable = executable
+        self.port = port
+        let url = TestEnvironment.binDirectory.appendingPathComponent(executable)
+        guard FileManager.default.isExecutableFile(atPath: url.path) else {
+            throw MissingTestDependency("\(url.path) is not built; run `swift build` first (Deploy/test does)")
+        }
+        process.executableURL = url
+        process.arguments = arguments
+        var merged = ProcessInfo.processInfo.environment
+        merged["SAMTAK_HTTP_PORT"] = String(port)
+        merged["SAMTAK_LOG_FORMAT"] = "json"
+        merged.merge(environment) { _, new in new }
+        process.environment = merged
+        let pipe = Pipe()
+        process.standardError = pipe
+        process.standardOutput = pipe
+        pipe.fileHandleForReading.readabilityHandler = { [output] handle in
+            let chunk = handle.availableData
+            if !chunk.isEmpty { output.append(chunk) }
+        }
+        try process.run()
+    }
+
+    deinit {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+
+    public var log: String { output.text }
+    public var pid: Int32 { process.processIdentifier }
+    public var isRunning: Bool { process.isRunning }
+
+    public func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
+
+    /// Sends SIGTERM and waits for exit; returns the exit status (nil on timeout, then SIGKILL).
+    @discardableResult
+    public func terminate(timeout: Duration = .seconds(15)) async -> Int32? {
+        signal(SIGTERM)
+        return await waitForExit(timeout: timeout)
+    }
+
+    /// Kills without warning (SIGKILL), as a crash or an OOM kill would.
+    public func kill9() async {
+        signal(SIGKILL)
+        _ = await waitForExit(timeout: .seconds(10))
+    }
+
+    public func waitForExit(timeout: Duration) async -> Int32? {
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning && ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        if process.isRunning {
+            signal(SIGKILL)
+            return nil
+        }
+        return process.terminationStatus
+    }
+
+    /// GET http://127.0.0.1:port/path → (status, body); nil when nothing answers.
+    public func get(_ path: String) async -> (status: Int, body: String)? {
+        await HTTPProbe.get(port: port, path: path)
+    }
+
+    /// Waits until `/health/ready` answers 200.
+    public func waitUntilReady(timeout: Duration = .seconds(60)) async -> Bool {
+        await eventually(timeout: timeout, interval: .milliseconds(200)) {
+            await get("/health/ready")?.status == 200
+        }
+    }
+}
+
+/// A minimal blocking HTTP/1.1 GET over a loopback socket, run off the cooperative pool.
+public enum HTTPProbe {
+    public static func get(port: Int, path: String) async -> (status: Int, body: String)? {
+        await withCheckedContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(returning: blockingGet(port: port, path: path))
+            }
+        }
+    }
+
+    static func blockingGet(port: Int, path: String) -> (status: Int, body: String)? {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { return nil }
+        let request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+        _ = request.withCString { send(fd, $0, strlen($0), 0) }
+        var data = Data()
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = recv(fd, &buffer, buffer.count, 0)
+            if count <= 0 { break }
+            data.append(contentsOf: buffer[0..<count])
+        }
+        let text = String(decoding: data, as: UTF8.self)
+        guard let statusLine = text.split(separator: "\r\n").first else { return nil }
+        let parts = statusLine.split(separator: " ")
+        guard parts.count >= 2, let status = Int(parts[1]) else { return nil }
+        let body = text.components(separatedBy: "\r\n\r\n").dropFirst().joined(separator: "\r\n\r\n")
+        return (status, body)
+    }
+}
+
+/// A free TCP port on loopback (bound, read, released).
+public func freePort() -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = 0
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    _ = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+    }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
+
+final class LogBuffer: Sendable {
+    private let data = Mutex(Data())
+    func append(_ chunk: Data) { data.withLock { $0.append(chunk) } }
+    var text: String { data.withLock { String(decoding: $0, as: UTF8.self) } }
+}
