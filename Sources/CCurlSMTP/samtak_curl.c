@@ -15,6 +15,10 @@ CURLcode samtak_curl_setopt_read_function(CURL *handle, size_t (*function)(char 
 CURLcode samtak_curl_getinfo_long(CURL *handle, CURLINFO info, long *value) {
     return curl_easy_getinfo(handle, info, value);
 }
+CURLcode samtak_curl_setopt_xferinfo_function(CURL *handle,
+    int (*function)(void *, curl_off_t, curl_off_t, curl_off_t, curl_off_t)) {
+    return curl_easy_setopt(handle, CURLOPT_XFERINFOFUNCTION, function);
+}
 long samtak_curl_usessl_none(void) { return CURLUSESSL_NONE; }
 long samtak_curl_usessl_try(void) { return CURLUSESSL_TRY; }
 long samtak_curl_usessl_all(void) { return CURLUSESSL_ALL; }

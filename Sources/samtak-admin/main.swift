@@ -3,6 +3,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import SamtakIntake
 import SamtakPostgres
 import SamtakRuntime
 
@@ -11,7 +12,7 @@ struct Admin: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "samtak-admin",
         abstract: "Samtak operations: schema migrations, development tokens, demo data.",
-        subcommands: [Migrate.self]
+        subcommands: [Migrate.self, CreateAdministrator.self, Token.self]
     )
 }
 
@@ -37,5 +38,55 @@ struct Migrate: AsyncParsableCommand {
         print(applied.isEmpty
               ? "schema is current (version \(migrator.latestVersion))"
               : "applied \(applied.map(String.init).joined(separator: ", ")); schema version \(migrator.latestVersion)")
+    }
+}
+
+/// The first administrator: someone has to register the register's keeper.
+struct CreateAdministrator: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "create-administrator",
+        abstract: "Register an administrator (and the municipality's administration unit if missing); print their id and a token."
+    )
+
+    @Option(help: "The administrator's name.") var name: String
+    @Option(help: "The administrator's e-mail address.") var email: String?
+    @Option(help: "Name of the municipality's administration unit.") var unit = "Kommunen"
+
+    func run() async throws {
+        let configuration = try RuntimeConfiguration(serviceName: "samtak-admin", defaultHTTPPort: 0)
+        JSONLogHandler.bootstrap(configuration)
+        let intake = try IntakeConfiguration(environment: configuration.environment)
+        let pool = PostgresPool(configuration: configuration.postgres, maxConnections: 1, logger: Logger(label: "samtak-admin"))
+        let (name, email, unit) = (name, email, unit)
+        let personId = try await pool.withTransaction { connection in
+            let unitId = try connection.query("""
+                SELECT id FROM units WHERE name = \(unit) AND service = 'municipal_administration' ORDER BY created_at LIMIT 1
+                """).first?.decode(UUID.self, 0) ?? {
+                    let id = UUID()
+                    try connection.execute("INSERT INTO units (id, name, service) VALUES (\(id), \(unit), 'municipal_administration')")
+                    return id
+                }()
+            let id = UUID()
+            try connection.execute("INSERT INTO people (id, kind, name, email) VALUES (\(id), 'staff', \(name), \(email))")
+            try connection.execute("INSERT INTO memberships (person_id, unit_id, role, title) VALUES (\(id), \(unitId), 'administrator', 'administrator')")
+            return id
+        }
+        await pool.close()
+        print("administrator: \(personId.uuidString.lowercased())")
+        print("token: \(intake.token(for: personId))")
+    }
+}
+
+/// A development token for a registered person.
+struct Token: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print a bearer token for a person (signed with SAMTAK_JWT_SECRET).")
+
+    @Argument(help: "The person's id.") var personId: String
+    @Option(help: "Lifetime in hours.") var hours = 24 * 30
+
+    func run() async throws {
+        guard let id = UUID(uuidString: personId) else { throw ValidationError("person-id must be a UUID") }
+        let intake = try IntakeConfiguration(environment: ProcessInfo.processInfo.environment)
+        print(intake.token(for: id, lifetime: TimeInterval(hours * 3600)))
     }
 }

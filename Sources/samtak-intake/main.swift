@@ -1,5 +1,4 @@
-// samtak-intake: the HTTP API for arenas, people, consent, cases and referrals.
-import SamtakRuntime
+// samtak-intake: the HTTP API for arenas, people, consent, cases, referrals, meetings and minutes.
+import SamtakIntake
 
-let host = ServiceHost.start(serviceName: "samtak-intake", defaultHTTPPort: 8080)
-try await host.run(router: host.makeRouter(), workers: [host.makeRelay()])
+try await IntakeService.run()

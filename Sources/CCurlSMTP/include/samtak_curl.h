@@ -9,6 +9,10 @@ CURLcode samtak_curl_setopt_string(CURL *handle, CURLoption option, const char *
 CURLcode samtak_curl_setopt_pointer(CURL *handle, CURLoption option, void *value);
 CURLcode samtak_curl_setopt_read_function(CURL *handle, size_t (*function)(char *, size_t, size_t, void *));
 CURLcode samtak_curl_getinfo_long(CURL *handle, CURLINFO info, long *value);
+// Progress callback (CURLOPT_XFERINFOFUNCTION); return non-zero from it to abort the transfer.
+// Also set CURLOPT_NOPROGRESS to 0 and CURLOPT_XFERINFODATA.
+CURLcode samtak_curl_setopt_xferinfo_function(CURL *handle,
+    int (*function)(void *, curl_off_t, curl_off_t, curl_off_t, curl_off_t));
 
 // Option values (enums/macros not always imported as constants into Swift).
 long samtak_curl_usessl_none(void);

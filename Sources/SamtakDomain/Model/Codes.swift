@@ -118,13 +118,6 @@ public enum DeliveryMode: String, Codable, Sendable, CaseIterable, Hashable {
     case notice
 }
 
-/// How a recurring series treats Norwegian public holidays.
-public enum HolidayHandling: String, Codable, Sendable, CaseIterable, Hashable {
-    case keep
-    case skip
-    case move
-}
-
 /// How a consent was given.
 public enum ConsentMethod: String, Codable, Sendable, CaseIterable, Hashable {
     case written

@@ -1,0 +1,283 @@
+import Foundation
+
+/// Who is asking: a person and the roles they hold in units.
+public struct Principal: Sendable, Hashable {
+    public struct Membership: Sendable, Hashable {
+        public var unitId: UUID
+        public var service: ServiceKind
+        public var role: Role
+        public init(unitId: UUID, service: ServiceKind, role: Role) {
+            self.unitId = unitId
+            self.service = service
+            self.role = role
+        }
+    }
+
+    public var personId: UUID
+    public var kind: PersonKind
+    public var memberships: [Membership]
+
+    public init(personId: UUID, kind: PersonKind, memberships: [Membership]) {
+        self.personId = personId
+        self.kind = kind
+        self.memberships = memberships
+    }
+
+    public var isAdministrator: Bool { memberships.contains { $0.role == .administrator } }
+    public var unitIds: Set<UUID> { Set(memberships.map(\.unitId)) }
+    public var services: Set<ServiceKind> { Set(memberships.map(\.service)) }
+
+    public func hasRole(_ role: Role, in unitId: UUID) -> Bool {
+        memberships.contains { $0.unitId == unitId && $0.role == role }
+    }
+    public func isMember(of unitId: UUID) -> Bool { memberships.contains { $0.unitId == unitId } }
+    public func isMember(ofService service: ServiceKind) -> Bool { memberships.contains { $0.service == service } }
+}
+
+/// A consent as the access rules see it.
+public struct ConsentGrant: Sendable, Hashable {
+    public var id: UUID
+    public var childId: UUID
+    public var services: Set<ServiceKind>
+    public var arenaIds: Set<UUID>
+    public var information: Set<InformationCategory>
+    public var validFrom: LocalDate
+    public var validUntil: LocalDate?
+    public var withdrawnAt: Date?
+    public var youngPersonConsented: Bool
+
+    public init(id: UUID, childId: UUID, services: Set<ServiceKind>, arenaIds: Set<UUID>, information: Set<InformationCategory>,
+                validFrom: LocalDate, validUntil: LocalDate?, withdrawnAt: Date?, youngPersonConsented: Bool) {
+        self.id = id
+        self.childId = childId
+        self.services = services
+        self.arenaIds = arenaIds
+        self.information = information
+        self.validFrom = validFrom
+        self.validUntil = validUntil
+        self.withdrawnAt = withdrawnAt
+        self.youngPersonConsented = youngPersonConsented
+    }
+
+    /// In force at `instant` (Oslo date within the period, not withdrawn by then).
+    public func isActive(at instant: Date) -> Bool {
+        let today = OsloTime.localDate(at: instant)
+        if let withdrawnAt, withdrawnAt <= instant { return false }
+        if today < validFrom { return false }
+        if let validUntil, today > validUntil { return false }
+        return true
+    }
+
+    /// An arena is covered when the consent names it, or names every service that takes
+    /// part in it (confidentiality is lifted between exactly those services).
+    public func covers(_ arena: ArenaScope) -> Bool {
+        arenaIds.contains(arena.id) || (!arena.participantServices.isEmpty && arena.participantServices.isSubset(of: services))
+    }
+}
+
+/// What the access rules need to know about an arena.
+public struct ArenaScope: Sendable, Hashable {
+    public var id: UUID
+    public var participantServices: Set<ServiceKind>
+    public var youngPersonConsentAge: Int?
+    public init(id: UUID, participantServices: Set<ServiceKind>, youngPersonConsentAge: Int? = nil) {
+        self.id = id
+        self.participantServices = participantServices
+        self.youngPersonConsentAge = youngPersonConsentAge
+    }
+}
+
+/// A child's relations that give access without consent.
+public struct ChildRelations: Sendable, Hashable {
+    public var childId: UUID
+    public var guardianIds: Set<UUID>
+    /// The child as a user (a young person with a login), if any.
+    public var personId: UUID?
+    /// The child's own kindergarten or school.
+    public var unitId: UUID?
+    public init(childId: UUID, guardianIds: Set<UUID>, personId: UUID?, unitId: UUID?) {
+        self.childId = childId
+        self.guardianIds = guardianIds
+        self.personId = personId
+        self.unitId = unitId
+    }
+}
+
+/// On what grounds a person may see a child's data. Recorded in the access log.
+public enum AccessBasis: String, Codable, Sendable, CaseIterable {
+    /// Submitted or owns the case.
+    case owner
+    case guardian
+    /// The young person themself.
+    case selfAccess = "self"
+    /// A valid consent covers the person's service (and the arena).
+    case consent
+    /// Staff of the child's own kindergarten or school.
+    case ownUnit = "own_unit"
+    /// Takes part in the arena (sees anonymous and system cases, and redacted named ones).
+    case participant
+    /// The municipality's register (units, people, arenas): never children's data.
+    case administrator
+    /// Done by a worker on behalf of the system (scheduling, sending).
+    case system
+}
+
+/// The outcome of an access check.
+public enum AccessDecision: Sendable, Hashable {
+    /// Everything, including the child's identity.
+    case full(AccessBasis, consentId: UUID?)
+    /// The case is visible but not who it is about (e.g. a participant whose service the
+    /// consent does not cover, or after consent was withdrawn).
+    case redacted(AccessBasis)
+    /// Nothing: the API answers 404, so it does not reveal whether the record exists.
+    case denied
+
+    public var canSeeChild: Bool { if case .full = self { return true } else { return false } }
+    public var canSeeCase: Bool { self != .denied }
+    public var basis: AccessBasis? {
+        switch self {
+        case .full(let basis, _), .redacted(let basis): basis
+        case .denied: nil
+        }
+    }
+    public var consentId: UUID? { if case .full(_, let id) = self { return id } else { return nil } }
+}
+
+/// The facts of a case the access rules look at.
+public struct CaseFacts: Sendable, Hashable {
+    public var kind: CaseKind
+    public var ownerId: UUID
+    public var submittedBy: UUID
+    public var submittingUnitId: UUID
+    public var arena: ArenaScope?
+    public var targetService: ServiceKind?
+    public init(kind: CaseKind, ownerId: UUID, submittedBy: UUID, submittingUnitId: UUID, arena: ArenaScope?, targetService: ServiceKind?) {
+        self.kind = kind
+        self.ownerId = ownerId
+        self.submittedBy = submittedBy
+        self.submittingUnitId = submittingUnitId
+        self.arena = arena
+        self.targetService = targetService
+    }
+}
+
+/// The rules for who sees what. Pure: the caller loads the facts, these decide.
+///
+/// Need to know first, then consent: a person must be involved (owner, guardian, the
+/// child, a member of the submitting unit, a participant of the case's arena, or staff of
+/// the service a referral goes to), and, for a named case, a valid consent must cover
+/// their service (and the arena) before they see who the case is about.
+public enum AccessPolicy {
+    public static let ownUnitRoles: Set<Role> = [.unitLeader, .teacher, .specialNeedsCoordinator, .socialTeacher]
+
+    public static func caseAccess(
+        principal: Principal, facts: CaseFacts, child: ChildRelations?, consents: [ConsentGrant],
+        isArenaParticipant: Bool, at instant: Date
+    ) -> AccessDecision {
+        if principal.personId == facts.ownerId || principal.personId == facts.submittedBy {
+            return .full(.owner, consentId: nil)
+        }
+        let involved = isArenaParticipant || principal.isMember(of: facts.submittingUnitId)
+            || (facts.targetService.map { principal.isMember(ofService: $0) } ?? false)
+        switch facts.kind {
+        case .anonymous, .system:
+            return involved ? .full(isArenaParticipant ? .participant : .ownUnit, consentId: nil) : .denied
+        case .named:
+            if let child {
+                if child.guardianIds.contains(principal.personId) { return .full(.guardian, consentId: nil) }
+                if child.personId == principal.personId { return .full(.selfAccess, consentId: nil) }
+            }
+            guard involved else { return .denied }
+            if let consent = coveringConsent(principal: principal, arena: facts.arena, targetService: facts.targetService,
+                                             consents: consents, at: instant) {
+                return .full(.consent, consentId: consent.id)
+            }
+            return isArenaParticipant ? .redacted(.participant) : .denied
+        }
+    }
+
+    /// Direct access to a child's record.
+    public static func childAccess(principal: Principal, child: ChildRelations, consents: [ConsentGrant], at instant: Date) -> AccessDecision {
+        if child.guardianIds.contains(principal.personId) { return .full(.guardian, consentId: nil) }
+        if child.personId == principal.personId { return .full(.selfAccess, consentId: nil) }
+        if let unit = child.unitId, principal.memberships.contains(where: { $0.unitId == unit && ownUnitRoles.contains($0.role) }) {
+            return .full(.ownUnit, consentId: nil)
+        }
+        for consent in consents where consent.childId == child.childId && consent.isActive(at: instant) {
+            if !consent.services.isDisjoint(with: principal.services.subtracting([.municipalAdministration])) {
+                return .full(.consent, consentId: consent.id)
+            }
+        }
+        return .denied
+    }
+
+    /// The first active consent that covers the principal's service and the arena.
+    public static func coveringConsent(
+        principal: Principal, arena: ArenaScope?, targetService: ServiceKind?, consents: [ConsentGrant], at instant: Date
+    ) -> ConsentGrant? {
+        consents.first { consent in
+            guard consent.isActive(at: instant), !consent.services.isDisjoint(with: principal.services) else { return false }
+            if let arena, !consent.covers(arena) { return false }
+            if let targetService, !consent.services.contains(targetService) { return false }
+            return true
+        }
+    }
+
+    /// Whether a consent allows submitting a named case to `arena` (or a referral to
+    /// `targetService`) for a child of `age` (nil when unknown).
+    public static func consentAllowsSubmission(
+        _ consent: ConsentGrant, arena: ArenaScope?, targetService: ServiceKind?, childAge: Int?, at instant: Date
+    ) -> ConsentProblem? {
+        guard consent.isActive(at: instant) else { return .notActive }
+        if let arena, !consent.covers(arena) { return .arenaNotCovered }
+        if let targetService, !consent.services.contains(targetService) { return .serviceNotCovered }
+        let requiredAge = arena?.youngPersonConsentAge ?? (targetService?.youngPersonConsentAge)
+        if let requiredAge, let childAge, childAge >= requiredAge, !consent.youngPersonConsented {
+            return .youngPersonMustConsent(fromAge: requiredAge)
+        }
+        return nil
+    }
+}
+
+public enum ConsentProblem: Sendable, Hashable, CustomStringConvertible {
+    case notActive
+    case arenaNotCovered
+    case serviceNotCovered
+    case youngPersonMustConsent(fromAge: Int)
+
+    public var code: String {
+        switch self {
+        case .notActive: "consent_not_active"
+        case .arenaNotCovered: "consent_does_not_cover_arena"
+        case .serviceNotCovered: "consent_does_not_cover_service"
+        case .youngPersonMustConsent: "young_person_must_consent"
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .notActive: "the consent is not in force (withdrawn, expired or not yet valid)"
+        case .arenaNotCovered: "the consent does not cover this arena or all the services that take part in it"
+        case .serviceNotCovered: "the consent does not cover the service the referral goes to"
+        case .youngPersonMustConsent(let age): "from age \(age) the young person must consent too"
+        }
+    }
+}
+
+extension ServiceKind {
+    /// Health services: from 16 the young person consents themself (pasient- og
+    /// brukerrettighetsloven § 4-3).
+    public var youngPersonConsentAge: Int? {
+        switch self {
+        case .bup, .healthStation, .municipalPsychologist, .generalPractitioner, .physiotherapy, .habilitation: 16
+        default: nil
+        }
+    }
+}
+
+/// Age in whole years on `date`.
+public func age(bornOn birthDate: LocalDate, on date: LocalDate) -> Int {
+    var years = date.year - birthDate.year
+    if (date.month, date.day) < (birthDate.month, birthDate.day) { years -= 1 }
+    return years
+}

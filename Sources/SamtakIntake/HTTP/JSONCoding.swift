@@ -1,0 +1,229 @@
+import Foundation
+import Hummingbird
+import SamtakDomain
+
+/// The shape of a request body: which fields exist, so unknown ones are refused.
+public indirect enum JSONShape: Sendable {
+    case value
+    case object([String: JSONShape])
+    case array(JSONShape)
+}
+
+/// A request body with a declared shape.
+public protocol StrictRequestBody: Decodable, Sendable {
+    static var shape: JSONShape { get }
+}
+
+/// JSON in and out: snake_case keys, RFC 3339 dates.
+public enum APIJSON {
+    public static let maxBodyBytes = 256 * 1024
+
+    public static func encoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+
+    public static func decoder() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
+    }
+
+    /// Reads and decodes the body: 415 for another content type, 413 when too large, 400 for
+    /// malformed JSON, 422 naming the field for unknown fields, missing fields, wrong types
+    /// and bad formats. Never echoes a value.
+    public static func decode<T: StrictRequestBody>(_ type: T.Type, from request: Request) async throws -> (T, Data) {
+        let contentType = request.headers[.contentType]?.lowercased() ?? ""
+        guard contentType.hasPrefix("application/json") else {
+            throw Problem(.unsupportedMediaType, code: "unsupported_media_type", title: "The body must be application/json")
+        }
+        var request = request
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.collectBody(upTo: maxBodyBytes)
+        } catch {
+            throw Problem(.contentTooLarge, code: "body_too_large", title: "The body is larger than \(maxBodyBytes / 1024) KiB")
+        }
+        let data = Data(buffer.readableBytesView)
+        return (try decode(type, from: data), data)
+    }
+
+    public static func decode<T: StrictRequestBody>(_ type: T.Type, from data: Data) throws -> T {
+        let object: Any
+        do {
+            object = try JSONSerialization.jsonObject(with: data, options: [])
+        } catch {
+            throw Problem(.badRequest, code: "malformed_json", title: "The body is not valid JSON")
+        }
+        var unknown: [Problem.Violation] = []
+        checkShape(object, T.shape, path: "", into: &unknown)
+        if !unknown.isEmpty { throw Problem.validation(unknown) }
+        do {
+            return try decoder().decode(T.self, from: data)
+        } catch let error as DecodingError {
+            throw Problem.validation([violation(for: error)])
+        } catch let problem as Problem {
+            throw problem
+        } catch let error as FieldError {
+            throw Problem.validation([error.violation])
+        }
+    }
+
+    static func checkShape(_ value: Any, _ shape: JSONShape, path: String, into violations: inout [Problem.Violation]) {
+        switch shape {
+        case .value:
+            return
+        case .object(let fields):
+            guard let dictionary = value as? [String: Any] else { return }  // type errors come from the decoder
+            for (key, nested) in dictionary {
+                let fieldPath = path.isEmpty ? key : "\(path).\(key)"
+                guard let fieldShape = fields[key] else {
+                    violations.append(.init(field: fieldPath, rule: "unknown_field", message: "is not a field of this request"))
+                    continue
+                }
+                checkShape(nested, fieldShape, path: fieldPath, into: &violations)
+            }
+        case .array(let element):
+            guard let array = value as? [Any] else { return }
+            for (index, item) in array.enumerated() {
+                checkShape(item, element, path: "\(path)[\(index)]", into: &violations)
+            }
+        }
+    }
+
+    static func violation(for error: DecodingError) -> Problem.Violation {
+        switch error {
+        case .keyNotFound(let key, let context):
+            return .init(field: path(context.codingPath + [key]), rule: "required", message: "is required")
+        case .valueNotFound(_, let context):
+            return .init(field: path(context.codingPath), rule: "required", message: "must not be null")
+        case .typeMismatch(let type, let context):
+            return .init(field: path(context.codingPath), rule: "type", message: "must be \(describe(type))")
+        case .dataCorrupted(let context):
+            if let fieldError = context.underlyingError as? FieldError {
+                var violation = fieldError.violation
+                violation.field = path(context.codingPath)
+                return violation
+            }
+            let debug = context.debugDescription
+            let message: String
+            if debug.contains("invalid UUID") {
+                message = "must be a UUID"
+            } else if debug.contains("Cannot initialize") {
+                message = "is not one of the allowed values"
+            } else if debug.contains("date") || debug.contains("Date") {
+                message = "is not a valid date"
+            } else {
+                message = "has an invalid format"
+            }
+            return .init(field: path(context.codingPath), rule: "format", message: message)
+        @unknown default:
+            return .init(field: "", rule: "format", message: "is invalid")
+        }
+    }
+
+    static func describe(_ type: Any.Type) -> String {
+        if type is String.Type { return "a string" }
+        if type is Int.Type || type is Int32.Type { return "an integer" }
+        if type is Bool.Type { return "true or false" }
+        if type is Double.Type { return "a number" }
+        let name = "\(type)"
+        if name.hasPrefix("Array") { return "an array" }
+        if name.hasPrefix("Dictionary") { return "an object" }
+        return "a valid value"
+    }
+
+    /// JSON path in the wire's snake_case.
+    static func path(_ keys: [any CodingKey]) -> String {
+        var out = ""
+        for key in keys {
+            if let index = key.intValue {
+                out += "[\(index)]"
+            } else {
+                let name = snakeCase(key.stringValue)
+                out += out.isEmpty ? name : ".\(name)"
+            }
+        }
+        return out
+    }
+
+    static func snakeCase(_ name: String) -> String {
+        var out = ""
+        for character in name {
+            if character.isUppercase {
+                out += "_" + character.lowercased()
+            } else {
+                out.append(character)
+            }
+        }
+        return out
+    }
+
+    /// A JSON response.
+    public static func response<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok, location: String? = nil) throws -> Response {
+        let data = try encoder().encode(value)
+        return rawResponse(data, status: status, location: location)
+    }
+
+    public static func rawResponse(_ data: Data, status: HTTPResponse.Status, location: String? = nil) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        headers[.cacheControl] = "no-store"
+        if let location { headers[.location] = location }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+/// A field-level problem thrown from a custom `init(from:)` or a validator.
+public struct FieldError: Error, Sendable {
+    public var violation: Problem.Violation
+    public init(_ field: String, _ rule: String, _ message: String) {
+        violation = .init(field: field, rule: rule, message: message)
+    }
+}
+
+/// Collects violations while validating a request, then throws them together.
+public struct Violations {
+    public private(set) var items: [Problem.Violation] = []
+    public init() {}
+    public mutating func add(_ field: String, _ rule: String, _ message: String) {
+        items.append(.init(field: field, rule: rule, message: message))
+    }
+    public mutating func require(_ condition: Bool, _ field: String, _ rule: String, _ message: String) {
+        if !condition { add(field, rule, message) }
+    }
+    /// Text fields: trimmed, not empty when required, bounded length.
+    public mutating func text(_ value: String?, _ field: String, required: Bool = true, max: Int = 2000) {
+        guard let value else {
+            if required { add(field, "required", "is required") }
+            return
+        }
+        let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
+        if required && trimmed.isEmpty { add(field, "required", "must not be empty") }
+        if value.count > max { add(field, "max_length", "must be at most \(max) characters") }
+        if value.unicodeScalars.contains(where: { $0.value < 0x20 && $0 != "\n" && $0 != "\r" && $0 != "\t" }) {
+            add(field, "format", "must not contain control characters")
+        }
+    }
+    public func throwIfAny() throws {
+        if !items.isEmpty { throw Problem.validation(items) }
+    }
+}
+
+extension Request {
+    /// A path parameter that must be a UUID (404 otherwise: an id that cannot exist).
+    public func uuidParameter(_ name: String, context: some RequestContext, resource: String) throws -> UUID {
+        guard let raw = context.parameters.get(name), let id = UUID(uuidString: raw) else {
+            throw Problem.field(name, "format", "must be a UUID")
+        }
+        return id
+    }
+
+    public func query(_ name: String) -> String? {
+        uri.queryParameters.get(name)
+    }
+}

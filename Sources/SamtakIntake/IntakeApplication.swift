@@ -1,0 +1,106 @@
+import Foundation
+import Hummingbird
+import Logging
+import SamtakDomain
+import SamtakMessaging
+import SamtakPostgres
+import SamtakRuntime
+import Synchronization
+
+/// The request context: who is calling (after authentication) and the request id.
+public struct IntakeRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public var principal: Principal?
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+    }
+    public var maxUploadSize: Int { APIJSON.maxBodyBytes }
+
+    /// The authenticated principal (the auth middleware guarantees it on /v1 routes).
+    public func requirePrincipal() throws -> Principal {
+        guard let principal else { throw Problem.unauthorized }
+        return principal
+    }
+}
+
+/// Everything the intake handlers share.
+public struct IntakeEnvironment: Sendable {
+    public let pool: PostgresPool
+    public let outbox: Outbox
+    public let signer: JWTSigner
+    public let logger: Logger
+    let principals: PrincipalCache
+
+    public init(pool: PostgresPool, outbox: Outbox, signer: JWTSigner, logger: Logger) {
+        self.pool = pool
+        self.outbox = outbox
+        self.signer = signer
+        self.logger = logger
+        self.principals = PrincipalCache()
+    }
+}
+
+/// The intake API's router: health, the OpenAPI document, and the /v1 resources behind
+/// bearer authentication. Every error leaves as application/problem+json.
+public func buildIntakeRouter(_ environment: IntakeEnvironment, dependencies: Dependencies) -> Router<IntakeRequestContext> {
+    let router = Router(context: IntakeRequestContext.self)
+    router.add(middleware: ProblemMiddleware(logger: environment.logger))
+    addHealthRoutes(to: router, dependencies: dependencies)
+    router.get("/openapi.yaml") { _, _ -> Response in
+        jsonResponse(status: .ok, body: OpenAPIDocument.yaml, contentType: "application/yaml")
+    }
+    let v1 = router.group("v1").add(middleware: AuthenticationMiddleware(environment: environment))
+    OrganisationRoutes(environment).register(on: v1)
+    ChildRoutes(environment).register(on: v1)
+    ArenaRoutes(environment).register(on: v1)
+    CaseRoutes(environment).register(on: v1)
+    MeetingRoutes(environment).register(on: v1)
+    return router
+}
+
+/// The OpenAPI 3.1 document, served at /openapi.yaml.
+public enum OpenAPIDocument {
+    public static let yaml: String = {
+        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "yaml"),
+              let text = try? String(contentsOf: url, encoding: .utf8)
+        else { return "openapi: 3.1.0\ninfo: {title: Samtak intake API, version: '1'}\npaths: {}\n" }
+        return text
+    }()
+}
+
+/// Turns every error into a problem response: problems as they are, database errors into
+/// the right 4xx or a 503, anything else into a 500 without details (logged here with the
+/// request id, never with data).
+struct ProblemMiddleware: RouterMiddleware {
+    typealias Context = IntakeRequestContext
+    let logger: Logger
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let problem as Problem {
+            return problem.response(instance: request.uri.path)
+        } catch let error as HTTPError {
+            let code = error.status == .notFound ? "not_found" : error.status == .methodNotAllowed ? "method_not_allowed" : "http_\(error.status.code)"
+            let title = error.status == .notFound ? "No such resource" : error.status.reasonPhrase
+            return Problem(error.status, code: code, title: title).response(instance: request.uri.path)
+        } catch let error as PostgresError {
+            if error.isConnectionFailure || error.kind == .poolTimeout || error.kind == .poolClosed {
+                logger.warning("database unavailable", metadata: ["error": "\(error)", "request_id": "\(context.id)"])
+                return Problem(.serviceUnavailable, code: "database_unavailable", title: "The database is not available; try again shortly")
+                    .response(instance: request.uri.path)
+            }
+            if error.isSerializationFailure {
+                return Problem(.conflict, code: "concurrent_update", title: "The record changed concurrently; try again")
+                    .response(instance: request.uri.path)
+            }
+            logger.error("database error", metadata: ["error": "\(error)", "request_id": "\(context.id)", "path": "\(context.endpointPath ?? "")"])
+            return Problem(.internalServerError, code: "internal", title: "Internal error", detail: "request \(context.id)")
+                .response(instance: request.uri.path)
+        } catch {
+            logger.error("unhandled error", metadata: ["error_type": "\(type(of: error))", "request_id": "\(context.id)", "path": "\(context.endpointPath ?? "")"])
+            return Problem(.internalServerError, code: "internal", title: "Internal error", detail: "request \(context.id)")
+                .response(instance: request.uri.path)
+        }
+    }
+}

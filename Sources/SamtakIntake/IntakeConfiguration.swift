@@ -1,0 +1,57 @@
+import Foundation
+import Hummingbird
+import Logging
+import SamtakRuntime
+
+/// Intake-specific settings.
+///
+/// | variable | default | meaning |
+/// |---|---|---|
+/// | `SAMTAK_ENVIRONMENT` | `development` | `production` refuses the development signing secret |
+/// | `SAMTAK_JWT_SECRET` | a development secret | HS256 key for bearer tokens, at least 32 bytes |
+/// | `SAMTAK_JWT_ISSUER` / `SAMTAK_JWT_AUDIENCE` | `samtak` / `samtak-api` | expected `iss` / `aud` |
+public struct IntakeConfiguration: Sendable {
+    public static let developmentSecret = "samtak-development-secret-not-for-production-use"
+    public var signer: JWTSigner
+
+    public init(environment: [String: String]) throws(ConfigurationError) {
+        let reader = EnvironmentReader(environment)
+        let mode = reader.string("SAMTAK_ENVIRONMENT", default: "development")
+        guard mode == "development" || mode == "production" else {
+            throw ConfigurationError(variable: "SAMTAK_ENVIRONMENT", problem: "expected development or production")
+        }
+        let secret = reader.string("SAMTAK_JWT_SECRET", default: Self.developmentSecret)
+        guard secret.utf8.count >= 32 else {
+            throw ConfigurationError(variable: "SAMTAK_JWT_SECRET", problem: "must be at least 32 bytes")
+        }
+        if mode == "production" && secret == Self.developmentSecret {
+            throw ConfigurationError(variable: "SAMTAK_JWT_SECRET", problem: "must be set in production (the development secret is public)")
+        }
+        signer = JWTSigner(secret: secret, issuer: reader.string("SAMTAK_JWT_ISSUER", default: "samtak"),
+                           audience: reader.string("SAMTAK_JWT_AUDIENCE", default: "samtak-api"))
+    }
+
+    /// A token for `personId`, valid for `lifetime` (development tokens, tests).
+    public func token(for personId: UUID, lifetime: TimeInterval = 30 * 24 * 3600, now: Date = Date()) -> String {
+        let issued = Int(now.timeIntervalSince1970)
+        return signer.sign(.init(sub: personId.uuidString.lowercased(), iss: signer.issuer, aud: signer.audience,
+                                 exp: issued + Int(lifetime), iat: issued))
+    }
+}
+
+/// The intake service as the executable runs it.
+public enum IntakeService {
+    public static func run() async throws {
+        let host = ServiceHost.start(serviceName: "samtak-intake", defaultHTTPPort: 8080)
+        let intake: IntakeConfiguration
+        do {
+            intake = try IntakeConfiguration(environment: host.configuration.environment)
+        } catch {
+            host.logger.critical("cannot start", metadata: ["error": "\(error)"])
+            exit(2)
+        }
+        let environment = IntakeEnvironment(pool: host.pool, outbox: host.outbox, signer: intake.signer, logger: host.logger)
+        let router = buildIntakeRouter(environment, dependencies: host.dependencies)
+        try await host.run(responder: router.buildResponder(), workers: [host.makeRelay()])
+    }
+}

@@ -1,0 +1,439 @@
+import Foundation
+import Hummingbird
+import SamtakDomain
+import SamtakMessaging
+import SamtakPostgres
+import SamtakRuntime
+
+/// Cases to an arena (a school's ressursteam case: named with consent, anonymous, or
+/// system-level) and referrals to a service (BUP, PPT). Each change writes its event
+/// (`case.submitted`, `referral.created`, `case.withdrawn`, ...) in the same transaction.
+struct CaseRoutes {
+    let environment: IntakeEnvironment
+    init(_ environment: IntakeEnvironment) { self.environment = environment }
+
+    func register(on group: RouterGroup<IntakeRequestContext>) {
+        group.post("cases", use: submitCase)
+        group.get("cases", use: listCases)
+        group.get("cases/{id}", use: getCase)
+        group.post("cases/{id}/withdraw", use: withdraw)
+        group.post("referrals", use: submitReferral)
+        group.get("referrals/{id}", use: getCase)
+        group.post("referrals/{id}/withdraw", use: withdraw)
+        group.post("referrals/{id}/resubmit", use: resubmitReferral)
+    }
+
+    // MARK: Cases
+
+    struct CaseBody: StrictRequestBody {
+        static let shape = JSONShape.object([
+            "arena_id": .value, "kind": .value, "child_id": .value, "consent_id": .value, "submitting_unit_id": .value, "owner_id": .value,
+            "title": .value, "grade": .value, "concern": .value, "adaptations_tried": .value, "responsible_note": .value, "urgent": .value,
+            "confirm_no_personal_data": .value,
+        ])
+        var arenaId: UUID
+        var kind: CaseKind
+        var childId: UUID?
+        var consentId: UUID?
+        var submittingUnitId: UUID
+        var ownerId: UUID?
+        var title: String
+        var grade: Int?
+        var concern: String
+        var adaptationsTried: String?
+        var responsibleNote: String?
+        var urgent: Bool?
+        /// For an anonymous case whose text the screening flags: the submitter confirms it
+        /// identifies no one; the flags are kept on the case for the arena's owner to see.
+        var confirmNoPersonalData: Bool?
+    }
+
+    @Sendable func submitCase(_ request: Request, context: IntakeRequestContext) async throws -> Response {
+        let (body, raw) = try await APIJSON.decode(CaseBody.self, from: request)
+        var v = Violations()
+        v.text(body.title, "title", max: 200)
+        v.text(body.concern, "concern", max: 8000)
+        v.text(body.adaptationsTried, "adaptations_tried", required: false, max: 8000)
+        v.text(body.responsibleNote, "responsible_note", required: false, max: 2000)
+        if let grade = body.grade, !(0...13).contains(grade) { v.add("grade", "range", "must be from 0 (kindergarten) to 13") }
+        switch body.kind {
+        case .named:
+            if body.childId == nil { v.add("child_id", "required", "is required for a named case") }
+        case .anonymous, .system:
+            if body.childId != nil { v.add("child_id", "not_allowed", "an \(body.kind.rawValue) case carries no child") }
+            if body.consentId != nil { v.add("consent_id", "not_allowed", "an \(body.kind.rawValue) case needs no consent") }
+        }
+        if body.kind == .system && body.grade != nil { v.add("grade", "not_allowed", "a system case is about no pupil") }
+        try v.throwIfAny()
+        let outbox = environment.outbox
+        return try await environment.mutate(request, context: context, body: raw) { connection, principal in
+            try Self.requireSubmitter(principal, unitId: body.submittingUnitId)
+            guard let arena = try connection.query("""
+                SELECT active, accepts FROM arenas WHERE id = \(body.arenaId)
+                """).first else { throw Problem.field("arena_id", "not_found", "is not a registered arena") }
+            guard try arena.decode(Bool.self, 0) else { throw Problem.field("arena_id", "inactive", "the arena no longer takes cases") }
+            guard try arena.decode([String].self, 1).contains(body.kind.rawValue) else {
+                throw Problem.field("kind", "not_accepted", "this arena does not take \(body.kind.rawValue) cases")
+            }
+            let ownerId = try Self.owner(body.ownerId, principal: principal, on: connection)
+            var consentId: UUID?
+            var basis = AccessBasis.owner
+            var flags: [String] = []
+            switch body.kind {
+            case .named:
+                guard let childId = body.childId else { throw Problem.field("child_id", "required", "is required for a named case") }
+                let scope = try CaseStore.arenaScope(body.arenaId, on: connection)
+                let consent = try Self.consent(for: childId, requested: body.consentId, principal: principal,
+                                               arena: scope, targetService: nil, on: connection)
+                consentId = consent.id
+                basis = .consent
+            case .anonymous:
+                flags = try Self.screen(body, unitId: body.submittingUnitId, on: connection)
+            case .system:
+                break
+            }
+            let id = UUID()
+            try connection.execute(SQL("""
+                INSERT INTO cases (id, category, kind, arena_id, child_id, consent_id, submitting_unit_id, submitted_by, owner_id, title, grade,
+                                   concern, adaptations_tried, responsible_note, urgent, screening_flags)
+                VALUES (\(id), 'case', \(body.kind.rawValue), \(body.arenaId), \(body.childId), \(consentId), \(body.submittingUnitId),
+                        \(principal.personId), \(ownerId), \(body.title.trimmed), \(body.grade), \(body.concern.trimmed),
+                        \(body.adaptationsTried?.trimmed ?? ""), \(body.responsibleNote?.trimmed ?? ""), \(body.urgent ?? false), \(flags))
+                """).prepared)
+            try outbox.append(CaseSubmitted(caseId: id, arenaId: body.arenaId, unitId: body.submittingUnitId, kind: body.kind,
+                                            urgent: body.urgent ?? false), on: connection)
+            if body.kind == .named {
+                try AccessLog.record(on: connection, actor: principal.personId, action: .create, resource: "case", resourceId: id,
+                                     childId: body.childId, basis: basis, consentId: consentId, requestId: context.id)
+            }
+            guard let resource = try CaseStore.read(id, principal: principal, on: connection, requestId: context.id) else {
+                throw Problem.notFound("Case")
+            }
+            return try MutationResult(resource, status: .created, location: "/v1/cases/\(id)")
+        }
+    }
+
+    @Sendable func getCase(_ request: Request, context: IntakeRequestContext) async throws -> Response {
+        let id = try request.uuidParameter("id", context: context, resource: "case")
+        let resource = try await environment.read(context) { connection, principal in
+            try CaseStore.read(id, principal: principal, on: connection, requestId: context.id)
+        }
+        guard let resource else { throw Problem.notFound("Case") }
+        return try APIJSON.response(resource)
+    }
+
+    /// The cases the caller is involved in, optionally of one arena, status or category.
+    @Sendable func listCases(_ request: Request, context: IntakeRequestContext) async throws -> Response {
+        let page = try PageRequest(request: request)
+        var v = Violations()
+        let arenaId = request.query("arena_id").flatMap(UUID.init(uuidString:))
+        if request.query("arena_id") != nil && arenaId == nil { v.add("arena_id", "format", "must be a UUID") }
+        let status = request.query("status").flatMap(CaseStatus.init(rawValue:))
+        if request.query("status") != nil && status == nil { v.add("status", "enum", "is not a case status") }
+        let category = request.query("category")
+        if let category, category != "case" && category != "referral" { v.add("category", "enum", "must be case or referral") }
+        try v.throwIfAny()
+        let rows = try await environment.read(context) { connection, principal -> ([CaseResource], String?) in
+            var filter: SQL = ""
+            if let arenaId { filter = filter + " AND c.arena_id = \(arenaId)" }
+            if let status { filter = filter + " AND c.status = \(status.rawValue)" }
+            if let category { filter = filter + " AND c.category = \(category)" }
+            // Candidates: cases the caller could be involved in; the access rules decide each one.
+            let units = Array(principal.unitIds)
+            let services = principal.services.map(\.rawValue)
+            let candidates = try connection.query("""
+                SELECT \(CaseStore.columns) FROM cases c
+                WHERE (c.owner_id = \(principal.personId) OR c.submitted_by = \(principal.personId) OR c.submitting_unit_id = ANY(\(units))
+                       OR c.target_service = ANY(\(services))
+                       OR c.child_id IN (SELECT child_id FROM guardianships WHERE guardian_id = \(principal.personId))
+                       OR c.arena_id IN (SELECT arena_id FROM arena_participants ap WHERE ap.person_id = \(principal.personId)
+                                         OR EXISTS (SELECT 1 FROM memberships m WHERE m.person_id = \(principal.personId)
+                                                    AND m.unit_id = ap.unit_id AND m.role = ap.role))
+                       OR c.arena_id IN (SELECT id FROM arenas WHERE owner_person_id = \(principal.personId)))
+                \(filter) \(page.keysetCondition(createdAt: "c.created_at", id: "c.id"))
+                ORDER BY c.created_at, c.id LIMIT \(page.limit + 1)
+                """).map(CaseStore.row)
+            var out: [CaseResource] = []
+            for row in candidates {
+                let decision = try CaseStore.access(principal, to: row, on: connection)
+                guard let resource = try CaseStore.resource(row, decision: decision, on: connection) else { continue }
+                if row.kind == .named, let basis = decision.basis {
+                    try AccessLog.record(on: connection, actor: principal.personId, action: .read, resource: row.category, resourceId: row.id,
+                                         childId: decision.canSeeChild ? row.childId : nil, basis: basis, consentId: decision.consentId,
+                                         requestId: context.id)
+                }
+                out.append(resource)
+            }
+            // The keyset must advance over hidden rows too, or a page of hidden rows would end the listing.
+            if candidates.count > page.limit, let last = candidates.prefix(page.limit).last, out.count <= page.limit {
+                let nextCursor = PageRequest.encodeCursor(createdAt: last.createdAt, id: last.id)
+                return (Array(out.prefix(page.limit)), nextCursor)
+            }
+            return (out, nil)
+        }
+        struct CasePage: Encodable { var items: [CaseResource]; var nextCursor: String? }
+        return try APIJSON.response(CasePage(items: rows.0, nextCursor: rows.1))
+    }
+
+    /// The owner, the submitter, or the submitting unit's leader withdraws a case.
+    @Sendable func withdraw(_ request: Request, context: IntakeRequestContext) async throws -> Response {
+        let id = try request.uuidParameter("id", context: context, resource: "case")
+        let outbox = environment.outbox
+        return try await environment.mutate(request, context: context, body: Data()) { connection, principal in
+            guard let row = try CaseStore.load(id, on: connection, forUpdate: true) else { throw Problem.notFound("Case") }
+            let decision = try CaseStore.access(principal, to: row, on: connection)
+            guard decision.canSeeCase else { throw Problem.notFound("Case") }
+            guard principal.personId == row.ownerId || principal.personId == row.submittedBy
+                || principal.hasRole(.unitLeader, in: row.submittingUnitId)
+            else { throw Problem.forbidden("only the case's owner, its submitter or the unit's leader may withdraw it") }
+            let next: CaseStatus
+            do { next = try row.status.applying(.withdraw) } catch {
+                throw Problem.conflict("invalid_transition", "\(error)")
+            }
+            try connection.execute("UPDATE cases SET status = \(next.rawValue), withdrawn_at = now(), updated_at = now() WHERE id = \(id)")
+            try outbox.append(CaseWithdrawn(caseId: id, arenaId: row.arenaId), on: connection)
+            if row.kind == .named, let basis = decision.basis {
+                try AccessLog.record(on: connection, actor: principal.personId, action: .withdraw, resource: row.category, resourceId: id,
+                                     childId: row.childId, basis: basis, consentId: decision.consentId, requestId: context.id)
+            }
+            guard let resource = try CaseStore.read(id, principal: principal, on: connection, requestId: context.id) else {
+                throw Problem.notFound("Case")
+            }
+            return try MutationResult(resource)
+        }
+    }
+
+    // MARK: Referrals
+
+    struct ReferralBody: StrictRequestBody {
+        static let shape = JSONShape.object([
+            "target_service": .value, "child_id": .value, "consent_id": .value, "submitting_unit_id": .value, "owner_id": .value,
+            "title": .value, "concern": .value, "question": .value, "measures_tried": .value, "current_services": .array(.value),
+            "parental_responsibility": .array(.value), "daily_care": .array(.value), "consented_by": .array(.value), "urgent": .value,
+            "origin_case_id": .value,
+        ])
+        var targetService: ServiceKind
+        var childId: UUID
+        var consentId: UUID?
+        var submittingUnitId: UUID
+        var ownerId: UUID?
+        var title: String?
+        var concern: String?
+        var question: String?
+        var measuresTried: String?
+        var currentServices: [ServiceKind]?
+        var parentalResponsibility: [UUID]?
+        var dailyCare: [UUID]?
+        var consentedBy: [UUID]?
+        var urgent: Bool?
+        var originCaseId: UUID?
+    }
+
+    /// What a referral must say, and what it says wrong, in one list.
+    static func completeness(_ body: ReferralBody, guardians: [(id: UUID, responsibility: Bool, care: Bool)]) -> [Problem.Violation] {
+        var v = Violations()
+        func required(_ value: String?, _ field: String, _ what: String) {
+            if (value?.trimmed ?? "").isEmpty { v.add(field, "missing", "the referral must say \(what)") } else { v.text(value, field, max: 8000) }
+        }
+        required(body.question, "question", "what the receiving service is asked to assess")
+        required(body.measuresTried, "measures_tried", "which measures have been tried")
+        if body.currentServices == nil { v.add("current_services", "missing", "the referral must list the services the child receives now (an empty list if none)") }
+        let registeredResponsibility = Set(guardians.filter(\.responsibility).map(\.id))
+        let registeredCare = Set(guardians.filter(\.care).map(\.id))
+        if let given = body.parentalResponsibility {
+            if Set(given) != registeredResponsibility {
+                v.add("parental_responsibility", "mismatch", "must list exactly the guardians registered with parental responsibility (\(registeredResponsibility.count))")
+            }
+        } else { v.add("parental_responsibility", "missing", "the referral must say who has parental responsibility") }
+        if let given = body.dailyCare {
+            if Set(given) != registeredCare { v.add("daily_care", "mismatch", "must list exactly the guardians registered with daily care (\(registeredCare.count))") }
+        } else { v.add("daily_care", "missing", "the referral must say who has daily care") }
+        if let given = body.consentedBy {
+            if !registeredResponsibility.isSubset(of: Set(given)) {
+                v.add("consented_by", "incomplete", "every guardian with parental responsibility must have consented")
+            }
+            if !Set(given).isSubset(of: Set(guardians.map(\.id))) { v.add("consented_by", "not_guardian", "lists someone who is not a registered guardian") }
+        } else { v.add("consented_by", "missing", "the referral must say who consented") }
+        if guardians.isEmpty { v.add("child_id", "no_guardians", "register the child's guardians before referring") }
+        return v.items
+    }
+
+    @Sendable func submitReferral(_ request: Request, context: IntakeRequestContext) async throws -> Response {
+        let (body, raw) = try await APIJSON.decode(ReferralBody.self, from: request)
+        var v = Violations()
+        v.text(body.title, "title", required: false, max: 200)
+        v.text(body.concern, "concern", required: false, max: 8000)
+        if [.school, .kindergarten, .sfo, .municipalAdministration, .other].contains(body.targetService) {
+            v.add("target_service", "not_referrable", "referrals go to a service such as bup or ppt")
+        }
+        try v.throwIfAny()
+        let outbox = environment.outbox
+        return try await environment.mutate(request, context: context, body: raw) { connection, principal in
+            try Self.requireSubmitter(principal, unitId: body.submittingUnitId)
+            guard case .full = try ChildAccessLoader.decide(principal: principal, childId: body.childId, on: connection) else {
+                throw Problem.field("child_id", "not_found", "is not a child you have access to")
+            }
+            let guardians = try connection.query("SELECT guardian_id, parental_responsibility, daily_care FROM guardianships WHERE child_id = \(body.childId)")
+                .map { row throws(PostgresError) in (id: try row.decode(UUID.self, 0), responsibility: try row.decode(Bool.self, 1), care: try row.decode(Bool.self, 2)) }
+            let missing = Self.completeness(body, guardians: guardians)
+            if !missing.isEmpty {
+                throw Problem(.unprocessableContent, code: "referral_incomplete", title: "The referral is incomplete",
+                              detail: missing.map { "\($0.field): \($0.message)" }.joined(separator: "; "), violations: missing)
+            }
+            // The receiving service's intake arena, when it has one (BUP's weekly intake meeting).
+            let arenaKind = body.targetService == .bup ? ArenaKind.bupIntake.rawValue : "-"
+            let arenaId = try connection.query("""
+                SELECT id FROM arenas WHERE kind = \(arenaKind) AND active ORDER BY created_at LIMIT 1
+                """).first?.decode(UUID.self, 0)
+            let scope = try arenaId.flatMap { try CaseStore.arenaScope($0, on: connection) }
+            let consent = try Self.consent(for: body.childId, requested: body.consentId, principal: principal, arena: scope,
+                                           targetService: body.targetService, on: connection)
+            let ownerId = try Self.owner(body.ownerId, principal: principal, on: connection)
+            if let origin = body.originCaseId, try CaseStore.load(origin, on: connection) == nil {
+                throw Problem.field("origin_case_id", "not_found", "is not a case")
+            }
+            let id = UUID()
+            let title = body.title?.trimmed.isEmpty == false ? body.title!.trimmed : "Henvisning til \(body.targetService.norwegianName)"
+            try connection.execute("""
+                INSERT INTO cases (id, category, kind, arena_id, target_service, child_id, consent_id, submitting_unit_id, submitted_by, owner_id,
+                                   title, concern, urgent, origin_case_id)
+                VALUES (\(id), 'referral', 'named', \(arenaId), \(body.targetService.rawValue), \(body.childId), \(consent.id), \(body.submittingUnitId),
+                        \(principal.personId), \(ownerId), \(title), \(body.concern?.trimmed ?? body.question!.trimmed), \(body.urgent ?? false), \(body.originCaseId))
+                """)
+            try connection.execute("""
+                INSERT INTO referral_details (case_id, parental_responsibility, daily_care, consented_by, question, measures_tried, current_services)
+                VALUES (\(id), \(body.parentalResponsibility ?? []), \(body.dailyCare ?? []), \(body.consentedBy ?? []), \(body.question!.trimmed),
+                        \(body.measuresTried!.trimmed), \((body.currentServices ?? []).map(\.rawValue)))
+                """)
+            try outbox.append(ReferralCreated(caseId: id, targetService: body.targetService, arenaId: arenaId, unitId: body.submittingUnitId,
+                                              urgent: body.urgent ?? false, originCaseId: body.originCaseId), on: connection)
+            try AccessLog.record(on: connection, actor: principal.personId, action: .create, resource: "referral", resourceId: id,
+                                 childId: body.childId, basis: .consent, consentId: consent.id, requestId: context.id)
+            guard let resource = try CaseStore.read(id, principal: principal, on: connection, requestId: context.id) else {
+                throw Problem.notFound("Referral")
+            }
+            return try MutationResult(resource, status: .created, location: "/v1/referrals/\(id)")
+        }
+    }
+
+    struct ResubmitBody: StrictRequestBody {
+        static let shape = JSONShape.object(["question": .value, "measures_tried": .value, "current_services": .array(.value), "note": .value])
+        var question: String?
+        var measuresTried: String?
+        var currentServices: [ServiceKind]?
+        var note: String?
+    }
+
+    /// After an intake meeting asked for more information: the referrer completes it and it
+    /// goes to the next intake meeting (`case.resubmitted`).
+    @Sendable func resubmitReferral(_ request: Request, context: IntakeRequestContext) async throws -> Response {
+        let id = try request.uuidParameter("id", context: context, resource: "referral")
+        let (body, raw) = try await APIJSON.decode(ResubmitBody.self, from: request)
+        var v = Violations()
+        v.text(body.question, "question", required: false, max: 8000)
+        v.text(body.measuresTried, "measures_tried", required: false, max: 8000)
+        v.text(body.note, "note", required: false, max: 8000)
+        try v.throwIfAny()
+        let outbox = environment.outbox
+        return try await environment.mutate(request, context: context, body: raw) { connection, principal in
+            guard let row = try CaseStore.load(id, on: connection, forUpdate: true), row.category == "referral" else { throw Problem.notFound("Referral") }
+            let decision = try CaseStore.access(principal, to: row, on: connection)
+            guard decision.canSeeCase else { throw Problem.notFound("Referral") }
+            guard principal.personId == row.ownerId || principal.personId == row.submittedBy else {
+                throw Problem.forbidden("only the referral's owner or submitter may complete it")
+            }
+            let next: CaseStatus
+            do { next = try row.status.applying(.resubmit) } catch { throw Problem.conflict("invalid_transition", "\(error)") }
+            try connection.execute("""
+                UPDATE referral_details SET question = coalesce(\(body.question?.trimmed), question),
+                    measures_tried = coalesce(\(body.measuresTried?.trimmed), measures_tried),
+                    current_services = coalesce(\(body.currentServices?.map(\.rawValue)), current_services),
+                    intake_decision = NULL, decided_at = NULL
+                WHERE case_id = \(id)
+                """)
+            if let note = body.note?.trimmed, !note.isEmpty {
+                try connection.execute("UPDATE cases SET concern = concern || E'\\n\\n' || \(note) WHERE id = \(id)")
+            }
+            try connection.execute("UPDATE cases SET status = \(next.rawValue), updated_at = now() WHERE id = \(id)")
+            try outbox.append(CaseResubmitted(caseId: id, arenaId: row.arenaId), on: connection)
+            try AccessLog.record(on: connection, actor: principal.personId, action: .update, resource: "referral", resourceId: id,
+                                 childId: row.childId, basis: decision.basis ?? .owner, consentId: decision.consentId, requestId: context.id)
+            guard let resource = try CaseStore.read(id, principal: principal, on: connection, requestId: context.id) else {
+                throw Problem.notFound("Referral")
+            }
+            return try MutationResult(resource)
+        }
+    }
+
+    // MARK: Shared rules
+
+    static func requireSubmitter(_ principal: Principal, unitId: UUID) throws {
+        guard principal.kind == .staff, principal.isMember(of: unitId) else {
+            throw Problem.field("submitting_unit_id", "not_member", "you submit on behalf of a unit you work in")
+        }
+    }
+
+    static func owner(_ requested: UUID?, principal: Principal, on connection: PostgresConnection) throws -> UUID {
+        guard let requested, requested != principal.personId else { return principal.personId }
+        guard try connection.query("SELECT 1 FROM people WHERE id = \(requested) AND kind = 'staff' AND active").count == 1 else {
+            throw Problem.field("owner_id", "not_found", "is not active staff")
+        }
+        return requested
+    }
+
+    /// The consent a named case or referral stands on: the one named, or the first that
+    /// covers it. 422 names the rule when none does.
+    static func consent(
+        for childId: UUID, requested: UUID?, principal: Principal, arena: ArenaScope?, targetService: ServiceKind?,
+        on connection: PostgresConnection
+    ) throws -> ConsentGrant {
+        guard case .full = try ChildAccessLoader.decide(principal: principal, childId: childId, on: connection) else {
+            throw Problem.field("child_id", "not_found", "is not a child you have access to")
+        }
+        let consents = try ChildAccessLoader.consents(childId, on: connection)
+        let birthDate = try connection.query("SELECT birth_date FROM children WHERE id = \(childId)").first?.decode(LocalDate?.self, 0)
+        let childAge = birthDate.map { age(bornOn: $0, on: OsloTime.localDate(at: Date())) }
+        let candidates = requested.map { id in consents.filter { $0.id == id } } ?? consents
+        if requested != nil && candidates.isEmpty {
+            throw Problem.field("consent_id", "not_found", "is not a consent for this child")
+        }
+        var problems: [ConsentProblem] = []
+        for consent in candidates {
+            if let problem = AccessPolicy.consentAllowsSubmission(consent, arena: arena, targetService: targetService, childAge: childAge, at: Date()) {
+                problems.append(problem)
+            } else {
+                return consent
+            }
+        }
+        let problem = problems.first
+        throw Problem(.unprocessableContent, code: "consent_required", title: "A valid consent is required",
+                      detail: problem?.description ?? "no consent is recorded for this child",
+                      violations: [.init(field: requested == nil ? "child_id" : "consent_id", rule: problem?.code ?? "consent_required",
+                                         message: problem?.description ?? "no consent covering this arena is recorded for the child")])
+    }
+
+    /// Screens an anonymous case's texts for identifying data: 11-digit numbers, dates of
+    /// birth, and names of children the unit knows. Refused unless the submitter confirms;
+    /// then the finding kinds (never the text) are kept on the case.
+    static func screen(_ body: CaseBody, unitId: UUID, on connection: PostgresConnection) throws -> [String] {
+        let names = try connection.query("SELECT name FROM children WHERE unit_id = \(unitId) LIMIT 5000")
+            .map { row throws(PostgresError) in try row.decode(String.self, 0) }
+        let screen = PersonalDataScreen(knownNames: names)
+        var violations: [Problem.Violation] = []
+        var kinds: Set<String> = []
+        for (field, text) in [("title", body.title), ("concern", body.concern), ("adaptations_tried", body.adaptationsTried ?? ""),
+                              ("responsible_note", body.responsibleNote ?? "")] {
+            for finding in screen.findings(in: text) {
+                kinds.insert("\(finding.kind)")
+                violations.append(.init(field: field, rule: "personal_data_suspected", message: finding.fieldSafeDescription))
+            }
+        }
+        if !violations.isEmpty && body.confirmNoPersonalData != true {
+            throw Problem(.unprocessableContent, code: "personal_data_suspected",
+                          title: "An anonymous case must not identify anyone",
+                          detail: "remove the flagged content, or set confirm_no_personal_data if it identifies no one",
+                          violations: violations)
+        }
+        return kinds.sorted()
+    }
+}

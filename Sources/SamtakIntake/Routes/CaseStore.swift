@@ -1,0 +1,206 @@
+import Foundation
+import SamtakDomain
+import SamtakPostgres
+import SamtakRuntime
+
+/// A case as one caller may see it: everything (`visibility: full`) or only what does not
+/// identify the child (`visibility: redacted`: title replaced by a descriptor, no texts).
+struct CaseResource: Codable, Sendable {
+    struct ChildSummary: Codable, Sendable {
+        var id: UUID
+        var name: String
+    }
+    struct Scheduling: Codable, Sendable {
+        var meetingId: UUID
+        var startsAt: Date
+        var position: Int
+        var overCapacity: Bool
+    }
+    struct ReferralDetails: Codable, Sendable {
+        var parentalResponsibility: [UUID]
+        var dailyCare: [UUID]
+        var consentedBy: [UUID]
+        var question: String
+        var measuresTried: String
+        var currentServices: [ServiceKind]
+        var intakeDecision: IntakeDecision?
+        var followUpOwnerId: UUID?
+    }
+
+    var id: UUID
+    var category: String
+    var kind: CaseKind
+    var arenaId: UUID?
+    var targetService: ServiceKind?
+    var status: CaseStatus
+    var urgent: Bool
+    var title: String
+    var grade: Int?
+    var concern: String?
+    var adaptationsTried: String?
+    var responsibleNote: String?
+    var child: ChildSummary?
+    var consentId: UUID?
+    var submittingUnitId: UUID
+    var submittedBy: UUID
+    var ownerId: UUID
+    var originCaseId: UUID?
+    var screeningFlags: [String]
+    var scheduled: Scheduling?
+    var referral: ReferralDetails?
+    var visibility: String
+    var accessBasis: AccessBasis
+    var createdAt: Date
+    var updatedAt: Date
+}
+
+/// Loading cases and deciding who sees what.
+enum CaseStore {
+    /// The stored facts of a case, before any access decision.
+    struct Row: Sendable {
+        var id: UUID
+        var category: String
+        var kind: CaseKind
+        var arenaId: UUID?
+        var targetService: ServiceKind?
+        var childId: UUID?
+        var consentId: UUID?
+        var submittingUnitId: UUID
+        var submittedBy: UUID
+        var ownerId: UUID
+        var title: String
+        var grade: Int?
+        var concern: String
+        var adaptationsTried: String
+        var responsibleNote: String
+        var urgent: Bool
+        var status: CaseStatus
+        var screeningFlags: [String]
+        var originCaseId: UUID?
+        var createdAt: Date
+        var updatedAt: Date
+    }
+
+    static let columns: SQL = """
+        c.id, c.category, c.kind, c.arena_id, c.target_service, c.child_id, c.consent_id, c.submitting_unit_id, c.submitted_by,
+        c.owner_id, c.title, c.grade, c.concern, c.adaptations_tried, c.responsible_note, c.urgent, c.status, c.screening_flags,
+        c.origin_case_id, c.created_at, c.updated_at
+        """
+
+    static func row(_ row: PostgresRow) throws(PostgresError) -> Row {
+        Row(
+            id: try row.decode(UUID.self, 0), category: try row.decode(String.self, 1),
+            kind: CaseKind(rawValue: try row.decode(String.self, 2)) ?? .system, arenaId: try row.decode(UUID?.self, 3),
+            targetService: try row.decode(String?.self, 4).flatMap(ServiceKind.init(rawValue:)), childId: try row.decode(UUID?.self, 5),
+            consentId: try row.decode(UUID?.self, 6), submittingUnitId: try row.decode(UUID.self, 7), submittedBy: try row.decode(UUID.self, 8),
+            ownerId: try row.decode(UUID.self, 9), title: try row.decode(String.self, 10), grade: try row.decode(Int?.self, 11),
+            concern: try row.decode(String.self, 12), adaptationsTried: try row.decode(String.self, 13), responsibleNote: try row.decode(String.self, 14),
+            urgent: try row.decode(Bool.self, 15), status: CaseStatus(rawValue: try row.decode(String.self, 16)) ?? .submitted,
+            screeningFlags: try row.decode([String].self, 17), originCaseId: try row.decode(UUID?.self, 18),
+            createdAt: try row.decode(Date.self, 19), updatedAt: try row.decode(Date.self, 20)
+        )
+    }
+
+    static func load(_ id: UUID, on connection: PostgresConnection, forUpdate: Bool = false) throws -> Row? {
+        let lock: SQL = forUpdate ? " FOR UPDATE" : ""
+        return try connection.query("SELECT \(columns) FROM cases c WHERE c.id = \(id)\(lock)").first.map(row)
+    }
+
+    /// The services taking part in an arena (for consent coverage).
+    static func arenaScope(_ arenaId: UUID, on connection: PostgresConnection) throws -> ArenaScope? {
+        guard let row = try connection.query(SQL("""
+            SELECT a.young_person_consent_age,
+                   coalesce(array_agg(DISTINCT coalesce(u.service, pu.service)) FILTER (WHERE coalesce(u.service, pu.service) IS NOT NULL), '{}')
+            FROM arenas a
+            LEFT JOIN arena_participants ap ON ap.arena_id = a.id
+            LEFT JOIN units u ON u.id = ap.unit_id
+            LEFT JOIN memberships pm ON pm.person_id = ap.person_id AND ap.unit_id IS NULL
+            LEFT JOIN units pu ON pu.id = pm.unit_id
+            WHERE a.id = \(arenaId)
+            GROUP BY a.id
+            """).prepared).first else { return nil }
+        return ArenaScope(id: arenaId, participantServices: Set(try row.decode([String].self, 1).compactMap(ServiceKind.init(rawValue:))),
+                          youngPersonConsentAge: try row.decode(Int?.self, 0))
+    }
+
+    /// Whether the principal takes part in the arena (by person, or by role in a unit).
+    static func isParticipant(_ principal: Principal, arenaId: UUID, on connection: PostgresConnection) throws -> Bool {
+        let rows = try connection.query(SQL("SELECT unit_id, role, person_id FROM arena_participants WHERE arena_id = \(arenaId)").prepared)
+        for row in rows {
+            if try row.decode(UUID?.self, 2) == principal.personId { return true }
+            if let unit = try row.decode(UUID?.self, 0), let role = try row.decode(String?.self, 1).flatMap(Role.init(rawValue:)),
+               principal.hasRole(role, in: unit) { return true }
+        }
+        // The arena's owner (the person responsible for calling it) takes part too.
+        return try !connection.query(SQL("SELECT 1 FROM arenas WHERE id = \(arenaId) AND owner_person_id = \(principal.personId)").prepared).isEmpty
+    }
+
+    /// Decides what `principal` may see of a case.
+    static func access(_ principal: Principal, to row: Row, on connection: PostgresConnection) throws -> AccessDecision {
+        let arena = try row.arenaId.flatMap { try arenaScope($0, on: connection) }
+        let participant = try row.arenaId.map { try isParticipant(principal, arenaId: $0, on: connection) } ?? false
+        var relations: ChildRelations?
+        var consents: [ConsentGrant] = []
+        if let childId = row.childId {
+            relations = try ChildAccessLoader.relations(childId, on: connection)?.0
+            consents = try ChildAccessLoader.consents(childId, on: connection)
+        }
+        let facts = CaseFacts(kind: row.kind, ownerId: row.ownerId, submittedBy: row.submittedBy, submittingUnitId: row.submittingUnitId,
+                              arena: arena, targetService: row.category == "referral" ? row.targetService : nil)
+        return AccessPolicy.caseAccess(principal: principal, facts: facts, child: relations, consents: consents,
+                                       isArenaParticipant: participant, at: Date())
+    }
+
+    /// The resource for a decision (`nil` when denied).
+    static func resource(_ row: Row, decision: AccessDecision, on connection: PostgresConnection) throws -> CaseResource? {
+        guard let basis = decision.basis else { return nil }
+        let full = decision.canSeeChild
+        var child: CaseResource.ChildSummary?
+        if full, let childId = row.childId,
+           let name = try connection.query("SELECT name FROM children WHERE id = \(childId)").first?.decode(String.self, 0) {
+            child = .init(id: childId, name: name)
+        }
+        let scheduled = try connection.query(SQL("""
+            SELECT ai.meeting_id, m.starts_at, ai.position, ai.over_capacity FROM agenda_items ai JOIN meetings m ON m.id = ai.meeting_id
+            WHERE ai.case_id = \(row.id) AND ai.removed_at IS NULL
+            """).prepared).first.map { item throws(PostgresError) in
+            CaseResource.Scheduling(meetingId: try item.decode(UUID.self, 0), startsAt: try item.decode(Date.self, 1),
+                                    position: try item.decode(Int.self, 2), overCapacity: try item.decode(Bool.self, 3))
+        }
+        var referral: CaseResource.ReferralDetails?
+        if full, row.category == "referral", let details = try connection.query("""
+            SELECT parental_responsibility, daily_care, consented_by, question, measures_tried, current_services, intake_decision, follow_up_owner_id
+            FROM referral_details WHERE case_id = \(row.id)
+            """).first {
+            referral = .init(
+                parentalResponsibility: try details.decode([UUID].self, 0), dailyCare: try details.decode([UUID].self, 1),
+                consentedBy: try details.decode([UUID].self, 2), question: try details.decode(String.self, 3),
+                measuresTried: try details.decode(String.self, 4),
+                currentServices: try details.decode([String].self, 5).compactMap(ServiceKind.init(rawValue:)),
+                intakeDecision: try details.decode(String?.self, 6).flatMap(IntakeDecision.init(rawValue:)),
+                followUpOwnerId: try details.decode(UUID?.self, 7)
+            )
+        }
+        return CaseResource(
+            id: row.id, category: row.category, kind: row.kind, arenaId: row.arenaId, targetService: row.targetService, status: row.status,
+            urgent: row.urgent, title: full ? row.title : CaseRedaction.anonymousTitle(position: scheduled?.position, grade: row.grade),
+            grade: row.grade, concern: full ? row.concern : nil, adaptationsTried: full ? row.adaptationsTried : nil,
+            responsibleNote: full ? row.responsibleNote : nil, child: child, consentId: full ? row.consentId : nil,
+            submittingUnitId: row.submittingUnitId, submittedBy: row.submittedBy, ownerId: row.ownerId, originCaseId: row.originCaseId,
+            screeningFlags: row.screeningFlags, scheduled: scheduled, referral: referral, visibility: full ? "full" : "redacted",
+            accessBasis: basis, createdAt: row.createdAt, updatedAt: row.updatedAt
+        )
+    }
+
+    /// Loads, decides, logs (for named cases seen in full) and returns the resource, or nil.
+    static func read(_ id: UUID, principal: Principal, on connection: PostgresConnection, requestId: String?) throws -> CaseResource? {
+        guard let row = try load(id, on: connection) else { return nil }
+        let decision = try access(principal, to: row, on: connection)
+        guard let resource = try resource(row, decision: decision, on: connection) else { return nil }
+        if row.kind == .named, let basis = decision.basis {
+            try AccessLog.record(on: connection, actor: principal.personId, action: .read, resource: row.category, resourceId: row.id,
+                                 childId: decision.canSeeChild ? row.childId : nil, basis: basis, consentId: decision.consentId, requestId: requestId)
+        }
+        return resource
+    }
+}

@@ -1,0 +1,412 @@
+import Foundation
+import Hummingbird
+import SamtakDomain
+import SamtakMessaging
+import SamtakPostgres
+import SamtakRuntime
+
+/// Children, their guardians and the guardians' consent. Every read and change of a
+/// child's data passes `AccessPolicy.childAccess` and is written to the access log.
+/// The identity number is write-only: it is validated, stored and never returned.
+struct ChildRoutes {
+    let environment: IntakeEnvironment
+    init(_ environment: IntakeEnvironment) { self.environment = environment }
+
+    func register(on group: RouterGroup<IntakeRequestContext>) {
+        group.post("children", use: createChild)
+        group.get("children", use: listChildren)
+        group.get("children/{id}", use: getChild)
+        group.post("children/{id}/guardians", use: addGuardian)
+        group.get("children/{id}/consents", use: listConsents)
+        group.post("consents", use: recordConsent)
+        group.get("consents/{id}", use: getConsent)
+        group.post("consents/{id}/withdraw", use: withdrawConsent)
+    }
+
+    // MARK: Bodies and resources
+
+    struct ChildBody: StrictRequestBody {
+        static let shape = JSONShape.object(["name": .value, "national_id": .value, "birth_date": .value, "unit_id": .value, "grade": .value])
+        var name: String
+        var nationalId: String?
+        var birthDate: LocalDate?
+        var unitId: UUID?
+        var grade: Int?
+    }
+
+    struct GuardianResource: Codable, Sendable {
+        var personId: UUID
+        var name: String
+        var email: String?
+        var parentalResponsibility: Bool
+        var dailyCare: Bool
+    }
+
+    struct ChildResource: Codable, Sendable {
+        var id: UUID
+        var name: String
+        var nationalIdRegistered: Bool
+        var birthDate: LocalDate?
+        var unitId: UUID?
+        var grade: Int?
+        var guardians: [GuardianResource]
+        var createdAt: Date
+        /// Why the caller may see this child (`own_unit`, `consent`, `guardian`, ...).
+        var accessBasis: AccessBasis
+    }
+
+    struct GuardianBody: StrictRequestBody {
+        static let shape = JSONShape.object(["name": .value, "email": .value, "parental_responsibility": .value, "daily_care": .value, "person_id": .value])
+        var name: String?
+        var email: String?
+        var personId: UUID?
+        var parentalResponsibility: Bool
+        var dailyCare: Bool
+    }
+
+    struct ConsentBody: StrictRequestBody {
+        static let shape = JSONShape.object([
+            "child_id": .value, "given_by": .array(.value), "young_person_consented": .value, "services": .array(.value),
+            "arena_ids": .array(.value), "information": .array(.value), "valid_from": .value, "valid_until": .value, "method": .value,
+        ])
+        var childId: UUID
+        var givenBy: [UUID]
+        var youngPersonConsented: Bool?
+        var services: [ServiceKind]
+        var arenaIds: [UUID]?
+        var information: [InformationCategory]?
+        var validFrom: LocalDate
+        var validUntil: LocalDate?
+        var method: ConsentMethod
+    }
+
+    struct ConsentResource: Codable, Sendable {
+        var id: UUID
+        var childId: UUID
+        var givenBy: [UUID]
+        var youngPersonConsented: Bool
+        var services: [ServiceKind]
+        var arenaIds: [UUID]
+        var information: [InformationCategory]
+        var validFrom: LocalDate
+        var validUntil: LocalDate?
+        var method: ConsentMethod
+        var recordedBy: UUID
+        var recordedAt: Date
+        var withdrawnAt: Date?
+        var active: Bool
+    }
+
+    // MARK: Children
+
+    @Sendable func createChild(_ request: Request, context: IntakeRequestContext) async throws -> Response {
+        let (body, raw) = try await APIJSON.decode(ChildBody.self, from: request)
+        var violations = Violations()
+        violations.text(body.name, "name", max: 200)
+        var nationalId: NationalIdentityNumber?
+        if let text = body.nationalId {
+            do {
+                nationalId = try NationalIdentityNumber(validating: text)
+            } catch {
+                // The message describes the rule, never the number.
+                violations.add("national_id", "national_identity_number", "\(error)")
+            }
+        }
+        var birthDate = body.birthDate
+        if let nationalId, nationalId.kind == .birthNumber, let derived = nationalId.birthDate {
+            let date = LocalDate(year: derived.year, month: derived.month, day: derived.day)
+            if let given = body.birthDate, let date, given != date {
+                violations.add("birth_date", "mismatch", "does not match the identity number")
+            }
+            birthDate = birthDate ?? date
+        }
+        if let grade = body.grade, !(0...13).contains(grade) { violations.add("grade", "range", "must be from 0 (kindergarten) to 13") }
+        if let birthDate, birthDate > OsloTime.localDate(at: Date()) { violations.add("birth_date", "range", "must not be in the future") }
+        try violations.throwIfAny()
+        let digits = nationalId?.digits
+        let resolvedBirthDate = birthDate
+        return try await environment.mutate(request, context: context, body: raw) { connection, principal in
+            guard principal.kind == .staff, !principal.memberships.isEmpty else {
+                throw Problem.forbidden("only staff of a service register children")
+            }
+            if let unitId = body.unitId, try connection.query("SELECT 1 FROM units WHERE id = \(unitId)").isEmpty {
+                throw Problem.field("unit_id", "not_found", "is not a registered unit")
+            }
+            let id = UUID()
+            do {
+                try connection.execute("""
+                    INSERT INTO children (id, name, national_id, birth_date, unit_id, grade, created_by)
+                    VALUES (\(id), \(body.name.trimmed), \(digits), \(resolvedBirthDate), \(body.unitId), \(body.grade), \(principal.personId))
+                    """)
+            } catch let error as PostgresError where error.isUniqueViolation {
+                throw Problem.conflict("child_exists", "a child with this identity number is already registered")
+            }
+            try AccessLog.record(on: connection, actor: principal.personId, action: .create, resource: "child", resourceId: id,
+                                 childId: id, basis: .owner, requestId: context.id)
+            guard let child = try Self.loadChild(id, on: connection, basis: .owner) else { throw Problem.notFound("Child") }
+            return try MutationResult(child, status: .created, location: "/v1/children/\(id)")
+        }
+    }
+
+    @Sendable func getChild(_ request: Request, context: IntakeRequestContext) async throws -> Response {
+        let id = try request.uuidParameter("id", context: context, resource: "child")
+        let child = try await environment.read(context) { connection, principal -> ChildResource? in
+            let decision = try ChildAccessLoader.decide(principal: principal, childId: id, on: connection)
+            guard case .full(let basis, let consentId) = decision else { return nil }
+            try AccessLog.record(on: connection, actor: principal.personId, action: .read, resource: "child", resourceId: id,
+                                 childId: id, basis: basis, consentId: consentId, requestId: context.id)
+            return try Self.loadChild(id, on: connection, basis: basis)
+        }
+        guard let child else { throw Problem.notFound("Child") }
+        return try APIJSON.response(child)
+    }
+
+    /// The children of a unit, for its own staff (and the children a guardian has).
+    @Sendable func listChildren(_ request: Request, context: IntakeRequestContext) async throws -> Response {
+        let page = try PageRequest(request: request)
+        let unitId: UUID? = try request.query("unit_id").map { raw in
+            guard let id = UUID(uuidString: raw) else { throw Problem.field("unit_id", "format", "must be a UUID") }
+            return id
+        }
+        let rows = try await environment.read(context) { connection, principal in
+            let condition: SQL
+            let basis: AccessBasis
+            if let unitId {
+                guard principal.memberships.contains(where: { $0.unitId == unitId && AccessPolicy.ownUnitRoles.contains($0.role) }) else {
+                    throw Problem.forbidden("only the unit's own staff list its children")
+                }
+                condition = "c.unit_id = \(unitId)"
+                basis = .ownUnit
+            } else {
+                condition = "c.id IN (SELECT child_id FROM guardianships WHERE guardian_id = \(principal.personId))"
+                basis = .guardian
+            }
+            let ids = try connection.query("""
+                SELECT c.id FROM children c WHERE \(condition) \(page.keysetCondition(createdAt: "c.created_at", id: "c.id"))
+                ORDER BY c.created_at, c.id LIMIT \(page.limit + 1)
+                """).map { row throws(PostgresError) in try row.decode(UUID.self, 0) }
+            return try ids.compactMap { id -> (item: ChildResource, createdAt: Date, id: UUID)? in
+                guard let child = try Self.loadChild(id, on: connection, basis: basis) else { return nil }
+                try AccessLog.record(on: connection, actor: principal.personId, action: .read, resource: "child", resourceId: id,
+                                     childId: id, basis: basis, requestId: context.id)
+                return (child, child.createdAt, child.id)
+            }
+        }
+        return try APIJSON.response(Page(rows: rows, limit: page.limit))
+    }
+
+    @Sendable func addGuardian(_ request: Request, context: IntakeRequestContext) async throws -> Response {
+        let childId = try request.uuidParameter("id", context: context, resource: "child")
+        let (body, raw) = try await APIJSON.decode(GuardianBody.self, from: request)
+        var violations = Violations()
+        if body.personId == nil { violations.text(body.name, "name", max: 200) }
+        if body.personId != nil && body.name != nil { violations.add("name", "exclusive", "give either person_id (an existing guardian) or name") }
+        if let email = body.email { OrganisationRoutes.validateEmail(email, field: "email", into: &violations) }
+        try violations.throwIfAny()
+        return try await environment.mutate(request, context: context, body: raw) { connection, principal in
+            let decision = try ChildAccessLoader.decide(principal: principal, childId: childId, on: connection)
+            guard case .full(let basis, let consentId) = decision, basis != .guardian, basis != .selfAccess else { throw Problem.notFound("Child") }
+            let guardianId: UUID
+            if let existing = body.personId {
+                guard try connection.query("SELECT 1 FROM people WHERE id = \(existing) AND kind = 'guardian'").count == 1 else {
+                    throw Problem.field("person_id", "not_found", "is not a registered guardian")
+                }
+                guardianId = existing
+            } else {
+                guardianId = UUID()
+                try connection.execute("INSERT INTO people (id, kind, name, email) VALUES (\(guardianId), 'guardian', \(body.name?.trimmed ?? ""), \(body.email))")
+            }
+            let inserted = try connection.execute("""
+                INSERT INTO guardianships (child_id, guardian_id, parental_responsibility, daily_care)
+                VALUES (\(childId), \(guardianId), \(body.parentalResponsibility), \(body.dailyCare)) ON CONFLICT DO NOTHING
+                """)
+            if inserted == 0 { throw Problem.conflict("guardian_exists", "this person is already registered as the child's guardian") }
+            try AccessLog.record(on: connection, actor: principal.personId, action: .update, resource: "child", resourceId: childId,
+                                 childId: childId, basis: basis, consentId: consentId, requestId: context.id)
+            guard let child = try Self.loadChild(childId, on: connection, basis: basis) else { throw Problem.notFound("Child") }
+            return try MutationResult(child, status: .created, location: "/v1/children/\(childId)")
+        }
+    }
+
+    // MARK: Consent
+
+    @Sendable func recordConsent(_ request: Request, context: IntakeRequestContext) async throws -> Response {
+        let (body, raw) = try await APIJSON.decode(ConsentBody.self, from: request)
+        var violations = Violations()
+        let information = body.information ?? InformationCategory.allCases
+        violations.require(!body.services.isEmpty || !(body.arenaIds ?? []).isEmpty, "services", "required",
+                           "name at least one service or arena the consent covers")
+        violations.require(!information.isEmpty, "information", "required", "name at least one category of information")
+        violations.require(!body.givenBy.isEmpty || body.youngPersonConsented == true, "given_by", "required",
+                           "name the guardians who consented")
+        if let until = body.validUntil, until < body.validFrom { violations.add("valid_until", "range", "must not be before valid_from") }
+        violations.require(Set(body.givenBy).count == body.givenBy.count, "given_by", "unique", "must not repeat a guardian")
+        try violations.throwIfAny()
+        let outbox = environment.outbox
+        return try await environment.mutate(request, context: context, body: raw) { connection, principal in
+            let decision = try ChildAccessLoader.decide(principal: principal, childId: body.childId, on: connection)
+            guard case .full(let basis, let accessConsent) = decision, principal.kind == .staff else {
+                throw Problem.field("child_id", "not_found", "is not a child you have access to")
+            }
+            let guardians = try connection.query("SELECT guardian_id, parental_responsibility FROM guardianships WHERE child_id = \(body.childId)")
+                .map { row throws(PostgresError) in (try row.decode(UUID.self, 0), try row.decode(Bool.self, 1)) }
+            let guardianIds = Set(guardians.map(\.0))
+            var violations = Violations()
+            for (index, giver) in body.givenBy.enumerated() where !guardianIds.contains(giver) {
+                violations.add("given_by[\(index)]", "not_guardian", "is not a registered guardian of the child")
+            }
+            let missing = guardians.filter { $0.1 && !body.givenBy.contains($0.0) }
+            if !missing.isEmpty && body.youngPersonConsented != true {
+                violations.add("given_by", "parental_responsibility", "every guardian with parental responsibility must consent (\(missing.count) missing)")
+            }
+            for (index, arenaId) in (body.arenaIds ?? []).enumerated()
+            where try connection.query("SELECT 1 FROM arenas WHERE id = \(arenaId)").isEmpty {
+                violations.add("arena_ids[\(index)]", "not_found", "is not a registered arena")
+            }
+            try violations.throwIfAny()
+            let id = UUID()
+            try connection.execute("""
+                INSERT INTO consents (id, child_id, given_by, young_person_consented, services, arena_ids, information, valid_from, valid_until, method, recorded_by)
+                VALUES (\(id), \(body.childId), \(body.givenBy), \(body.youngPersonConsented ?? false), \(body.services.map(\.rawValue)),
+                        \(body.arenaIds ?? []), \(information.map(\.rawValue)), \(body.validFrom), \(body.validUntil), \(body.method.rawValue), \(principal.personId))
+                """)
+            try outbox.append(ConsentRecorded(consentId: id, childId: body.childId), on: connection)
+            try AccessLog.record(on: connection, actor: principal.personId, action: .create, resource: "consent", resourceId: id,
+                                 childId: body.childId, basis: basis, consentId: accessConsent, requestId: context.id)
+            guard let consent = try Self.loadConsent(id, on: connection) else { throw Problem.notFound("Consent") }
+            return try MutationResult(consent, status: .created, location: "/v1/consents/\(id)")
+        }
+    }
+
+    @Sendable func listConsents(_ request: Request, context: IntakeRequestContext) async throws -> Response {
+        let childId = try request.uuidParameter("id", context: context, resource: "child")
+        let consents = try await environment.read(context) { connection, principal -> [ConsentResource]? in
+            guard case .full(let basis, let consentId) = try ChildAccessLoader.decide(principal: principal, childId: childId, on: connection) else { return nil }
+            try AccessLog.record(on: connection, actor: principal.personId, action: .read, resource: "consent", resourceId: nil,
+                                 childId: childId, basis: basis, consentId: consentId, requestId: context.id)
+            return try connection.query("SELECT id FROM consents WHERE child_id = \(childId) ORDER BY recorded_at, id")
+                .map { row throws(PostgresError) in try row.decode(UUID.self, 0) }
+                .compactMap { try Self.loadConsent($0, on: connection) }
+        }
+        guard let consents else { throw Problem.notFound("Child") }
+        return try APIJSON.response(["items": consents])
+    }
+
+    @Sendable func getConsent(_ request: Request, context: IntakeRequestContext) async throws -> Response {
+        let id = try request.uuidParameter("id", context: context, resource: "consent")
+        let consent = try await environment.read(context) { connection, principal -> ConsentResource? in
+            guard let consent = try Self.loadConsent(id, on: connection),
+                  case .full(let basis, let consentId) = try ChildAccessLoader.decide(principal: principal, childId: consent.childId, on: connection)
+            else { return nil }
+            try AccessLog.record(on: connection, actor: principal.personId, action: .read, resource: "consent", resourceId: id,
+                                 childId: consent.childId, basis: basis, consentId: consentId, requestId: context.id)
+            return consent
+        }
+        guard let consent else { throw Problem.notFound("Consent") }
+        return try APIJSON.response(consent)
+    }
+
+    /// A guardian withdraws their consent themselves, or staff with access record that they did.
+    @Sendable func withdrawConsent(_ request: Request, context: IntakeRequestContext) async throws -> Response {
+        let id = try request.uuidParameter("id", context: context, resource: "consent")
+        let outbox = environment.outbox
+        return try await environment.mutate(request, context: context, body: Data()) { connection, principal in
+            guard let consent = try Self.loadConsent(id, on: connection),
+                  case .full(let basis, let consentId) = try ChildAccessLoader.decide(principal: principal, childId: consent.childId, on: connection)
+            else { throw Problem.notFound("Consent") }
+            if basis == .selfAccess && !consent.youngPersonConsented {
+                throw Problem.forbidden("the guardians gave this consent")
+            }
+            let updated = try connection.execute("""
+                UPDATE consents SET withdrawn_at = now(), withdrawn_by = \(principal.personId) WHERE id = \(id) AND withdrawn_at IS NULL
+                """)
+            if updated == 0 { throw Problem.conflict("already_withdrawn", "the consent is already withdrawn") }
+            try outbox.append(ConsentWithdrawn(consentId: id, childId: consent.childId), on: connection)
+            try AccessLog.record(on: connection, actor: principal.personId, action: .withdraw, resource: "consent", resourceId: id,
+                                 childId: consent.childId, basis: basis, consentId: consentId, requestId: context.id)
+            guard let withdrawn = try Self.loadConsent(id, on: connection) else { throw Problem.notFound("Consent") }
+            return try MutationResult(withdrawn)
+        }
+    }
+
+    // MARK: Persistence
+
+    static func loadChild(_ id: UUID, on connection: PostgresConnection, basis: AccessBasis) throws -> ChildResource? {
+        guard let row = try connection.query("""
+            SELECT id, name, national_id IS NOT NULL, birth_date, unit_id, grade, created_at FROM children WHERE id = \(id)
+            """).first else { return nil }
+        let guardians = try connection.query("""
+            SELECT p.id, p.name, p.email, g.parental_responsibility, g.daily_care
+            FROM guardianships g JOIN people p ON p.id = g.guardian_id WHERE g.child_id = \(id) ORDER BY p.name
+            """).map { row throws(PostgresError) in
+            GuardianResource(personId: try row.decode(UUID.self, 0), name: try row.decode(String.self, 1), email: try row.decode(String?.self, 2),
+                             parentalResponsibility: try row.decode(Bool.self, 3), dailyCare: try row.decode(Bool.self, 4))
+        }
+        return ChildResource(
+            id: try row.decode(UUID.self, 0), name: try row.decode(String.self, 1), nationalIdRegistered: try row.decode(Bool.self, 2),
+            birthDate: try row.decode(LocalDate?.self, 3), unitId: try row.decode(UUID?.self, 4), grade: try row.decode(Int?.self, 5),
+            guardians: guardians, createdAt: try row.decode(Date.self, 6), accessBasis: basis
+        )
+    }
+
+    static func loadConsent(_ id: UUID, on connection: PostgresConnection) throws -> ConsentResource? {
+        guard let row = try connection.query("""
+            SELECT id, child_id, given_by, young_person_consented, services, arena_ids, information, valid_from, valid_until,
+                   method, recorded_by, recorded_at, withdrawn_at
+            FROM consents WHERE id = \(id)
+            """).first else { return nil }
+        let withdrawnAt = try row.decode(Date?.self, 12)
+        let validFrom = try row.decode(LocalDate.self, 7)
+        let validUntil = try row.decode(LocalDate?.self, 8)
+        let grant = ConsentGrant(id: id, childId: try row.decode(UUID.self, 1), services: [], arenaIds: [], information: [],
+                                 validFrom: validFrom, validUntil: validUntil, withdrawnAt: withdrawnAt, youngPersonConsented: false)
+        return ConsentResource(
+            id: id, childId: try row.decode(UUID.self, 1), givenBy: try row.decode([UUID].self, 2),
+            youngPersonConsented: try row.decode(Bool.self, 3),
+            services: try row.decode([String].self, 4).compactMap(ServiceKind.init(rawValue:)),
+            arenaIds: try row.decode([UUID].self, 5),
+            information: try row.decode([String].self, 6).compactMap(InformationCategory.init(rawValue:)),
+            validFrom: validFrom, validUntil: validUntil,
+            method: ConsentMethod(rawValue: try row.decode(String.self, 9)) ?? .written,
+            recordedBy: try row.decode(UUID.self, 10), recordedAt: try row.decode(Date.self, 11), withdrawnAt: withdrawnAt,
+            active: grant.isActive(at: Date())
+        )
+    }
+}
+
+/// Loads the facts `AccessPolicy` needs about a child (and a case) from the database.
+enum ChildAccessLoader {
+    static func relations(_ childId: UUID, on connection: PostgresConnection) throws -> (ChildRelations, createdBy: UUID)? {
+        guard let row = try connection.query(SQL("""
+            SELECT c.person_id, c.unit_id, c.created_by,
+                   coalesce((SELECT array_agg(guardian_id) FROM guardianships WHERE child_id = c.id), '{}')
+            FROM children c WHERE c.id = \(childId)
+            """).prepared).first else { return nil }
+        let relations = ChildRelations(childId: childId, guardianIds: Set(try row.decode([UUID].self, 3)),
+                                       personId: try row.decode(UUID?.self, 0), unitId: try row.decode(UUID?.self, 1))
+        return (relations, try row.decode(UUID.self, 2))
+    }
+
+    static func consents(_ childId: UUID, on connection: PostgresConnection) throws -> [ConsentGrant] {
+        try connection.query(SQL("""
+            SELECT id, services, arena_ids, information, valid_from, valid_until, withdrawn_at, young_person_consented
+            FROM consents WHERE child_id = \(childId) ORDER BY recorded_at DESC
+            """).prepared).map { row throws(PostgresError) in
+            ConsentGrant(
+                id: try row.decode(UUID.self, 0), childId: childId,
+                services: Set(try row.decode([String].self, 1).compactMap(ServiceKind.init(rawValue:))),
+                arenaIds: Set(try row.decode([UUID].self, 2)),
+                information: Set(try row.decode([String].self, 3).compactMap(InformationCategory.init(rawValue:))),
+                validFrom: try row.decode(LocalDate.self, 4), validUntil: try row.decode(LocalDate?.self, 5),
+                withdrawnAt: try row.decode(Date?.self, 6), youngPersonConsented: try row.decode(Bool.self, 7)
+            )
+        }
+    }
+
+    /// Direct access to a child's record; the person who registered the child keeps access.
+    static func decide(principal: Principal, childId: UUID, on connection: PostgresConnection) throws -> AccessDecision {
+        guard let (relations, createdBy) = try relations(childId, on: connection) else { return .denied }
+        if createdBy == principal.personId { return .full(.owner, consentId: nil) }
+        return AccessPolicy.childAccess(principal: principal, child: relations, consents: try consents(childId, on: connection), at: Date())
+    }
+}

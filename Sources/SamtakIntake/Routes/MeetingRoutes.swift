@@ -1,0 +1,523 @@
+import Foundation
+import Hummingbird
+import SamtakDomain
+import SamtakMessaging
+import SamtakPostgres
+import SamtakRuntime
+
+/// Meetings, their agendas (shown per viewer: a case the viewer may not see in full
+/// appears as "Sak 3: elev 5. trinn, anonymisert"), minutes, and cancellation.
+struct MeetingRoutes {
+    let environment: IntakeEnvironment
+    init(_ environment: IntakeEnvironment) { self.environment = environment }
+
+    func register(on group: RouterGroup<IntakeRequestContext>) {
+        group.get("meetings", use: listMeetings)
+        group.get("meetings/{id}", use: getMeeting)
+        group.post("meetings/{id}/cancel", use: cancelMeeting)
+        group.get("meetings/{id}/minutes", use: getMinutes)
+        group.put("meetings/{id}/minutes", use: saveMinutes)
+        group.post("meetings/{id}/minutes/approve", use: approveMinutes)
+    }
+
+    // MARK: Resources
+
+    struct AgendaItemResource: Codable, Sendable {
+        var id: UUID
+        var position: Int
+        var caseId: UUID?
+        var title: String
+        var visibility: String
+        var presenterId: UUID?
+        var startsAt: Date
+        var minutes: Int
+        var overCapacity: Bool
+        var caseStatus: CaseStatus?
+    }
+
+    struct MeetingResource: Codable, Sendable {
+        var id: UUID
+        var arenaId: UUID
+        var arenaName: String
+        var arenaKind: ArenaKind
+        var startsAt: Date
+        var endsAt: Date
+        var location: String
+        var status: MeetingStatus
+        var capacity: Int
+        var submissionDeadline: Date
+        var agendaDueAt: Date
+        var sequence: Int
+        var childId: UUID?
+        var agenda: [AgendaItemResource]
+        var minutesStatus: String?
+    }
+
+    struct MeetingRow: Sendable {
+        var id: UUID
+        var arenaId: UUID
+        var arenaName: String
+        var arenaKind: ArenaKind
+        var startsAt: Date
+        var endsAt: Date
+        var location: String
+        var status: MeetingStatus
+        var capacity: Int
+        var submissionDeadline: Date
+        var agendaDueAt: Date
+        var sequence: Int
+        var childId: UUID?
+        var ownerPersonId: UUID?
+        var ownerUnitId: UUID
+        var createdAt: Date
+    }
+
+    static let meetingColumns: SQL = """
+        m.id, m.arena_id, a.name, a.kind, m.starts_at, m.ends_at, m.location, m.status, m.capacity, m.submission_deadline, m.agenda_due_at,
+        m.sequence, m.child_id, a.owner_person_id, a.owner_unit_id, m.created_at
+        """
+
+    static func meetingRow(_ row: PostgresRow) throws(PostgresError) -> MeetingRow {
+        MeetingRow(
+            id: try row.decode(UUID.self, 0), arenaId: try row.decode(UUID.self, 1), arenaName: try row.decode(String.self, 2),
+            arenaKind: ArenaKind(rawValue: try row.decode(String.self, 3)) ?? .other, startsAt: try row.decode(Date.self, 4),
+            endsAt: try row.decode(Date.self, 5), location: try row.decode(String.self, 6),
+            status: MeetingStatus(rawValue: try row.decode(String.self, 7)) ?? .planned, capacity: try row.decode(Int.self, 8),
+            submissionDeadline: try row.decode(Date.self, 9), agendaDueAt: try row.decode(Date.self, 10), sequence: try row.decode(Int.self, 11),
+            childId: try row.decode(UUID?.self, 12), ownerPersonId: try row.decode(UUID?.self, 13), ownerUnitId: try row.decode(UUID.self, 14),
+            createdAt: try row.decode(Date.self, 15)
+        )
+    }
+
+    static func loadMeeting(_ id: UUID, on connection: PostgresConnection, forUpdate: Bool = false) throws -> MeetingRow? {
+        let lock: SQL = forUpdate ? " FOR UPDATE OF m" : ""
+        return try connection.query("SELECT \(meetingColumns) FROM meetings m JOIN arenas a ON a.id = m.arena_id WHERE m.id = \(id)\(lock)")
+            .first.map(meetingRow)
+    }
+
+    /// Who runs the meeting: the arena's owner, the owner unit's leader, or an administrator.
+    static func isOrganiser(_ principal: Principal, _ meeting: MeetingRow) -> Bool {
+        meeting.ownerPersonId == principal.personId || principal.hasRole(.unitLeader, in: meeting.ownerUnitId) || principal.isAdministrator
+    }
+
+    /// The agenda as `principal` may see it; nil when they may see nothing of the meeting.
+    static func agenda(for principal: Principal, meeting: MeetingRow, on connection: PostgresConnection, requestId: String?) throws -> [AgendaItemResource]? {
+        let participant = try CaseStore.isParticipant(principal, arenaId: meeting.arenaId, on: connection)
+            || isOrganiser(principal, meeting)
+            || (try !connection.query("SELECT 1 FROM meeting_participants WHERE meeting_id = \(meeting.id) AND person_id = \(principal.personId)").isEmpty)
+        let items = try connection.query(SQL("""
+            SELECT ai.id, ai.position, ai.case_id, ai.title, ai.presenter_id, ai.minutes_allotted, ai.over_capacity
+            FROM agenda_items ai WHERE ai.meeting_id = \(meeting.id) AND ai.removed_at IS NULL ORDER BY ai.position
+            """).prepared).map { row throws(PostgresError) in
+            (id: try row.decode(UUID.self, 0), position: try row.decode(Int.self, 1), caseId: try row.decode(UUID?.self, 2),
+             title: try row.decode(String?.self, 3), presenter: try row.decode(UUID?.self, 4), minutes: try row.decode(Int.self, 5),
+             over: try row.decode(Bool.self, 6))
+        }
+        var out: [AgendaItemResource] = []
+        var start = meeting.startsAt
+        for item in items {
+            defer { start = start.addingTimeInterval(TimeInterval(item.minutes * 60)) }
+            guard let caseId = item.caseId else {
+                if participant {
+                    out.append(.init(id: item.id, position: item.position, caseId: nil, title: item.title ?? "", visibility: "full",
+                                     presenterId: item.presenter, startsAt: start, minutes: item.minutes, overCapacity: item.over, caseStatus: nil))
+                }
+                continue
+            }
+            guard let row = try CaseStore.load(caseId, on: connection) else { continue }
+            let decision = try CaseStore.access(principal, to: row, on: connection)
+            guard decision.canSeeCase else { continue }
+            if row.kind == .named, let basis = decision.basis {
+                try AccessLog.record(on: connection, actor: principal.personId, action: .read, resource: "agenda", resourceId: meeting.id,
+                                     childId: decision.canSeeChild ? row.childId : nil, basis: basis, consentId: decision.consentId, requestId: requestId)
+            }
+            out.append(.init(id: item.id, position: item.position, caseId: caseId,
+                             title: decision.canSeeChild || row.kind != .named ? row.title : CaseRedaction.anonymousTitle(position: item.position, grade: row.grade),
+                             visibility: decision.canSeeChild || row.kind != .named ? "full" : "redacted",
+                             presenterId: item.presenter, startsAt: start, minutes: item.minutes, overCapacity: item.over, caseStatus: row.status))
+        }
+        if !participant && out.isEmpty { return nil }
+        return out
+    }
+
+    // MARK: Handlers
+
+    @Sendable func listMeetings(_ request: Request, context: IntakeRequestContext) async throws -> Response {
+        let page = try PageRequest(request: request)
+        var v = Violations()
+        let arenaId = request.query("arena_id").flatMap(UUID.init(uuidString:))
+        if request.query("arena_id") == nil { v.add("arena_id", "required", "is required") } else if arenaId == nil { v.add("arena_id", "format", "must be a UUID") }
+        let from = request.query("from").flatMap(LocalDate.init)
+        if request.query("from") != nil && from == nil { v.add("from", "format", "must be a date YYYY-MM-DD") }
+        let to = request.query("to").flatMap(LocalDate.init)
+        if request.query("to") != nil && to == nil { v.add("to", "format", "must be a date YYYY-MM-DD") }
+        try v.throwIfAny()
+        guard let arenaId else { throw Problem.field("arena_id", "required", "is required") }
+        let rows = try await environment.read(context) { connection, principal in
+            var filter: SQL = ""
+            if let from { filter = filter + " AND m.starts_at >= \(OsloTime.instant(for: LocalDateTime(date: from, time: .midnight)))" }
+            if let to { filter = filter + " AND m.starts_at < \(OsloTime.instant(for: LocalDateTime(date: to.adding(days: 1), time: .midnight)))" }
+            let meetings = try connection.query("""
+                SELECT \(Self.meetingColumns) FROM meetings m JOIN arenas a ON a.id = m.arena_id
+                WHERE m.arena_id = \(arenaId) \(filter) \(page.keysetCondition(createdAt: "m.starts_at", id: "m.id"))
+                ORDER BY m.starts_at, m.id LIMIT \(page.limit + 1)
+                """).map(Self.meetingRow)
+            return try meetings.compactMap { meeting -> (item: MeetingResource, createdAt: Date, id: UUID)? in
+                guard let agenda = try Self.agenda(for: principal, meeting: meeting, on: connection, requestId: context.id) else { return nil }
+                return (Self.resource(meeting, agenda: agenda, minutesStatus: nil), meeting.startsAt, meeting.id)
+            }
+        }
+        return try APIJSON.response(Page(rows: rows, limit: page.limit))
+    }
+
+    static func resource(_ meeting: MeetingRow, agenda: [AgendaItemResource], minutesStatus: String?) -> MeetingResource {
+        MeetingResource(id: meeting.id, arenaId: meeting.arenaId, arenaName: meeting.arenaName, arenaKind: meeting.arenaKind,
+                        startsAt: meeting.startsAt, endsAt: meeting.endsAt, location: meeting.location, status: meeting.status,
+                        capacity: meeting.capacity, submissionDeadline: meeting.submissionDeadline, agendaDueAt: meeting.agendaDueAt,
+                        sequence: meeting.sequence, childId: meeting.childId, agenda: agenda, minutesStatus: minutesStatus)
+    }
+
+    @Sendable func getMeeting(_ request: Request, context: IntakeRequestContext) async throws -> Response {
+        let id = try request.uuidParameter("id", context: context, resource: "meeting")
+        let resource = try await environment.read(context) { connection, principal -> MeetingResource? in
+            guard let meeting = try Self.loadMeeting(id, on: connection),
+                  let agenda = try Self.agenda(for: principal, meeting: meeting, on: connection, requestId: context.id) else { return nil }
+            let minutes = try connection.query("SELECT status FROM minutes WHERE meeting_id = \(id)").first?.decode(String.self, 0)
+            return Self.resource(meeting, agenda: agenda, minutesStatus: minutes)
+        }
+        guard let resource else { throw Problem.notFound("Meeting") }
+        return try APIJSON.response(resource)
+    }
+
+    @Sendable func cancelMeeting(_ request: Request, context: IntakeRequestContext) async throws -> Response {
+        let id = try request.uuidParameter("id", context: context, resource: "meeting")
+        let outbox = environment.outbox
+        return try await environment.mutate(request, context: context, body: Data()) { connection, principal in
+            guard let meeting = try Self.loadMeeting(id, on: connection, forUpdate: true),
+                  try Self.agenda(for: principal, meeting: meeting, on: connection, requestId: context.id) != nil
+            else { throw Problem.notFound("Meeting") }
+            guard Self.isOrganiser(principal, meeting) else { throw Problem.forbidden("only the meeting's organiser may cancel it") }
+            guard meeting.status == .planned || meeting.status == .agendaPublished else {
+                throw Problem.conflict("invalid_transition", "a \(meeting.status.rawValue) meeting cannot be cancelled")
+            }
+            try connection.execute("""
+                UPDATE meetings SET status = 'cancelled', cancelled_reason = 'by_owner', sequence = sequence + 1 WHERE id = \(id)
+                """)
+            try outbox.append(MeetingCancelled(meetingId: id, arenaId: meeting.arenaId, reason: .byOwner), on: connection)
+            guard let updated = try Self.loadMeeting(id, on: connection),
+                  let agenda = try Self.agenda(for: principal, meeting: updated, on: connection, requestId: context.id) else { throw Problem.notFound("Meeting") }
+            return try MutationResult(Self.resource(updated, agenda: agenda, minutesStatus: nil))
+        }
+    }
+
+    // MARK: Minutes
+
+    struct FollowUpBody: StrictRequestBody, Codable {
+        static let shape = JSONShape.object(["description": .value, "responsible_id": .value, "due_date": .value])
+        var description: String
+        var responsibleId: UUID?
+        var dueDate: LocalDate?
+    }
+
+    struct EntryBody: StrictRequestBody, Codable {
+        static let shape = JSONShape.object([
+            "agenda_item_id": .value, "discussion": .value, "decision": .value, "decision_text": .value,
+            "follow_ups": .array(FollowUpBody.shape), "follow_up_owner_id": .value,
+        ])
+        var agendaItemId: UUID
+        var discussion: String?
+        var decision: CaseDecision?
+        var decisionText: String?
+        var followUps: [FollowUpBody]?
+        /// BUP intake, rejected referral: the municipal service's person who follows up.
+        var followUpOwnerId: UUID?
+    }
+
+    struct MinutesBody: StrictRequestBody {
+        static let shape = JSONShape.object([
+            "present": .array(.value), "absent": .array(.value), "general_notes": .value, "entries": .array(EntryBody.shape), "version": .value,
+        ])
+        var present: [UUID]?
+        var absent: [UUID]?
+        var generalNotes: String?
+        var entries: [EntryBody]?
+        var version: Int?
+    }
+
+    struct FollowUpResource: Codable, Sendable {
+        var id: UUID
+        var description: String
+        var responsibleId: UUID?
+        var dueDate: LocalDate?
+    }
+
+    struct EntryResource: Codable, Sendable {
+        var agendaItemId: UUID
+        var caseId: UUID?
+        var title: String
+        var visibility: String
+        var discussion: String?
+        var decision: CaseDecision?
+        var decisionText: String?
+        var followUps: [FollowUpResource]
+    }
+
+    struct MinutesResource: Codable, Sendable {
+        var meetingId: UUID
+        var status: String
+        var present: [UUID]
+        var absent: [UUID]
+        var generalNotes: String
+        var version: Int
+        var approvedBy: UUID?
+        var approvedAt: Date?
+        var entries: [EntryResource]
+    }
+
+    static func loadMinutes(_ meeting: MeetingRow, principal: Principal, on connection: PostgresConnection, requestId: String?) throws -> MinutesResource? {
+        guard let agenda = try agenda(for: principal, meeting: meeting, on: connection, requestId: requestId) else { return nil }
+        guard let row = try connection.query("""
+            SELECT status, present, absent, general_notes, version, approved_by, approved_at FROM minutes WHERE meeting_id = \(meeting.id)
+            """).first else {
+            return MinutesResource(meetingId: meeting.id, status: "none", present: [], absent: [], generalNotes: "", version: 0,
+                                   approvedBy: nil, approvedAt: nil, entries: [])
+        }
+        var entries: [EntryResource] = []
+        for item in agenda {
+            let entry = try connection.query("""
+                SELECT discussion, decision, decision_text FROM minutes_entries WHERE meeting_id = \(meeting.id) AND agenda_item_id = \(item.id)
+                """).first
+            let followUps = try connection.query("""
+                SELECT id, description, responsible_id, due_date FROM follow_up_actions WHERE agenda_item_id = \(item.id) ORDER BY created_at, id
+                """).map { row throws(PostgresError) in
+                FollowUpResource(id: try row.decode(UUID.self, 0), description: try row.decode(String.self, 1),
+                                 responsibleId: try row.decode(UUID?.self, 2), dueDate: try row.decode(LocalDate?.self, 3))
+            }
+            let full = item.visibility == "full"
+            entries.append(EntryResource(
+                agendaItemId: item.id, caseId: item.caseId, title: item.title, visibility: item.visibility,
+                discussion: full ? try entry?.decode(String.self, 0) : nil,
+                decision: try entry?.decode(String?.self, 1).flatMap(CaseDecision.init(rawValue:)),
+                decisionText: full ? try entry?.decode(String.self, 2) : nil, followUps: full ? followUps : []
+            ))
+        }
+        return MinutesResource(
+            meetingId: meeting.id, status: try row.decode(String.self, 0), present: try row.decode([UUID].self, 1),
+            absent: try row.decode([UUID].self, 2), generalNotes: try row.decode(String.self, 3), version: try row.decode(Int.self, 4),
+            approvedBy: try row.decode(UUID?.self, 5), approvedAt: try row.decode(Date?.self, 6), entries: entries
+        )
+    }
+
+    @Sendable func getMinutes(_ request: Request, context: IntakeRequestContext) async throws -> Response {
+        let id = try request.uuidParameter("id", context: context, resource: "meeting")
+        let minutes = try await environment.read(context) { connection, principal -> MinutesResource? in
+            guard let meeting = try Self.loadMeeting(id, on: connection) else { return nil }
+            return try Self.loadMinutes(meeting, principal: principal, on: connection, requestId: context.id)
+        }
+        guard let minutes else { throw Problem.notFound("Meeting") }
+        return try APIJSON.response(minutes)
+    }
+
+    /// Writes the draft minutes (whole document; `version` guards concurrent editors).
+    @Sendable func saveMinutes(_ request: Request, context: IntakeRequestContext) async throws -> Response {
+        let id = try request.uuidParameter("id", context: context, resource: "meeting")
+        let (body, raw) = try await APIJSON.decode(MinutesBody.self, from: request)
+        var v = Violations()
+        v.text(body.generalNotes, "general_notes", required: false, max: 20_000)
+        for (index, entry) in (body.entries ?? []).enumerated() {
+            v.text(entry.discussion, "entries[\(index)].discussion", required: false, max: 20_000)
+            v.text(entry.decisionText, "entries[\(index)].decision_text", required: false, max: 8000)
+            for (f, followUp) in (entry.followUps ?? []).enumerated() {
+                v.text(followUp.description, "entries[\(index)].follow_ups[\(f)].description", max: 2000)
+            }
+        }
+        if Set((body.entries ?? []).map(\.agendaItemId)).count != (body.entries ?? []).count {
+            v.add("entries", "unique", "must have at most one entry per agenda item")
+        }
+        try v.throwIfAny()
+        return try await environment.mutate(request, context: context, body: raw) { connection, principal in
+            guard let meeting = try Self.loadMeeting(id, on: connection, forUpdate: true),
+                  let agenda = try Self.agenda(for: principal, meeting: meeting, on: connection, requestId: context.id)
+            else { throw Problem.notFound("Meeting") }
+            let participant = try CaseStore.isParticipant(principal, arenaId: meeting.arenaId, on: connection) || Self.isOrganiser(principal, meeting)
+                || (try !connection.query("SELECT 1 FROM meeting_participants WHERE meeting_id = \(id) AND person_id = \(principal.personId)").isEmpty)
+            guard participant else { throw Problem.forbidden("only the meeting's participants write its minutes") }
+            guard meeting.status == .agendaPublished || meeting.status == .held else {
+                throw Problem.conflict("invalid_state", "minutes are written for a meeting whose agenda is published (this one is \(meeting.status.rawValue))")
+            }
+            let current = try connection.query("SELECT status, version FROM minutes WHERE meeting_id = \(id)").first
+            if let current {
+                guard try current.decode(String.self, 0) == "draft" else { throw Problem.conflict("minutes_approved", "approved minutes cannot be changed") }
+                guard body.version == (try current.decode(Int.self, 1)) else {
+                    throw Problem.conflict("version_mismatch", "the minutes were changed since; read them again")
+                }
+            } else if let version = body.version, version != 0 {
+                throw Problem.conflict("version_mismatch", "no minutes exist yet; give version 0 or none")
+            }
+            let visible = Dictionary(uniqueKeysWithValues: agenda.map { ($0.id, $0) })
+            var violations = Violations()
+            for (index, entry) in (body.entries ?? []).enumerated() {
+                guard let item = visible[entry.agendaItemId] else {
+                    violations.add("entries[\(index)].agenda_item_id", "not_found", "is not an item on this meeting's agenda")
+                    continue
+                }
+                if item.visibility != "full" && (entry.discussion != nil || entry.followUps != nil) {
+                    violations.add("entries[\(index)]", "not_allowed", "you cannot write about a case you may not see in full")
+                }
+            }
+            try violations.throwIfAny()
+            try connection.execute("""
+                INSERT INTO minutes (meeting_id, present, absent, general_notes, updated_by)
+                VALUES (\(id), \(body.present ?? []), \(body.absent ?? []), \(body.generalNotes ?? ""), \(principal.personId))
+                ON CONFLICT (meeting_id) DO UPDATE SET present = excluded.present, absent = excluded.absent,
+                    general_notes = excluded.general_notes, updated_by = excluded.updated_by, updated_at = now(),
+                    version = minutes.version + 1
+                """)
+            if meeting.status == .agendaPublished { try connection.execute("UPDATE meetings SET status = 'held' WHERE id = \(id)") }
+            for entry in body.entries ?? [] {
+                try connection.execute("""
+                    INSERT INTO minutes_entries (meeting_id, agenda_item_id, discussion, decision, decision_text)
+                    VALUES (\(id), \(entry.agendaItemId), \(entry.discussion ?? ""), \(entry.decision?.rawValue), \(entry.decisionText ?? ""))
+                    ON CONFLICT (meeting_id, agenda_item_id) DO UPDATE SET discussion = excluded.discussion, decision = excluded.decision,
+                        decision_text = excluded.decision_text
+                    """)
+                if let followUps = entry.followUps {
+                    try connection.execute("DELETE FROM follow_up_actions WHERE agenda_item_id = \(entry.agendaItemId)")
+                    for followUp in followUps {
+                        try connection.execute("""
+                            INSERT INTO follow_up_actions (id, meeting_id, agenda_item_id, description, responsible_id, due_date)
+                            VALUES (\(UUID()), \(id), \(entry.agendaItemId), \(followUp.description.trimmed), \(followUp.responsibleId), \(followUp.dueDate))
+                            """)
+                    }
+                }
+                if let owner = entry.followUpOwnerId, let caseId = visible[entry.agendaItemId]?.caseId {
+                    try connection.execute("UPDATE referral_details SET follow_up_owner_id = \(owner) WHERE case_id = \(caseId)")
+                }
+            }
+            guard let updated = try Self.loadMeeting(id, on: connection),
+                  let minutes = try Self.loadMinutes(updated, principal: principal, on: connection, requestId: context.id)
+            else { throw Problem.notFound("Meeting") }
+            return try MutationResult(minutes)
+        }
+    }
+
+    /// Approving announces the minutes (`minutes.approved`; the notifier sends them) and
+    /// applies each case's decision: status, intake decision, and a PPT referral for
+    /// "refer to PPT", all in one transaction.
+    @Sendable func approveMinutes(_ request: Request, context: IntakeRequestContext) async throws -> Response {
+        let id = try request.uuidParameter("id", context: context, resource: "meeting")
+        let outbox = environment.outbox
+        return try await environment.mutate(request, context: context, body: Data()) { connection, principal in
+            guard let meeting = try Self.loadMeeting(id, on: connection, forUpdate: true),
+                  try Self.agenda(for: principal, meeting: meeting, on: connection, requestId: context.id) != nil
+            else { throw Problem.notFound("Meeting") }
+            let participatingLeader = try CaseStore.isParticipant(principal, arenaId: meeting.arenaId, on: connection)
+                && principal.memberships.contains { $0.role == .unitLeader }
+            guard Self.isOrganiser(principal, meeting) || participatingLeader else {
+                throw Problem.forbidden("the meeting's organiser or a participating unit leader approves the minutes")
+            }
+            guard let status = try connection.query("SELECT status, version FROM minutes WHERE meeting_id = \(id) FOR UPDATE").first else {
+                throw Problem.conflict("no_minutes", "write the minutes before approving them")
+            }
+            guard try status.decode(String.self, 0) == "draft" else { throw Problem.conflict("minutes_approved", "the minutes are already approved") }
+            let entries = try connection.query("""
+                SELECT e.agenda_item_id, ai.case_id, e.decision, e.decision_text FROM minutes_entries e JOIN agenda_items ai ON ai.id = e.agenda_item_id
+                WHERE e.meeting_id = \(id) AND ai.removed_at IS NULL
+                """).map { row throws(PostgresError) in
+                (item: try row.decode(UUID.self, 0), caseId: try row.decode(UUID?.self, 1),
+                 decision: try row.decode(String?.self, 2).flatMap(CaseDecision.init(rawValue:)), text: try row.decode(String.self, 3))
+            }
+            if meeting.arenaKind.requiresMinutes {
+                let items = try connection.query("SELECT count(*)::int8 FROM agenda_items WHERE meeting_id = \(id) AND removed_at IS NULL").first!.decode(Int.self, 0)
+                if entries.count < items {
+                    throw Problem.conflict("minutes_incomplete", "every agenda item needs an entry in the minutes of a \(meeting.arenaKind.rawValue) meeting")
+                }
+            }
+            for entry in entries {
+                guard let caseId = entry.caseId, let decision = entry.decision else { continue }
+                try DecisionApplier.apply(decision, text: entry.text, caseId: caseId, meeting: meeting, principal: principal,
+                                          outbox: outbox, on: connection, requestId: context.id)
+            }
+            let version = try status.decode(Int.self, 1)
+            try connection.execute("UPDATE minutes SET status = 'approved', approved_by = \(principal.personId), approved_at = now() WHERE meeting_id = \(id)")
+            try connection.execute("UPDATE meetings SET status = 'minutes_approved' WHERE id = \(id)")
+            try outbox.append(MinutesApproved(meetingId: id, arenaId: meeting.arenaId, version: version), on: connection)
+            guard let updated = try Self.loadMeeting(id, on: connection),
+                  let minutes = try Self.loadMinutes(updated, principal: principal, on: connection, requestId: context.id)
+            else { throw Problem.notFound("Meeting") }
+            return try MutationResult(minutes)
+        }
+    }
+}
+
+/// What a meeting's decision does to its case (inside the approval's transaction).
+enum DecisionApplier {
+    static func apply(
+        _ decision: CaseDecision, text: String, caseId: UUID, meeting: MeetingRoutes.MeetingRow, principal: Principal, outbox: Outbox,
+        on connection: PostgresConnection, requestId: String?
+    ) throws {
+        guard let row = try CaseStore.load(caseId, on: connection, forUpdate: true) else { return }
+        if row.status.isFinal { return }
+        var next = row.status
+        if row.status == .scheduled || row.status == .discussed {
+            do { next = try row.status.applying(decision.caseTransition) } catch {
+                throw Problem.conflict("invalid_transition", "case on the agenda: \(error.description)")
+            }
+        }
+        var createdCase: UUID?
+        switch decision {
+        case .accepted, .rejected, .needsMoreInformation:
+            guard row.category == "referral" else {
+                throw Problem.conflict("invalid_decision", "\(decision.rawValue) is a decision on a referral")
+            }
+            let intake = IntakeDecision(rawValue: decision.rawValue)!.rawValue
+            if decision == .rejected {
+                let owner = try connection.query("SELECT follow_up_owner_id FROM referral_details WHERE case_id = \(caseId)").first?.decode(UUID?.self, 0)
+                guard owner != nil else {
+                    throw Problem.conflict("follow_up_owner_required", "a rejected referral needs a municipal follow-up owner (follow_up_owner_id in its minutes entry)")
+                }
+            }
+            try connection.execute("UPDATE referral_details SET intake_decision = \(intake), decided_at = now() WHERE case_id = \(caseId)")
+        case .referToPPT:
+            createdCase = try referToPPT(row, text: text, principal: principal, outbox: outbox, on: connection, requestId: requestId)
+        case .followUp, .close, .callSamarbeidsmote:
+            break
+        }
+        try connection.execute("""
+            UPDATE cases SET status = \(next.rawValue), updated_at = now() WHERE id = \(caseId)
+            """)
+        try outbox.append(CaseDecided(caseId: caseId, meetingId: meeting.id, decision: decision, status: next, createdCaseId: createdCase), on: connection)
+    }
+
+    /// A ressursteam decision "refer to PPT" creates the referral, on a consent that covers PPT.
+    static func referToPPT(_ row: CaseStore.Row, text: String, principal: Principal, outbox: Outbox, on connection: PostgresConnection, requestId: String?) throws -> UUID {
+        guard row.kind == .named, let childId = row.childId else {
+            throw Problem.conflict("invalid_decision", "only a named case can be referred to PPT; an anonymous case needs consent and a name first")
+        }
+        let consent = try ChildAccessLoader.consents(childId, on: connection).first { grant in
+            grant.isActive(at: Date()) && grant.services.contains(.ppt)
+        }
+        guard let consent else {
+            throw Problem.conflict("consent_required", "referring to PPT needs a consent that covers PPT")
+        }
+        let guardians = try connection.query("SELECT guardian_id, parental_responsibility, daily_care FROM guardianships WHERE child_id = \(childId)")
+            .map { row throws(PostgresError) in (try row.decode(UUID.self, 0), try row.decode(Bool.self, 1), try row.decode(Bool.self, 2)) }
+        let id = UUID()
+        try connection.execute("""
+            INSERT INTO cases (id, category, kind, target_service, child_id, consent_id, submitting_unit_id, submitted_by, owner_id, title, grade,
+                               concern, adaptations_tried, origin_case_id)
+            VALUES (\(id), 'referral', 'named', 'ppt', \(childId), \(consent.id), \(row.submittingUnitId), \(principal.personId), \(row.ownerId),
+                    'Henvisning til PPT', \(row.grade), \(row.concern), \(row.adaptationsTried), \(row.id))
+            """)
+        try connection.execute("""
+            INSERT INTO referral_details (case_id, parental_responsibility, daily_care, consented_by, question, measures_tried, current_services)
+            VALUES (\(id), \(guardians.filter(\.1).map(\.0)), \(guardians.filter(\.2).map(\.0)), \(guardians.filter(\.1).map(\.0)),
+                    \(text.isEmpty ? "Vurdering etter vedtak i ressursteam" : text), \(row.adaptationsTried), \([String]()))
+            """)
+        try outbox.append(ReferralCreated(caseId: id, targetService: .ppt, arenaId: nil, unitId: row.submittingUnitId, urgent: row.urgent,
+                                          originCaseId: row.id), on: connection)
+        try AccessLog.record(on: connection, actor: principal.personId, action: .create, resource: "referral", resourceId: id,
+                             childId: childId, basis: .consent, consentId: consent.id, requestId: requestId)
+        return id
+    }
+}

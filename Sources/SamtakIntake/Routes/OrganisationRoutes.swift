@@ -1,0 +1,270 @@
+import Foundation
+import Hummingbird
+import SamtakDomain
+import SamtakPostgres
+
+/// The municipality's register: units (services' schools, kindergartens, offices), the
+/// people who work there and their roles. Administrators change it; every authenticated
+/// user can read units and staff (names and roles of public servants, no children).
+struct OrganisationRoutes {
+    let environment: IntakeEnvironment
+    init(_ environment: IntakeEnvironment) { self.environment = environment }
+
+    func register(on group: RouterGroup<IntakeRequestContext>) {
+        group.get("me", use: me)
+        group.post("units", use: createUnit)
+        group.get("units", use: listUnits)
+        group.get("units/{id}", use: getUnit)
+        group.post("people", use: createPerson)
+        group.get("people", use: listPeople)
+        group.get("people/{id}", use: getPerson)
+        group.post("people/{id}/memberships", use: addMembership)
+    }
+
+    // MARK: Bodies and resources
+
+    struct UnitBody: StrictRequestBody {
+        static let shape = JSONShape.object(["name": .value, "service": .value, "parent_id": .value])
+        var name: String
+        var service: ServiceKind
+        var parentId: UUID?
+    }
+
+    struct UnitResource: Codable, Sendable {
+        var id: UUID
+        var name: String
+        var service: ServiceKind
+        var parentId: UUID?
+        var active: Bool
+        var createdAt: Date
+    }
+
+    struct MembershipBody: StrictRequestBody {
+        static let shape = JSONShape.object(["unit_id": .value, "role": .value, "title": .value])
+        var unitId: UUID
+        var role: Role
+        var title: String?
+    }
+
+    struct PersonBody: StrictRequestBody {
+        static let shape = JSONShape.object([
+            "kind": .value, "name": .value, "email": .value,
+            "memberships": .array(MembershipBody.shape),
+        ])
+        var kind: PersonKind?
+        var name: String
+        var email: String?
+        var memberships: [MembershipBody]?
+    }
+
+    struct MembershipResource: Codable, Sendable {
+        var unitId: UUID
+        var unitName: String
+        var service: ServiceKind
+        var role: Role
+        var title: String
+    }
+
+    struct PersonResource: Codable, Sendable {
+        var id: UUID
+        var kind: PersonKind
+        var name: String
+        var email: String?
+        var memberships: [MembershipResource]
+        var createdAt: Date
+    }
+
+    struct MeResource: Codable, Sendable {
+        var id: UUID
+        var kind: PersonKind
+        var name: String
+        var administrator: Bool
+        var memberships: [MembershipResource]
+    }
+
+    // MARK: Handlers
+
+    @Sendable func me(_ request: Request, context: IntakeRequestContext) async throws -> Response {
+        let person = try await environment.read(context) { connection, principal in
+            try Self.loadPerson(principal.personId, on: connection)
+        }
+        guard let person else { throw Problem.unauthorized }
+        let principal = try context.requirePrincipal()
+        return try APIJSON.response(MeResource(id: person.id, kind: person.kind, name: person.name,
+                                               administrator: principal.isAdministrator, memberships: person.memberships))
+    }
+
+    @Sendable func createUnit(_ request: Request, context: IntakeRequestContext) async throws -> Response {
+        try context.requirePrincipal().requireAdministrator()
+        let (body, raw) = try await APIJSON.decode(UnitBody.self, from: request)
+        var violations = Violations()
+        violations.text(body.name, "name", max: 200)
+        try violations.throwIfAny()
+        return try await environment.mutate(request, context: context, body: raw) { connection, _ in
+            if let parent = body.parentId, try connection.query("SELECT 1 FROM units WHERE id = \(parent)").isEmpty {
+                throw Problem.field("parent_id", "not_found", "is not a registered unit")
+            }
+            let id = UUID()
+            let createdAt = try connection.query("""
+                INSERT INTO units (id, name, service, parent_id) VALUES (\(id), \(body.name.trimmed), \(body.service.rawValue), \(body.parentId))
+                RETURNING created_at
+                """).first!.decode(Date.self, 0)
+            let unit = UnitResource(id: id, name: body.name.trimmed, service: body.service, parentId: body.parentId, active: true, createdAt: createdAt)
+            return try MutationResult(unit, status: .created, location: "/v1/units/\(id)")
+        }
+    }
+
+    @Sendable func listUnits(_ request: Request, context: IntakeRequestContext) async throws -> Response {
+        let page = try PageRequest(request: request)
+        let service = try request.query("service").map { raw in
+            guard let service = ServiceKind(rawValue: raw) else { throw Problem.field("service", "enum", "is not a known service code") }
+            return service.rawValue
+        }
+        let rows = try await environment.read(context) { connection, _ in
+            let filter: SQL = service.map { " AND service = \($0)" } ?? ""
+            return try connection.query("""
+                SELECT id, name, service, parent_id, active, created_at FROM units WHERE true \(filter) \(page.keysetCondition())
+                ORDER BY created_at, id LIMIT \(page.limit + 1)
+                """).map { row throws(PostgresError) in
+                let unit = try Self.unit(row)
+                return (item: unit, createdAt: unit.createdAt, id: unit.id)
+            }
+        }
+        return try APIJSON.response(Page(rows: rows, limit: page.limit))
+    }
+
+    @Sendable func getUnit(_ request: Request, context: IntakeRequestContext) async throws -> Response {
+        let id = try request.uuidParameter("id", context: context, resource: "unit")
+        let unit = try await environment.read(context) { connection, _ in
+            try connection.query("SELECT id, name, service, parent_id, active, created_at FROM units WHERE id = \(id)").first.map(Self.unit)
+        }
+        guard let unit else { throw Problem.notFound("Unit") }
+        return try APIJSON.response(unit)
+    }
+
+    @Sendable func createPerson(_ request: Request, context: IntakeRequestContext) async throws -> Response {
+        try context.requirePrincipal().requireAdministrator()
+        let (body, raw) = try await APIJSON.decode(PersonBody.self, from: request)
+        var violations = Violations()
+        violations.text(body.name, "name", max: 200)
+        if let email = body.email { Self.validateEmail(email, field: "email", into: &violations) }
+        let kind = body.kind ?? .staff
+        if kind != .staff { violations.add("kind", "enum", "people other than staff are registered with a child (guardians) or as a young person") }
+        try violations.throwIfAny()
+        return try await environment.mutate(request, context: context, body: raw) { connection, _ in
+            let id = UUID()
+            try connection.execute("INSERT INTO people (id, kind, name, email) VALUES (\(id), \(kind.rawValue), \(body.name.trimmed), \(body.email))")
+            for (index, membership) in (body.memberships ?? []).enumerated() {
+                try Self.insertMembership(membership, personId: id, field: "memberships[\(index)]", on: connection)
+            }
+            guard let person = try Self.loadPerson(id, on: connection) else { throw Problem.notFound("Person") }
+            return try MutationResult(person, status: .created, location: "/v1/people/\(id)")
+        }
+    }
+
+    @Sendable func listPeople(_ request: Request, context: IntakeRequestContext) async throws -> Response {
+        let page = try PageRequest(request: request)
+        let unitId: UUID? = try request.query("unit_id").map { raw in
+            guard let id = UUID(uuidString: raw) else { throw Problem.field("unit_id", "format", "must be a UUID") }
+            return id
+        }
+        let rows = try await environment.read(context) { connection, _ in
+            let filter: SQL = unitId.map { " AND EXISTS (SELECT 1 FROM memberships m WHERE m.person_id = p.id AND m.unit_id = \($0))" } ?? ""
+            let ids = try connection.query("""
+                SELECT p.id FROM people p WHERE p.kind = 'staff' \(filter) \(page.keysetCondition(createdAt: "p.created_at", id: "p.id"))
+                ORDER BY p.created_at, p.id LIMIT \(page.limit + 1)
+                """).map { row throws(PostgresError) in try row.decode(UUID.self, 0) }
+            return try ids.compactMap { id in try Self.loadPerson(id, on: connection) }.map { (item: $0, createdAt: $0.createdAt, id: $0.id) }
+        }
+        return try APIJSON.response(Page(rows: rows, limit: page.limit))
+    }
+
+    @Sendable func getPerson(_ request: Request, context: IntakeRequestContext) async throws -> Response {
+        let id = try request.uuidParameter("id", context: context, resource: "person")
+        let person = try await environment.read(context) { connection, principal -> PersonResource? in
+            guard let person = try Self.loadPerson(id, on: connection) else { return nil }
+            // Staff are public servants; other people only to themselves (guardians are read through their child).
+            return person.kind == .staff || person.id == principal.personId ? person : nil
+        }
+        guard let person else { throw Problem.notFound("Person") }
+        return try APIJSON.response(person)
+    }
+
+    @Sendable func addMembership(_ request: Request, context: IntakeRequestContext) async throws -> Response {
+        try context.requirePrincipal().requireAdministrator()
+        let id = try request.uuidParameter("id", context: context, resource: "person")
+        let (body, raw) = try await APIJSON.decode(MembershipBody.self, from: request)
+        let response = try await environment.mutate(request, context: context, body: raw) { connection, _ in
+            guard try connection.query("SELECT 1 FROM people WHERE id = \(id) AND kind = 'staff'").count == 1 else {
+                throw Problem.notFound("Person")
+            }
+            try Self.insertMembership(body, personId: id, field: "", on: connection)
+            guard let person = try Self.loadPerson(id, on: connection) else { throw Problem.notFound("Person") }
+            return try MutationResult(person, status: .created, location: "/v1/people/\(id)")
+        }
+        environment.principals.invalidate(id)
+        return response
+    }
+
+    // MARK: Persistence
+
+    static func unit(_ row: PostgresRow) throws(PostgresError) -> UnitResource {
+        UnitResource(id: try row.decode(UUID.self, 0), name: try row.decode(String.self, 1),
+                     service: ServiceKind(rawValue: try row.decode(String.self, 2)) ?? .other,
+                     parentId: try row.decode(UUID?.self, 3), active: try row.decode(Bool.self, 4), createdAt: try row.decode(Date.self, 5))
+    }
+
+    static func insertMembership(_ membership: MembershipBody, personId: UUID, field: String, on connection: PostgresConnection) throws {
+        let prefix = field.isEmpty ? "" : "\(field)."
+        if let title = membership.title, title.count > 100 {
+            throw Problem.field("\(prefix)title", "max_length", "must be at most 100 characters")
+        }
+        guard try connection.query("SELECT 1 FROM units WHERE id = \(membership.unitId)").count == 1 else {
+            throw Problem.field("\(prefix)unit_id", "not_found", "is not a registered unit")
+        }
+        let inserted = try connection.execute("""
+            INSERT INTO memberships (person_id, unit_id, role, title) VALUES (\(personId), \(membership.unitId), \(membership.role.rawValue), \(membership.title ?? ""))
+            ON CONFLICT DO NOTHING
+            """)
+        if inserted == 0 {
+            throw Problem.conflict("membership_exists", "the person already has this role in this unit")
+        }
+    }
+
+    static func loadPerson(_ id: UUID, on connection: PostgresConnection) throws -> PersonResource? {
+        let rows = try connection.query(SQL("""
+            SELECT p.id, p.kind, p.name, p.email, p.created_at, m.unit_id, u.name, u.service, m.role, m.title
+            FROM people p
+            LEFT JOIN memberships m ON m.person_id = p.id
+            LEFT JOIN units u ON u.id = m.unit_id
+            WHERE p.id = \(id)
+            ORDER BY u.name, m.role
+            """).prepared)
+        guard let first = rows.first else { return nil }
+        var person = PersonResource(
+            id: try first.decode(UUID.self, 0), kind: PersonKind(rawValue: try first.decode(String.self, 1)) ?? .staff,
+            name: try first.decode(String.self, 2), email: try first.decode(String?.self, 3), memberships: [],
+            createdAt: try first.decode(Date.self, 4)
+        )
+        for row in rows {
+            guard let unitId = try row.decode(UUID?.self, 5) else { continue }
+            person.memberships.append(MembershipResource(
+                unitId: unitId, unitName: try row.decode(String.self, 6),
+                service: ServiceKind(rawValue: try row.decode(String.self, 7)) ?? .other,
+                role: Role(rawValue: try row.decode(String.self, 8)) ?? .advisor, title: try row.decode(String.self, 9)
+            ))
+        }
+        return person
+    }
+
+    static func validateEmail(_ email: String, field: String, into violations: inout Violations) {
+        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
+        let valid = email.count <= 254 && parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".")
+            && !email.contains(where: { $0.isWhitespace || $0 == "<" || $0 == ">" || $0 == "," || $0 == ";" })
+        if !valid { violations.add(field, "format", "must be an e-mail address") }
+    }
+}
+
+extension String {
+    var trimmed: String { trimmingCharacters(in: .whitespacesAndNewlines) }
+}

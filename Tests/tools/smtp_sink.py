@@ -1,0 +1,187 @@
+#!/usr/bin/env python3
+"""Local SMTP sink for Samtak's tests and demo: accepts mail and stores it as .eml files.
+
+Serve (the default command):
+
+    python smtp_sink.py --port 2525 --dir .local/mail
+        [--host 127.0.0.1]
+        [--reject-recipient ADDRESS ...]   answer "550 5.1.1" at RCPT TO for these addresses
+                                           (case-insensitive; the option may be repeated)
+        [--fail-first K]                   answer "451 4.3.0" to the first K DATA transactions
+                                           (after the message text, as a busy server would),
+                                           to exercise retries
+        [--exit-with-parent]               stop when the process that started the sink exits
+                                           (tests use it so a crashed test leaves nothing behind)
+
+  Each accepted message is stored once per envelope recipient as DIR/<time>-<n>-<random>.eml,
+  written to a temporary name first and renamed, so a reader never sees half a file. The stored
+  file is the message exactly as received, preceded by two trace headers an MTA would add:
+  "Return-Path: <sender>" and "Delivered-To: <recipient>".
+
+  "ready" is printed on stdout (and flushed) once the port is listening; tests wait for it.
+  SIGTERM or SIGINT stops the sink cleanly (exit status 0). It does not offer STARTTLS or AUTH:
+  point Samtak at it with SAMTAK_SMTP_URL=smtp://127.0.0.1:PORT and SAMTAK_SMTP_STARTTLS=never
+  (or if_available).
+
+List what was received:
+
+    python smtp_sink.py list --dir .local/mail
+
+  prints one tab-separated line per stored message, oldest first:
+  recipient, decoded subject, Message-ID.
+
+Needs aiosmtpd (installed in .local/venv by Deploy/bootstrap).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import os
+import signal
+import sys
+import time
+import uuid
+from email import policy
+from email.parser import BytesParser
+from pathlib import Path
+
+__all__ = ["SinkHandler", "main"]
+
+
+class SinkHandler:
+    """aiosmtpd handler: checks recipients at RCPT, stores messages at the end of DATA."""
+
+    def __init__(self, directory: Path, reject: set[str], fail_first: int) -> None:
+        self.directory = directory
+        self.reject = {address.strip().lower() for address in reject}
+        self.failures_left = max(0, fail_first)
+        self.counter = itertools.count(1)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802 (aiosmtpd hook name)
+        if address.strip().lower() in self.reject:
+            return "550 5.1.1 Recipient address rejected: user unknown"
+        envelope.rcpt_tos.append(address)
+        return "250 2.1.5 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd hook name)
+        if self.failures_left > 0:
+            self.failures_left -= 1
+            return "451 4.3.0 Temporary failure, please try again later"
+        content = envelope.original_content or b""
+        sender = envelope.mail_from or ""
+        try:
+            for recipient in envelope.rcpt_tos:
+                self._store(sender, recipient, content)
+        except OSError as error:
+            print(f"smtp_sink: cannot store message: {error}", file=sys.stderr, flush=True)
+            return "451 4.3.0 Cannot store the message"
+        return "250 2.0.0 Message accepted"
+
+    def _store(self, sender: str, recipient: str, content: bytes) -> None:
+        trace = f"Return-Path: <{sender}>\r\nDelivered-To: {recipient}\r\n".encode("utf-8", "surrogateescape")
+        name = f"{time.time_ns():020d}-{next(self.counter):06d}-{uuid.uuid4().hex[:12]}"
+        temporary = self.directory / f".{name}.tmp"
+        final = self.directory / f"{name}.eml"
+        with open(temporary, "wb") as handle:
+            handle.write(trace)
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, final)
+
+
+async def serve(args: argparse.Namespace) -> int:
+    from aiosmtpd.smtp import SMTP  # imported here so "list" works without aiosmtpd
+
+    directory = Path(args.dir)
+    directory.mkdir(parents=True, exist_ok=True)
+    handler = SinkHandler(directory, set(args.reject_recipient or []), args.fail_first)
+    loop = asyncio.get_running_loop()
+
+    def factory() -> SMTP:
+        return SMTP(
+            handler,
+            hostname="samtak-smtp-sink",
+            ident="Samtak SMTP sink",
+            enable_SMTPUTF8=True,
+            decode_data=False,
+            data_size_limit=50 * 1024 * 1024,
+        )
+
+    try:
+        server = await loop.create_server(factory, host=args.host, port=args.port, reuse_address=True)
+    except OSError as error:
+        print(f"smtp_sink: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr, flush=True)
+        return 2
+
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+
+    async def watch_parent(parent: int) -> None:
+        while not stop.is_set():
+            if os.getppid() != parent:
+                stop.set()
+                return
+            await asyncio.sleep(0.5)
+
+    watcher = asyncio.create_task(watch_parent(os.getppid())) if args.exit_with_parent else None
+
+    print("ready", flush=True)
+    async with server:
+        await stop.wait()
+    if watcher is not None:
+        watcher.cancel()
+    return 0
+
+
+def list_messages(directory: Path) -> int:
+    if not directory.is_dir():
+        print(f"smtp_sink: no such directory: {directory}", file=sys.stderr)
+        return 1
+    parser = BytesParser(policy=policy.default)
+    for path in sorted(directory.glob("*.eml")):
+        with open(path, "rb") as handle:
+            message = parser.parse(handle, headersonly=True)
+        recipient = str(message.get("Delivered-To", "")).strip()
+        subject = " ".join(str(message.get("Subject", "")).split())
+        message_id = str(message.get("Message-ID", "")).strip()
+        print(f"{recipient}\t{subject}\t{message_id}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "list":
+        parser = argparse.ArgumentParser(prog="smtp_sink.py list", description="List stored messages.")
+        parser.add_argument("--dir", required=True, help="directory the sink stores messages in")
+        return list_messages(Path(parser.parse_args(argv[1:]).dir))
+
+    if argv and argv[0] == "serve":
+        argv = argv[1:]
+    parser = argparse.ArgumentParser(
+        prog="smtp_sink.py",
+        description="Local SMTP sink storing .eml files (see the module docstring; 'list' lists them).",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, required=True, help="port to listen on")
+    parser.add_argument("--dir", required=True, help="directory to store .eml files in (created if missing)")
+    parser.add_argument("--reject-recipient", action="extend", nargs="+", metavar="ADDRESS",
+                        help="answer 550 at RCPT TO for these addresses (repeatable)")
+    parser.add_argument("--fail-first", type=int, default=0, metavar="K",
+                        help="answer 451 to the first K DATA transactions")
+    parser.add_argument("--exit-with-parent", action="store_true",
+                        help="stop when the parent process exits")
+    args = parser.parse_args(argv)
+    if not 0 < args.port < 65536:
+        parser.error("--port must be between 1 and 65535")
+    try:
+        return asyncio.run(serve(args))
+    except KeyboardInterrupt:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
