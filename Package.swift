@@ -124,7 +124,7 @@ let package = Package(
         .executableTarget(
             name: "samtak-admin",
             dependencies: [
-                "SamtakRuntime", "SamtakIntake",
+                "SamtakRuntime", "SamtakIntake", "SamtakMessaging", "SamtakPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -134,7 +134,7 @@ let package = Package(
         // command sets, database reset, spawning the built executables.
         .target(
             name: "SamtakTestSupport",
-            dependencies: ["SamtakPostgres", "SamtakKafka", "SamtakMessaging", "SamtakRuntime"],
+            dependencies: ["SamtakDomain", "SamtakPostgres", "SamtakKafka", "SamtakMessaging", "SamtakRuntime"],
             path: "Tests/SamtakTestSupport",
             swiftSettings: strict
         ),
@@ -142,14 +142,7 @@ let package = Package(
         .testTarget(name: "SamtakPostgresTests", dependencies: ["SamtakPostgres", "SamtakTestSupport"], swiftSettings: strict),
         .testTarget(name: "SamtakKafkaTests", dependencies: ["SamtakKafka", "SamtakTestSupport"], swiftSettings: strict),
         .testTarget(name: "SamtakMessagingTests", dependencies: ["SamtakMessaging", "SamtakTestSupport"], swiftSettings: strict),
-        .testTarget(
-            name: "SamtakIntakeTests",
-            dependencies: [
-                "SamtakIntake", "SamtakTestSupport",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
-            ],
-            swiftSettings: strict
-        ),
+        .testTarget(name: "SamtakIntakeTests", dependencies: ["SamtakIntake", "SamtakTestSupport"], swiftSettings: strict),
         .testTarget(name: "SamtakSchedulerTests", dependencies: ["SamtakScheduler", "SamtakTestSupport"], swiftSettings: strict),
         .testTarget(name: "SamtakNotifierTests", dependencies: ["SamtakNotifier", "SamtakTestSupport"], swiftSettings: strict),
         .testTarget(

@@ -92,7 +92,7 @@ public final class InboxConsumer: Service, Sendable {
                     configuration: kafka, timeout: .seconds(10), logger: logger
                 )
                 let assignment: KafkaConsumer.Assignment = configuration.assignment == .group ? .group(topics: names) : .manual(topics: names)
-                consumer = try KafkaConsumer(configuration: kafka, groupID: configuration.name, assignment: assignment, logger: logger)
+                consumer = try KafkaConsumer(configuration: Self.lowLatency(kafka), groupID: configuration.name, assignment: assignment, logger: logger)
             } catch {
                 logger.warning("consumer cannot start; retrying", metadata: ["consumer": "\(configuration.name)", "error": "\(error)", "retry_in": "\(backoff)"])
                 try? await Task.sleep(for: backoff)
@@ -105,6 +105,14 @@ public final class InboxConsumer: Service, Sendable {
             readiness.withLock { $0 = false }
             await consumer.close()
         }
+    }
+
+    /// Events drive user-visible steps (a submitted case appears on an agenda), so a fetch
+    /// should not wait librdkafka's default 500 ms for more data. Explicit settings win.
+    static func lowLatency(_ configuration: KafkaConfiguration) -> KafkaConfiguration {
+        var configuration = configuration
+        if configuration.properties["fetch.wait.max.ms"] == nil { configuration.properties["fetch.wait.max.ms"] = "20" }
+        return configuration
     }
 
     /// Polls and applies until shutdown or until the consumer must be recreated.

@@ -4,6 +4,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import SamtakIntake
+import SamtakMessaging
 import SamtakPostgres
 import SamtakRuntime
 
@@ -12,7 +13,7 @@ struct Admin: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "samtak-admin",
         abstract: "Samtak operations: schema migrations, development tokens, demo data.",
-        subcommands: [Migrate.self, CreateAdministrator.self, Token.self]
+        subcommands: [Migrate.self, CreateAdministrator.self, Token.self, Demo.self]
     )
 }
 
@@ -89,4 +90,60 @@ struct Token: AsyncParsableCommand {
         let intake = try IntakeConfiguration(environment: ProcessInfo.processInfo.environment)
         print(intake.token(for: id, lifetime: TimeInterval(hours * 3600)))
     }
+}
+
+/// The demo municipality ("Nordby"): invented people, the seeds' arenas, a school calendar,
+/// children with and without consent.
+struct Demo: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Load the demo municipality (once; a second run does nothing) and print the demo users with a token each."
+    )
+
+    @Option(help: "Also write the users and tokens as JSON to this file.") var tokensFile: String?
+
+    func run() async throws {
+        let configuration = try RuntimeConfiguration(serviceName: "samtak-admin", defaultHTTPPort: 0)
+        JSONLogHandler.bootstrap(configuration)
+        let intake = try IntakeConfiguration(environment: configuration.environment)
+        let pool = PostgresPool(configuration: configuration.postgres, maxConnections: 1, logger: Logger(label: "samtak-admin"))
+        let outbox = Outbox(topics: configuration.topics, source: "/samtak/admin")
+        let people = try await pool.withTransaction { connection -> [DemoUser] in
+            // One demo per database: the marker is the municipality unit.
+            if try connection.query("SELECT 1 FROM units WHERE name = \(SeedUnit.municipality.name)").isEmpty {
+                _ = try DemoMunicipality.load(on: connection, outbox: outbox)
+            }
+            return try connection.query("""
+                SELECT p.id, p.name, p.kind, coalesce(string_agg(DISTINCT m.title || ', ' || u.name, '; '), '')
+                FROM people p LEFT JOIN memberships m ON m.person_id = p.id LEFT JOIN units u ON u.id = m.unit_id
+                GROUP BY p.id, p.name, p.kind ORDER BY p.kind DESC, p.name
+                """).map { row throws(PostgresError) in
+                DemoUser(id: try row.decode(UUID.self, 0), name: try row.decode(String.self, 1), kind: try row.decode(String.self, 2),
+                         roles: try row.decode(String.self, 3), token: "")
+            }
+        }
+        await pool.close()
+        let users = people.map { user in
+            var user = user
+            user.token = intake.token(for: user.id)
+            return user
+        }
+        if let tokensFile {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try encoder.encode(users).write(to: URL(fileURLWithPath: tokensFile))
+        }
+        for user in users {
+            print("\(user.name) (\(user.roles.isEmpty ? user.kind : user.roles))")
+            print("  id:    \(user.id.uuidString.lowercased())")
+            print("  token: \(user.token)")
+        }
+    }
+}
+
+struct DemoUser: Codable, Sendable {
+    var id: UUID
+    var name: String
+    var kind: String
+    var roles: String
+    var token: String
 }

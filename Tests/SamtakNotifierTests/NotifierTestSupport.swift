@@ -286,6 +286,10 @@ final class SMTPSinkProcess: @unchecked Sendable {
     func stop() {
         if process.isRunning {
             process.terminate()
+            // Give it five seconds to stop on SIGTERM, then kill it.
+            let deadline = Date().addingTimeInterval(5)
+            while process.isRunning && Date() < deadline { usleep(10_000) }
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
             process.waitUntilExit()
         }
         try? FileManager.default.removeItem(at: directory.deletingLastPathComponent())

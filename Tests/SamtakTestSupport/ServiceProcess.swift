@@ -90,17 +90,30 @@ public final class ServiceProcess: @unchecked Sendable {
     }
 }
 
-/// A minimal blocking HTTP/1.1 GET over a loopback socket, run off the cooperative pool.
+/// A minimal blocking HTTP/1.1 client over a loopback socket, run off the cooperative pool.
 public enum HTTPProbe {
+    public struct Response: Sendable {
+        public var status: Int
+        public var headers: [String: String]
+        public var body: Data
+        public var text: String { String(decoding: body, as: UTF8.self) }
+    }
+
     public static func get(port: Int, path: String) async -> (status: Int, body: String)? {
+        guard let response = await request(port: port, method: "GET", path: path) else { return nil }
+        return (response.status, response.text)
+    }
+
+    /// Sends one request (`Connection: close`) and reads the whole response.
+    public static func request(port: Int, method: String, path: String, headers: [String: String] = [:], body: Data? = nil) async -> Response? {
         await withCheckedContinuation { continuation in
             Thread.detachNewThread {
-                continuation.resume(returning: blockingGet(port: port, path: path))
+                continuation.resume(returning: blockingRequest(port: port, method: method, path: path, headers: headers, body: body))
             }
         }
     }
 
-    static func blockingGet(port: Int, path: String) -> (status: Int, body: String)? {
+    static func blockingRequest(port: Int, method: String, path: String, headers: [String: String], body: Data?) -> Response? {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
@@ -114,8 +127,18 @@ public enum HTTPProbe {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         guard connected == 0 else { return nil }
-        let request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
-        _ = request.withCString { send(fd, $0, strlen($0), 0) }
+        var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+        for (name, value) in headers { head += "\(name): \(value)\r\n" }
+        if let body { head += "Content-Length: \(body.count)\r\n" }
+        head += "\r\n"
+        var outgoing = Array(head.utf8)
+        if let body { outgoing.append(contentsOf: body) }
+        var offset = 0
+        while offset < outgoing.count {
+            let sent = outgoing.withUnsafeBytes { send(fd, $0.baseAddress! + offset, outgoing.count - offset, Int32(MSG_NOSIGNAL)) }
+            if sent <= 0 { break }
+            offset += sent
+        }
         var data = Data()
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
@@ -123,12 +146,34 @@ public enum HTTPProbe {
             if count <= 0 { break }
             data.append(contentsOf: buffer[0..<count])
         }
-        let text = String(decoding: data, as: UTF8.self)
-        guard let statusLine = text.split(separator: "\r\n").first else { return nil }
-        let parts = statusLine.split(separator: " ")
+        guard let separator = data.range(of: Data("\r\n\r\n".utf8)) else { return nil }
+        let headText = String(decoding: data[data.startIndex..<separator.lowerBound], as: UTF8.self)
+        var lines = headText.components(separatedBy: "\r\n")
+        let parts = lines.removeFirst().split(separator: " ")
         guard parts.count >= 2, let status = Int(parts[1]) else { return nil }
-        let body = text.components(separatedBy: "\r\n\r\n").dropFirst().joined(separator: "\r\n\r\n")
-        return (status, body)
+        var responseHeaders: [String: String] = [:]
+        for line in lines {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            responseHeaders[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        var payload = Data(data[separator.upperBound...])
+        if responseHeaders["transfer-encoding"]?.lowercased() == "chunked" { payload = dechunk(payload) }
+        return Response(status: status, headers: responseHeaders, body: payload)
+    }
+
+    static func dechunk(_ data: Data) -> Data {
+        var out = Data()
+        var index = data.startIndex
+        while index < data.endIndex {
+            guard let lineEnd = data[index...].range(of: Data("\r\n".utf8)) else { break }
+            let sizeText = String(decoding: data[index..<lineEnd.lowerBound], as: UTF8.self).split(separator: ";").first.map(String.init) ?? ""
+            guard let size = Int(sizeText.trimmingCharacters(in: .whitespaces), radix: 16), size > 0 else { break }
+            let start = lineEnd.upperBound
+            let end = data.index(start, offsetBy: size, limitedBy: data.endIndex) ?? data.endIndex
+            out.append(data[start..<end])
+            index = data.index(end, offsetBy: 2, limitedBy: data.endIndex) ?? data.endIndex
+        }
+        return out
     }
 }
 

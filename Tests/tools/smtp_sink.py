@@ -19,7 +19,7 @@ Serve (the default command):
   "Return-Path: <sender>" and "Delivered-To: <recipient>".
 
   "ready" is printed on stdout (and flushed) once the port is listening; tests wait for it.
-  SIGTERM or SIGINT stops the sink cleanly (exit status 0). It does not offer STARTTLS or AUTH:
+  SIGTERM, SIGINT or SIGHUP stops the sink cleanly (exit status 0). It does not offer STARTTLS or AUTH:
   point Samtak at it with SAMTAK_SMTP_URL=smtp://127.0.0.1:PORT and SAMTAK_SMTP_STARTTLS=never
   (or if_available).
 
@@ -117,7 +117,7 @@ async def serve(args: argparse.Namespace) -> int:
         return 2
 
     stop = asyncio.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         loop.add_signal_handler(sig, stop.set)
 
     async def watch_parent(parent: int) -> None:
@@ -153,6 +153,10 @@ def list_messages(directory: Path) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # A parent may start us with signals blocked (threads of Swift/GCD programs block them, and
+    # the mask is inherited): unblock the ones that stop the sink, or terminating it would hang.
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT, signal.SIGHUP})
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "list":
         parser = argparse.ArgumentParser(prog="smtp_sink.py list", description="List stored messages.")

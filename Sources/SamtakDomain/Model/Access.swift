@@ -204,9 +204,12 @@ public enum AccessPolicy {
             return .full(.ownUnit, consentId: nil)
         }
         for consent in consents where consent.childId == child.childId && consent.isActive(at: instant) {
-            if !consent.services.isDisjoint(with: principal.services.subtracting([.municipalAdministration])) {
-                return .full(.consent, consentId: consent.id)
+            let covered = principal.memberships.contains { membership in
+                guard consent.services.contains(membership.service), membership.service != .municipalAdministration else { return false }
+                // "School" in a consent means the child's own school, not every school.
+                return !ServiceKind.unitBound.contains(membership.service) || membership.unitId == child.unitId
             }
+            if covered { return .full(.consent, consentId: consent.id) }
         }
         return .denied
     }
@@ -265,6 +268,10 @@ public enum ConsentProblem: Sendable, Hashable, CustomStringConvertible {
 }
 
 extension ServiceKind {
+    /// Services a consent names by kind but means the child's own unit of: a consent for
+    /// "school" lifts confidentiality towards the child's school, not every school.
+    public static let unitBound: Set<ServiceKind> = [.school, .kindergarten, .sfo]
+
     /// Health services: from 16 the young person consents themself (pasient- og
     /// brukerrettighetsloven § 4-3).
     public var youngPersonConsentAge: Int? {

@@ -70,9 +70,16 @@ extension IntakeEnvironment {
         return APIJSON.rawResponse(result.body, status: result.status, location: result.location)
     }
 
+    /// The request's identity for Idempotency-Key: method, path, and the body as canonical
+    /// JSON (sorted keys), so the same JSON sent with another key order or spacing matches.
     static func requestHash(method: String, path: String, body: Data) -> String {
         var input = Array("\(method) \(path)\n".utf8)
-        input.append(contentsOf: body)
+        if let object = try? JSONSerialization.jsonObject(with: body, options: [.fragmentsAllowed]),
+           let canonical = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .fragmentsAllowed]) {
+            input.append(contentsOf: canonical)
+        } else {
+            input.append(contentsOf: body)
+        }
         var digest = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_LENGTH))
         _ = input.withUnsafeBufferPointer { SHA256($0.baseAddress, input.count, &digest) }
         return digest.map { String(format: "%02x", $0) }.joined()

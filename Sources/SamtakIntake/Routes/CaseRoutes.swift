@@ -69,8 +69,14 @@ struct CaseRoutes {
         return try await environment.mutate(request, context: context, body: raw) { connection, principal in
             try Self.requireSubmitter(principal, unitId: body.submittingUnitId)
             guard let arena = try connection.query("""
-                SELECT active, accepts FROM arenas WHERE id = \(body.arenaId)
+                SELECT active, accepts,
+                       owner_unit_id = \(body.submittingUnitId)
+                       OR EXISTS (SELECT 1 FROM arena_participants WHERE arena_id = arenas.id AND unit_id = \(body.submittingUnitId))
+                FROM arenas WHERE id = \(body.arenaId)
                 """).first else { throw Problem.field("arena_id", "not_found", "is not a registered arena") }
+            guard try arena.decode(Bool.self, 2) else {
+                throw Problem.field("submitting_unit_id", "not_allowed", "this arena takes cases from its own unit and the units that take part in it")
+            }
             guard try arena.decode(Bool.self, 0) else { throw Problem.field("arena_id", "inactive", "the arena no longer takes cases") }
             guard try arena.decode([String].self, 1).contains(body.kind.rawValue) else {
                 throw Problem.field("kind", "not_accepted", "this arena does not take \(body.kind.rawValue) cases")

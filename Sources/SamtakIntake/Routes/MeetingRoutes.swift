@@ -100,11 +100,23 @@ struct MeetingRoutes {
         meeting.ownerPersonId == principal.personId || principal.hasRole(.unitLeader, in: meeting.ownerUnitId) || principal.isAdministrator
     }
 
+    /// Takes part in the meeting: a participant of its arena, its organiser, one of its
+    /// explicit participants (a called meeting), or the owner of a case on its agenda (the
+    /// teacher responsible joins for their pupil's case, seed 001).
+    static func isParticipant(_ principal: Principal, meeting: MeetingRow, on connection: PostgresConnection) throws -> Bool {
+        if isOrganiser(principal, meeting) { return true }
+        if try CaseStore.isParticipant(principal, arenaId: meeting.arenaId, on: connection) { return true }
+        return try !connection.query(SQL("""
+            SELECT 1 FROM meeting_participants WHERE meeting_id = \(meeting.id) AND person_id = \(principal.personId)
+            UNION ALL
+            SELECT 1 FROM agenda_items ai JOIN cases c ON c.id = ai.case_id
+            WHERE ai.meeting_id = \(meeting.id) AND ai.removed_at IS NULL AND (c.owner_id = \(principal.personId) OR c.submitted_by = \(principal.personId))
+            """).prepared).isEmpty
+    }
+
     /// The agenda as `principal` may see it; nil when they may see nothing of the meeting.
     static func agenda(for principal: Principal, meeting: MeetingRow, on connection: PostgresConnection, requestId: String?) throws -> [AgendaItemResource]? {
-        let participant = try CaseStore.isParticipant(principal, arenaId: meeting.arenaId, on: connection)
-            || isOrganiser(principal, meeting)
-            || (try !connection.query("SELECT 1 FROM meeting_participants WHERE meeting_id = \(meeting.id) AND person_id = \(principal.personId)").isEmpty)
+        let participant = try isParticipant(principal, meeting: meeting, on: connection)
         let items = try connection.query(SQL("""
             SELECT ai.id, ai.position, ai.case_id, ai.title, ai.presenter_id, ai.minutes_allotted, ai.over_capacity
             FROM agenda_items ai WHERE ai.meeting_id = \(meeting.id) AND ai.removed_at IS NULL ORDER BY ai.position
@@ -339,9 +351,7 @@ struct MeetingRoutes {
             guard let meeting = try Self.loadMeeting(id, on: connection, forUpdate: true),
                   let agenda = try Self.agenda(for: principal, meeting: meeting, on: connection, requestId: context.id)
             else { throw Problem.notFound("Meeting") }
-            let participant = try CaseStore.isParticipant(principal, arenaId: meeting.arenaId, on: connection) || Self.isOrganiser(principal, meeting)
-                || (try !connection.query("SELECT 1 FROM meeting_participants WHERE meeting_id = \(id) AND person_id = \(principal.personId)").isEmpty)
-            guard participant else { throw Problem.forbidden("only the meeting's participants write its minutes") }
+            guard try Self.isParticipant(principal, meeting: meeting, on: connection) else { throw Problem.forbidden("only the meeting's participants write its minutes") }
             guard meeting.status == .agendaPublished || meeting.status == .held else {
                 throw Problem.conflict("invalid_state", "minutes are written for a meeting whose agenda is published (this one is \(meeting.status.rawValue))")
             }

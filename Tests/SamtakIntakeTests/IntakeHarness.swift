@@ -1,0 +1,154 @@
+import Foundation
+import Hummingbird
+import Logging
+import SamtakDomain
+import SamtakIntake
+import SamtakKafka
+import SamtakMessaging
+import SamtakPostgres
+import SamtakRuntime
+import SamtakTestSupport
+import Synchronization
+
+/// The intake API running in-process on a free port, over real HTTP, against a fresh test
+/// database with the seeded world, with its outbox relay publishing to the broker and an
+/// event tap reading the topics back.
+final class IntakeHarness: Sendable {
+    let database: TestDatabase
+    let topics: TopicNaming
+    let configuration: IntakeConfiguration
+    let world: SeedWorld
+    let port: Int
+    let tap: EventTap
+    private let task: Task<Void, any Error>
+    private let producer: KafkaProducerBox
+
+    struct Response: Sendable {
+        var status: Int
+        var body: Data
+        var headers: [String: String]
+        var json: [String: Any] { (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] ?? [:] }
+        var text: String { String(decoding: body, as: UTF8.self) }
+        /// Problem rule codes, for asserting which rule a 4xx names.
+        var rules: [String] { (json["errors"] as? [[String: Any]] ?? []).compactMap { $0["rule"] as? String } }
+        var fields: [String] { (json["errors"] as? [[String: Any]] ?? []).compactMap { $0["field"] as? String } }
+        func string(_ key: String) -> String? { json[key] as? String }
+        var id: UUID? { string("id").flatMap(UUID.init(uuidString:)) }
+    }
+
+    static func start() async throws -> IntakeHarness {
+        let database = try await TestDatabase.create(poolSize: 8)
+        let world = try await database.pool.withTransaction { try SeedWorld.create(on: $0) }
+        return try await IntakeHarness(database: database, world: world)
+    }
+
+    private init(database: TestDatabase, world: SeedWorld) async throws {
+        self.database = database
+        self.world = world
+        topics = TestEnvironment.uniqueTopics()
+        configuration = try IntakeConfiguration(environment: [:])
+        tap = try await EventTap(topics: topics)
+        let logger = TestEnvironment.logger
+        let kafka = TestEnvironment.kafka(clientID: "intake-tests")
+        let producer = try KafkaProducerBox(kafka: kafka, logger: logger)
+        self.producer = producer
+        let environment = IntakeEnvironment(pool: database.pool, outbox: Outbox(topics: topics, source: "/samtak/intake"),
+                                            signer: configuration.signer, logger: logger)
+        let dependencies = Dependencies(pool: database.pool, kafka: kafka, logger: logger)
+        let router = buildIntakeRouter(environment, dependencies: dependencies)
+        let relay = OutboxRelay(pool: database.pool, producer: producer.producer, kafka: kafka, topics: topics,
+                                configuration: .init(batchSize: 200, idlePoll: .milliseconds(500)), logger: logger)
+        let portBox = PortBox()
+        let app = Application(
+            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)), services: [relay],
+            onServerRunning: { channel in portBox.set(channel.localAddress?.port ?? 0) }, logger: logger
+        )
+        task = Task { try await app.run() }
+        let deadline = ContinuousClock.now + .seconds(20)
+        while portBox.value == nil && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        guard let port = portBox.value, port > 0 else { throw MissingTestDependency("the intake API did not start") }
+        self.port = port
+    }
+
+    func stop() async {
+        task.cancel()
+        _ = await task.result
+        await tap.stop()
+        await producer.producer.shutdown()
+        await database.drop()
+    }
+
+    func token(_ person: UUID) -> String { configuration.token(for: person) }
+
+    /// One HTTP request; `json` is serialized with JSONSerialization, `raw` is sent as is.
+    func call(_ method: String, _ path: String, as person: UUID?, json: Any? = nil, raw: Data? = nil,
+              contentType: String = "application/json", headers: [String: String] = [:]) async throws -> Response {
+        var allHeaders = headers
+        if let person { allHeaders["Authorization"] = "Bearer \(token(person))" }
+        var body = raw
+        if let json { body = try JSONSerialization.data(withJSONObject: json) }
+        if body != nil { allHeaders["Content-Type"] = contentType }
+        guard let response = await HTTPProbe.request(port: port, method: method, path: path, headers: allHeaders, body: body) else {
+            throw MissingTestDependency("no answer from the intake API on port \(port)")
+        }
+        return Response(status: response.status, body: response.body, headers: response.headers)
+    }
+
+    /// Registers a seed arena through the API as the administrator; returns its id.
+    @discardableResult
+    func registerArena(_ arena: SeedArena) async throws -> UUID {
+        let owner = arena.ownerRole.flatMap { world.staff["\(arena.owner.rawValue).\($0.rawValue)"] }
+        let response = try await call("POST", "/v1/arenas", as: world.person(.municipality, .administrator),
+                                      json: arena.requestBody(unitIds: world.units, ownerPersonId: owner))
+        guard response.status == 201, let id = response.id else {
+            throw MissingTestDependency("registering \(arena.name) failed: \(response.status) \(response.text)")
+        }
+        return id
+    }
+
+    func arena(named prefix: String) -> SeedArena { SeedArena.all.first { $0.name.hasPrefix(prefix) }! }
+
+    /// Records a consent through the API as `by`; returns its id.
+    func recordConsent(child: SeedWorld.SeedChild, by: UUID, services: [ServiceKind], arenas: [UUID] = [],
+                       from: String = "2026-01-01", youngPerson: Bool = false) async throws -> UUID {
+        let response = try await call("POST", "/v1/consents", as: by, json: [
+            "child_id": child.id.uuidString, "given_by": child.guardians.map { $0.id.uuidString }, "services": services.map(\.rawValue),
+            "arena_ids": arenas.map(\.uuidString), "valid_from": from, "method": "written", "young_person_consented": youngPerson,
+        ] as [String: Any])
+        guard response.status == 201, let id = response.id else {
+            throw MissingTestDependency("recording consent failed: \(response.status) \(response.text)")
+        }
+        return id
+    }
+
+    /// Runs SQL on the test database (setting up meetings the scheduler would create).
+    func sql<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
+        try await database.pool.withTransaction(body)
+    }
+}
+
+/// The port the server bound, set from its `onServerRunning` callback.
+final class PortBox: Sendable {
+    private let port = Mutex<Int?>(nil)
+    func set(_ value: Int) { port.withLock { $0 = value } }
+    var value: Int? { port.withLock { $0 } }
+}
+
+/// Owns the harness's producer.
+final class KafkaProducerBox: Sendable {
+    let producer: KafkaProducer
+    init(kafka: KafkaConfiguration, logger: Logger) throws { producer = try KafkaProducer(configuration: kafka, logger: logger) }
+}
+
+/// Runs `body` with a started harness, stopping it afterwards.
+func withIntake<T>(_ body: (IntakeHarness) async throws -> T) async throws -> T {
+    let harness = try await IntakeHarness.start()
+    do {
+        let result = try await body(harness)
+        await harness.stop()
+        return result
+    } catch {
+        await harness.stop()
+        throw error
+    }
+}
