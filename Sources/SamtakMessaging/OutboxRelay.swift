@@ -35,7 +35,7 @@ public final class OutboxRelay: Service, Sendable {
     }
 
     let pool: PostgresPool
-    let producer: KafkaProducer
+    let producers: ProducerHolder
     let topics: TopicNaming
     let kafka: KafkaConfiguration
     let configuration: Configuration
@@ -48,7 +48,7 @@ public final class OutboxRelay: Service, Sendable {
         configuration: Configuration = .init(), logger: Logger
     ) {
         self.pool = pool
-        self.producer = producer
+        self.producers = ProducerHolder(producer, kafka: kafka, logger: logger)
         self.kafka = kafka
         self.topics = topics
         self.configuration = configuration
@@ -62,21 +62,39 @@ public final class OutboxRelay: Service, Sendable {
     public func run() async throws {
         listener.start()
         defer { listener.stop() }
+        defer {
+            // A producer this relay created in place of the original is this relay's to close.
+            if producers.wasReplaced { Task { [producers] in await producers.current.shutdown() } }
+        }
         var backoff = Duration.milliseconds(100)
         var lastRetentionSweep = ContinuousClock.now
-        try await ensureTopics()
+        var failedRounds = 0
+        try? await ensureTopics()
         while !Task.isCancelledOrShuttingDown {
             do {
                 let outcome = try await publishBatch()
-                backoff = .milliseconds(100)
                 if outcome.missingTopic {
                     try? await ensureTopics()
                 }
-                if outcome.selected == configuration.batchSize && outcome.failed == 0 { continue }
-                if outcome.failed > 0 {
-                    try? await Task.sleep(for: backoff)
+                if outcome.selected == configuration.batchSize && outcome.failed == 0 {
+                    failedRounds = 0
+                    backoff = .milliseconds(100)
                     continue
                 }
+                if outcome.failed > 0 {
+                    failedRounds += 1
+                    // An idempotent producer that hit a fatal error (e.g. the broker lost its
+                    // state in a restart) never recovers: replace it. Persistent failures too.
+                    if outcome.fatal || failedRounds >= 5 {
+                        await producers.replace(reason: outcome.fatal ? "fatal producer error" : "repeated delivery failures")
+                        failedRounds = 0
+                    }
+                    try? await Task.sleep(for: backoff)
+                    backoff = min(backoff * 2, .seconds(5))
+                    continue
+                }
+                failedRounds = 0
+                backoff = .milliseconds(100)
             } catch {
                 logger.warning("outbox relay round failed; retrying", metadata: ["error": "\(error)", "retry_in": "\(backoff)"])
                 try? await Task.sleep(for: backoff)
@@ -100,6 +118,7 @@ public final class OutboxRelay: Service, Sendable {
         var published: Int
         var failed: Int
         var missingTopic: Bool
+        var fatal = false
     }
 
     struct OutboxRow: Sendable {
@@ -132,16 +151,18 @@ public final class OutboxRelay: Service, Sendable {
                 try await lease.run { try $0.run(script: "COMMIT") }
                 return RoundOutcome(selected: 0, published: 0, failed: 0, missingTopic: false)
             }
-            let results = await producer.send(rows.map(\.message))
+            let results = await producers.current.send(rows.map(\.message))
             var delivered: [Int64] = []
             var failed: [Int64] = []
             var missingTopic = false
+            var fatal = false
             for (row, result) in zip(rows, results) {
                 switch result {
                 case .success: delivered.append(row.id)
                 case .failure(let error):
                     failed.append(row.id)
                     if error.name.contains("UNKNOWN_TOPIC") { missingTopic = true }
+                    if error.isFatal || error.name.contains("FATAL") { fatal = true }
                     logger.warning("outbox event not delivered; will retry", metadata: [
                         "outbox_id": "\(row.id)", "kafka_error": "\(error.name)",
                     ])
@@ -162,7 +183,7 @@ public final class OutboxRelay: Service, Sendable {
                 $0.published += deliveredIDs.count
                 $0.failed += failedIDs.count
             }
-            return RoundOutcome(selected: rows.count, published: deliveredIDs.count, failed: failedIDs.count, missingTopic: missingTopic)
+            return RoundOutcome(selected: rows.count, published: deliveredIDs.count, failed: failedIDs.count, missingTopic: missingTopic, fatal: fatal)
         }
     }
 
@@ -187,6 +208,43 @@ public final class OutboxRelay: Service, Sendable {
         } catch {
             logger.warning("outbox retention sweep failed", metadata: ["error": "\(error)"])
         }
+    }
+}
+
+/// The relay's producer, replaced when it can no longer deliver.
+final class ProducerHolder: Sendable {
+    private let producer: Mutex<KafkaProducer>
+    private let replaced = Mutex(false)
+    private let kafka: KafkaConfiguration
+    private let logger: Logger
+
+    init(_ producer: KafkaProducer, kafka: KafkaConfiguration, logger: Logger) {
+        self.producer = Mutex(producer)
+        self.kafka = kafka
+        self.logger = logger
+    }
+
+    var current: KafkaProducer { producer.withLock { $0 } }
+    var wasReplaced: Bool { replaced.withLock { $0 } }
+
+    /// Creates a new producer and shuts the old one down (its pending sends fail and their
+    /// rows stay unpublished, to be sent again).
+    func replace(reason: String) async {
+        let fresh: KafkaProducer
+        do {
+            fresh = try KafkaProducer(configuration: kafka, logger: logger)
+        } catch {
+            logger.error("cannot create a new producer", metadata: ["error": "\(error)"])
+            return
+        }
+        let old = producer.withLock { current -> KafkaProducer in
+            defer { current = fresh }
+            return current
+        }
+        logger.warning("replaced the outbox producer", metadata: ["reason": "\(reason)"])
+        let wasOriginal = !replaced.withLock { value in defer { value = true }; return value }
+        // The original belongs to whoever created it (and is shut down by them); ours we close.
+        if !wasOriginal { await old.shutdown(flushTimeout: .seconds(1)) }
     }
 }
 

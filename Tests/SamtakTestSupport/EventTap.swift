@@ -11,14 +11,15 @@ public final class EventTap: Sendable {
     private let events = Mutex<[EventEnvelope]>([])
     private let task: Mutex<Task<Void, Never>?> = Mutex(nil)
 
-    public init(topics: TopicNaming) async throws {
-        let kafka = TestEnvironment.kafka(clientID: "event-tap")
+    public init(topics: TopicNaming, brokers: String = TestEnvironment.brokers) async throws {
+        var kafka = TestEnvironment.kafka(clientID: "event-tap")
+        kafka.brokers = brokers
         let logger = TestEnvironment.logger
         do {
             try await KafkaAdmin.createTopics(topics.all.map { KafkaTopicSpecification(name: $0, partitions: 6, replicationFactor: 1) },
                                               configuration: kafka, timeout: .seconds(10), logger: logger)
         } catch {
-            throw MissingTestDependency("the broker at \(TestEnvironment.brokers) does not answer (\(error)); run the tests with Deploy/test")
+            throw MissingTestDependency("the broker at \(brokers) does not answer (\(error)); run the tests with Deploy/test")
         }
         var properties = kafka
         properties.properties["fetch.wait.max.ms"] = "20"
