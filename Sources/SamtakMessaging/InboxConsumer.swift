@@ -32,7 +32,7 @@ public struct EventRejected: Error, CustomStringConvertible, Sendable {
 /// poison event cannot stop a partition.
 public final class InboxConsumer: Service, Sendable {
     public struct Configuration: Sendable {
-        /// Consumer name: the inbox's `consumer` column and the Kafka group id.
+        /// Consumer name: the inbox's `consumer` column; the Kafka group id is the topic prefix + this name.
         public var name: String
         public var topics: [EventTopic]
         public var batchSize: Int
@@ -92,7 +92,9 @@ public final class InboxConsumer: Service, Sendable {
                     configuration: kafka, timeout: .seconds(10), logger: logger
                 )
                 let assignment: KafkaConsumer.Assignment = configuration.assignment == .group ? .group(topics: names) : .manual(topics: names)
-                consumer = try KafkaConsumer(configuration: Self.lowLatency(kafka), groupID: configuration.name, assignment: assignment, logger: logger)
+                // The group is per deployment (topic prefix), so deployments sharing a broker never share partitions.
+                consumer = try KafkaConsumer(configuration: Self.lowLatency(kafka), groupID: topics.prefix + configuration.name,
+                                             assignment: assignment, logger: logger)
             } catch {
                 logger.warning("consumer cannot start; retrying", metadata: ["consumer": "\(configuration.name)", "error": "\(error)", "retry_in": "\(backoff)"])
                 try? await Task.sleep(for: backoff)
@@ -131,15 +133,42 @@ public final class InboxConsumer: Service, Sendable {
                 continue
             }
             if batch.isEmpty { continue }
-            for message in batch {
-                guard await apply(message) else { return }  // shutting down mid-batch: offsets stay uncommitted
-            }
+            guard await applyByPartition(batch) else { return }  // shutting down mid-batch: offsets stay uncommitted
             do {
                 try await consumer.commit(batch)
             } catch {
                 // Not fatal: the events are recorded in the inbox; a replay is a no-op.
                 logger.warning("offset commit failed", metadata: ["consumer": "\(configuration.name)", "error": "\(error)"])
             }
+        }
+    }
+
+    /// Applies a batch: the messages of each partition in order, partitions side by side (the
+    /// order that matters, an aggregate's events, is within one partition). Returns false if
+    /// shutdown interrupted it.
+    private func applyByPartition(_ batch: [KafkaConsumerMessage]) async -> Bool {
+        var partitions: [String: [KafkaConsumerMessage]] = [:]
+        var order: [String] = []
+        for message in batch {
+            let key = "\(message.topic)#\(message.partition)"
+            if partitions[key] == nil { order.append(key) }
+            partitions[key, default: []].append(message)
+        }
+        if order.count == 1 {
+            for message in batch where !(await apply(message)) { return false }
+            return true
+        }
+        let lanes = order.map { partitions[$0]! }
+        return await withTaskGroup(of: Bool.self) { group in
+            for lane in lanes {
+                group.addTask {
+                    for message in lane where !(await self.apply(message)) { return false }
+                    return true
+                }
+            }
+            var completed = true
+            for await result in group where !result { completed = false }
+            return completed
         }
     }
 

@@ -9,7 +9,7 @@ struct KafkaAdminTests {
         try await KafkaTestEnvironment.requireBroker()
         let count = try await KafkaAdmin.ping(
             configuration: KafkaTestEnvironment.configuration("ping"),
-            timeout: .seconds(5),
+            timeout: .seconds(20),
             logger: TestLog().logger
         )
         #expect(count >= 1)
@@ -20,7 +20,7 @@ struct KafkaAdminTests {
         try await KafkaTestEnvironment.requireBroker()
         let client = try KafkaAdminClient(configuration: KafkaTestEnvironment.configuration("probe"), logger: TestLog().logger)
         for _ in 0..<5 {
-            #expect(try await client.ping(timeout: .seconds(5)) >= 1)
+            #expect(try await client.ping(timeout: .seconds(20)) >= 1)
         }
         async let first: Void = client.shutdown()
         async let second: Void = client.shutdown()

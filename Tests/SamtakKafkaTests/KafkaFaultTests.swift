@@ -88,7 +88,7 @@ struct KafkaFaultTests {
             logger: log.logger
         )
         let admin = try KafkaAdminClient(configuration: configuration, logger: log.logger)
-        #expect(try await admin.ping(timeout: .seconds(5)) == 1)
+        #expect(try await admin.ping(timeout: .seconds(20)) == 1)
 
         func records(_ range: Range<Int>) -> [KafkaProducerMessage] {
             range.map { TestRecords.message(topic: topic, sequence: $0, keys: 7) }

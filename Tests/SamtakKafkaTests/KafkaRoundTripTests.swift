@@ -165,7 +165,7 @@ struct KafkaRoundTripTests {
         let producer = try KafkaProducer(configuration: KafkaTestEnvironment.configuration("shutdown"), logger: TestLog().logger)
         let stored = try await producer.send(KafkaProducerMessage(topic: topic, value: []))
         #expect(stored.offset == 0)
-        try await producer.flush(timeout: .seconds(5))
+        try await producer.flush(timeout: .seconds(20))
         async let first: Void = producer.shutdown()
         async let second: Void = producer.shutdown()
         _ = await (first, second)
@@ -213,15 +213,15 @@ struct KafkaLifetimeTests {
                 assignment: .manual(topics: [topic]),
                 logger: log.logger
             )
-            #expect(try await consumer.poll(maxMessages: 10, timeout: .seconds(5)).count == 1)
+            #expect(try await consumer.poll(maxMessages: 10, timeout: .seconds(20)).count == 1)
         }
         do {
             let admin = try KafkaAdminClient(configuration: KafkaTestEnvironment.configuration("dropped-admin"), logger: log.logger)
-            _ = try await admin.ping(timeout: .seconds(5))
+            _ = try await admin.ping(timeout: .seconds(20))
         }
         let expected = ["Kafka producer shut down", "Kafka consumer closed", "Kafka admin client shut down"]
         let clock = ContinuousClock()
-        let deadline = clock.now.advanced(by: .seconds(5))
+        let deadline = clock.now.advanced(by: .seconds(20))
         while clock.now < deadline && !expected.allSatisfy({ line in log.entries.contains { $0.message == line } }) {
             try await Task.sleep(for: .milliseconds(50))
         }

@@ -27,7 +27,7 @@ enum KafkaTestEnvironment {
         do {
             let brokerCount = try await KafkaAdmin.ping(
                 configuration: configuration("ping"),
-                timeout: .seconds(5),
+                timeout: .seconds(20),
                 logger: TestLog().logger
             )
             #expect(brokerCount >= 1)

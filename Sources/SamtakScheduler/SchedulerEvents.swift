@@ -1,0 +1,51 @@
+import Foundation
+import Logging
+import SamtakDomain
+import SamtakMessaging
+import SamtakPostgres
+
+/// What the scheduler does with each event it consumes, inside the inbox transaction that
+/// records the event (so the effect and "seen" commit together). Events name ids only;
+/// every handler reads the current state under locks and acts only if the state still
+/// calls for it, so a duplicate, late or out-of-order event changes nothing. Types the
+/// scheduler does not act on (including its own announcements) are recorded and ignored.
+public struct SchedulerEvents: Sendable {
+    let cases: CaseScheduler
+    let planner: SeriesPlanner
+    let logger: Logger
+
+    public init(cases: CaseScheduler, planner: SeriesPlanner, logger: Logger) {
+        self.cases = cases
+        self.planner = planner
+        self.logger = logger
+    }
+
+    public func apply(_ envelope: EventEnvelope, on connection: PostgresConnection) throws {
+        switch envelope.type {
+        case CaseSubmitted.type:
+            try cases.schedule(caseId: try decode(CaseSubmitted.self, envelope).caseId, on: connection)
+        case ReferralCreated.type:
+            // Only referrals with an intake arena (BUP's weekly intake meeting) go on a meeting.
+            let event = try decode(ReferralCreated.self, envelope)
+            if event.arenaId != nil { try cases.schedule(caseId: event.caseId, on: connection) }
+        case CaseResubmitted.type:
+            try cases.schedule(caseId: try decode(CaseResubmitted.self, envelope).caseId, on: connection)
+        case CaseWithdrawn.type:
+            try cases.withdraw(caseId: try decode(CaseWithdrawn.self, envelope).caseId, on: connection)
+        case MeetingCancelled.type:
+            try cases.meetingCancelled(meetingId: try decode(MeetingCancelled.self, envelope).meetingId, on: connection)
+        case ArenaChanged.type:
+            _ = try planner.plan(arenaId: try decode(ArenaChanged.self, envelope).arenaId, on: connection)
+        default:
+            break
+        }
+    }
+
+    private func decode<Event: DomainEvent>(_ type: Event.Type, _ envelope: EventEnvelope) throws -> Event {
+        do {
+            return try envelope.decode(type)
+        } catch {
+            throw EventRejected("\(envelope.type) payload does not decode")
+        }
+    }
+}
