@@ -55,6 +55,11 @@ public func buildIntakeRouter(_ environment: IntakeEnvironment, dependencies: De
     ArenaRoutes(environment).register(on: v1)
     CaseRoutes(environment).register(on: v1)
     MeetingRoutes(environment).register(on: v1)
+    CoordinationRoutes(environment).register(on: v1)
+    IndividualPlanRoutes(environment).register(on: v1)
+    CalledMeetingRoutes(environment).register(on: v1)
+    TransitionRoutes(environment).register(on: v1)
+    TimelineRoutes(environment).register(on: v1)
     return router
 }
 

@@ -88,7 +88,7 @@ public final class InboxConsumer: Service, Sendable {
             let consumer: KafkaConsumer
             do {
                 try await KafkaAdmin.createTopics(
-                    names.map { KafkaTopicSpecification(name: $0, partitions: 6, replicationFactor: 1) },
+                    names.map { KafkaTopicSpecification(name: $0, partitions: topics.partitions, replicationFactor: 1) },
                     configuration: kafka, timeout: .seconds(10), logger: logger
                 )
                 let assignment: KafkaConsumer.Assignment = configuration.assignment == .group ? .group(topics: names) : .manual(topics: names)

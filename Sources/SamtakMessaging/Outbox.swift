@@ -1,14 +1,23 @@
 import Foundation
 import SamtakDomain
+import SamtakKafka
 import SamtakPostgres
 
 /// Names topics for one deployment: a prefix (default `samtak.`) plus the topic's name.
 /// Tests use their own prefix so runs never see each other's events.
 public struct TopicNaming: Sendable, Equatable {
     public var prefix: String
-    public init(prefix: String = "samtak.") { self.prefix = prefix }
+    /// Partitions of each topic when Samtak creates it (consumers of one group share them).
+    public var partitions: Int32
+    public init(prefix: String = "samtak.", partitions: Int32 = 6) {
+        self.prefix = prefix
+        self.partitions = partitions
+    }
     public func name(_ topic: EventTopic) -> String { prefix + topic.rawValue }
     public var all: [String] { EventTopic.allCases.map(name) }
+    public var specifications: [KafkaTopicSpecification] {
+        all.map { KafkaTopicSpecification(name: $0, partitions: partitions, replicationFactor: 1) }
+    }
 }
 
 /// Writes events into the `outbox` table, inside the caller's transaction, so the change

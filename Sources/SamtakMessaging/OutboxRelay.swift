@@ -191,7 +191,7 @@ public final class OutboxRelay: Service, Sendable {
     /// memory restarts, this runs again when a send reports an unknown topic.
     public func ensureTopics() async throws {
         try await KafkaAdmin.createTopics(
-            topics.all.map { KafkaTopicSpecification(name: $0, partitions: 6, replicationFactor: 1) },
+            topics.specifications,
             configuration: kafka, timeout: .seconds(10), logger: logger
         )
     }

@@ -14,6 +14,7 @@ struct ServiceLifecycleTests {
             "SAMTAK_PG_DATABASE": database.name,
             "SAMTAK_PG_PORT": String(pgPort ?? database.configuration.port),
             "SAMTAK_TOPIC_PREFIX": TestEnvironment.uniqueTopics().prefix,
+            "SAMTAK_TOPIC_PARTITIONS": "2",
         ]
     }
 

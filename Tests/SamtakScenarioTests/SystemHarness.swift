@@ -74,6 +74,7 @@ final class SystemHarness: @unchecked Sendable {
             "SAMTAK_PG_PORT": String(postgresProxy.port),
             "SAMTAK_KAFKA_BROKERS": broker.address,
             "SAMTAK_TOPIC_PREFIX": topics.prefix,
+            "SAMTAK_TOPIC_PARTITIONS": String(topics.partitions),
             "SAMTAK_SMTP_URL": "smtp://127.0.0.1:\(sink.port)",
             "SAMTAK_SMTP_STARTTLS": "never",
             "SAMTAK_SCHEDULER_TICK_MS": "200",

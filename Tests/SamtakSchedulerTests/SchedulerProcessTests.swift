@@ -17,6 +17,7 @@ struct SchedulerProcessTests {
             "SAMTAK_PG_DATABASE": fixture.database.name,
             "SAMTAK_PG_PORT": String(fixture.database.configuration.port),
             "SAMTAK_TOPIC_PREFIX": fixture.topics.prefix,
+            "SAMTAK_TOPIC_PARTITIONS": String(fixture.topics.partitions),
             "SAMTAK_LOG_LEVEL": "info",
             // No consumer group: every test's scheduler joins group `samtak-scheduler` on the
             // shared local broker otherwise, and their joins and rebalances slow each other.

@@ -15,11 +15,19 @@ public final class EventTap: Sendable {
         var kafka = TestEnvironment.kafka(clientID: "event-tap")
         kafka.brokers = brokers
         let logger = TestEnvironment.logger
-        do {
-            try await KafkaAdmin.createTopics(topics.all.map { KafkaTopicSpecification(name: $0, partitions: 6, replicationFactor: 1) },
-                                              configuration: kafka, timeout: .seconds(10), logger: logger)
-        } catch {
-            throw MissingTestDependency("the broker at \(brokers) does not answer (\(error)); run the tests with Deploy/test")
+        // A busy broker (many tests creating topics at once) may time out: retry a few times.
+        var attempt = 0
+        while true {
+            do {
+                try await KafkaAdmin.createTopics(topics.specifications, configuration: kafka, timeout: .seconds(30), logger: logger)
+                break
+            } catch {
+                attempt += 1
+                if attempt >= 4 || !error.isRetriable {
+                    throw MissingTestDependency("the broker at \(brokers) does not answer (\(error)); run the tests with Deploy/test")
+                }
+                try await Task.sleep(for: .seconds(attempt))
+            }
         }
         var properties = kafka
         properties.properties["fetch.wait.max.ms"] = "20"

@@ -36,8 +36,10 @@ public enum TestEnvironment {
     }
 
     /// A topic prefix of its own for each test, so tests never see each other's events.
+    /// Two partitions each: enough for consumers to share, light on the broker (a full run
+    /// creates several hundred topics).
     public static func uniqueTopics() -> TopicNaming {
-        TopicNaming(prefix: "test.\(UUID().uuidString.prefix(8).lowercased()).")
+        TopicNaming(prefix: "test.\(UUID().uuidString.prefix(8).lowercased()).", partitions: 2)
     }
 
     /// The repository root (for Schema/ and the built executables).

@@ -214,14 +214,18 @@ public enum AccessPolicy {
         return .denied
     }
 
-    /// The first active consent that covers the principal's service and the arena.
+    /// The first active consent that covers the principal in this context: one that names the
+    /// arena, or one that names the principal's service and covers the arena.
     public static func coveringConsent(
         principal: Principal, arena: ArenaScope?, targetService: ServiceKind?, consents: [ConsentGrant], at instant: Date
     ) -> ConsentGrant? {
         consents.first { consent in
-            guard consent.isActive(at: instant), !consent.services.isDisjoint(with: principal.services) else { return false }
-            if let arena, !consent.covers(arena) { return false }
+            guard consent.isActive(at: instant) else { return false }
             if let targetService, !consent.services.contains(targetService) { return false }
+            // A consent that names the arena lifts confidentiality among all who take part in it.
+            if let arena, consent.arenaIds.contains(arena.id) { return true }
+            guard !consent.services.isDisjoint(with: principal.services) else { return false }
+            if let arena, !consent.covers(arena) { return false }
             return true
         }
     }

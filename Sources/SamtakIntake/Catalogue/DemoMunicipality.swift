@@ -44,9 +44,11 @@ public enum DemoMunicipality {
             ("filip", [.school, .ppt], false),
             ("sara", [.bup, .healthStation, .ppt, .childWelfare, .municipalPsychologist, .school], true),
         ]
+        var consentIds: [String: UUID] = [:]
         for (key, services, youngPerson) in consents {
             let child = world.child(key)
             let id = UUID()
+            consentIds[key] = id
             try connection.execute("""
                 INSERT INTO consents (id, child_id, given_by, young_person_consented, services, information, valid_from, method, recorded_by)
                 VALUES (\(id), \(child.id), \(child.guardians.map(\.id)), \(youngPerson), \(services.map(\.rawValue)),
@@ -54,7 +56,58 @@ public enum DemoMunicipality {
                 """)
             try outbox.append(ConsentRecorded(consentId: id, childId: child.id), on: connection)
         }
+        if let emma = consentIds["emma"], let sara = consentIds["sara"] {
+            try loadCoordination(world: world, emmaConsent: emma, saraConsent: sara, on: connection, outbox: outbox)
+        }
         return Summary(world: world, arenas: arenas)
+    }
+
+    /// Emma has a stafettholder (the PPT advisor) and a coordination log with two measures
+    /// and a note; Sara has an individual plan with the school nurse as IP coordinator.
+    static func loadCoordination(world: SeedWorld, emmaConsent: UUID, saraConsent: UUID, on connection: PostgresConnection, outbox: Outbox) throws {
+        let emma = world.child("emma"), sara = world.child("sara")
+        let advisor = world.person(.ppt, .advisor), teacher = world.person(.school, .teacher), nurse = world.person(.healthStation, .schoolNurse)
+        let coordinator = UUID()
+        try connection.execute("""
+            INSERT INTO coordinators (id, child_id, person_id, unit_id, service, kind, consent_id, assigned_by)
+            VALUES (\(coordinator), \(emma.id), \(advisor), \(world.units[.ppt]), 'ppt', 'stafettholder', \(emmaConsent), \(teacher))
+            """)
+        try outbox.append(CoordinatorAssigned(childId: emma.id, coordinatorId: coordinator, personId: advisor, unitId: world.units[.ppt] ?? UUID(),
+                                              kind: .stafettholder), on: connection)
+        let log = UUID()
+        try connection.execute("INSERT INTO coordination_logs (id, child_id, opened_by) VALUES (\(log), \(emma.id), \(advisor))")
+        try outbox.append(LogOpened(childId: emma.id, logId: log), on: connection)
+        let measures: [(String, UUID, String, String, String)] = [
+            ("Lesekurs to ganger i uken", teacher, "school", "2026-09-01", "2026-12-15"),
+            ("Samtaler med helsesykepleier annenhver uke", nurse, "health_station", "2026-09-15", "2027-01-20"),
+        ]
+        for (description, owner, service, starts, due) in measures {
+            let id = UUID()
+            try connection.execute("""
+                INSERT INTO coordination_measures (id, child_id, log_id, description, owner_id, service, starts_on, evaluation_due_on, created_by)
+                VALUES (\(id), \(emma.id), \(log), \(description), \(owner), \(service), \(LocalDate(starts)), \(LocalDate(due)), \(advisor))
+                """)
+            try outbox.append(MeasureAdded(childId: emma.id, measureId: id, logId: log, planId: nil, ownerId: owner,
+                                           evaluationDueOn: LocalDate(due) ?? LocalDate(daysSinceEpoch: 0), source: .manual), on: connection)
+        }
+        try connection.execute("""
+            INSERT INTO coordination_notes (id, log_id, child_id, kind, text, author_id)
+            VALUES (\(UUID()), \(log), \(emma.id), 'progress', 'Emma leser mer selv og trives bedre i friminuttene.', \(advisor))
+            """)
+        let ipCoordinator = UUID()
+        try connection.execute("""
+            INSERT INTO coordinators (id, child_id, person_id, unit_id, service, kind, consent_id, assigned_by)
+            VALUES (\(ipCoordinator), \(sara.id), \(nurse), \(world.units[.healthStation]), 'health_station', 'ip_coordinator', \(saraConsent), \(nurse))
+            """)
+        try outbox.append(CoordinatorAssigned(childId: sara.id, coordinatorId: ipCoordinator, personId: nurse,
+                                              unitId: world.units[.healthStation] ?? UUID(), kind: .ipCoordinator), on: connection)
+        let plan = UUID()
+        try connection.execute("""
+            INSERT INTO individual_plans (id, child_id, goals, responsible_services, consent_id, created_by)
+            VALUES (\(plan), \(sara.id), \(["Å fullføre videregående skole", "Å ha noen å snakke med når det er tungt"]),
+                    \(["health_station", "bup", "school"]), \(saraConsent), \(nurse))
+            """)
+        try outbox.append(IndividualPlanChanged(childId: sara.id, planId: plan, version: 1), on: connection)
     }
 
     /// Registers one seed arena the way `POST /v1/arenas` does.

@@ -136,7 +136,7 @@ extension SeedArena {
                   participants: [(.healthStation, .schoolNurse, "always"), (.dentalHealth, .clinician, "always")], source: "000"),
         SeedArena(name: "Tildelingsmøte – forvaltning og habilitering", kind: .tildelingsmote, owner: .municipality, ownerRole: .caseworker,
                   targetGroup: "Foreldre som har søkt om avlastning og lignende", purpose: "Kartlegging, tildeling og avslag på søknader",
-                  frequencyText: "1 gang pr. uke", rrule: "FREQ=WEEKLY;BYDAY=TU", start: "2026-08-18T09:00", durationMinutes: 60,
+                  frequencyText: "1 gang pr. uke", rrule: "FREQ=WEEKLY;BYDAY=TH", start: "2026-08-20T09:00", durationMinutes: 60,
                   capacity: 12, submissionDeadlineHours: 48, agendaLeadHours: 24, accepts: [.named, .system],
                   participants: [(.habilitation, .unitLeader, "always"), (.municipality, .caseworker, "always")], source: "000"),
         SeedArena(name: "Lokalt politiråd / SLT styringsgruppe", kind: .slt, owner: .municipality, ownerRole: .secretary,

@@ -74,8 +74,8 @@ extension IntakeEnvironment {
     /// JSON (sorted keys), so the same JSON sent with another key order or spacing matches.
     static func requestHash(method: String, path: String, body: Data) -> String {
         var input = Array("\(method) \(path)\n".utf8)
-        if let object = try? JSONSerialization.jsonObject(with: body, options: [.fragmentsAllowed]),
-           let canonical = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .fragmentsAllowed]) {
+        if let object = try? JSONSerialization.jsonObject(with: body), JSONSerialization.isValidJSONObject(object),
+           let canonical = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) {
             input.append(contentsOf: canonical)
         } else {
             input.append(contentsOf: body)

@@ -15,6 +15,7 @@ struct MeetingRoutes {
         group.get("meetings", use: listMeetings)
         group.get("meetings/{id}", use: getMeeting)
         group.post("meetings/{id}/cancel", use: cancelMeeting)
+        group.post("meetings/{id}/publish-agenda", use: publishAgendaNow)
         group.get("meetings/{id}/minutes", use: getMinutes)
         group.put("meetings/{id}/minutes", use: saveMinutes)
         group.post("meetings/{id}/minutes/approve", use: approveMinutes)
@@ -51,6 +52,12 @@ struct MeetingRoutes {
         var childId: UUID?
         var agenda: [AgendaItemResource]
         var minutesStatus: String?
+        /// Called meetings: who called it, what it belongs to, and its explicit participants.
+        var calledBy: UUID?
+        var originCaseId: UUID?
+        var individualPlanId: UUID?
+        var seriesId: UUID?
+        var participantIds: [UUID]?
     }
 
     struct MeetingRow: Sendable {
@@ -70,11 +77,20 @@ struct MeetingRoutes {
         var ownerPersonId: UUID?
         var ownerUnitId: UUID
         var createdAt: Date
+        var calledBy: UUID?
+        var originCaseId: UUID?
+        var individualPlanId: UUID?
+        var seriesId: UUID?
+        var occurrenceDate: LocalDate?
+        var consentId: UUID?
+        /// Called around one child or for a transition season (not from a series).
+        var isCalled: Bool { occurrenceDate == nil }
     }
 
     static let meetingColumns: SQL = """
         m.id, m.arena_id, a.name, a.kind, m.starts_at, m.ends_at, m.location, m.status, m.capacity, m.submission_deadline, m.agenda_due_at,
-        m.sequence, m.child_id, a.owner_person_id, a.owner_unit_id, m.created_at
+        m.sequence, m.child_id, a.owner_person_id, a.owner_unit_id, m.created_at, m.called_by, m.origin_case_id, m.individual_plan_id,
+        m.series_id, m.occurrence_date, m.consent_id
         """
 
     static func meetingRow(_ row: PostgresRow) throws(PostgresError) -> MeetingRow {
@@ -85,7 +101,9 @@ struct MeetingRoutes {
             status: MeetingStatus(rawValue: try row.decode(String.self, 7)) ?? .planned, capacity: try row.decode(Int.self, 8),
             submissionDeadline: try row.decode(Date.self, 9), agendaDueAt: try row.decode(Date.self, 10), sequence: try row.decode(Int.self, 11),
             childId: try row.decode(UUID?.self, 12), ownerPersonId: try row.decode(UUID?.self, 13), ownerUnitId: try row.decode(UUID.self, 14),
-            createdAt: try row.decode(Date.self, 15)
+            createdAt: try row.decode(Date.self, 15), calledBy: try row.decode(UUID?.self, 16), originCaseId: try row.decode(UUID?.self, 17),
+            individualPlanId: try row.decode(UUID?.self, 18), seriesId: try row.decode(UUID?.self, 19),
+            occurrenceDate: try row.decode(LocalDate?.self, 20), consentId: try row.decode(UUID?.self, 21)
         )
     }
 
@@ -95,9 +113,18 @@ struct MeetingRoutes {
             .first.map(meetingRow)
     }
 
-    /// Who runs the meeting: the arena's owner, the owner unit's leader, or an administrator.
+    /// Who runs the meeting: the arena's owner, the owner unit's leader, an administrator,
+    /// or whoever called it (a meeting around one child, a transition meeting).
     static func isOrganiser(_ principal: Principal, _ meeting: MeetingRow) -> Bool {
         meeting.ownerPersonId == principal.personId || principal.hasRole(.unitLeader, in: meeting.ownerUnitId) || principal.isAdministrator
+            || (meeting.calledBy != nil && meeting.calledBy == principal.personId)
+    }
+
+    /// The explicit participants of a called meeting (nil for a series meeting).
+    static func participantIds(_ meeting: MeetingRow, on connection: PostgresConnection) throws -> [UUID]? {
+        guard meeting.isCalled else { return nil }
+        return try connection.query(SQL("SELECT person_id FROM meeting_participants WHERE meeting_id = \(meeting.id) ORDER BY person_id").prepared)
+            .map { row throws(PostgresError) in try row.decode(UUID.self, 0) }
     }
 
     /// Takes part in the meeting: a participant of its arena, its organiser, one of its
@@ -182,11 +209,13 @@ struct MeetingRoutes {
         return try APIJSON.response(Page(rows: rows, limit: page.limit))
     }
 
-    static func resource(_ meeting: MeetingRow, agenda: [AgendaItemResource], minutesStatus: String?) -> MeetingResource {
+    static func resource(_ meeting: MeetingRow, agenda: [AgendaItemResource], minutesStatus: String?, participantIds: [UUID]? = nil) -> MeetingResource {
         MeetingResource(id: meeting.id, arenaId: meeting.arenaId, arenaName: meeting.arenaName, arenaKind: meeting.arenaKind,
                         startsAt: meeting.startsAt, endsAt: meeting.endsAt, location: meeting.location, status: meeting.status,
                         capacity: meeting.capacity, submissionDeadline: meeting.submissionDeadline, agendaDueAt: meeting.agendaDueAt,
-                        sequence: meeting.sequence, childId: meeting.childId, agenda: agenda, minutesStatus: minutesStatus)
+                        sequence: meeting.sequence, childId: meeting.childId, agenda: agenda, minutesStatus: minutesStatus,
+                        calledBy: meeting.calledBy, originCaseId: meeting.originCaseId, individualPlanId: meeting.individualPlanId,
+                        seriesId: meeting.seriesId, participantIds: participantIds)
     }
 
     @Sendable func getMeeting(_ request: Request, context: IntakeRequestContext) async throws -> Response {
@@ -194,11 +223,25 @@ struct MeetingRoutes {
         let resource = try await environment.read(context) { connection, principal -> MeetingResource? in
             guard let meeting = try Self.loadMeeting(id, on: connection),
                   let agenda = try Self.agenda(for: principal, meeting: meeting, on: connection, requestId: context.id) else { return nil }
+            try Self.logChildMeetingRead(meeting, principal: principal, on: connection, requestId: context.id)
             let minutes = try connection.query("SELECT status FROM minutes WHERE meeting_id = \(id)").first?.decode(String.self, 0)
-            return Self.resource(meeting, agenda: agenda, minutesStatus: minutes)
+            return Self.resource(meeting, agenda: agenda, minutesStatus: minutes, participantIds: try Self.participantIds(meeting, on: connection))
         }
         guard let resource else { throw Problem.notFound("Meeting") }
         return try APIJSON.response(resource)
+    }
+
+    /// A meeting around one child is the child's data: its reads are logged too.
+    static func logChildMeetingRead(_ meeting: MeetingRow, principal: Principal, on connection: PostgresConnection, requestId: String?) throws {
+        guard let childId = meeting.childId else { return }
+        let basis: AccessBasis
+        if let child = try CoordinationStore.child(childId, on: connection), let visible = CoordinationStore.childVisibility(principal, child) {
+            basis = visible.basis
+        } else {
+            basis = .participant
+        }
+        try AccessLog.record(on: connection, actor: principal.personId, action: .read, resource: "meeting", resourceId: meeting.id,
+                             childId: childId, basis: basis, consentId: meeting.consentId, requestId: requestId)
     }
 
     @Sendable func cancelMeeting(_ request: Request, context: IntakeRequestContext) async throws -> Response {
@@ -222,6 +265,29 @@ struct MeetingRoutes {
         }
     }
 
+    /// The organiser sends the agenda now instead of at the arena's lead time: the agenda is
+    /// due at once and takes no more cases; the scheduler publishes it (or, for an arena that
+    /// cancels empty meetings, cancels it) within a second, exactly as at the lead time.
+    @Sendable func publishAgendaNow(_ request: Request, context: IntakeRequestContext) async throws -> Response {
+        let id = try request.uuidParameter("id", context: context, resource: "meeting")
+        return try await environment.mutate(request, context: context, body: Data()) { connection, principal in
+            guard let meeting = try Self.loadMeeting(id, on: connection, forUpdate: true),
+                  try Self.agenda(for: principal, meeting: meeting, on: connection, requestId: context.id) != nil
+            else { throw Problem.notFound("Meeting") }
+            guard Self.isOrganiser(principal, meeting) else { throw Problem.forbidden("only the meeting's organiser may send its agenda") }
+            guard meeting.status == .planned else {
+                throw Problem.conflict("invalid_transition", "the agenda of a \(meeting.status.rawValue) meeting cannot be sent")
+            }
+            try connection.execute("""
+                UPDATE meetings SET agenda_due_at = least(agenda_due_at, now()), submission_deadline = least(submission_deadline, now())
+                WHERE id = \(id)
+                """)
+            guard let updated = try Self.loadMeeting(id, on: connection),
+                  let agenda = try Self.agenda(for: principal, meeting: updated, on: connection, requestId: context.id) else { throw Problem.notFound("Meeting") }
+            return try MutationResult(Self.resource(updated, agenda: agenda, minutesStatus: nil))
+        }
+    }
+
     // MARK: Minutes
 
     struct FollowUpBody: StrictRequestBody, Codable {
@@ -234,7 +300,7 @@ struct MeetingRoutes {
     struct EntryBody: StrictRequestBody, Codable {
         static let shape = JSONShape.object([
             "agenda_item_id": .value, "discussion": .value, "decision": .value, "decision_text": .value,
-            "follow_ups": .array(FollowUpBody.shape), "follow_up_owner_id": .value,
+            "follow_ups": .array(FollowUpBody.shape), "follow_up_owner_id": .value, "meeting_starts_at": .value,
         ])
         var agendaItemId: UUID
         var discussion: String?
@@ -243,6 +309,9 @@ struct MeetingRoutes {
         var followUps: [FollowUpBody]?
         /// BUP intake, rejected referral: the municipal service's person who follows up.
         var followUpOwnerId: UUID?
+        /// `call_samarbeidsmote`: when the samarbeidsmøte is to be held (Europe/Oslo local
+        /// time); without it the meeting is proposed two weeks after approval, 09:00.
+        var meetingStartsAt: LocalDateTime?
     }
 
     struct MinutesBody: StrictRequestBody {
@@ -342,6 +411,13 @@ struct MeetingRoutes {
             for (f, followUp) in (entry.followUps ?? []).enumerated() {
                 v.text(followUp.description, "entries[\(index)].follow_ups[\(f)].description", max: 2000)
             }
+            if let start = entry.meetingStartsAt {
+                if entry.decision != .callSamarbeidsmote {
+                    v.add("entries[\(index)].meeting_starts_at", "not_allowed", "is only given with the decision call_samarbeidsmote")
+                } else if OsloTime.instant(for: start) <= Date() {
+                    v.add("entries[\(index)].meeting_starts_at", "range", "must be in the future (Europe/Oslo local time)")
+                }
+            }
         }
         if Set((body.entries ?? []).map(\.agendaItemId)).count != (body.entries ?? []).count {
             v.add("entries", "unique", "must have at most one entry per agenda item")
@@ -386,10 +462,11 @@ struct MeetingRoutes {
             if meeting.status == .agendaPublished { try connection.execute("UPDATE meetings SET status = 'held' WHERE id = \(id)") }
             for entry in body.entries ?? [] {
                 try connection.execute("""
-                    INSERT INTO minutes_entries (meeting_id, agenda_item_id, discussion, decision, decision_text)
-                    VALUES (\(id), \(entry.agendaItemId), \(entry.discussion ?? ""), \(entry.decision?.rawValue), \(entry.decisionText ?? ""))
+                    INSERT INTO minutes_entries (meeting_id, agenda_item_id, discussion, decision, decision_text, call_starts_at)
+                    VALUES (\(id), \(entry.agendaItemId), \(entry.discussion ?? ""), \(entry.decision?.rawValue), \(entry.decisionText ?? ""),
+                            \(entry.meetingStartsAt))
                     ON CONFLICT (meeting_id, agenda_item_id) DO UPDATE SET discussion = excluded.discussion, decision = excluded.decision,
-                        decision_text = excluded.decision_text
+                        decision_text = excluded.decision_text, call_starts_at = excluded.call_starts_at
                     """)
                 if let followUps = entry.followUps {
                     try connection.execute("DELETE FROM follow_up_actions WHERE agenda_item_id = \(entry.agendaItemId)")
@@ -412,8 +489,9 @@ struct MeetingRoutes {
     }
 
     /// Approving announces the minutes (`minutes.approved`; the notifier sends them) and
-    /// applies each case's decision: status, intake decision, and a PPT referral for
-    /// "refer to PPT", all in one transaction.
+    /// applies each case's decision: status, intake decision, a PPT referral for "refer to
+    /// PPT", a samarbeidsmøte for "call a samarbeidsmøte", and the follow-up actions as
+    /// measures in the child's coordination log (``FollowUpMeasures``), all in one transaction.
     @Sendable func approveMinutes(_ request: Request, context: IntakeRequestContext) async throws -> Response {
         let id = try request.uuidParameter("id", context: context, resource: "meeting")
         let outbox = environment.outbox
@@ -431,11 +509,13 @@ struct MeetingRoutes {
             }
             guard try status.decode(String.self, 0) == "draft" else { throw Problem.conflict("minutes_approved", "the minutes are already approved") }
             let entries = try connection.query("""
-                SELECT e.agenda_item_id, ai.case_id, e.decision, e.decision_text FROM minutes_entries e JOIN agenda_items ai ON ai.id = e.agenda_item_id
+                SELECT e.agenda_item_id, ai.case_id, e.decision, e.decision_text, e.call_starts_at
+                FROM minutes_entries e JOIN agenda_items ai ON ai.id = e.agenda_item_id
                 WHERE e.meeting_id = \(id) AND ai.removed_at IS NULL
                 """).map { row throws(PostgresError) in
                 (item: try row.decode(UUID.self, 0), caseId: try row.decode(UUID?.self, 1),
-                 decision: try row.decode(String?.self, 2).flatMap(CaseDecision.init(rawValue:)), text: try row.decode(String.self, 3))
+                 decision: try row.decode(String?.self, 2).flatMap(CaseDecision.init(rawValue:)), text: try row.decode(String.self, 3),
+                 callStartsAt: try row.decode(LocalDateTime?.self, 4))
             }
             if meeting.arenaKind.requiresMinutes {
                 let items = try connection.query("SELECT count(*)::int8 FROM agenda_items WHERE meeting_id = \(id) AND removed_at IS NULL").first!.decode(Int.self, 0)
@@ -446,8 +526,9 @@ struct MeetingRoutes {
             for entry in entries {
                 guard let caseId = entry.caseId, let decision = entry.decision else { continue }
                 try DecisionApplier.apply(decision, text: entry.text, caseId: caseId, meeting: meeting, principal: principal,
-                                          outbox: outbox, on: connection, requestId: context.id)
+                                          callStartsAt: entry.callStartsAt, outbox: outbox, on: connection, requestId: context.id)
             }
+            try FollowUpMeasures.apply(meeting: meeting, principal: principal, outbox: outbox, on: connection, requestId: context.id)
             let version = try status.decode(Int.self, 1)
             try connection.execute("UPDATE minutes SET status = 'approved', approved_by = \(principal.personId), approved_at = now() WHERE meeting_id = \(id)")
             try connection.execute("UPDATE meetings SET status = 'minutes_approved' WHERE id = \(id)")
@@ -463,8 +544,8 @@ struct MeetingRoutes {
 /// What a meeting's decision does to its case (inside the approval's transaction).
 enum DecisionApplier {
     static func apply(
-        _ decision: CaseDecision, text: String, caseId: UUID, meeting: MeetingRoutes.MeetingRow, principal: Principal, outbox: Outbox,
-        on connection: PostgresConnection, requestId: String?
+        _ decision: CaseDecision, text: String, caseId: UUID, meeting: MeetingRoutes.MeetingRow, principal: Principal,
+        callStartsAt: LocalDateTime? = nil, outbox: Outbox, on connection: PostgresConnection, requestId: String?
     ) throws {
         guard let row = try CaseStore.load(caseId, on: connection, forUpdate: true) else { return }
         if row.status.isFinal { return }
@@ -475,6 +556,7 @@ enum DecisionApplier {
             }
         }
         var createdCase: UUID?
+        var createdMeeting: UUID?
         switch decision {
         case .accepted, .rejected, .needsMoreInformation:
             guard row.category == "referral" else {
@@ -490,13 +572,17 @@ enum DecisionApplier {
             try connection.execute("UPDATE referral_details SET intake_decision = \(intake), decided_at = now() WHERE case_id = \(caseId)")
         case .referToPPT:
             createdCase = try referToPPT(row, text: text, principal: principal, outbox: outbox, on: connection, requestId: requestId)
-        case .followUp, .close, .callSamarbeidsmote:
+        case .callSamarbeidsmote:
+            createdMeeting = try CalledMeetings.samarbeidsmoteFromDecision(row, meeting: meeting, principal: principal, startsAt: callStartsAt,
+                                                                          outbox: outbox, on: connection, requestId: requestId)
+        case .followUp, .close:
             break
         }
         try connection.execute("""
             UPDATE cases SET status = \(next.rawValue), updated_at = now() WHERE id = \(caseId)
             """)
-        try outbox.append(CaseDecided(caseId: caseId, meetingId: meeting.id, decision: decision, status: next, createdCaseId: createdCase), on: connection)
+        try outbox.append(CaseDecided(caseId: caseId, meetingId: meeting.id, decision: decision, status: next, createdCaseId: createdCase,
+                                      createdMeetingId: createdMeeting), on: connection)
     }
 
     /// A ressursteam decision "refer to PPT" creates the referral, on a consent that covers PPT.

@@ -1,0 +1,76 @@
+import Foundation
+import SamtakDomain
+import SamtakMessaging
+import SamtakPostgres
+import SamtakRuntime
+
+/// The follow-up actions (oppfølgingstiltak) of approved minutes become measures in the
+/// child's coordination log, inside the approval's transaction (`measure.added` each;
+/// idempotent per action through `coordination_measures.follow_up_action_id`).
+///
+/// Which child: the meeting's own (a samarbeidsmøte or ansvarsgruppe around one child), or
+/// the named child of the case the action was decided for (a ressursteam's named case).
+/// Where: the individual plan the meeting serves; else the child's open log; else the
+/// child's active plan. A meeting around one child opens a log when there is none (the
+/// meeting is itself the family's consented cooperation); a named case on another arena
+/// adds to an existing log or plan only: a stafettlogg is offered to the family, never
+/// started behind their back by a ressursteam decision.
+///
+/// The measure: the action's text, its responsible person as owner (else whoever called
+/// the meeting, else the approver), from the meeting's date, evaluated on the action's due
+/// date (else six weeks after the meeting).
+enum FollowUpMeasures {
+    static func apply(meeting: MeetingRoutes.MeetingRow, principal: Principal, outbox: Outbox, on connection: PostgresConnection,
+                      requestId: String?) throws {
+        let actions = try connection.query("""
+            SELECT f.id, f.description, f.responsible_id, f.due_date, c.child_id
+            FROM follow_up_actions f
+            LEFT JOIN agenda_items ai ON ai.id = f.agenda_item_id
+            LEFT JOIN cases c ON c.id = ai.case_id AND c.kind = 'named'
+            WHERE f.meeting_id = \(meeting.id) AND (ai.id IS NULL OR ai.removed_at IS NULL)
+            ORDER BY f.created_at, f.id
+            """).map { row throws(PostgresError) in
+            (id: try row.decode(UUID.self, 0), description: try row.decode(String.self, 1), responsible: try row.decode(UUID?.self, 2),
+             due: try row.decode(LocalDate?.self, 3), caseChild: try row.decode(UUID?.self, 4))
+        }
+        let meetingDate = OsloTime.localDate(at: meeting.startsAt)
+        var children: [UUID: CoordinationStore.ChildFacts] = [:]
+        for action in actions {
+            guard let childId = meeting.childId ?? action.caseChild else { continue }
+            guard let container = try container(for: childId, meeting: meeting, principal: principal, outbox: outbox, on: connection) else { continue }
+            if children[childId] == nil { children[childId] = try CoordinationStore.child(childId, on: connection) }
+            guard let child = children[childId] else { continue }
+            let owner = action.responsible ?? meeting.calledBy ?? principal.personId
+            let service = try CoordinationStore.participantFacts([owner], child: child.relations, on: connection)[owner].flatMap { facts in
+                CoordinationPolicy.covering(facts.memberships, consents: child.consents, childUnitId: child.relations.unitId, at: Date())?.membership.service
+            }
+            let due = max(action.due ?? MeasureRules.defaultEvaluationDate(after: meetingDate), meetingDate)
+            guard let measureId = try CoordinationStore.addMeasure(.init(
+                childId: childId, logId: container.logId, planId: container.planId, description: action.description, ownerId: owner,
+                service: service, startsOn: meetingDate, evaluationDueOn: due, source: .minutes, meetingId: meeting.id,
+                followUpActionId: action.id, createdBy: principal.personId), outbox: outbox, on: connection) else { continue }
+            let access = CoordinationStore.logAccess(principal, child)
+            try AccessLog.record(on: connection, actor: principal.personId, action: .create, resource: "coordination_measure", resourceId: measureId,
+                                 childId: childId, basis: access.basis ?? .participant, consentId: access.consentId ?? meeting.consentId,
+                                 requestId: requestId)
+        }
+    }
+
+    /// The log and/or plan the child's measures go to (see the type's rules); nil: none.
+    static func container(for childId: UUID, meeting: MeetingRoutes.MeetingRow, principal: Principal, outbox: Outbox,
+                          on connection: PostgresConnection) throws -> (logId: UUID?, planId: UUID?)? {
+        if let planId = meeting.individualPlanId,
+           try !connection.query("SELECT 1 FROM individual_plans WHERE id = \(planId) AND status = 'active'").isEmpty {
+            return (nil, planId)
+        }
+        if let logId = try CoordinationStore.openLogId(of: childId, on: connection) { return (logId, nil) }
+        if let planId = try connection.query("""
+            SELECT id FROM individual_plans WHERE child_id = \(childId) AND status = 'active'
+            """).first?.decode(UUID.self, 0) {
+            return (nil, planId)
+        }
+        guard meeting.childId == childId,
+              let logId = try CoordinationStore.openLog(childId: childId, by: principal.personId, outbox: outbox, on: connection) else { return nil }
+        return (logId, nil)
+    }
+}
