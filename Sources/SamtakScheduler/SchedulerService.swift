@@ -62,6 +62,7 @@ import ServiceLifecycle
 /// | `SAMTAK_SCHEDULER_TICK_MS` | 1000 | agenda publisher period |
 /// | `SAMTAK_SCHEDULER_RECONCILE_S` | 30 | reconciliation period |
 /// | `SAMTAK_SCHEDULER_PLAN_INTERVAL_S` | 3600 | planner period (it also runs at start and on `arena.changed`) |
+/// | `SAMTAK_SCHEDULER_REMINDERS_S` | 300 | how often measures past their evaluation date are announced (`measure.evaluation_due`, once each) |
 public struct SchedulerConfiguration: Sendable {
     public var horizonDays: Int
     public var tick: Duration
@@ -69,9 +70,11 @@ public struct SchedulerConfiguration: Sendable {
     public var planInterval: Duration
     /// A submitted case younger than this is left to its event by reconciliation.
     public var reconcileGrace: Duration
+    public var reminderInterval: Duration
 
     public init(horizonDays: Int = 365, tick: Duration = .seconds(1), reconcileInterval: Duration = .seconds(30),
-                planInterval: Duration = .seconds(3600), reconcileGrace: Duration = .seconds(5)) {
+                planInterval: Duration = .seconds(3600), reconcileGrace: Duration = .seconds(5), reminderInterval: Duration = .seconds(300)) {
+        self.reminderInterval = reminderInterval
         self.horizonDays = horizonDays
         self.tick = tick
         self.reconcileInterval = reconcileInterval
@@ -85,7 +88,8 @@ public struct SchedulerConfiguration: Sendable {
             horizonDays: try env.integer("SAMTAK_SCHEDULER_HORIZON_DAYS", default: 365, range: 7...1100),
             tick: .milliseconds(try env.integer("SAMTAK_SCHEDULER_TICK_MS", default: 1000, range: 50...60_000)),
             reconcileInterval: .seconds(try env.integer("SAMTAK_SCHEDULER_RECONCILE_S", default: 30, range: 1...3600)),
-            planInterval: .seconds(try env.integer("SAMTAK_SCHEDULER_PLAN_INTERVAL_S", default: 3600, range: 10...86_400))
+            planInterval: .seconds(try env.integer("SAMTAK_SCHEDULER_PLAN_INTERVAL_S", default: 3600, range: 10...86_400)),
+            reminderInterval: .seconds(try env.integer("SAMTAK_SCHEDULER_REMINDERS_S", default: 300, range: 1...86_400))
         )
     }
 }
@@ -101,8 +105,11 @@ public struct Scheduler: Sendable {
     public let publisher: AgendaPublisher
     public let reconciler: Reconciler
     public let events: SchedulerEvents
+    /// Measures past their evaluation date (coordination log), announced once each.
+    public let reminders: MeasureEvaluationReminders
 
     public init(pool: PostgresPool, outbox: Outbox, configuration: SchedulerConfiguration = .init(), logger: Logger) {
+        reminders = MeasureEvaluationReminders(outbox: outbox)
         self.pool = pool
         self.configuration = configuration
         self.logger = logger
@@ -113,9 +120,9 @@ public struct Scheduler: Sendable {
         events = SchedulerEvents(cases: cases, planner: planner, logger: logger)
     }
 
-    /// The periodic workers: planner, agenda publisher, reconciliation.
+    /// The periodic workers: planner, agenda publisher, reconciliation, evaluation reminders.
     public func periodicWorkers() -> [any Service] {
-        let (planner, publisher, reconciler, pool) = (planner, publisher, reconciler, pool)
+        let (planner, publisher, reconciler, pool, reminders, logger) = (planner, publisher, reconciler, pool, reminders, logger)
         return [
             PeriodicWorker(name: "planner", interval: configuration.planInterval, logger: logger) {
                 _ = try await planner.planAll(pool: pool)
@@ -126,6 +133,9 @@ public struct Scheduler: Sendable {
             PeriodicWorker(name: "reconciliation", interval: configuration.reconcileInterval, initialDelay: configuration.reconcileInterval,
                            logger: logger) {
                 _ = try await reconciler.sweep()
+            },
+            PeriodicWorker(name: "evaluation-reminders", interval: configuration.reminderInterval, logger: logger) {
+                _ = try await reminders.claimDue(pool: pool, logger: logger)
             },
         ]
     }
