@@ -1,5 +1,5 @@
 // samtak-notifier: agendas, minutes and cancellations rendered per recipient and delivered.
-import SamtakRuntime
+// Configured by SAMTAK_* environment variables (see SamtakNotifier's NotifierConfiguration).
+import SamtakNotifier
 
-let host = ServiceHost.start(serviceName: "samtak-notifier", defaultHTTPPort: 8082)
-try await host.run(router: host.makeRouter(), workers: [host.makeRelay()])
+try await NotifierService.run()

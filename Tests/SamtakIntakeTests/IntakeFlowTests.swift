@@ -188,7 +188,7 @@ struct IntakeFlowTests {
             let emma = api.world.child("emma")
             // The school records the guardians' consent; it covers the health station, which may then refer.
             _ = try await api.recordConsent(child: emma, by: api.world.person(.school, .teacher),
-                                            services: [.bup, .ppt, .childWelfare, .healthStation, .municipalPsychologist, .school])
+                                            services: [.bup, .ppt, .childWelfare, .healthStation, .municipalPsychologist, .school, .municipalAdministration])
             let incomplete = try await api.call("POST", "/v1/referrals", as: nurse, json: [
                 "target_service": "bup", "child_id": emma.id.uuidString, "submitting_unit_id": api.world.units[.healthStation]!.uuidString,
                 "question": "Utredning av angst", "parental_responsibility": [emma.guardians[0].id.uuidString],

@@ -186,7 +186,7 @@ struct IntakeRulesTests {
             // Sara is 17: her guardians' consent alone does not cover a BUP referral.
             let sara = api.world.child("sara")
             let upper = api.world.person(.upperSecondary, .unitLeader)
-            _ = try await api.recordConsent(child: sara, by: upper, services: [.bup, .ppt, .childWelfare, .healthStation, .municipalPsychologist, .school])
+            _ = try await api.recordConsent(child: sara, by: upper, services: [.bup, .ppt, .childWelfare, .healthStation, .municipalPsychologist, .school, .municipalAdministration])
             let guardians = sara.guardians.map { $0.id.uuidString }
             let referral: [String: Any] = [
                 "target_service": "bup", "child_id": sara.id.uuidString, "submitting_unit_id": api.world.units[.upperSecondary]!.uuidString,
@@ -195,7 +195,7 @@ struct IntakeRulesTests {
             ]
             let refused = try await api.call("POST", "/v1/referrals", as: upper, json: referral)
             #expect(refused.rules == ["young_person_must_consent"], "\(refused.text)")
-            _ = try await api.recordConsent(child: sara, by: upper, services: [.bup, .ppt, .childWelfare, .healthStation, .municipalPsychologist, .school],
+            _ = try await api.recordConsent(child: sara, by: upper, services: [.bup, .ppt, .childWelfare, .healthStation, .municipalPsychologist, .school, .municipalAdministration],
                                             youngPerson: true)
             #expect(try await api.call("POST", "/v1/referrals", as: upper, json: referral).status == 201)
         }

@@ -218,12 +218,13 @@ final class SMTPSinkProcess: @unchecked Sendable {
         SMTPConfiguration(url: url, startTLS: .ifAvailable, timeout: .seconds(15), heloDomain: "samtak.test")
     }
 
-    /// Starts the sink on a free loopback port and waits for its "ready" line.
-    static func start(rejecting: [String] = [], failFirst: Int = 0) async throws -> SMTPSinkProcess {
+    /// Starts the sink on a free loopback port (or `port`) and waits for its "ready" line.
+    /// `delayMs`: the sink waits that long after storing a message before answering 250.
+    static func start(rejecting: [String] = [], failFirst: Int = 0, delayMs: Int = 0, port fixedPort: Int? = nil) async throws -> SMTPSinkProcess {
         let python = try PythonTools.python()
         var lastError = "no attempt"
         for _ in 0..<5 {
-            let port = try freeLoopbackPort()
+            let port = try fixedPort ?? freeLoopbackPort()
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("samtak-sink-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             let stderrURL = directory.appendingPathComponent("sink.stderr")
@@ -234,6 +235,7 @@ final class SMTPSinkProcess: @unchecked Sendable {
                              "--exit-with-parent"]
             if !rejecting.isEmpty { arguments += ["--reject-recipient"] + rejecting }
             if failFirst > 0 { arguments += ["--fail-first", String(failFirst)] }
+            if delayMs > 0 { arguments += ["--delay-ms", String(delayMs)] }
             process.arguments = arguments
             let stdout = Pipe()
             process.standardOutput = stdout

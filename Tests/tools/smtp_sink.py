@@ -10,6 +10,9 @@ Serve (the default command):
         [--fail-first K]                   answer "451 4.3.0" to the first K DATA transactions
                                            (after the message text, as a busy server would),
                                            to exercise retries
+        [--delay-ms N]                     after storing a message, wait N ms before answering
+                                           "250" (widens the window in which a sender can die
+                                           after the message arrived but before it learnt so)
         [--exit-with-parent]               stop when the process that started the sink exits
                                            (tests use it so a crashed test leaves nothing behind)
 
@@ -17,6 +20,11 @@ Serve (the default command):
   written to a temporary name first and renamed, so a reader never sees half a file. The stored
   file is the message exactly as received, preceded by two trace headers an MTA would add:
   "Return-Path: <sender>" and "Delivered-To: <recipient>".
+
+  Like a mailbox, the sink keeps one message per (recipient, Message-ID): a message whose
+  Message-ID the recipient already has is accepted ("250") but not stored again; it is counted
+  as a re-send, one line "recipient<TAB>Message-ID" in DIR/resends.log. Messages already in
+  DIR when the sink starts count as held (a restarted sink keeps its mailboxes).
 
   "ready" is printed on stdout (and flushed) once the port is listening; tests wait for it.
   SIGTERM, SIGINT or SIGHUP stops the sink cleanly (exit status 0). It does not offer STARTTLS or AUTH:
@@ -30,6 +38,10 @@ List what was received:
   prints one tab-separated line per stored message, oldest first:
   recipient, decoded subject, Message-ID.
 
+    python smtp_sink.py stats --dir .local/mail
+
+  prints {"messages": <stored>, "resends": <re-sends dropped>} as JSON.
+
 Needs aiosmtpd (installed in .local/venv by Deploy/bootstrap).
 """
 
@@ -38,6 +50,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
+import json
 import os
 import signal
 import sys
@@ -53,11 +66,17 @@ __all__ = ["SinkHandler", "main"]
 class SinkHandler:
     """aiosmtpd handler: checks recipients at RCPT, stores messages at the end of DATA."""
 
-    def __init__(self, directory: Path, reject: set[str], fail_first: int) -> None:
+    def __init__(self, directory: Path, reject: set[str], fail_first: int, delay_ms: int = 0) -> None:
         self.directory = directory
         self.reject = {address.strip().lower() for address in reject}
         self.failures_left = max(0, fail_first)
+        self.delay = max(0, delay_ms) / 1000.0
         self.counter = itertools.count(1)
+        # (recipient, Message-ID) of every stored message: the mailbox keeps one of each.
+        self.held: set[tuple[str, str]] = set()
+        for path in directory.glob("*.eml"):
+            recipient, _, message_id = _headers(path)
+            self.held.add((recipient.lower(), message_id))
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802 (aiosmtpd hook name)
         if address.strip().lower() in self.reject:
@@ -71,13 +90,27 @@ class SinkHandler:
             return "451 4.3.0 Temporary failure, please try again later"
         content = envelope.original_content or b""
         sender = envelope.mail_from or ""
+        message_id = _message_id(content)
         try:
             for recipient in envelope.rcpt_tos:
+                key = (recipient.strip().lower(), message_id)
+                if message_id and key in self.held:
+                    self._record_resend(recipient, message_id)
+                    continue
                 self._store(sender, recipient, content)
+                if message_id:
+                    self.held.add(key)
         except OSError as error:
             print(f"smtp_sink: cannot store message: {error}", file=sys.stderr, flush=True)
             return "451 4.3.0 Cannot store the message"
+        if self.delay:
+            await asyncio.sleep(self.delay)
         return "250 2.0.0 Message accepted"
+
+    def _record_resend(self, recipient: str, message_id: str) -> None:
+        with open(self.directory / "resends.log", "a", encoding="utf-8") as handle:
+            handle.write(f"{recipient}\t{message_id}\n")
+            handle.flush()
 
     def _store(self, sender: str, recipient: str, content: bytes) -> None:
         trace = f"Return-Path: <{sender}>\r\nDelivered-To: {recipient}\r\n".encode("utf-8", "surrogateescape")
@@ -92,12 +125,26 @@ class SinkHandler:
         os.replace(temporary, final)
 
 
+def _message_id(content: bytes) -> str:
+    headers = BytesParser(policy=policy.default).parsebytes(content, headersonly=True)
+    return str(headers.get("Message-ID", "")).strip()
+
+
+def _headers(path: Path) -> tuple[str, str, str]:
+    """(Delivered-To, decoded Subject, Message-ID) of a stored message."""
+    with open(path, "rb") as handle:
+        message = BytesParser(policy=policy.default).parse(handle, headersonly=True)
+    recipient = str(message.get("Delivered-To", "")).strip()
+    subject = " ".join(str(message.get("Subject", "")).split())
+    return recipient, subject, str(message.get("Message-ID", "")).strip()
+
+
 async def serve(args: argparse.Namespace) -> int:
     from aiosmtpd.smtp import SMTP  # imported here so "list" works without aiosmtpd
 
     directory = Path(args.dir)
     directory.mkdir(parents=True, exist_ok=True)
-    handler = SinkHandler(directory, set(args.reject_recipient or []), args.fail_first)
+    handler = SinkHandler(directory, set(args.reject_recipient or []), args.fail_first, args.delay_ms)
     loop = asyncio.get_running_loop()
 
     def factory() -> SMTP:
@@ -141,14 +188,22 @@ def list_messages(directory: Path) -> int:
     if not directory.is_dir():
         print(f"smtp_sink: no such directory: {directory}", file=sys.stderr)
         return 1
-    parser = BytesParser(policy=policy.default)
     for path in sorted(directory.glob("*.eml")):
-        with open(path, "rb") as handle:
-            message = parser.parse(handle, headersonly=True)
-        recipient = str(message.get("Delivered-To", "")).strip()
-        subject = " ".join(str(message.get("Subject", "")).split())
-        message_id = str(message.get("Message-ID", "")).strip()
+        recipient, subject, message_id = _headers(path)
         print(f"{recipient}\t{subject}\t{message_id}")
+    return 0
+
+
+def stats(directory: Path) -> int:
+    if not directory.is_dir():
+        print(f"smtp_sink: no such directory: {directory}", file=sys.stderr)
+        return 1
+    resends_path = directory / "resends.log"
+    resends = 0
+    if resends_path.exists():
+        with open(resends_path, encoding="utf-8") as handle:
+            resends = sum(1 for line in handle if line.strip())
+    print(json.dumps({"messages": sum(1 for _ in directory.glob("*.eml")), "resends": resends}))
     return 0
 
 
@@ -162,6 +217,10 @@ def main(argv: list[str] | None = None) -> int:
         parser = argparse.ArgumentParser(prog="smtp_sink.py list", description="List stored messages.")
         parser.add_argument("--dir", required=True, help="directory the sink stores messages in")
         return list_messages(Path(parser.parse_args(argv[1:]).dir))
+    if argv and argv[0] == "stats":
+        parser = argparse.ArgumentParser(prog="smtp_sink.py stats", description="Count stored messages and re-sends.")
+        parser.add_argument("--dir", required=True, help="directory the sink stores messages in")
+        return stats(Path(parser.parse_args(argv[1:]).dir))
 
     if argv and argv[0] == "serve":
         argv = argv[1:]
@@ -176,6 +235,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="answer 550 at RCPT TO for these addresses (repeatable)")
     parser.add_argument("--fail-first", type=int, default=0, metavar="K",
                         help="answer 451 to the first K DATA transactions")
+    parser.add_argument("--delay-ms", type=int, default=0, metavar="N",
+                        help="wait N ms after storing a message before answering 250")
     parser.add_argument("--exit-with-parent", action="store_true",
                         help="stop when the parent process exits")
     args = parser.parse_args(argv)

@@ -42,7 +42,7 @@ public enum DemoMunicipality {
         let consents: [(String, [ServiceKind], Bool)] = [
             ("emma", [.school, .healthStation, .ppt], false),
             ("filip", [.school, .ppt], false),
-            ("sara", [.bup, .healthStation, .ppt, .childWelfare, .municipalPsychologist, .school], true),
+            ("sara", [.bup, .healthStation, .ppt, .childWelfare, .municipalPsychologist, .school, .municipalAdministration], true),
         ]
         var consentIds: [String: UUID] = [:]
         for (key, services, youngPerson) in consents {

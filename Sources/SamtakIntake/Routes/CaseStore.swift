@@ -108,19 +108,7 @@ enum CaseStore {
 
     /// The services taking part in an arena (for consent coverage).
     static func arenaScope(_ arenaId: UUID, on connection: PostgresConnection) throws -> ArenaScope? {
-        guard let row = try connection.query(SQL("""
-            SELECT a.young_person_consent_age,
-                   coalesce(array_agg(DISTINCT coalesce(u.service, pu.service)) FILTER (WHERE coalesce(u.service, pu.service) IS NOT NULL), '{}')
-            FROM arenas a
-            LEFT JOIN arena_participants ap ON ap.arena_id = a.id
-            LEFT JOIN units u ON u.id = ap.unit_id
-            LEFT JOIN memberships pm ON pm.person_id = ap.person_id AND ap.unit_id IS NULL
-            LEFT JOIN units pu ON pu.id = pm.unit_id
-            WHERE a.id = \(arenaId)
-            GROUP BY a.id
-            """).prepared).first else { return nil }
-        return ArenaScope(id: arenaId, participantServices: Set(try row.decode([String].self, 1).compactMap(ServiceKind.init(rawValue:))),
-                          youngPersonConsentAge: try row.decode(Int?.self, 0))
+        try AccessFacts.arenaScope(arenaId, on: connection)
     }
 
     /// Whether the principal takes part in the arena (by person, or by role in a unit).

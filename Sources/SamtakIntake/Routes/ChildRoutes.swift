@@ -388,19 +388,7 @@ enum ChildAccessLoader {
     }
 
     static func consents(_ childId: UUID, on connection: PostgresConnection) throws -> [ConsentGrant] {
-        try connection.query(SQL("""
-            SELECT id, services, arena_ids, information, valid_from, valid_until, withdrawn_at, young_person_consented
-            FROM consents WHERE child_id = \(childId) ORDER BY recorded_at DESC
-            """).prepared).map { row throws(PostgresError) in
-            ConsentGrant(
-                id: try row.decode(UUID.self, 0), childId: childId,
-                services: Set(try row.decode([String].self, 1).compactMap(ServiceKind.init(rawValue:))),
-                arenaIds: Set(try row.decode([UUID].self, 2)),
-                information: Set(try row.decode([String].self, 3).compactMap(InformationCategory.init(rawValue:))),
-                validFrom: try row.decode(LocalDate.self, 4), validUntil: try row.decode(LocalDate?.self, 5),
-                withdrawnAt: try row.decode(Date?.self, 6), youngPersonConsented: try row.decode(Bool.self, 7)
-            )
-        }
+        try AccessFacts.consents([childId], on: connection)[childId] ?? []
     }
 
     /// Direct access to a child's record; the person who registered the child keeps access.

@@ -1,0 +1,234 @@
+import Foundation
+import SamtakDomain
+import SamtakMessaging
+import SamtakPostgres
+
+/// A delivery a worker has claimed (state `sending`, leased to `token`).
+struct ClaimedDelivery: Sendable, Equatable {
+    var id: UUID
+    var documentId: UUID
+    var recipientId: UUID
+    var messageID: String
+    /// Including this one.
+    var attempts: Int
+    /// Claimed again because an earlier worker's lease ran out (it may have sent already).
+    var reclaimed: Bool
+}
+
+/// One claim round's result.
+struct DeliveryClaim: Sendable {
+    var token: UUID
+    var deliveries: [ClaimedDelivery]
+    /// Seconds until the next row becomes due (a retry or a lease running out); nil when
+    /// nothing is pending or sending.
+    var nextDueIn: Double?
+}
+
+/// A child's data disclosed in a sent message (recorded in `access_log`).
+struct Disclosure: Sendable, Equatable {
+    var childId: UUID
+    var basis: AccessBasis
+    var consentId: UUID?
+    var resource: String
+    var meetingId: UUID
+}
+
+/// How a send ended.
+enum DeliveryOutcome: Sendable, Equatable {
+    case sent(disclosures: [Disclosure])
+    /// Transient: back to `pending`, due again after `delay`.
+    case retry(code: String, delay: Duration)
+    /// Permanent: `failed` with a reason code, announced as `notification.failed`.
+    case failed(reason: String)
+}
+
+/// The SQL of the delivery state machine (see `NotifierService.swift` for the design).
+/// Every function runs inside the caller's transaction.
+struct DeliveryStore: Sendable {
+    let outbox: Outbox
+
+    // MARK: Creating
+
+    struct NewDelivery: Sendable {
+        var recipientId: UUID
+        /// nil: the recipient has no e-mail address (stored `failed`, `no_address`).
+        var failureReason: String?
+    }
+
+    /// Inserts a document and its deliveries; announces the failures known already (no
+    /// address) and, when nothing is left to send, the document itself. Returns nil when
+    /// the source event already made a document.
+    func createDocument(
+        kind: DocumentKind, meetingId: UUID, meetingSequence: Int, sourceEventId: UUID, recipients: [NewDelivery],
+        on connection: PostgresConnection
+    ) throws -> UUID? {
+        let documentId = UUID()
+        let inserted = try connection.execute(SQL("""
+            INSERT INTO documents (id, kind, meeting_id, meeting_sequence, source_event_id, recipients)
+            VALUES (\(documentId), \(kind.rawValue), \(meetingId), \(meetingSequence), \(sourceEventId), \(recipients.count))
+            ON CONFLICT (source_event_id) DO NOTHING
+            """).prepared)
+        guard inserted == 1 else { return nil }
+        let ids = recipients.map { _ in UUID() }
+        if !recipients.isEmpty {
+            let people = recipients.map(\.recipientId)
+            let messageIDs = people.map { MailMessage.messageID(document: documentId, recipient: $0) }
+            let reasons = recipients.map { $0.failureReason ?? "" }
+            try connection.execute(SQL("""
+                INSERT INTO deliveries (id, document_id, recipient_id, message_id, state, failure_reason, failed_at)
+                SELECT r.id, \(documentId), r.recipient_id, r.message_id,
+                       CASE WHEN r.reason = '' THEN 'pending' ELSE 'failed' END,
+                       nullif(r.reason, ''), CASE WHEN r.reason = '' THEN NULL ELSE now() END
+                FROM unnest(\(ids)::uuid[], \(people)::uuid[], \(messageIDs)::text[], \(reasons)::text[])
+                     AS r(id, recipient_id, message_id, reason)
+                """).prepared)
+        }
+        for (id, recipient) in zip(ids, recipients) {
+            if let reason = recipient.failureReason {
+                try outbox.append(NotificationFailed(meetingId: meetingId, documentId: documentId, deliveryId: id, reasonCode: reason),
+                                  on: connection)
+            }
+        }
+        _ = try completeIfDone(documentId: documentId, on: connection)
+        return documentId
+    }
+
+    // MARK: Claiming
+
+    /// Takes up to `limit` due rows (pending and due, or sending with an expired lease),
+    /// skipping rows other workers hold, and leases them to a new token.
+    func claim(limit: Int, lease: Duration, on connection: PostgresConnection) throws -> DeliveryClaim {
+        let token = UUID()
+        let leaseMilliseconds = Int(lease.components.seconds * 1000 + lease.components.attoseconds / 1_000_000_000_000_000)
+        var deliveries: [ClaimedDelivery] = []
+        if limit > 0 {
+            deliveries = try connection.query(SQL("""
+                WITH due AS (
+                    SELECT id, state FROM deliveries
+                    WHERE state IN ('pending', 'sending') AND next_attempt_at <= now()
+                    ORDER BY next_attempt_at, id
+                    LIMIT \(limit)
+                    FOR UPDATE SKIP LOCKED
+                )
+                UPDATE deliveries d SET state = 'sending', attempts = d.attempts + 1, lease_token = \(token),
+                    next_attempt_at = clock_timestamp() + make_interval(secs => \(leaseMilliseconds) / 1000.0), updated_at = now()
+                FROM due WHERE d.id = due.id
+                RETURNING d.id, d.document_id, d.recipient_id, d.message_id, d.attempts, due.state
+                """).prepared).map { row throws(PostgresError) in
+                ClaimedDelivery(
+                    id: try row.decode(UUID.self, 0), documentId: try row.decode(UUID.self, 1), recipientId: try row.decode(UUID.self, 2),
+                    messageID: try row.decode(String.self, 3), attempts: try row.decode(Int.self, 4),
+                    reclaimed: try row.decode(String.self, 5) == "sending")
+            }
+        }
+        let next = try connection.query(SQL("""
+            SELECT extract(epoch FROM (min(next_attempt_at) - clock_timestamp()))::float8
+            FROM deliveries WHERE state IN ('pending', 'sending')
+            """).prepared).first?.decode(Double?.self, 0)
+        return DeliveryClaim(token: token, deliveries: deliveries, nextDueIn: next)
+    }
+
+    // MARK: Finishing
+
+    enum FinishResult: Sendable, Equatable {
+        case applied(completed: Bool)
+        /// The lease ran out and another worker claimed the row; nothing was changed.
+        case leaseLost
+    }
+
+    /// Records how a send ended, if this worker still holds the row; announces a permanent
+    /// failure, and completes the document when this was its last open delivery.
+    func finish(_ delivery: ClaimedDelivery, token: UUID, outcome: DeliveryOutcome, on connection: PostgresConnection) throws -> FinishResult {
+        let update: SQL
+        switch outcome {
+        case .sent:
+            update = """
+                UPDATE deliveries d SET state = 'sent', sent_at = now(), lease_token = NULL, last_error = NULL, updated_at = now()
+                FROM documents doc
+                WHERE d.id = \(delivery.id) AND d.state = 'sending' AND d.lease_token = \(token) AND doc.id = d.document_id
+                RETURNING doc.meeting_id, doc.kind
+                """
+        case .retry(let code, let delay):
+            let milliseconds = Int(delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000)
+            update = """
+                UPDATE deliveries d SET state = 'pending', lease_token = NULL, last_error = \(code),
+                    next_attempt_at = now() + make_interval(secs => \(milliseconds) / 1000.0), updated_at = now()
+                FROM documents doc
+                WHERE d.id = \(delivery.id) AND d.state = 'sending' AND d.lease_token = \(token) AND doc.id = d.document_id
+                RETURNING doc.meeting_id, doc.kind
+                """
+        case .failed(let reason):
+            update = """
+                UPDATE deliveries d SET state = 'failed', failure_reason = \(reason), failed_at = now(), lease_token = NULL, updated_at = now()
+                FROM documents doc
+                WHERE d.id = \(delivery.id) AND d.state = 'sending' AND d.lease_token = \(token) AND doc.id = d.document_id
+                RETURNING doc.meeting_id, doc.kind
+                """
+        }
+        guard let row = try connection.query(update.prepared).first else { return .leaseLost }
+        let meetingId = try row.decode(UUID.self, 0)
+        switch outcome {
+        case .sent(let disclosures):
+            for disclosure in disclosures {
+                try connection.execute(SQL("""
+                    INSERT INTO access_log (actor_id, action, resource, resource_id, child_id, basis, consent_id, request_id)
+                    VALUES (\(delivery.recipientId), 'send', \(disclosure.resource), \(disclosure.meetingId), \(disclosure.childId),
+                            \(disclosure.basis.rawValue), \(disclosure.consentId), \("delivery:" + delivery.id.uuidString.lowercased()))
+                    """).prepared)
+            }
+        case .failed(let reason):
+            try outbox.append(NotificationFailed(meetingId: meetingId, documentId: delivery.documentId, deliveryId: delivery.id, reasonCode: reason),
+                              on: connection)
+        case .retry:
+            return .applied(completed: false)
+        }
+        return .applied(completed: try completeIfDone(documentId: delivery.documentId, on: connection))
+    }
+
+    // MARK: Completing
+
+    /// Completes the document if none of its deliveries is open: sets `completed_at` and
+    /// appends `agenda.sent` / `minutes.sent` / `cancellation.sent`. The row lock makes the
+    /// check-and-set exactly once: every finisher changes its delivery first, then takes
+    /// the lock, then counts; the last one to take the lock sees every other finisher's
+    /// committed change.
+    func completeIfDone(documentId: UUID, on connection: PostgresConnection) throws -> Bool {
+        guard let document = try connection.query(SQL("""
+            SELECT kind, meeting_id, completed_at IS NOT NULL FROM documents WHERE id = \(documentId) FOR UPDATE
+            """).prepared).first, try !document.decode(Bool.self, 2),
+              let kind = DocumentKind(rawValue: try document.decode(String.self, 0))
+        else { return false }
+        let open = try connection.query(SQL("""
+            SELECT EXISTS (SELECT 1 FROM deliveries WHERE document_id = \(documentId) AND state IN ('pending', 'sending'))
+            """).prepared).first?.decode(Bool.self, 0) ?? true
+        if open { return false }
+        guard let counts = try connection.query(SQL("""
+            SELECT count(*) FILTER (WHERE state = 'sent'), count(*) FILTER (WHERE state = 'failed') FROM deliveries WHERE document_id = \(documentId)
+            """).prepared).first else { return false }
+        let delivered = try counts.decode(Int.self, 0)
+        let failed = try counts.decode(Int.self, 1)
+        try connection.execute(SQL("""
+            UPDATE documents SET completed_at = now(), delivered = \(delivered), failed = \(failed) WHERE id = \(documentId)
+            """).prepared)
+        try outbox.append(DocumentSent(meetingId: try document.decode(UUID.self, 1), documentId: documentId, documentKind: kind,
+                                       delivered: delivered, failed: failed), on: connection)
+        return true
+    }
+
+    /// Completes documents that have nothing open but were never announced (a safety net:
+    /// the finishing transaction normally does it). Returns how many it completed.
+    func sweep(limit: Int = 100, on connection: PostgresConnection) throws -> Int {
+        let candidates = try connection.query(SQL("""
+            SELECT doc.id FROM documents doc
+            WHERE doc.completed_at IS NULL
+              AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.document_id = doc.id AND d.state IN ('pending', 'sending'))
+            ORDER BY doc.created_at LIMIT \(limit)
+            FOR UPDATE SKIP LOCKED
+            """).prepared).map { row throws(PostgresError) in try row.decode(UUID.self, 0) }
+        var completed = 0
+        for id in candidates where try completeIfDone(documentId: id, on: connection) {
+            completed += 1
+        }
+        return completed
+    }
+}

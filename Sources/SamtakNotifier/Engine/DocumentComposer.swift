@@ -1,0 +1,214 @@
+import Foundation
+import SamtakDomain
+import SamtakPostgres
+import SamtakRuntime
+
+/// A message ready for the relay.
+struct ComposedMail: Sendable {
+    /// RFC 5322 text.
+    var raw: String
+    /// Envelope recipient.
+    var to: String
+    var disclosures: [Disclosure]
+}
+
+/// What composing one delivery gave: a message, or a permanent failure code.
+enum Composition: Sendable {
+    case mail(ComposedMail)
+    case failure(reason: String)
+}
+
+/// Builds each recipient's copy of a document from ``DocumentFacts``: decides per agenda item
+/// with `AccessPolicy.caseAccess` what this recipient may see (the rules the intake API
+/// applies to reads), renders it with ``DocumentRenderer`` and wraps it in a ``MailMessage``
+/// with the calendar part.
+///
+/// Per item: full access → title and presenter as written (and, in minutes, discussion,
+/// decision and follow-ups); redacted (a named case the recipient's service is not covered
+/// for) → `CaseRedaction.anonymousTitle`; denied → left out, so a guardian gets only their
+/// own child's part. Items without a case are shown to participants only. In notice mode
+/// the content is not even looked at: the renderer gets an empty document.
+struct DocumentComposer: Sendable {
+    let renderer: DocumentRenderer
+    let from: Recipient
+    let publicURL: String
+
+    /// What a claim's copies are rendered from, read in one snapshot.
+    struct Input: Sendable {
+        var documents: [UUID: DocumentFacts]
+        var recipients: [UUID: PersonFacts]
+    }
+
+    /// Reads the facts of every document of a claim (once per document) and the recipients.
+    func load(_ deliveries: [ClaimedDelivery], on connection: PostgresConnection) throws -> Input {
+        var documents: [UUID: DocumentFacts] = [:]
+        for documentId in Set(deliveries.map(\.documentId)) {
+            documents[documentId] = try DocumentFacts.load(documentId: documentId, on: connection)
+        }
+        return Input(documents: documents, recipients: try AccessFacts.people(Array(Set(deliveries.map(\.recipientId))), on: connection))
+    }
+
+    /// One delivery's message (pure: no I/O, safe to run concurrently).
+    func compose(_ delivery: ClaimedDelivery, from input: Input, now: Date = Date()) -> Composition {
+        guard let document = input.documents[delivery.documentId] else { return .failure(reason: "meeting_missing") }
+        guard let person = input.recipients[delivery.recipientId], person.active else { return .failure(reason: "recipient_inactive") }
+        guard let email = person.email else { return .failure(reason: "no_address") }
+        do {
+            return .mail(try compose(document, for: person, email: email, messageID: delivery.messageID, now: now))
+        } catch {
+            return .failure(reason: "render_failed")
+        }
+    }
+
+    func compose(_ facts: DocumentFacts, for person: PersonFacts, email: String, messageID: String, now: Date) throws -> ComposedMail {
+        let recipient = Recipient(name: person.name, email: email)
+        let meeting = facts.meeting
+        let owner = meeting.ownerPersonId.flatMap { facts.people[$0] }
+        let summary = MeetingSummary(
+            arenaName: meeting.arenaName, title: meeting.arenaName, start: meeting.startsAt, end: meeting.endsAt, location: meeting.location,
+            ownerName: owner?.name ?? "", ownerEmail: owner?.email, meetingID: meeting.id, sequence: facts.sequence)
+        var view = RecipientView(facts: facts, person: person, now: now)
+        let content: DocumentContent
+        switch facts.kind {
+        case .agenda:
+            content = meeting.deliveryMode == .notice ? .agenda(participants: [], items: []) : view.agenda()
+        case .minutes:
+            content = meeting.deliveryMode == .notice ? .minutes(attendance: [], absent: [], items: [], nextMeeting: nil) : view.minutes()
+        case .cancellation:
+            content = .cancellation(reason: Self.cancellationReason(meeting.cancelledReason))
+        }
+        let path = "/v1/meetings/\(meeting.id.uuidString.lowercased())" + (facts.kind == .minutes ? "/minutes" : "")
+        let readLink = publicURL + path
+        let rendered = try renderer.render(DocumentRequest(
+            meeting: summary, content: content, recipient: recipient, deliveryMode: meeting.deliveryMode, readLink: readLink))
+
+        var calendar: (method: CalendarMethod, content: String)?
+        let method: CalendarMethod? = switch facts.kind {
+        case .agenda: .request
+        case .cancellation: .cancel
+        case .minutes: nil
+        }
+        if let method {
+            let notice = meeting.deliveryMode == .notice
+            calendar = CalendarInvite(
+                method: method, meeting: notice ? summary.redactedForNotice() : summary, attendee: recipient,
+                organizerEmail: notice ? from.email : (owner?.email ?? from.email), timestamp: now, url: readLink
+            ).mailPart
+        }
+        let message = MailMessage(
+            from: from, to: recipient, subject: rendered.subject, messageID: messageID, date: now, text: rendered.text,
+            html: rendered.html, calendar: calendar)
+        return ComposedMail(raw: message.render(), to: email, disclosures: view.disclosures)
+    }
+
+    static func cancellationReason(_ code: String?) -> String {
+        switch code.flatMap(MeetingCancelled.Reason.init(rawValue:)) {
+        case .noCases: "Ingen saker er meldt inn til møtet."
+        case .byOwner: "Møtet er avlyst av møteleder."
+        case .seriesChanged: "Møteplanen for arenaen er endret, og møtet utgår."
+        case nil: "Møtet er avlyst."
+        }
+    }
+}
+
+/// One recipient's view of a document's content.
+struct RecipientView {
+    let facts: DocumentFacts
+    let person: PersonFacts
+    let principal: Principal
+    let isParticipant: Bool
+    let now: Date
+    /// Children whose data this copy shows (for the access log).
+    private(set) var disclosures: [Disclosure] = []
+
+    init(facts: DocumentFacts, person: PersonFacts, now: Date) {
+        self.facts = facts
+        self.person = person
+        self.principal = person.principal
+        self.isParticipant = facts.audience.participants.contains(person.id)
+        self.now = now
+    }
+
+    static let notShown = "Innholdet vises bare for deltakere som samtykket omfatter. Les saken i Samtak."
+
+    /// The item as this recipient may see it: (title, full), or nil when denied.
+    mutating func visible(_ item: DocumentFacts.Item) -> (title: String, full: Bool)? {
+        guard let row = item.caseRow else {
+            return isParticipant ? (item.title ?? "", true) : nil
+        }
+        let caseFacts = CaseFacts(kind: row.kind, ownerId: row.ownerId, submittedBy: row.submittedBy, submittingUnitId: row.submittingUnitId,
+                                  arena: row.arenaId.flatMap { facts.scopes[$0] }, targetService: row.targetService)
+        let decision = AccessPolicy.caseAccess(
+            principal: principal, facts: caseFacts, child: row.childId.flatMap { facts.children[$0] },
+            consents: row.childId.flatMap { facts.consents[$0] } ?? [], isArenaParticipant: isParticipant, at: now)
+        guard decision.canSeeCase else { return nil }
+        if row.kind != .named { return (row.title, true) }
+        guard decision.canSeeChild, let childId = row.childId, let basis = decision.basis else {
+            return (CaseRedaction.anonymousTitle(position: item.position, grade: row.grade), false)
+        }
+        disclosures.append(Disclosure(childId: childId, basis: basis, consentId: decision.consentId,
+                                      resource: facts.kind.rawValue, meetingId: facts.meeting.id))
+        return (row.title, true)
+    }
+
+    mutating func agenda() -> DocumentContent {
+        var items: [AgendaItemLine] = []
+        for item in facts.items {
+            guard let shown = visible(item) else { continue }
+            let presenter = shown.full ? item.presenterId.flatMap { facts.people[$0]?.name } : nil
+            items.append(AgendaItemLine(position: item.position, title: shown.title, presenter: presenter, start: item.start, minutes: item.minutes))
+        }
+        return .agenda(participants: facts.participantLines, items: items)
+    }
+
+    mutating func minutes() -> DocumentContent {
+        guard let minutes = facts.minutes else { return .minutes(attendance: [], absent: [], items: [], nextMeeting: nil) }
+        var lines: [MinutesItemLine] = []
+        var family: Set<UUID> = [person.id]
+        for item in facts.items {
+            guard let shown = visible(item) else { continue }
+            guard shown.full else {
+                lines.append(MinutesItemLine(position: item.position, title: shown.title, discussion: Self.notShown, decision: ""))
+                continue
+            }
+            if let childId = item.caseRow?.childId, let child = facts.children[childId] {
+                family.formUnion(child.guardianIds)
+                if let young = child.personId { family.insert(young) }
+            }
+            let entry = minutes.entries[item.id]
+            let followUps = (minutes.followUps[item.id] ?? []).map { followUp in
+                FollowUpLine(what: followUp.description, who: followUp.responsibleId.flatMap { facts.people[$0]?.name } ?? "ikke fordelt",
+                             due: followUp.due)
+            }
+            lines.append(MinutesItemLine(position: item.position, title: shown.title, discussion: entry?.discussion ?? "",
+                                         decision: Self.decisionText(entry), followUps: followUps))
+        }
+        let present = minutes.present.compactMap { attendeeName($0, family: family) }
+        let absent = minutes.absent.compactMap { attendeeName($0, family: family) }
+        return .minutes(attendance: present, absent: absent, items: lines, nextMeeting: minutes.nextMeeting)
+    }
+
+    /// Staff by name; family members by name only to those who see their child's case,
+    /// to others as "foresatt" / "ungdom" (a name could identify an anonymised child).
+    func attendeeName(_ id: UUID, family: Set<UUID>) -> String? {
+        guard let attendee = facts.people[id] else { return nil }
+        if attendee.kind == .staff || family.contains(id) { return attendee.name }
+        return attendee.kind == .guardian ? "foresatt" : "ungdom"
+    }
+
+    static func decisionText(_ entry: DocumentFacts.MinutesEntry?) -> String {
+        guard let entry else { return "" }
+        let label: String? = switch entry.decision {
+        case .followUp: "Saken følges opp videre."
+        case .close: "Saken avsluttes."
+        case .referToPPT: "Eleven henvises til PPT."
+        case .callSamarbeidsmote: "Det kalles inn til samarbeidsmøte."
+        case .accepted: "Henvisningen er tatt imot."
+        case .rejected: "Henvisningen er avslått."
+        case .needsMoreInformation: "Det trengs mer informasjon."
+        case nil: nil
+        }
+        let text = entry.decisionText.trimmingCharacters(in: .whitespacesAndNewlines)
+        return [label, text.isEmpty ? nil : text].compactMap { $0 }.joined(separator: "\n")
+    }
+}

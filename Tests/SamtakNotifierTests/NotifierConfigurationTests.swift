@@ -1,0 +1,53 @@
+import Foundation
+import SamtakNotifier
+import SamtakRuntime
+import Testing
+
+@Suite("Notifier configuration")
+struct NotifierConfigurationTests {
+    @Test("defaults match the local setup")
+    func defaults() throws {
+        let configuration = try NotifierConfiguration(environment: [:])
+        #expect(configuration.from == Recipient(name: "Samtak", email: "samtak@nordby.example"))
+        #expect(configuration.publicURL == "http://127.0.0.1:8080")
+        #expect(configuration.workers == 8)
+        #expect(configuration.smtp.url == "smtp://127.0.0.1:2525")
+        #expect(configuration.lease == .seconds(120))
+    }
+
+    @Test("values are read, trailing slashes trimmed, bad values name their variable")
+    func values() throws {
+        let configuration = try NotifierConfiguration(environment: [
+            "SAMTAK_NOTIFIER_FROM": "Nordby kommune <post@nordby.example>", "SAMTAK_PUBLIC_URL": "https://samtak.nordby.example/",
+            "SAMTAK_NOTIFIER_WORKERS": "16", "SAMTAK_NOTIFIER_LEASE_S": "60", "SAMTAK_SMTP_TIMEOUT_S": "20",
+        ])
+        #expect(configuration.from == Recipient(name: "Nordby kommune", email: "post@nordby.example"))
+        #expect(configuration.publicURL == "https://samtak.nordby.example")
+        #expect(configuration.workers == 16)
+        for (variable, value) in [("SAMTAK_NOTIFIER_FROM", "not an address"), ("SAMTAK_PUBLIC_URL", "ftp://x"),
+                                  ("SAMTAK_NOTIFIER_WORKERS", "0"), ("SAMTAK_NOTIFIER_LEASE_S", "10")] {
+            do {
+                _ = try NotifierConfiguration(environment: [variable: value, "SAMTAK_SMTP_TIMEOUT_S": "30"])
+                Issue.record("\(variable)=\(value) should be refused")
+            } catch {
+                #expect(error.variable == variable)
+            }
+        }
+        do {
+            _ = try NotifierConfiguration(environment: ["SAMTAK_SMTP_URL": "http://x"])
+            Issue.record("a bad SMTP URL should be refused")
+        } catch {
+            #expect(error.description.contains("SAMTAK_SMTP_URL"))
+        }
+    }
+
+    @Test("retry delay doubles per attempt up to the cap")
+    func backoff() {
+        let configuration = NotifierConfiguration(retryBase: .seconds(1), retryCap: .seconds(600))
+        #expect(configuration.retryDelay(afterAttempt: 1, jitter: 1) == .seconds(1))
+        #expect(configuration.retryDelay(afterAttempt: 4, jitter: 1) == .seconds(8))
+        #expect(configuration.retryDelay(afterAttempt: 11, jitter: 1) == .seconds(600))
+        #expect(configuration.retryDelay(afterAttempt: 100, jitter: 1) == .seconds(600))
+        #expect(configuration.retryDelay(afterAttempt: 2, jitter: 1.2) == .milliseconds(2400))
+    }
+}
