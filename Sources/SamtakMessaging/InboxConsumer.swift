@@ -109,6 +109,9 @@ public final class InboxConsumer: Service, Sendable {
         }
     }
 
+    /// How long poll errors may last before the consumer is replaced.
+    static let errorGrace: Duration = .seconds(10)
+
     /// Events drive user-visible steps (a submitted case appears on an agenda), so a fetch
     /// should not wait librdkafka's default 500 ms for more data. Explicit settings win.
     static func lowLatency(_ configuration: KafkaConfiguration) -> KafkaConfiguration {
@@ -118,14 +121,26 @@ public final class InboxConsumer: Service, Sendable {
     }
 
     /// Polls and applies until shutdown or until the consumer must be recreated.
+    ///
+    /// Errors that persist (the broker lost its topics in a restart, or the cluster was away
+    /// for a while) also end it: a new consumer starts from the group's committed offsets, or
+    /// the earliest ones if the broker forgot them, and the inbox makes replays harmless.
     private func consume(with consumer: KafkaConsumer) async {
+        var firstErrorAt: ContinuousClock.Instant?
         while !Task.isCancelledOrShuttingDown {
             let batch: [KafkaConsumerMessage]
             do {
                 batch = try await consumer.poll(maxMessages: configuration.batchSize, timeout: configuration.pollTimeout)
+                firstErrorAt = nil
             } catch {
                 if error.isFatal {
                     logger.error("consumer failed; recreating it", metadata: ["consumer": "\(configuration.name)", "error": "\(error)"])
+                    return
+                }
+                let since = firstErrorAt ?? ContinuousClock.now
+                firstErrorAt = since
+                if ContinuousClock.now - since > Self.errorGrace {
+                    logger.warning("consumer kept failing; recreating it", metadata: ["consumer": "\(configuration.name)", "error": "\(error)"])
                     return
                 }
                 logger.warning("poll failed", metadata: ["consumer": "\(configuration.name)", "error": "\(error)"])

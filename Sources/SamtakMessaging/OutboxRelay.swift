@@ -83,9 +83,10 @@ public final class OutboxRelay: Service, Sendable {
                 }
                 if outcome.failed > 0 {
                     failedRounds += 1
-                    // An idempotent producer that hit a fatal error (e.g. the broker lost its
-                    // state in a restart) never recovers: replace it. Persistent failures too.
-                    if outcome.fatal || failedRounds >= 5 {
+                    // An idempotent producer that hit a fatal error, or whose whole round timed
+                    // out (a broker that lost its state in a restart does not know the
+                    // producer any more), does not recover: replace it. Persistent failures too.
+                    if outcome.fatal || (outcome.published == 0 && outcome.timedOut) || failedRounds >= 3 {
                         await producers.replace(reason: outcome.fatal ? "fatal producer error" : "repeated delivery failures")
                         failedRounds = 0
                     }
@@ -119,6 +120,7 @@ public final class OutboxRelay: Service, Sendable {
         var failed: Int
         var missingTopic: Bool
         var fatal = false
+        var timedOut = false
     }
 
     struct OutboxRow: Sendable {
@@ -156,6 +158,7 @@ public final class OutboxRelay: Service, Sendable {
             var failed: [Int64] = []
             var missingTopic = false
             var fatal = false
+            var timedOut = false
             for (row, result) in zip(rows, results) {
                 switch result {
                 case .success: delivered.append(row.id)
@@ -163,6 +166,7 @@ public final class OutboxRelay: Service, Sendable {
                     failed.append(row.id)
                     if error.name.contains("UNKNOWN_TOPIC") { missingTopic = true }
                     if error.isFatal || error.name.contains("FATAL") { fatal = true }
+                    if error.name.contains("TIMED_OUT") { timedOut = true }
                     logger.warning("outbox event not delivered; will retry", metadata: [
                         "outbox_id": "\(row.id)", "kafka_error": "\(error.name)",
                     ])
@@ -183,7 +187,7 @@ public final class OutboxRelay: Service, Sendable {
                 $0.published += deliveredIDs.count
                 $0.failed += failedIDs.count
             }
-            return RoundOutcome(selected: rows.count, published: deliveredIDs.count, failed: failedIDs.count, missingTopic: missingTopic, fatal: fatal)
+            return RoundOutcome(selected: rows.count, published: deliveredIDs.count, failed: failedIDs.count, missingTopic: missingTopic, fatal: fatal, timedOut: timedOut)
         }
     }
 

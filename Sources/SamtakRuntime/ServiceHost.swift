@@ -41,14 +41,23 @@ public struct ServiceHost: Sendable {
         self.configuration = configuration
         self.logger = logger
         pool = PostgresPool(configuration: configuration.postgres, maxConnections: configuration.poolSize, logger: logger)
-        producer = try KafkaProducer(configuration: configuration.kafka, logger: logger)
+        producer = try KafkaProducer(configuration: Self.relayProducer(configuration.kafka), logger: logger)
         dependencies = Dependencies(pool: pool, kafka: configuration.kafka, logger: logger)
         outbox = Outbox(topics: configuration.topics, source: "/samtak/\(configuration.serviceName.replacingOccurrences(of: "samtak-", with: ""))")
     }
 
+    /// A send that cannot be delivered should fail in seconds, not librdkafka's default five
+    /// minutes: the row stays in the outbox and the relay retries (with a new producer if
+    /// need be). Explicit settings win.
+    static func relayProducer(_ kafka: KafkaConfiguration) -> KafkaConfiguration {
+        var kafka = kafka
+        if kafka.properties["message.timeout.ms"] == nil { kafka.properties["message.timeout.ms"] = "15000" }
+        return kafka
+    }
+
     /// The outbox relay of this process.
     public func makeRelay(_ relayConfiguration: OutboxRelay.Configuration = .init()) -> OutboxRelay {
-        OutboxRelay(pool: pool, producer: producer, kafka: configuration.kafka, topics: configuration.topics,
+        OutboxRelay(pool: pool, producer: producer, kafka: Self.relayProducer(configuration.kafka), topics: configuration.topics,
                     configuration: relayConfiguration, logger: logger)
     }
 
