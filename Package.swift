@@ -130,6 +130,16 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // Deploy/bench's Swift half: times the planner (pure expansion and materialization).
+        .executableTarget(
+            name: "samtak-bench",
+            dependencies: [
+                "SamtakDomain", "SamtakIntake", "SamtakScheduler", "SamtakMessaging", "SamtakPostgres", "SamtakRuntime",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+
         // Shared by the integration tests: configuration from the environment the test
         // command sets, database reset, spawning the built executables.
         .target(
