@@ -201,6 +201,13 @@ public final class InboxConsumer: Service, Sendable {
             ])
             return true
         }
+        return await apply(envelope)
+    }
+
+    /// Applies one event (from the broker, or from the outbox through ``InboxCatchUp``);
+    /// retries outages until it succeeds. Returns false only when the service is shutting
+    /// down before the event could be applied.
+    func apply(_ envelope: EventEnvelope) async -> Bool {
         var backoff = Duration.milliseconds(100)
         var otherFailures = 0
         while true {

@@ -91,6 +91,51 @@ struct FaultTests {
         }
     }
 
+    @Test("the broker restarts after an agenda was published and before the notifier read it: the agenda still goes out, once")
+    func agendaLostByTheBroker() async throws {
+        // A short grace and sweep so the catch-up from the outbox runs within the test.
+        try await withSystem(environment: ["SAMTAK_NOTIFIER_CATCHUP_GRACE_S": "2", "SAMTAK_NOTIFIER_SWEEP_S": "3"]) { system in
+            let caseworker = system.world.person(.municipality, .caseworker)
+            let (cases, _) = try await burst(system, count: 1, tag: "lost")
+            let meeting = try await system.waitUntilScheduled(try #require(cases.first), as: caseworker)
+            await system.services["samtak-notifier"]!.terminate()
+            try await system.publishAgendaNow(meeting, as: caseworker)
+            // The event reaches the broker (the relay saw its delivery report) ...
+            let relayed = await eventually(timeout: .seconds(30), interval: .milliseconds(200)) {
+                (try? await system.sql { connection in
+                    try connection.query("""
+                        SELECT count(*)::int8 FROM outbox WHERE event_type = 'agenda.published' AND subject = \(meeting.uuidString.lowercased())
+                          AND published_at IS NOT NULL
+                        """).first!.decode(Int.self, 0)
+                }) == 1
+            }
+            try #require(relayed, "agenda.published was not relayed")
+            // ... which then restarts without its log: only the outbox still knows the event.
+            try await system.broker.restart()
+            try await system.restartService("samtak-notifier")
+            let sent = await eventually(timeout: .seconds(90), interval: .milliseconds(500)) {
+                (try? await system.sql { connection in
+                    try connection.query("""
+                        SELECT count(*)::int8 FROM documents WHERE meeting_id = \(meeting) AND kind = 'agenda' AND completed_at IS NOT NULL
+                        """).first!.decode(Int.self, 0)
+                }) == 1
+            }
+            #expect(sent, "the agenda was not sent after the broker lost its event")
+            #expect(system.services["samtak-notifier"]!.log.contains("applied an event the broker never delivered"),
+                    "the agenda should have come from the outbox catch-up")
+            let (documents, recipients, delivered) = try await system.sql { connection in
+                let row = try connection.query("""
+                    SELECT count(DISTINCT doc.id)::int8, count(d.id)::int8, count(d.id) FILTER (WHERE d.state = 'sent')::int8
+                    FROM documents doc JOIN deliveries d ON d.document_id = doc.id WHERE doc.meeting_id = \(meeting) AND doc.kind = 'agenda'
+                    """).first!
+                return (try row.decode(Int.self, 0), try row.decode(Int.self, 1), try row.decode(Int.self, 2))
+            }
+            #expect(documents == 1 && recipients > 0 && delivered == recipients)
+            let mails = try system.sink.messages().filter { $0.calendarMethod == "REQUEST" }
+            #expect(mails.count == recipients, "one agenda per recipient: \(mails.count) mails for \(recipients) recipients")
+        }
+    }
+
     @Test("the database goes away and comes back: requests get 503 (never 500), accepted work completes")
     func databaseOutage() async throws {
         try await withSystem { system in

@@ -20,6 +20,9 @@ public struct DocumentFanOut: Sendable {
         self.logger = logger
     }
 
+    /// The event types that make documents.
+    public static let eventTypes = [AgendaPublished.type, MinutesApproved.type, MeetingCancelled.type, MeetingMoved.type]
+
     public func apply(_ envelope: EventEnvelope, on connection: PostgresConnection) throws {
         switch envelope.type {
         case AgendaPublished.type:

@@ -20,6 +20,7 @@ import SamtakRuntime
 /// | `SAMTAK_NOTIFIER_RETRY_MAX_S` | 600 | longest retry delay |
 /// | `SAMTAK_NOTIFIER_POLL_MS` | 2000 | longest sleep without a notification (safety net) |
 /// | `SAMTAK_NOTIFIER_SWEEP_S` | 60 | period of the sweep that announces complete documents (and probes a relay found unreachable) |
+/// | `SAMTAK_NOTIFIER_CATCHUP_GRACE_S` | 60 | an event published this long ago that never arrived from the broker is taken from the outbox (``InboxCatchUp``) |
 public struct NotifierConfiguration: Sendable {
     public var from: Recipient
     public var publicURL: String
@@ -30,6 +31,7 @@ public struct NotifierConfiguration: Sendable {
     public var retryCap: Duration
     public var pollInterval: Duration
     public var sweepInterval: Duration
+    public var catchUpGrace: Duration
     public var smtp: SMTPConfiguration
 
     public static let defaultFrom = "Samtak <samtak@nordby.example>"
@@ -39,7 +41,7 @@ public struct NotifierConfiguration: Sendable {
         from: Recipient = Recipient(name: "Samtak", email: "samtak@nordby.example"), publicURL: String = NotifierConfiguration.defaultPublicURL,
         workers: Int = 8, lease: Duration = .seconds(120), maxAttempts: Int = 20, retryBase: Duration = .seconds(1),
         retryCap: Duration = .seconds(600), pollInterval: Duration = .seconds(2), sweepInterval: Duration = .seconds(60),
-        smtp: SMTPConfiguration = SMTPConfiguration()
+        catchUpGrace: Duration = .seconds(60), smtp: SMTPConfiguration = SMTPConfiguration()
     ) {
         self.from = from
         self.publicURL = publicURL
@@ -50,6 +52,7 @@ public struct NotifierConfiguration: Sendable {
         self.retryCap = retryCap
         self.pollInterval = pollInterval
         self.sweepInterval = sweepInterval
+        self.catchUpGrace = catchUpGrace
         self.smtp = smtp
     }
 
@@ -82,6 +85,7 @@ public struct NotifierConfiguration: Sendable {
             retryCap: .seconds(try env.integer("SAMTAK_NOTIFIER_RETRY_MAX_S", default: 600, range: 1...86_400)),
             pollInterval: .milliseconds(try env.integer("SAMTAK_NOTIFIER_POLL_MS", default: 2000, range: 20...600_000)),
             sweepInterval: .seconds(try env.integer("SAMTAK_NOTIFIER_SWEEP_S", default: 60, range: 1...86_400)),
+            catchUpGrace: .seconds(try env.integer("SAMTAK_NOTIFIER_CATCHUP_GRACE_S", default: 60, range: 1...86_400)),
             smtp: smtp
         )
         guard lease > smtp.timeout else {

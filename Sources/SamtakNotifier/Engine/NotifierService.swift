@@ -10,6 +10,7 @@
 /// | outbox relay | NOTIFY `samtak_outbox` / 2 s | publishes this service's events |
 /// | inbox consumer `samtak-notifier` | topic `meetings` | ``DocumentFanOut``: event → document + deliveries |
 /// | ``DeliveryWorker`` | NOTIFY `samtak_deliveries`, a send finishing, the next due row, `SAMTAK_NOTIFIER_POLL_MS` | claim → render → send → record |
+/// | ``InboxCatchUp`` | every 30 s (or the sweep period if shorter) | applies, from the outbox, the events above published more than `SAMTAK_NOTIFIER_CATCHUP_GRACE_S` ago that the broker never delivered (it restarted without its log) |
 /// | ``NotifierMaintenance`` | every `SAMTAK_NOTIFIER_SWEEP_S` | announces complete-but-unannounced documents; probes a relay found unreachable |
 ///
 /// ## Events
@@ -175,9 +176,13 @@ public enum NotifierService {
         let consumer = host.makeConsumer(.init(name: consumerName, topics: [.meetings])) { envelope, connection in
             try fanOut.apply(envelope, on: connection)
         }
+        // Events the broker lost (a restart without its log) are taken from the outbox.
+        let catchUp = InboxCatchUp(consumer: consumer, configuration: .init(
+            eventTypes: DocumentFanOut.eventTypes, grace: notifier.configuration.catchUpGrace,
+            period: min(notifier.configuration.sweepInterval, .seconds(30))), logger: host.logger)
         let health = notifier.health
         host.dependencies.addCheck("consumer") { consumer.isRunning ? nil : "not consuming yet" }
         host.dependencies.addCheck("smtp") { health.problem }
-        try await host.run(router: host.makeRouter(), workers: [host.makeRelay(), consumer] + notifier.services())
+        try await host.run(router: host.makeRouter(), workers: [host.makeRelay(), consumer, catchUp] + notifier.services())
     }
 }
