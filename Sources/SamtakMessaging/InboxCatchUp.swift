@@ -65,7 +65,7 @@ public final class InboxCatchUp: Service, Sendable {
             } catch {
                 logger.warning("catch-up round failed; next round retries", metadata: ["consumer": "\(consumer.configuration.name)", "error": "\(error)"])
             }
-            try? await Task.sleep(for: configuration.period)
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.configuration.period) }
         }
     }
 

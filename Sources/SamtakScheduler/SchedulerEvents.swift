@@ -20,6 +20,11 @@ public struct SchedulerEvents: Sendable {
         self.logger = logger
     }
 
+    /// The event types the scheduler acts on.
+    public static let eventTypes = [
+        CaseSubmitted.type, ReferralCreated.type, CaseResubmitted.type, CaseWithdrawn.type, MeetingCancelled.type, ArenaChanged.type,
+    ]
+
     public func apply(_ envelope: EventEnvelope, on connection: PostgresConnection) throws {
         switch envelope.type {
         case CaseSubmitted.type:

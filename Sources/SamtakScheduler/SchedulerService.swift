@@ -12,6 +12,7 @@
 /// | inbox consumer `samtak-scheduler` | topics `cases`, `arenas`, `meetings` | ``SchedulerEvents`` |
 /// | planner (``SeriesPlanner``) | at start, on `arena.changed`, every `SAMTAK_SCHEDULER_PLAN_INTERVAL_S` | meetings of the horizon |
 /// | agenda publisher (``AgendaPublisher``) | every `SAMTAK_SCHEDULER_TICK_MS` | due agendas published or cancelled |
+/// | catch-up (``InboxCatchUp``) | every 30 s | events published over 60 s ago that the broker never delivered, applied from the outbox |
 /// | reconciliation (``Reconciler``) | every `SAMTAK_SCHEDULER_RECONCILE_S` | what a lost event left undone |
 ///
 /// ## Tables
@@ -161,7 +162,10 @@ public enum SchedulerService {
         let consumer = host.makeConsumer(.init(name: consumerName, topics: [.cases, .arenas, .meetings])) { envelope, connection in
             try events.apply(envelope, on: connection)
         }
+        // Events the broker lost (a restart without its log) are taken from the outbox; the
+        // handlers act on the current state, so a late event is as harmless as a duplicate.
+        let catchUp = InboxCatchUp(consumer: consumer, configuration: .init(eventTypes: SchedulerEvents.eventTypes), logger: host.logger)
         host.dependencies.addCheck("consumer") { consumer.isRunning ? nil : "not consuming yet" }
-        try await host.run(router: host.makeRouter(), workers: [host.makeRelay(), consumer] + scheduler.periodicWorkers())
+        try await host.run(router: host.makeRouter(), workers: [host.makeRelay(), consumer, catchUp] + scheduler.periodicWorkers())
     }
 }

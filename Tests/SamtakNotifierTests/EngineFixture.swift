@@ -206,8 +206,8 @@ final class EngineHarness: Sendable {
     /// Applies one event as the consumer would (in a transaction); returns the document it made.
     @discardableResult
     func apply(_ event: EventEnvelope) async throws -> UUID? {
-        let fanOut = notifier.fanOut
-        try await database.pool.withTransaction { connection in try fanOut.apply(event, on: connection) }
+        let notifier = self.notifier
+        try await database.pool.withTransaction { connection in try notifier.apply(event, on: connection) }
         return try await sql { connection in
             try connection.query("SELECT id FROM documents WHERE source_event_id = \(event.id)").first?.decode(UUID.self, 0)
         }

@@ -65,6 +65,16 @@ struct MissionScenarioTests {
             #expect(pptView.string("origin_case_id")?.lowercased() == named.uuidString.lowercased())
             try await system.waitForEvent("minutes.sent", subject: meeting)
             #expect(try system.sink.messages().contains { $0.subject.hasPrefix("Referat") })
+
+            // The organiser sees how each copy went; guardians are listed without their name.
+            let deliveries = try await system.call("GET", "/v1/meetings/\(meeting)/deliveries", as: rektor)
+            #expect(deliveries.status == 200, "\(deliveries.text)")
+            let rows = deliveries.json["items"] as? [[String: Any]] ?? []
+            #expect(Set(rows.compactMap { $0["document_kind"] as? String }) == ["agenda", "minutes"])
+            #expect(rows.allSatisfy { $0["state"] as? String == "sent" } && deliveries.json["failed"] as? Int == 0)
+            let parentRows = rows.filter { ($0["recipient_id"] as? String)?.lowercased() == parent.uuidString.lowercased() }
+            #expect(!parentRows.isEmpty && parentRows.allSatisfy { $0["recipient_name"] == nil && $0["recipient_kind"] as? String == "guardian" })
+            #expect(try await system.call("GET", "/v1/meetings/\(meeting)/deliveries", as: teacher).status == 403)
         }
     }
 

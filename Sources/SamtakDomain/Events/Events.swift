@@ -232,13 +232,14 @@ public struct DocumentSent: DomainEvent, Equatable {
 public struct NotificationFailed: DomainEvent, Equatable {
     public static let type = "notification.failed"
     public static let topic = EventTopic.notifications
-    public var meetingId: UUID
+    /// nil for a notice (a document about a child's cooperation, not a meeting).
+    public var meetingId: UUID?
     public var documentId: UUID
     public var deliveryId: UUID
     /// SMTP reply code or a local code such as `no_address`; never the address.
     public var reasonCode: String
-    public var subject: UUID { meetingId }
-    public init(meetingId: UUID, documentId: UUID, deliveryId: UUID, reasonCode: String) {
+    public var subject: UUID { meetingId ?? documentId }
+    public init(meetingId: UUID?, documentId: UUID, deliveryId: UUID, reasonCode: String) {
         self.meetingId = meetingId; self.documentId = documentId; self.deliveryId = deliveryId; self.reasonCode = reasonCode
     }
 }

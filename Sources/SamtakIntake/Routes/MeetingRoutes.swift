@@ -19,6 +19,7 @@ struct MeetingRoutes {
         group.get("meetings/{id}/minutes", use: getMinutes)
         group.put("meetings/{id}/minutes", use: saveMinutes)
         group.post("meetings/{id}/minutes/approve", use: approveMinutes)
+        group.get("meetings/{id}/deliveries", use: listDeliveries)
     }
 
     // MARK: Resources
@@ -286,6 +287,59 @@ struct MeetingRoutes {
                   let agenda = try Self.agenda(for: principal, meeting: updated, on: connection, requestId: context.id) else { throw Problem.notFound("Meeting") }
             return try MutationResult(Self.resource(updated, agenda: agenda, minutesStatus: nil))
         }
+    }
+
+    // MARK: Deliveries
+
+    /// One copy of one of the meeting's documents (agenda, minutes, cancellation) and how
+    /// its delivery went. Staff are named; a guardian or young person is shown by id and
+    /// kind only (their name would say which child is on the agenda).
+    struct DeliveryResource: Codable, Sendable {
+        var documentId: UUID
+        var documentKind: String
+        var recipientId: UUID
+        var recipientKind: PersonKind
+        var recipientName: String?
+        var state: String
+        var failureReason: String?
+        var attempts: Int
+        var sentAt: Date?
+        var failedAt: Date?
+    }
+
+    struct DeliveryList: Codable, Sendable {
+        var items: [DeliveryResource]
+        var failed: Int
+        var open: Int
+    }
+
+    /// What the notifier did with the meeting's documents, for its organiser: who got each
+    /// document, who did not and why (reason codes such as `smtp_550`, `no_address`).
+    @Sendable func listDeliveries(_ request: Request, context: IntakeRequestContext) async throws -> Response {
+        let id = try request.uuidParameter("id", context: context, resource: "meeting")
+        let list = try await environment.read(context) { connection, principal -> DeliveryList? in
+            guard let meeting = try Self.loadMeeting(id, on: connection),
+                  try Self.agenda(for: principal, meeting: meeting, on: connection, requestId: context.id) != nil
+            else { return nil }
+            guard Self.isOrganiser(principal, meeting) else { throw Problem.forbidden("only the meeting's organiser sees its deliveries") }
+            let items = try connection.query(SQL("""
+                SELECT md.document_id, md.document_kind, md.recipient_id, p.kind, md.recipient_name, md.state, md.failure_reason,
+                       md.attempts, md.sent_at, md.failed_at
+                FROM meeting_deliveries md JOIN people p ON p.id = md.recipient_id
+                WHERE md.meeting_id = \(id) ORDER BY md.created_at, md.document_id, md.recipient_id
+                """).prepared).map { row throws(PostgresError) -> DeliveryResource in
+                let kind = PersonKind(rawValue: try row.decode(String.self, 3)) ?? .guardian
+                return DeliveryResource(
+                    documentId: try row.decode(UUID.self, 0), documentKind: try row.decode(String.self, 1), recipientId: try row.decode(UUID.self, 2),
+                    recipientKind: kind, recipientName: kind == .staff ? try row.decode(String.self, 4) : nil, state: try row.decode(String.self, 5),
+                    failureReason: try row.decode(String?.self, 6), attempts: try row.decode(Int.self, 7), sentAt: try row.decode(Date?.self, 8),
+                    failedAt: try row.decode(Date?.self, 9))
+            }
+            return DeliveryList(items: items, failed: items.filter { $0.state == "failed" }.count,
+                                open: items.filter { $0.state == "pending" || $0.state == "sending" }.count)
+        }
+        guard let list else { throw Problem.notFound("Meeting") }
+        return try APIJSON.response(list)
     }
 
     // MARK: Minutes

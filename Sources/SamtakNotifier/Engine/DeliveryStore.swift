@@ -55,17 +55,29 @@ struct DeliveryStore: Sendable {
         var failureReason: String?
     }
 
+    /// What a document is: a meeting's agenda, minutes or cancellation, or a notice.
+    enum Header: Sendable {
+        case meeting(DocumentKind, meetingId: UUID, sequence: Int)
+        case notice(NoticeKind, linkPath: String)
+
+        var meetingId: UUID? {
+            if case .meeting(_, let meetingId, _) = self { meetingId } else { nil }
+        }
+    }
+
     /// Inserts a document and its deliveries; announces the failures known already (no
     /// address) and, when nothing is left to send, the document itself. Returns nil when
     /// the source event already made a document.
-    func createDocument(
-        kind: DocumentKind, meetingId: UUID, meetingSequence: Int, sourceEventId: UUID, recipients: [NewDelivery],
-        on connection: PostgresConnection
-    ) throws -> UUID? {
+    func createDocument(_ header: Header, sourceEventId: UUID, recipients: [NewDelivery], on connection: PostgresConnection) throws -> UUID? {
         let documentId = UUID()
+        let (kind, sequence, notice, linkPath): (String, Int?, String?, String?) = switch header {
+        case .meeting(let kind, _, let sequence): (kind.rawValue, sequence, nil, nil)
+        case .notice(let notice, let linkPath): ("notice", nil, notice.rawValue, linkPath)
+        }
+        let meetingId = header.meetingId
         let inserted = try connection.execute(SQL("""
-            INSERT INTO documents (id, kind, meeting_id, meeting_sequence, source_event_id, recipients)
-            VALUES (\(documentId), \(kind.rawValue), \(meetingId), \(meetingSequence), \(sourceEventId), \(recipients.count))
+            INSERT INTO documents (id, kind, meeting_id, meeting_sequence, source_event_id, recipients, notice, link_path)
+            VALUES (\(documentId), \(kind), \(meetingId)::uuid, \(sequence)::int4, \(sourceEventId), \(recipients.count), \(notice)::text, \(linkPath)::text)
             ON CONFLICT (source_event_id) DO NOTHING
             """).prepared)
         guard inserted == 1 else { return nil }
@@ -166,7 +178,7 @@ struct DeliveryStore: Sendable {
                 """
         }
         guard let row = try connection.query(update.prepared).first else { return .leaseLost }
-        let meetingId = try row.decode(UUID.self, 0)
+        let meetingId = try row.decode(UUID?.self, 0)
         switch outcome {
         case .sent(let disclosures):
             for disclosure in disclosures {
@@ -195,9 +207,10 @@ struct DeliveryStore: Sendable {
     func completeIfDone(documentId: UUID, on connection: PostgresConnection) throws -> Bool {
         guard let document = try connection.query(SQL("""
             SELECT kind, meeting_id, completed_at IS NOT NULL FROM documents WHERE id = \(documentId) FOR UPDATE
-            """).prepared).first, try !document.decode(Bool.self, 2),
-              let kind = DocumentKind(rawValue: try document.decode(String.self, 0))
+            """).prepared).first, try !document.decode(Bool.self, 2)
         else { return false }
+        // A notice (no meeting) is completed like the others but not announced.
+        let kind = DocumentKind(rawValue: try document.decode(String.self, 0))
         let open = try connection.query(SQL("""
             SELECT EXISTS (SELECT 1 FROM deliveries WHERE document_id = \(documentId) AND state IN ('pending', 'sending'))
             """).prepared).first?.decode(Bool.self, 0) ?? true
@@ -210,8 +223,10 @@ struct DeliveryStore: Sendable {
         try connection.execute(SQL("""
             UPDATE documents SET completed_at = now(), delivered = \(delivered), failed = \(failed) WHERE id = \(documentId)
             """).prepared)
-        try outbox.append(DocumentSent(meetingId: try document.decode(UUID.self, 1), documentId: documentId, documentKind: kind,
-                                       delivered: delivered, failed: failed), on: connection)
+        if let kind, let meetingId = try document.decode(UUID?.self, 1) {
+            try outbox.append(DocumentSent(meetingId: meetingId, documentId: documentId, documentKind: kind, delivered: delivered, failed: failed),
+                              on: connection)
+        }
         return true
     }
 

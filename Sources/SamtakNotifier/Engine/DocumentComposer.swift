@@ -36,23 +36,31 @@ struct DocumentComposer: Sendable {
     /// What a claim's copies are rendered from, read in one snapshot.
     struct Input: Sendable {
         var documents: [UUID: DocumentFacts]
+        var notices: [UUID: NoticeFacts] = [:]
         var recipients: [UUID: PersonFacts]
     }
 
     /// Reads the facts of every document of a claim (once per document) and the recipients.
     func load(_ deliveries: [ClaimedDelivery], on connection: PostgresConnection) throws -> Input {
+        let documentIds = Array(Set(deliveries.map(\.documentId)))
+        let notices = try NoticeFacts.load(documentIds, on: connection)
         var documents: [UUID: DocumentFacts] = [:]
-        for documentId in Set(deliveries.map(\.documentId)) {
+        for documentId in documentIds where notices[documentId] == nil {
             documents[documentId] = try DocumentFacts.load(documentId: documentId, on: connection)
         }
-        return Input(documents: documents, recipients: try AccessFacts.people(Array(Set(deliveries.map(\.recipientId))), on: connection))
+        return Input(documents: documents, notices: notices,
+                     recipients: try AccessFacts.people(Array(Set(deliveries.map(\.recipientId))), on: connection))
     }
 
     /// One delivery's message (pure: no I/O, safe to run concurrently).
     func compose(_ delivery: ClaimedDelivery, from input: Input, now: Date = Date()) -> Composition {
-        guard let document = input.documents[delivery.documentId] else { return .failure(reason: "meeting_missing") }
         guard let person = input.recipients[delivery.recipientId], person.active else { return .failure(reason: "recipient_inactive") }
         guard let email = person.email else { return .failure(reason: "no_address") }
+        if let notice = input.notices[delivery.documentId] {
+            return .mail(notice.mail(to: Recipient(name: person.name, email: email), from: from, publicURL: publicURL,
+                                     messageID: delivery.messageID, now: now))
+        }
+        guard let document = input.documents[delivery.documentId] else { return .failure(reason: "meeting_missing") }
         do {
             return .mail(try compose(document, for: person, email: email, messageID: delivery.messageID, now: now))
         } catch {

@@ -8,7 +8,7 @@
 /// | part | when | what |
 /// |---|---|---|
 /// | outbox relay | NOTIFY `samtak_outbox` / 2 s | publishes this service's events |
-/// | inbox consumer `samtak-notifier` | topic `meetings` | ``DocumentFanOut``: event → document + deliveries |
+/// | inbox consumer `samtak-notifier` | topics `meetings`, `coordination` | ``DocumentFanOut``: event → document + deliveries; ``NoticeFanOut``: handover and evaluation notices |
 /// | ``DeliveryWorker`` | NOTIFY `samtak_deliveries`, a send finishing, the next due row, `SAMTAK_NOTIFIER_POLL_MS` | claim → render → send → record |
 /// | ``InboxCatchUp`` | every 30 s (or the sweep period if shorter) | applies, from the outbox, the events above published more than `SAMTAK_NOTIFIER_CATCHUP_GRACE_S` ago that the broker never delivered (it restarted without its log) |
 /// | ``NotifierMaintenance`` | every `SAMTAK_NOTIFIER_SWEEP_S` | announces complete-but-unannounced documents; probes a relay found unreachable |
@@ -20,6 +20,9 @@
 /// cases (the beslutningsteam rule: "cancelled, cancellation sent"); `meeting.moved` of a
 /// meeting whose agenda went out → the agenda again (REQUEST with the new time and
 /// SEQUENCE). Others are ignored.
+///
+/// In (topic `coordination`): handover requested / handed over / declined / cancelled and
+/// `measure.evaluation_due` → a notice (``NoticeKind``: no child data, a link into Samtak).
 ///
 /// Out (topic `notifications`, key = meeting id): `notification.failed` per permanently
 /// failed delivery (`reason_code` only: `smtp_550`, `no_address`, `address_unusable`,
@@ -117,6 +120,7 @@ public struct Notifier: Sendable {
     public let configuration: NotifierConfiguration
     public let logger: Logger
     public let fanOut: DocumentFanOut
+    public let notices: NoticeFanOut
     public let worker: DeliveryWorker
     public let health: SMTPHealth
     let store: DeliveryStore
@@ -129,11 +133,24 @@ public struct Notifier: Sendable {
         store = DeliveryStore(outbox: outbox)
         health = SMTPHealth(configuration: configuration.smtp)
         fanOut = DocumentFanOut(store: store, logger: logger)
+        notices = NoticeFanOut(store: store, logger: logger)
         let composer = DocumentComposer(renderer: try DocumentRenderer(), from: configuration.from, publicURL: configuration.publicURL)
         let sender = SMTPSender(configuration: configuration.smtp, threadCount: configuration.workers)
         worker = DeliveryWorker(pool: pool, store: store, composer: composer, sender: sender, configuration: configuration,
                                 health: health, logger: logger)
         maintenance = NotifierMaintenance(pool: pool, store: store, health: health, configuration: configuration, logger: logger)
+    }
+
+    /// The event types the consumer acts on.
+    public static let eventTypes = DocumentFanOut.eventTypes + NoticeKind.eventTypes
+
+    /// The consumer's handler: meeting documents or notices.
+    public func apply(_ envelope: EventEnvelope, on connection: PostgresConnection) throws {
+        if NoticeKind.eventTypes.contains(envelope.type) {
+            try notices.apply(envelope, on: connection)
+        } else {
+            try fanOut.apply(envelope, on: connection)
+        }
     }
 
     /// The delivery worker and the maintenance loop.
@@ -172,13 +189,12 @@ public enum NotifierService {
             FileHandle.standardError.write(Data("samtak-notifier: \(error)\n".utf8))
             exit(2)
         }
-        let fanOut = notifier.fanOut
-        let consumer = host.makeConsumer(.init(name: consumerName, topics: [.meetings])) { envelope, connection in
-            try fanOut.apply(envelope, on: connection)
+        let consumer = host.makeConsumer(.init(name: consumerName, topics: [.meetings, .coordination])) { envelope, connection in
+            try notifier.apply(envelope, on: connection)
         }
         // Events the broker lost (a restart without its log) are taken from the outbox.
         let catchUp = InboxCatchUp(consumer: consumer, configuration: .init(
-            eventTypes: DocumentFanOut.eventTypes, grace: notifier.configuration.catchUpGrace,
+            eventTypes: Notifier.eventTypes, grace: notifier.configuration.catchUpGrace,
             period: min(notifier.configuration.sweepInterval, .seconds(30))), logger: host.logger)
         let health = notifier.health
         host.dependencies.addCheck("consumer") { consumer.isRunning ? nil : "not consuming yet" }

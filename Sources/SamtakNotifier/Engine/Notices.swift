@@ -1,0 +1,160 @@
+import Foundation
+import Logging
+import SamtakDomain
+import SamtakMessaging
+import SamtakPostgres
+import SamtakRuntime
+
+/// Notices about the cooperation around one child (Schema/0006_notices.sql): who is told
+/// what, on which event of the `coordination` topic.
+///
+/// | event | notice | to | link |
+/// |---|---|---|---|
+/// | `coordinator.handover_requested` | `handover_requested` | the person asked to take over | `/v1/coordinator-handovers/<id>` |
+/// | `coordinator.handed_over` | `handed_over` | the old and the new coordinator | `/v1/children/<id>/coordinator` |
+/// | `coordinator.handover_closed` (declined) | `handover_declined` | the coordinator who asked | `/v1/coordinator-handovers/<id>` |
+/// | `coordinator.handover_closed` (cancelled) | `handover_cancelled` | the person who had been asked | `/v1/coordinator-handovers/<id>` |
+/// | `measure.evaluation_due` | `evaluation_due` | the measure's owner and the child's coordinator | the coordination log |
+///
+/// A notice is a document without a meeting, fanned out in the consumer's inbox
+/// transaction like the meeting documents (so once per event) and delivered by the same
+/// worker, state machine and Message-ID rule. It names no child and carries no content:
+/// e-mail is not a safe channel for it, and the link leads to Samtak, where the access
+/// rules (and the access log) apply.
+public enum NoticeKind: String, Sendable, CaseIterable {
+    case handoverRequested = "handover_requested"
+    case handedOver = "handed_over"
+    case handoverDeclined = "handover_declined"
+    case handoverCancelled = "handover_cancelled"
+    case evaluationDue = "evaluation_due"
+
+    /// The event types that make notices.
+    public static let eventTypes = [
+        CoordinatorHandoverRequested.type, CoordinatorHandedOver.type, CoordinatorHandoverClosed.type, MeasureEvaluationDue.type,
+    ]
+
+    /// Subject and body text (bokmål).
+    var text: (subject: String, body: String) {
+        switch self {
+        case .handoverRequested:
+            ("Samtak: Du er spurt om å overta som koordinator",
+             "Du er spurt om å overta som koordinator for et barn. Godta eller avslå forespørselen i Samtak.")
+        case .handedOver:
+            ("Samtak: Koordinatoransvaret er overført",
+             "Koordinatoransvaret for et barn du har fulgt opp, er overført. Overføringen er logget i Samtak.")
+        case .handoverDeclined:
+            ("Samtak: Forespørselen om å overta som koordinator er avslått",
+             "Personen du spurte om å overta som koordinator, har avslått. Du er fortsatt koordinator.")
+        case .handoverCancelled:
+            ("Samtak: Forespørselen om å overta som koordinator er trukket",
+             "Forespørselen om å overta som koordinator for et barn er trukket tilbake. Du trenger ikke gjøre noe.")
+        case .evaluationDue:
+            ("Samtak: Et tiltak skal evalueres",
+             "Et tiltak du har ansvar for eller koordinerer, har passert evalueringsdatoen. Før evalueringen i koordineringsloggen.")
+        }
+    }
+}
+
+/// The consumer's handler for the `coordination` topic: one notice document per event, with
+/// a delivery per recipient.
+public struct NoticeFanOut: Sendable {
+    let store: DeliveryStore
+    let logger: Logger
+
+    init(store: DeliveryStore, logger: Logger) {
+        self.store = store
+        self.logger = logger
+    }
+
+    public func apply(_ envelope: EventEnvelope, on connection: PostgresConnection) throws {
+        let notice: NoticeKind
+        let recipients: [UUID]
+        let path: String
+        switch envelope.type {
+        case CoordinatorHandoverRequested.type:
+            let event = try decode(CoordinatorHandoverRequested.self, envelope)
+            (notice, recipients, path) = (.handoverRequested, [event.toPersonId], "/v1/coordinator-handovers/\(Self.id(event.handoverId))")
+        case CoordinatorHandedOver.type:
+            let event = try decode(CoordinatorHandedOver.self, envelope)
+            (notice, recipients, path) = (.handedOver, [event.fromPersonId, event.toPersonId], "/v1/children/\(Self.id(event.childId))/coordinator")
+        case CoordinatorHandoverClosed.type:
+            let event = try decode(CoordinatorHandoverClosed.self, envelope)
+            path = "/v1/coordinator-handovers/\(Self.id(event.handoverId))"
+            switch event.status {
+            case .declined: (notice, recipients) = (.handoverDeclined, [event.fromPersonId])
+            case .cancelled: (notice, recipients) = (.handoverCancelled, [event.toPersonId])
+            case .accepted, .pending: return  // accepted: `coordinator.handed_over` tells both
+            }
+        case MeasureEvaluationDue.type:
+            let event = try decode(MeasureEvaluationDue.self, envelope)
+            let log = event.logId.map { "/v1/coordination-logs/\(Self.id($0))" } ?? "/v1/children/\(Self.id(event.childId))/coordination-log"
+            (notice, recipients, path) = (.evaluationDue, [event.ownerId] + (event.coordinatorPersonId.map { [$0] } ?? []), log)
+        default:
+            return
+        }
+        try create(notice, recipients: recipients, path: path, sourceEventId: envelope.id, on: connection)
+    }
+
+    private func create(_ notice: NoticeKind, recipients: [UUID], path: String, sourceEventId: UUID, on connection: PostgresConnection) throws {
+        let unique = Array(Set(recipients))
+        let people = try AccessFacts.people(unique, on: connection)
+        let deliveries = unique.compactMap { id -> DeliveryStore.NewDelivery? in
+            guard let person = people[id], person.active else { return nil }
+            return DeliveryStore.NewDelivery(recipientId: id, failureReason: person.email == nil ? "no_address" : nil)
+        }.sorted { $0.recipientId.uuidString < $1.recipientId.uuidString }
+        if let documentId = try store.createDocument(.notice(notice, linkPath: path), sourceEventId: sourceEventId, recipients: deliveries, on: connection) {
+            logger.info("notice created", metadata: [
+                "document_id": "\(documentId)", "notice": "\(notice.rawValue)", "recipients": "\(deliveries.count)",
+            ])
+        }
+    }
+
+    private static func id(_ uuid: UUID) -> String { uuid.uuidString.lowercased() }
+
+    private func decode<Event: DomainEvent>(_ type: Event.Type, _ envelope: EventEnvelope) throws -> Event {
+        do {
+            return try envelope.decode(type)
+        } catch {
+            throw EventRejected("\(envelope.type) payload does not decode")
+        }
+    }
+}
+
+/// What a notice's copies are made from.
+struct NoticeFacts: Sendable {
+    var kind: NoticeKind
+    var linkPath: String
+
+    /// The notices among `documentIds`.
+    static func load(_ documentIds: [UUID], on connection: PostgresConnection) throws -> [UUID: NoticeFacts] {
+        var notices: [UUID: NoticeFacts] = [:]
+        for row in try connection.query(SQL("""
+            SELECT id, notice, link_path FROM documents WHERE id = ANY(\(documentIds)) AND kind = 'notice'
+            """).prepared) {
+            guard let kind = NoticeKind(rawValue: try row.decode(String.self, 1)) else { continue }
+            notices[try row.decode(UUID.self, 0)] = NoticeFacts(kind: kind, linkPath: try row.decode(String.self, 2))
+        }
+        return notices
+    }
+
+    /// One recipient's copy: a short text and HTML body with the link, nothing about the child.
+    func mail(to recipient: Recipient, from: Recipient, publicURL: String, messageID: String, now: Date) -> ComposedMail {
+        let (subject, body) = kind.text
+        let link = publicURL + linkPath
+        let greeting = recipient.name.isEmpty ? "Hei," : "Hei \(recipient.name),"
+        let privacy = "Av personvernhensyn står ingen opplysninger om barnet i denne e-posten."
+        let text = "\(greeting)\n\n\(body)\n\n\(link)\n\n\(privacy)\n\nHilsen Samtak\n"
+        let html = """
+            <!DOCTYPE html><html lang="nb"><head><meta charset="utf-8"><title>\(Self.escape(subject))</title></head><body>
+            <p>\(Self.escape(greeting))</p><p>\(Self.escape(body))</p><p><a href="\(Self.escape(link))">Åpne i Samtak</a></p>
+            <p>\(Self.escape(privacy))</p><p>Hilsen Samtak</p></body></html>
+            """
+        let message = MailMessage(from: from, to: recipient, subject: subject, messageID: messageID, date: now, text: text, html: html, calendar: nil)
+        return ComposedMail(raw: message.render(), to: recipient.email, disclosures: [])
+    }
+
+    static func escape(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+    }
+}

@@ -1,0 +1,65 @@
+import Foundation
+import SamtakDomain
+import SamtakMessaging
+import SamtakPostgres
+@testable import SamtakNotifier
+import SamtakTestSupport
+import Testing
+
+@Suite("Notices about one child's cooperation: handovers and measures due", .serialized, .timeLimit(.minutes(3)))
+struct NoticeTests {
+    @Test("a handover asked, declined, asked again and accepted, and a measure past its date: the right people are told, nothing about the child")
+    func handoverAndEvaluationNotices() async throws {
+        try await withEngine { harness, sink, world in
+            let first = UUID(), second = UUID()
+            let source = "/samtak/intake"
+            let asked = try await harness.apply(try EventEnvelope(CoordinatorHandoverRequested(
+                childId: world.emma, handoverId: first, fromPersonId: world.coordinator, toPersonId: world.advisor), source: source))
+            let declined = try await harness.apply(try EventEnvelope(CoordinatorHandoverClosed(
+                childId: world.emma, handoverId: first, fromPersonId: world.coordinator, toPersonId: world.advisor, status: .declined), source: source))
+            let handedOver = try await harness.apply(try EventEnvelope(CoordinatorHandedOver(
+                childId: world.emma, handoverId: second, fromPersonId: world.coordinator, toPersonId: world.nurse, coordinatorId: UUID()), source: source))
+            // An accepted handover's "closed" event tells nobody: `handed_over` already does.
+            let accepted = try await harness.apply(try EventEnvelope(CoordinatorHandoverClosed(
+                childId: world.emma, handoverId: second, fromPersonId: world.coordinator, toPersonId: world.nurse, status: .accepted), source: source))
+            #expect(accepted == nil)
+            let logId = UUID()
+            let dueEvent = try EventEnvelope(MeasureEvaluationDue(
+                childId: world.emma, measureId: UUID(), ownerId: world.teacher, coordinatorPersonId: world.nurse, logId: logId, planId: nil,
+                evaluationDueOn: LocalDate(year: 2027, month: 1, day: 15)!), source: "/samtak/scheduler")
+            let due = try await harness.apply(dueEvent)
+            // The same event again (a redelivery past the inbox, e.g. a catch-up race) makes no second notice.
+            _ = try await harness.apply(dueEvent)
+            let documents = try [asked, declined, handedOver, due].map { try #require($0) }
+            #expect(try await harness.sql { try $0.query("SELECT count(*)::int8 FROM documents WHERE kind = 'notice'").first!.decode(Int.self, 0) } == 4)
+
+            harness.startWorker()
+            for document in documents {
+                #expect(try await harness.waitUntilComplete(document)?.failed == 0)
+            }
+            let mails = try await Mailbox.read(sink)
+            func to(_ key: String) -> [ReceivedMail] {
+                mails.filter { $0.recipient == EngineWorld.address(EngineWorld.names[key]!).lowercased() }
+            }
+            #expect(mails.count == 6, "advisor 1, coordinator 2, nurse 2, teacher 1: got \(mails.count)")
+            #expect(to("advisor").map(\.subject) == ["Samtak: Du er spurt om å overta som koordinator"])
+            #expect(to("advisor").first?.text.contains("/v1/coordinator-handovers/\(first.uuidString.lowercased())") == true)
+            #expect(Set(to("coordinator").map(\.subject)) == [
+                "Samtak: Forespørselen om å overta som koordinator er avslått", "Samtak: Koordinatoransvaret er overført",
+            ])
+            #expect(Set(to("nurse").map(\.subject)) == ["Samtak: Koordinatoransvaret er overført", "Samtak: Et tiltak skal evalueres"])
+            #expect(to("teacher").first?.text.contains("/v1/coordination-logs/\(logId.uuidString.lowercased())") == true)
+            // No notice names the child or carries anything about the child.
+            for mail in mails {
+                #expect(!mail.everything.contains("Emma") && !mail.everything.contains("Nordli"), "\(mail.subject)")
+                #expect(mail.calendarMethod == nil)
+            }
+            // Notices are completed, not announced on Kafka.
+            for type in ["agenda.sent", "minutes.sent", "cancellation.sent"] {
+                #expect(try await harness.outboxEvents(type).isEmpty)
+            }
+            let accessRows = try await harness.sql { try $0.query("SELECT count(*)::int8 FROM access_log WHERE action = 'send'").first!.decode(Int.self, 0) }
+            #expect(accessRows == 0, "a notice discloses nothing, so nothing is logged as disclosed")
+        }
+    }
+}
