@@ -87,3 +87,70 @@ extension SystemHarness {
         }
     }
 }
+
+/// Steps of the cooperation scenarios (4 and 5), through the public API.
+extension SystemHarness {
+    /// Records a consent for any child (also one registered during the test), naming the
+    /// information categories it releases; valid from 30 days ago.
+    func recordConsent(childId: UUID, givenBy guardians: [UUID], by person: UUID, services: [ServiceKind], arenas: [UUID] = [],
+                       information: [InformationCategory]) async throws -> UUID {
+        let response = try await call("POST", "/v1/consents", as: person, json: [
+            "child_id": childId.uuidString, "given_by": guardians.map(\.uuidString), "services": services.map(\.rawValue),
+            "arena_ids": arenas.map(\.uuidString), "information": information.map(\.rawValue),
+            "valid_from": OsloTime.localDate(at: Date()).adding(days: -30).description, "method": "written",
+        ] as [String: Any])
+        guard response.status == 201, let id = response.id else {
+            throw MissingTestDependency("recording consent failed: \(response.status) \(response.text)")
+        }
+        return id
+    }
+
+    /// The municipality's administrator changes how an arena's documents go out (`content` or `notice`).
+    func setDeliveryMode(_ mode: String, arena: UUID, as admin: UUID) async throws {
+        var body = try await call("GET", "/v1/arenas/\(arena)", as: admin).json
+        for key in ["id", "created_at", "updated_at", "active"] { body.removeValue(forKey: key) }
+        body["delivery_mode"] = mode
+        body["participants"] = (body["participants"] as? [[String: Any]] ?? []).map { $0.filter { $0.key != "service" } }
+        let response = try await call("PUT", "/v1/arenas/\(arena)", as: admin, json: body)
+        guard response.status == 200 else { throw MissingTestDependency("changing the arena failed: \(response.status) \(response.text)") }
+    }
+
+    /// The messages about one meeting (its read link is in every copy, notices too) received at `address`.
+    func mail(about meeting: UUID, to address: String) throws -> [MailSink.Message] {
+        try sink.messages(to: address).filter { $0.text.contains(meeting.uuidString.lowercased()) }
+    }
+
+    /// The messages of one kind ("Saksliste", "Referat", "Avlyst") about one meeting received at `address`.
+    func mail(_ prefix: String, about meeting: UUID, to address: String) throws -> [MailSink.Message] {
+        try mail(about: meeting, to: address).filter { $0.subject.hasPrefix(prefix) }
+    }
+}
+
+extension IntakeResponse {
+    var items: [[String: Any]] { json["items"] as? [[String: Any]] ?? [] }
+    func uuid(_ key: String) -> UUID? { string(key).flatMap(UUID.init(uuidString:)) }
+    /// The rules of a problem's violations.
+    var rules: [String] { (json["errors"] as? [[String: Any]] ?? []).compactMap { $0["rule"] as? String } }
+}
+
+extension Dictionary where Key == String, Value == Any {
+    func uuid(_ key: String) -> UUID? { (self[key] as? String).flatMap(UUID.init(uuidString:)) }
+}
+
+/// Local times for requests ("YYYY-MM-DD", "YYYY-MM-DDTHH:MM", Europe/Oslo).
+enum ScenarioDates {
+    static var today: LocalDate { OsloTime.localDate(at: Date()) }
+    static func date(_ days: Int) -> String { today.adding(days: days).description }
+    /// The first working day at least `days` from today.
+    static func workingDay(_ days: Int) -> LocalDate {
+        var date = today.adding(days: days)
+        while !NorwegianHolidays.isWorkingDay(date) { date = date.adding(days: 1) }
+        return date
+    }
+    static func local(_ date: LocalDate, _ hour: Int) -> String { "\(date)T\(hour < 10 ? "0" : "")\(hour):00" }
+    /// The school year (1 August – 31 July) a date falls in, e.g. "2026/2027".
+    static func schoolYear(of date: LocalDate) -> String {
+        let first = date.month >= 8 ? date.year : date.year - 1
+        return "\(first)/\(first + 1)"
+    }
+}
