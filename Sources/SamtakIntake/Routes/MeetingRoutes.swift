@@ -142,9 +142,33 @@ struct MeetingRoutes {
             """).prepared).isEmpty
     }
 
+    /// For a meeting around one child (samarbeidsmøte, ansvarsgruppe): whether `principal`
+    /// may read what is about the child (the items without a case, the general notes of the
+    /// minutes), and on what basis. The people the coordinator invited and the one who called
+    /// it may; otherwise only whoever may see the child (guardians, services the consent
+    /// covers). Organising the arena (its owner, the owning unit's leader, an administrator)
+    /// is not enough: they manage the meeting without reading about the child. Nil for any
+    /// other meeting (no child), where the agenda's items follow the case rules.
+    static func childMeetingAccess(_ principal: Principal, meeting: MeetingRow, on connection: PostgresConnection)
+        throws -> (childId: UUID, access: (basis: AccessBasis, consentId: UUID?)?)? {
+        guard let childId = meeting.childId else { return nil }
+        if meeting.calledBy == principal.personId { return (childId, (.owner, nil)) }
+        if try !connection.query(SQL("""
+            SELECT 1 FROM meeting_participants WHERE meeting_id = \(meeting.id) AND person_id = \(principal.personId)
+            """).prepared).isEmpty {
+            return (childId, (.participant, nil))
+        }
+        guard let child = try CoordinationStore.child(childId, on: connection) else { return (childId, nil) }
+        return (childId, CoordinationStore.childVisibility(principal, child))
+    }
+
     /// The agenda as `principal` may see it; nil when they may see nothing of the meeting.
     static func agenda(for principal: Principal, meeting: MeetingRow, on connection: PostgresConnection, requestId: String?) throws -> [AgendaItemResource]? {
         let participant = try isParticipant(principal, meeting: meeting, on: connection)
+        // Items without a case: shown to participants; around one child, only to participants who may read about the child.
+        let childMeeting = try childMeetingAccess(principal, meeting: meeting, on: connection)
+        let seesPlainItems = participant && (childMeeting.map { $0.access != nil } ?? true)
+        var childRead = false
         let items = try connection.query(SQL("""
             SELECT ai.id, ai.position, ai.case_id, ai.title, ai.presenter_id, ai.minutes_allotted, ai.over_capacity
             FROM agenda_items ai WHERE ai.meeting_id = \(meeting.id) AND ai.removed_at IS NULL ORDER BY ai.position
@@ -158,7 +182,8 @@ struct MeetingRoutes {
         for item in items {
             defer { start = start.addingTimeInterval(TimeInterval(item.minutes * 60)) }
             guard let caseId = item.caseId else {
-                if participant {
+                if seesPlainItems {
+                    childRead = childRead || childMeeting != nil
                     out.append(.init(id: item.id, position: item.position, caseId: nil, title: item.title ?? "", visibility: "full",
                                      presenterId: item.presenter, startsAt: start, minutes: item.minutes, overCapacity: item.over, caseStatus: nil))
                 }
@@ -175,6 +200,10 @@ struct MeetingRoutes {
                              title: decision.canSeeChild || row.kind != .named ? row.title : CaseRedaction.anonymousTitle(position: item.position, grade: row.grade),
                              visibility: decision.canSeeChild || row.kind != .named ? "full" : "redacted",
                              presenterId: item.presenter, startsAt: start, minutes: item.minutes, overCapacity: item.over, caseStatus: row.status))
+        }
+        if childRead, let childMeeting, let access = childMeeting.access {
+            try AccessLog.record(on: connection, actor: principal.personId, action: .read, resource: "agenda", resourceId: meeting.id,
+                                 childId: childMeeting.childId, basis: access.basis, consentId: access.consentId, requestId: requestId)
         }
         if !participant && out.isEmpty { return nil }
         return out
@@ -417,6 +446,8 @@ struct MeetingRoutes {
             return MinutesResource(meetingId: meeting.id, status: "none", present: [], absent: [], generalNotes: "", version: 0,
                                    approvedBy: nil, approvedAt: nil, entries: [])
         }
+        // Around one child, the general notes are about the child.
+        let notesVisible = try childMeetingAccess(principal, meeting: meeting, on: connection).map { $0.access != nil } ?? true
         var entries: [EntryResource] = []
         for item in agenda {
             let entry = try connection.query("""
@@ -438,7 +469,7 @@ struct MeetingRoutes {
         }
         return MinutesResource(
             meetingId: meeting.id, status: try row.decode(String.self, 0), present: try row.decode([UUID].self, 1),
-            absent: try row.decode([UUID].self, 2), generalNotes: try row.decode(String.self, 3), version: try row.decode(Int.self, 4),
+            absent: try row.decode([UUID].self, 2), generalNotes: notesVisible ? try row.decode(String.self, 3) : "", version: try row.decode(Int.self, 4),
             approvedBy: try row.decode(UUID?.self, 5), approvedAt: try row.decode(Date?.self, 6), entries: entries
         )
     }

@@ -234,7 +234,6 @@ struct TransitionRoutes {
         // Decide per child; named items become named cases on the agenda.
         var items: [(caseId: UUID, childId: UUID, consent: ConsentGrant, categories: [InformationCategory], specialNeeds: Bool)] = []
         var withoutConsent = 0
-        let title = "Overgang \(body.stage.norwegianName)"
         for child in children {
             guard let facts = try CoordinationStore.child(child.id, on: connection) else { continue }
             guard case .named(let consent, let categories) = TransitionRules.decide(consents: facts.consents, arena: scope, childAge: facts.age, at: Date()) else {
@@ -244,6 +243,10 @@ struct TransitionRoutes {
             let specialNeeds = try child.specialNeeds ?? !connection.query("""
                 SELECT 1 FROM cases WHERE child_id = \(child.id) AND category = 'referral' AND target_service = 'ppt' AND status <> 'withdrawn'
                 """).isEmpty
+            // The consent releases the child's identity to the arena: the item names the child.
+            // Viewers it does not cover see the anonymised title, as for any named case.
+            let name = try connection.query("SELECT name FROM children WHERE id = \(child.id)").first?.decode(String.self, 0) ?? ""
+            let title = "Overgang \(body.stage.norwegianName): \(name)"
             let caseId = UUID()
             let released = categories.isEmpty ? "ingen utover identitet" : categories.map(\.rawValue).joined(separator: ", ")
             try connection.execute("""

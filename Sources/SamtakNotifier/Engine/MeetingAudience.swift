@@ -6,7 +6,9 @@ import SamtakPostgres
 /// - **Participants** ("recipients by participation"; they count as arena participants for
 ///   the access rules): everyone holding a participating role in a participating unit,
 ///   participating persons, the arena's owner, and the meeting's explicit participants (a
-///   called meeting). Participants with presence `individual_cases` (e.g. PPT at a
+///   called meeting). A meeting around one child (samarbeidsmøte, ansvarsgruppe) goes only
+///   to the people the coordinator invited and the one who called it, not to the arena's
+///   standing participants or owner. Participants with presence `individual_cases` (e.g. PPT at a
 ///   transition meeting) take part only when the agenda has an individual (named or
 ///   anonymous) case.
 /// - **Parties**: the owners of the cases on the agenda (the teacher responsible joins for
@@ -24,7 +26,7 @@ struct MeetingAudience: Sendable, Equatable {
     static func load(meetingId: UUID, on connection: PostgresConnection) throws -> MeetingAudience {
         var audience = MeetingAudience(participants: [], parties: [], participantUnit: [:])
         for row in try connection.query(SQL("""
-            WITH m AS (SELECT id, arena_id FROM meetings WHERE id = \(meetingId)),
+            WITH m AS (SELECT id, arena_id, child_id IS NOT NULL AS around_child, called_by FROM meetings WHERE id = \(meetingId)),
             items AS (
                 SELECT c.kind, c.owner_id, c.child_id FROM agenda_items ai JOIN cases c ON c.id = ai.case_id
                 WHERE ai.meeting_id = \(meetingId) AND ai.removed_at IS NULL
@@ -33,13 +35,15 @@ struct MeetingAudience: Sendable, Equatable {
             SELECT true, ms.person_id, ap.unit_id
             FROM arena_participants ap JOIN m ON ap.arena_id = m.arena_id
             JOIN memberships ms ON ms.unit_id = ap.unit_id AND ms.role = ap.role
-            WHERE ap.person_id IS NULL AND (ap.presence = 'always' OR (SELECT yes FROM individual))
+            WHERE NOT m.around_child AND ap.person_id IS NULL AND (ap.presence = 'always' OR (SELECT yes FROM individual))
             UNION ALL
             SELECT true, ap.person_id, NULL::uuid
             FROM arena_participants ap JOIN m ON ap.arena_id = m.arena_id
-            WHERE ap.person_id IS NOT NULL AND (ap.presence = 'always' OR (SELECT yes FROM individual))
+            WHERE NOT m.around_child AND ap.person_id IS NOT NULL AND (ap.presence = 'always' OR (SELECT yes FROM individual))
             UNION ALL
-            SELECT true, a.owner_person_id, NULL FROM arenas a JOIN m ON a.id = m.arena_id WHERE a.owner_person_id IS NOT NULL
+            SELECT true, a.owner_person_id, NULL FROM arenas a JOIN m ON a.id = m.arena_id WHERE NOT m.around_child AND a.owner_person_id IS NOT NULL
+            UNION ALL
+            SELECT true, m.called_by, NULL FROM m WHERE m.around_child AND m.called_by IS NOT NULL
             UNION ALL
             SELECT true, mp.person_id, NULL FROM meeting_participants mp WHERE mp.meeting_id = \(meetingId)
             UNION ALL
