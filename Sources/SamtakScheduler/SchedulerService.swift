@@ -63,7 +63,8 @@ import ServiceLifecycle
 /// | `SAMTAK_SCHEDULER_TICK_MS` | 1000 | agenda publisher period |
 /// | `SAMTAK_SCHEDULER_RECONCILE_S` | 30 | reconciliation period |
 /// | `SAMTAK_SCHEDULER_PLAN_INTERVAL_S` | 3600 | planner period (it also runs at start and on `arena.changed`) |
-/// | `SAMTAK_SCHEDULER_REMINDERS_S` | 300 | how often measures past their evaluation date are announced (`measure.evaluation_due`, once each) |
+/// | `SAMTAK_SCHEDULER_REMINDERS_S` | 300 | how often measures past their evaluation date (`measure.evaluation_due`) and ansvarsgruppe meetings without approved minutes (`minutes.overdue`) are announced, once each |
+/// | `SAMTAK_SCHEDULER_MINUTES_DUE_H` | 48 | hours after an ansvarsgruppe meeting ends before missing minutes are reported to its organiser |
 public struct SchedulerConfiguration: Sendable {
     public var horizonDays: Int
     public var tick: Duration
@@ -72,10 +73,13 @@ public struct SchedulerConfiguration: Sendable {
     /// A submitted case younger than this is left to its event by reconciliation.
     public var reconcileGrace: Duration
     public var reminderInterval: Duration
+    public var minutesDue: Duration
 
     public init(horizonDays: Int = 365, tick: Duration = .seconds(1), reconcileInterval: Duration = .seconds(30),
-                planInterval: Duration = .seconds(3600), reconcileGrace: Duration = .seconds(5), reminderInterval: Duration = .seconds(300)) {
+                planInterval: Duration = .seconds(3600), reconcileGrace: Duration = .seconds(5), reminderInterval: Duration = .seconds(300),
+                minutesDue: Duration = .seconds(48 * 3600)) {
         self.reminderInterval = reminderInterval
+        self.minutesDue = minutesDue
         self.horizonDays = horizonDays
         self.tick = tick
         self.reconcileInterval = reconcileInterval
@@ -90,7 +94,8 @@ public struct SchedulerConfiguration: Sendable {
             tick: .milliseconds(try env.integer("SAMTAK_SCHEDULER_TICK_MS", default: 1000, range: 50...60_000)),
             reconcileInterval: .seconds(try env.integer("SAMTAK_SCHEDULER_RECONCILE_S", default: 30, range: 1...3600)),
             planInterval: .seconds(try env.integer("SAMTAK_SCHEDULER_PLAN_INTERVAL_S", default: 3600, range: 10...86_400)),
-            reminderInterval: .seconds(try env.integer("SAMTAK_SCHEDULER_REMINDERS_S", default: 300, range: 1...86_400))
+            reminderInterval: .seconds(try env.integer("SAMTAK_SCHEDULER_REMINDERS_S", default: 300, range: 1...86_400)),
+            minutesDue: .seconds(3600 * (try env.integer("SAMTAK_SCHEDULER_MINUTES_DUE_H", default: 48, range: 0...2160)))
         )
     }
 }
@@ -108,9 +113,12 @@ public struct Scheduler: Sendable {
     public let events: SchedulerEvents
     /// Measures past their evaluation date (coordination log), announced once each.
     public let reminders: MeasureEvaluationReminders
+    /// Ansvarsgruppe meetings whose minutes are overdue, announced once each.
+    public let minutesReminders: MinutesReminders
 
     public init(pool: PostgresPool, outbox: Outbox, configuration: SchedulerConfiguration = .init(), logger: Logger) {
         reminders = MeasureEvaluationReminders(outbox: outbox)
+        minutesReminders = MinutesReminders(outbox: outbox, due: configuration.minutesDue)
         self.pool = pool
         self.configuration = configuration
         self.logger = logger
@@ -124,6 +132,7 @@ public struct Scheduler: Sendable {
     /// The periodic workers: planner, agenda publisher, reconciliation, evaluation reminders.
     public func periodicWorkers() -> [any Service] {
         let (planner, publisher, reconciler, pool, reminders, logger) = (planner, publisher, reconciler, pool, reminders, logger)
+        let minutesReminders = self.minutesReminders
         return [
             PeriodicWorker(name: "planner", interval: configuration.planInterval, logger: logger) {
                 _ = try await planner.planAll(pool: pool)
@@ -137,6 +146,7 @@ public struct Scheduler: Sendable {
             },
             PeriodicWorker(name: "evaluation-reminders", interval: configuration.reminderInterval, logger: logger) {
                 _ = try await reminders.claimDue(pool: pool, logger: logger)
+                _ = try await minutesReminders.claimDue(pool: pool, logger: logger)
             },
         ]
     }

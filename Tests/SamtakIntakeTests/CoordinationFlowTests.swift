@@ -230,6 +230,13 @@ struct CoordinationFlowTests {
             let items = try #require(asParent.json["agenda"] as? [[String: Any]])
             let first = try #require(items[0].uuid("id")), second = try #require(items[1].uuid("id"))
 
+            // Once it has begun, an ansvarsgruppe is written up, not cancelled.
+            try await api.sql { connection in
+                _ = try connection.execute("UPDATE meetings SET starts_at = now() - interval '1 hour', ends_at = now() WHERE id = \(meetingId)")
+            }
+            let cancel = try await api.call("POST", "/v1/meetings/\(meetingId)/cancel", as: tone)
+            #expect(cancel.status == 409 && cancel.string("code") == "minutes_required", "\(cancel.text)")
+
             // Minutes always for an ansvarsgruppe: every item needs an entry before approval.
             let partial = try await api.call("PUT", "/v1/meetings/\(meetingId)/minutes", as: teacher, json: [
                 "version": 0, "present": [teacher.uuidString, tone.uuidString],

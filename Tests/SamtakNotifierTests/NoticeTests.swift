@@ -2,6 +2,7 @@ import Foundation
 import SamtakDomain
 import SamtakMessaging
 import SamtakPostgres
+import SamtakRuntime
 @testable import SamtakNotifier
 import SamtakTestSupport
 import Testing
@@ -60,6 +61,40 @@ struct NoticeTests {
             }
             let accessRows = try await harness.sql { try $0.query("SELECT count(*)::int8 FROM access_log WHERE action = 'send'").first!.decode(Int.self, 0) }
             #expect(accessRows == 0, "a notice discloses nothing, so nothing is logged as disclosed")
+        }
+    }
+
+    @Test("an ansvarsgruppe meeting without approved minutes two days after it: its organiser is reminded once, others are not")
+    func minutesOverdue() async throws {
+        try await withEngine { harness, sink, world in
+            let now = Date()
+            let (overdue, recent, approved, cancelled) = try await harness.sql { connection in
+                _ = try connection.execute("UPDATE arenas SET kind = 'ansvarsgruppe' WHERE id = \(world.arena)")
+                let overdue = try EngineWorld.insertMeeting(arena: world.arena, start: now.addingTimeInterval(-4 * 86400), caseworker: nil, on: connection)
+                let recent = try EngineWorld.insertMeeting(arena: world.arena, start: now.addingTimeInterval(-3600 * 5), caseworker: nil, on: connection)
+                let approved = try EngineWorld.insertMeeting(arena: world.arena, start: now.addingTimeInterval(-5 * 86400), caseworker: nil, on: connection)
+                _ = try connection.execute("""
+                    INSERT INTO minutes (meeting_id, status, approved_by, approved_at) VALUES (\(approved), 'approved', \(world.rektor), now())
+                    """)
+                let cancelled = try EngineWorld.insertMeeting(arena: world.arena, start: now.addingTimeInterval(-6 * 86400), caseworker: nil, on: connection)
+                _ = try connection.execute("UPDATE meetings SET status = 'cancelled' WHERE id = \(cancelled)")
+                return (overdue, recent, approved, cancelled)
+            }
+            let reminders = MinutesReminders(outbox: harness.outbox, due: .seconds(48 * 3600))
+            let first = try await harness.sql { try reminders.claimDue(on: $0) }
+            #expect(first.map(\.meetingId) == [overdue], "only the meeting past the limit without approved minutes")
+            #expect(first.first?.organiserId == world.rektor, "no caller: the arena's owner is reminded")
+            #expect(try await harness.sql { try reminders.claimDue(on: $0) }.isEmpty, "once per meeting")
+            _ = (recent, approved, cancelled)
+
+            let envelope = try EventEnvelope(try #require(first.first), source: "/samtak/scheduler")
+            let document = try #require(try await harness.apply(envelope))
+            harness.startWorker()
+            #expect(try await harness.waitUntilComplete(document)?.delivered == 1)
+            let mails = try await Mailbox.read(sink)
+            #expect(mails.map(\.recipient) == [EngineWorld.address(EngineWorld.names["rektor"]!).lowercased()])
+            #expect(mails.first?.subject == "Samtak: Referatet fra et ansvarsgruppemøte mangler")
+            #expect(mails.first?.text.contains("/v1/meetings/\(overdue.uuidString.lowercased())/minutes") == true)
         }
     }
 }

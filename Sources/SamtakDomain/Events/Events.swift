@@ -204,6 +204,21 @@ public struct MinutesApproved: DomainEvent, Equatable {
     public init(meetingId: UUID, arenaId: UUID, version: Int) { self.meetingId = meetingId; self.arenaId = arenaId; self.version = version }
 }
 
+/// An ansvarsgruppe meeting (minutes are always written) ended a while ago and its minutes
+/// are still not approved: its organiser is reminded, once per meeting.
+public struct MinutesOverdue: DomainEvent, Equatable {
+    public static let type = "minutes.overdue"
+    public static let topic = EventTopic.meetings
+    public var meetingId: UUID
+    public var arenaId: UUID
+    /// Who is reminded: whoever called the meeting, else the arena's owner.
+    public var organiserId: UUID
+    public var subject: UUID { meetingId }
+    public init(meetingId: UUID, arenaId: UUID, organiserId: UUID) {
+        self.meetingId = meetingId; self.arenaId = arenaId; self.organiserId = organiserId
+    }
+}
+
 // MARK: notifications (topic `notifications`, key = meeting id)
 
 public enum DocumentKind: String, Codable, Sendable, CaseIterable {

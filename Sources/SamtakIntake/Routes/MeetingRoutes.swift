@@ -285,6 +285,10 @@ struct MeetingRoutes {
             guard meeting.status == .planned || meeting.status == .agendaPublished else {
                 throw Problem.conflict("invalid_transition", "a \(meeting.status.rawValue) meeting cannot be cancelled")
             }
+            // An ansvarsgruppe always has minutes: once it has begun it is written up, not cancelled.
+            if meeting.arenaKind == .ansvarsgruppe && meeting.startsAt <= Date() {
+                throw Problem.conflict("minutes_required", "an ansvarsgruppe meeting that has begun cannot be cancelled; write its minutes")
+            }
             try connection.execute("""
                 UPDATE meetings SET status = 'cancelled', cancelled_reason = 'by_owner', sequence = sequence + 1 WHERE id = \(id)
                 """)

@@ -15,6 +15,7 @@ import SamtakRuntime
 /// | `coordinator.handover_closed` (declined) | `handover_declined` | the coordinator who asked | `/v1/coordinator-handovers/<id>` |
 /// | `coordinator.handover_closed` (cancelled) | `handover_cancelled` | the person who had been asked | `/v1/coordinator-handovers/<id>` |
 /// | `measure.evaluation_due` | `evaluation_due` | the measure's owner and the child's coordinator | the coordination log |
+/// | `minutes.overdue` | `minutes_overdue` | the ansvarsgruppe meeting's organiser | `/v1/meetings/<id>/minutes` |
 ///
 /// A notice is a document without a meeting, fanned out in the consumer's inbox
 /// transaction like the meeting documents (so once per event) and delivered by the same
@@ -27,10 +28,12 @@ public enum NoticeKind: String, Sendable, CaseIterable {
     case handoverDeclined = "handover_declined"
     case handoverCancelled = "handover_cancelled"
     case evaluationDue = "evaluation_due"
+    case minutesOverdue = "minutes_overdue"
 
     /// The event types that make notices.
     public static let eventTypes = [
         CoordinatorHandoverRequested.type, CoordinatorHandedOver.type, CoordinatorHandoverClosed.type, MeasureEvaluationDue.type,
+        MinutesOverdue.type,
     ]
 
     /// Subject and body text (bokmål).
@@ -51,6 +54,9 @@ public enum NoticeKind: String, Sendable, CaseIterable {
         case .evaluationDue:
             ("Samtak: Et tiltak skal evalueres",
              "Et tiltak du har ansvar for eller koordinerer, har passert evalueringsdatoen. Før evalueringen i koordineringsloggen.")
+        case .minutesOverdue:
+            ("Samtak: Referatet fra et ansvarsgruppemøte mangler",
+             "Et ansvarsgruppemøte du er møteleder for, er holdt, men referatet er ikke godkjent. Skriv og godkjenn referatet i Samtak.")
         }
     }
 }
@@ -89,6 +95,9 @@ public struct NoticeFanOut: Sendable {
             let event = try decode(MeasureEvaluationDue.self, envelope)
             let log = event.logId.map { "/v1/coordination-logs/\(Self.id($0))" } ?? "/v1/children/\(Self.id(event.childId))/coordination-log"
             (notice, recipients, path) = (.evaluationDue, [event.ownerId] + (event.coordinatorPersonId.map { [$0] } ?? []), log)
+        case MinutesOverdue.type:
+            let event = try decode(MinutesOverdue.self, envelope)
+            (notice, recipients, path) = (.minutesOverdue, [event.organiserId], "/v1/meetings/\(Self.id(event.meetingId))/minutes")
         default:
             return
         }
