@@ -84,7 +84,8 @@ struct ReconciliationTests {
     @Test("cases whose events were lost are scheduled; withdrawn cases leave; a cancelled meeting's cases move")
     func lostEventsAreMadeGood() async throws {
         try await withTestDatabase { database in
-            let fixture = try await SchedulerFixture.make(database, configuration: .init(reconcileGrace: .seconds(5)))
+            // A grace long enough that the fresh case stays within it however slow the machine.
+            let fixture = try await SchedulerFixture.make(database, configuration: .init(reconcileGrace: .seconds(120)))
             let arena = try await fixture.arena(.init(capacity: 30))
             let meeting = try await fixture.meeting(arena: arena, startsInHours: 24 * 7, deadlineInHours: 24, capacity: 30)
             let later = try await fixture.meeting(arena: arena, startsInHours: 24 * 14, deadlineInHours: 24 * 8, capacity: 30)
@@ -94,7 +95,7 @@ struct ReconciliationTests {
             _ = try await fixture.pool.withConnection { try $0.execute("DELETE FROM outbox") }
             // A fresh one is left to its event for now (grace period).
             let fresh = try await fixture.submitCase(arena: arena)
-            _ = try await fixture.pool.withConnection { try $0.execute("UPDATE cases SET updated_at = now() - interval '1 minute' WHERE id <> \(fresh)") }
+            _ = try await fixture.pool.withConnection { try $0.execute("UPDATE cases SET updated_at = now() - interval '5 minutes' WHERE id <> \(fresh)") }
 
             let first = try await fixture.scheduler.reconciler.sweep()
             #expect(first.scheduled == 20)

@@ -106,7 +106,7 @@ public final class TestDatabase: Sendable {
     init(name: String, configuration: PostgresConfiguration, poolSize: Int) {
         self.name = name
         self.configuration = configuration
-        self.pool = PostgresPool(configuration: configuration, maxConnections: poolSize, logger: TestEnvironment.logger)
+        self.pool = PostgresPool(configuration: configuration, maxConnections: poolSize, acquireTimeout: .seconds(60), logger: TestEnvironment.logger)
     }
 
     /// Migrates the template once per test process (and again when Schema/ changed).
