@@ -347,4 +347,44 @@ struct CooperationScenarioTests {
             #expect(!receivingMails.isEmpty && receivingMails.allSatisfy { $0.text.contains("Oskar Lyng") })
         }
     }
+
+    @Test("A coordinator handover through the running system: the person asked is told, and when accepted both are told; no notice names the child")
+    func handoverNotices() async throws {
+        try await withSystem { system in
+            let w = system.world
+            let teacher = w.person(.school, .teacher), nurse = w.person(.healthStation, .schoolNurse), tone = w.person(.ppt, .advisor)
+            let noah = w.child("noah")
+            _ = try await system.recordConsent(childId: noah.id, givenBy: noah.guardians.map(\.id), by: teacher, services: [.school, .healthStation, .ppt],
+                                               information: InformationCategory.allCases)
+            let assigned = try await system.call("POST", "/v1/children/\(noah.id)/coordinator", as: teacher, json: [
+                "person_id": tone.uuidString, "kind": "ip_coordinator",
+            ])
+            #expect(assigned.status == 201, "\(assigned.text)")
+            let requested = try await system.call("POST", "/v1/children/\(noah.id)/coordinator/handovers", as: tone, json: [
+                "to_person_id": nurse.uuidString, "note": "Helsesykepleier følger opp videre.",
+            ])
+            #expect(requested.status == 201, "\(requested.text)")
+            let handover = try #require(requested.id)
+            let nurseAddress = try await system.emailOf(nurse), toneAddress = try await system.emailOf(tone)
+
+            func notices(to address: String, _ subject: String) async -> [MailSink.Message] {
+                var found: [MailSink.Message] = []
+                _ = await eventually(timeout: .seconds(60), interval: .milliseconds(300)) {
+                    found = ((try? system.sink.messages(to: address)) ?? []).filter { $0.subject == subject }
+                    return !found.isEmpty
+                }
+                return found
+            }
+            let asked = await notices(to: nurseAddress, "Samtak: Du er spurt om å overta som koordinator")
+            #expect(asked.count == 1)
+            #expect(asked.first?.text.contains("/v1/coordinator-handovers/\(handover.uuidString.lowercased())") == true)
+
+            let accepted = try await system.call("POST", "/v1/coordinator-handovers/\(handover)/accept", as: nurse)
+            #expect(accepted.status == 200, "\(accepted.text)")
+            #expect(await notices(to: nurseAddress, "Samtak: Koordinatoransvaret er overført").count == 1)
+            #expect(await notices(to: toneAddress, "Samtak: Koordinatoransvaret er overført").count == 1)
+            let everything = try system.sink.messages()
+            #expect(everything.allSatisfy { !$0.text.contains("Noah") && !$0.subject.contains("Noah") })
+        }
+    }
 }
