@@ -5,8 +5,6 @@
 --   coordinator.handover_closed    → declined: the coordinator who asked ("handover_declined");
 --                                    cancelled: the person who had been asked ("handover_cancelled")
 --   measure.evaluation_due         → the measure's owner and the child's coordinator ("evaluation_due")
---   minutes.overdue                → the organiser of an ansvarsgruppe meeting whose minutes are
---                                    still not approved some days after it ("minutes_overdue")
 -- A notice is a document without a meeting: kind 'notice', the notice code and the path of
 -- what it is about in Samtak. It never carries the child's name or any content (e-mail is
 -- not a safe channel for it); the reader follows the link and Samtak's access rules apply.
@@ -17,14 +15,7 @@ ALTER TABLE documents DROP CONSTRAINT documents_kind_check;
 ALTER TABLE documents ADD CONSTRAINT documents_kind_check CHECK (kind IN ('agenda', 'minutes', 'cancellation', 'notice'));
 ALTER TABLE documents ALTER COLUMN meeting_id DROP NOT NULL, ALTER COLUMN meeting_sequence DROP NOT NULL;
 ALTER TABLE documents
-    ADD COLUMN notice text CHECK (notice IN ('handover_requested', 'handed_over', 'handover_declined', 'handover_cancelled', 'evaluation_due', 'minutes_overdue')),
+    ADD COLUMN notice text CHECK (notice IN ('handover_requested', 'handed_over', 'handover_declined', 'handover_cancelled', 'evaluation_due')),
     ADD COLUMN link_path text;
 ALTER TABLE documents ADD CONSTRAINT documents_notice_shape
     CHECK ((kind = 'notice') = (meeting_id IS NULL AND meeting_sequence IS NULL AND notice IS NOT NULL AND link_path IS NOT NULL));
-
--- Minutes are always written for an ansvarsgruppe (seed 003): the scheduler reminds the
--- organiser once per meeting when they are not approved `SAMTAK_SCHEDULER_MINUTES_DUE_H`
--- hours after it ended; `minutes_reminded_at` makes that once (claimed with SKIP LOCKED).
-ALTER TABLE meetings ADD COLUMN minutes_reminded_at timestamptz;
-CREATE INDEX meetings_minutes_unreminded ON meetings (ends_at)
-    WHERE minutes_reminded_at IS NULL AND status IN ('planned', 'agenda_published', 'held');

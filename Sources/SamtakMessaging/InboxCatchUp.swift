@@ -105,6 +105,8 @@ public final class InboxCatchUp: Service, Sendable {
             }
             upper = upper ?? bound
             for (id, envelope) in page {
+                // A long first round (a day of backlog) must not hold up a shutdown.
+                if Task.isCancelledOrShuttingDown { throw CancellationError() }
                 guard await consumer.apply(envelope) else { throw CancellationError() }
                 lastID = id
                 applied += 1

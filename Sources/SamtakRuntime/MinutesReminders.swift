@@ -7,7 +7,8 @@ import SamtakPostgres
 /// # Reminders for minutes not written
 ///
 /// An ansvarsgruppe always has minutes (seed 003). A meeting of an `ansvarsgruppe` arena
-/// that ended more than `due` ago, was not cancelled and whose minutes are not approved is
+/// that ended more than `due` ago (and less than 30 days before that: older ones are not
+/// chased), was not cancelled and whose minutes are not approved is
 /// reported to its organiser (whoever called it, else the arena's owner): one
 /// `minutes.overdue` event per meeting, which the notifier turns into a notice.
 ///
@@ -32,7 +33,7 @@ public struct MinutesReminders: Sendable {
             WITH due AS (
                 SELECT m.id FROM meetings m JOIN arenas a ON a.id = m.arena_id
                 WHERE m.minutes_reminded_at IS NULL AND m.status IN ('planned', 'agenda_published', 'held')
-                  AND m.ends_at < \(cutoff) AND a.kind = 'ansvarsgruppe'
+                  AND m.ends_at < \(cutoff) AND m.ends_at > \(cutoff.addingTimeInterval(-30 * 86400)) AND a.kind = 'ansvarsgruppe'
                   AND coalesce(m.called_by, a.owner_person_id) IS NOT NULL
                   AND NOT EXISTS (SELECT 1 FROM minutes mi WHERE mi.meeting_id = m.id AND mi.status = 'approved')
                 ORDER BY m.ends_at, m.id

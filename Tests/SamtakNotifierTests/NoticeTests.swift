@@ -12,10 +12,36 @@ struct NoticeTests {
     @Test("a handover asked, declined, asked again and accepted, and a measure past its date: the right people are told, nothing about the child")
     func handoverAndEvaluationNotices() async throws {
         try await withEngine { harness, sink, world in
-            let first = UUID(), second = UUID()
+            let first = UUID(), second = UUID(), stale = UUID(), logId = UUID(), measureId = UUID()
             let source = "/samtak/intake"
+            // The records the events speak of: Emma's coordinator, three handovers, a log with a measure past its date.
+            try await harness.sql { connection in
+                let coordinatorId = UUID()
+                _ = try connection.execute("""
+                    INSERT INTO coordinators (id, child_id, person_id, unit_id, service, kind, consent_id, assigned_by)
+                    VALUES (\(coordinatorId), \(world.emma), \(world.coordinator), \(world.schoolId), 'school', 'stafettholder', \(world.consent), \(world.coordinator))
+                    """)
+                for (id, to, unit, status) in [(first, world.advisor, world.pptId, "pending"), (second, world.nurse, world.healthId, "accepted"),
+                                                (stale, world.nurse, world.healthId, "cancelled")] {
+                    _ = try connection.execute("""
+                        INSERT INTO coordinator_handovers (id, child_id, from_coordinator_id, from_person_id, to_person_id, to_unit_id, consent_id, status, responded_at)
+                        VALUES (\(id), \(world.emma), \(coordinatorId), \(world.coordinator), \(to), \(unit), \(world.consent), \(status),
+                                CASE WHEN \(status) = 'pending' THEN NULL ELSE now() END)
+                        """)
+                }
+                _ = try connection.execute("INSERT INTO coordination_logs (id, child_id, opened_by) VALUES (\(logId), \(world.emma), \(world.teacher))")
+                _ = try connection.execute("""
+                    INSERT INTO coordination_measures (id, child_id, log_id, description, owner_id, starts_on, evaluation_due_on, evaluation_due_notified_at, created_by)
+                    VALUES (\(measureId), \(world.emma), \(logId), 'Lesekurs', \(world.teacher), '2027-01-01', '2027-01-15', now(), \(world.teacher))
+                    """)
+            }
             let asked = try await harness.apply(try EventEnvelope(CoordinatorHandoverRequested(
                 childId: world.emma, handoverId: first, fromPersonId: world.coordinator, toPersonId: world.advisor), source: source))
+            // A request that is no longer pending (it arrived late) tells nobody.
+            let late = try await harness.apply(try EventEnvelope(CoordinatorHandoverRequested(
+                childId: world.emma, handoverId: stale, fromPersonId: world.coordinator, toPersonId: world.nurse), source: source))
+            #expect(late == nil)
+            try await harness.sql { _ = try $0.execute("UPDATE coordinator_handovers SET status = 'declined', responded_at = now() WHERE id = \(first)") }
             let declined = try await harness.apply(try EventEnvelope(CoordinatorHandoverClosed(
                 childId: world.emma, handoverId: first, fromPersonId: world.coordinator, toPersonId: world.advisor, status: .declined), source: source))
             let handedOver = try await harness.apply(try EventEnvelope(CoordinatorHandedOver(
@@ -24,9 +50,8 @@ struct NoticeTests {
             let accepted = try await harness.apply(try EventEnvelope(CoordinatorHandoverClosed(
                 childId: world.emma, handoverId: second, fromPersonId: world.coordinator, toPersonId: world.nurse, status: .accepted), source: source))
             #expect(accepted == nil)
-            let logId = UUID()
             let dueEvent = try EventEnvelope(MeasureEvaluationDue(
-                childId: world.emma, measureId: UUID(), ownerId: world.teacher, coordinatorPersonId: world.nurse, logId: logId, planId: nil,
+                childId: world.emma, measureId: measureId, ownerId: world.teacher, coordinatorPersonId: world.nurse, logId: logId, planId: nil,
                 evaluationDueOn: LocalDate(year: 2027, month: 1, day: 15)!), source: "/samtak/scheduler")
             let due = try await harness.apply(dueEvent)
             // The same event again (a redelivery past the inbox, e.g. a catch-up race) makes no second notice.

@@ -206,6 +206,17 @@ struct CooperationScenarioTests {
             #expect(Set(added.compactMap { $0["summary"] as? String }) == ["Tilpasset leseopplegg i norsk", "Samtaler med helsesykepleier annenhver uke"])
             #expect(added.allSatisfy { $0.uuid("plan_id") == planId && $0["status"] as? String == "minutes" })
             #expect(timeline.items.contains { $0["kind"] as? String == "meeting.called" && $0.uuid("meeting_id") == meeting })
+
+            // The family withdraws the consent: the invited nurse (health station) reads nothing about Noah
+            // in the meeting any more; the mother still does, and the teacher (Noah's own school) too.
+            let consents = try await system.call("GET", "/v1/children/\(noah.id)/consents", as: parent)
+            for consent in consents.items where consent["active"] as? Bool == true {
+                #expect(try await system.call("POST", "/v1/consents/\(consent["id"] as! String)/withdraw", as: parent).status == 200)
+            }
+            let nurseView = try await system.call("GET", "/v1/meetings/\(meeting)", as: nurse)
+            #expect(nurseView.status == 404 || (nurseView.json["agenda"] as? [[String: Any]] ?? []).isEmpty, "\(nurseView.text)")
+            #expect(try await system.agendaTitles(meeting, as: parent).count == 3)
+            #expect(try await system.agendaTitles(meeting, as: teacher).count == 3)
         }
     }
 

@@ -219,7 +219,7 @@ public struct MinutesOverdue: DomainEvent, Equatable {
     }
 }
 
-// MARK: notifications (topic `notifications`, key = meeting id)
+// MARK: notifications (topic `notifications`, key = meeting id; a notice's failure: the document id)
 
 public enum DocumentKind: String, Codable, Sendable, CaseIterable {
     case agenda, minutes, cancellation

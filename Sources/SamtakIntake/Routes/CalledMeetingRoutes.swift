@@ -222,7 +222,7 @@ struct CalledMeetingRoutes {
             let row = try connection.query("""
                 UPDATE meetings SET starts_at = \(starts), ends_at = \(starts.addingTimeInterval(TimeInterval(minutes * 60))),
                     agenda_due_at = \(agendaDue), submission_deadline = least(submission_deadline, \(agendaDue)),
-                    location = coalesce(\(body.location?.trimmed), location), sequence = sequence + 1
+                    location = coalesce(\(body.location?.trimmed), location), sequence = sequence + 1, minutes_reminded_at = NULL
                 WHERE id = \(id) RETURNING sequence
                 """).first
             try outbox.append(MeetingMoved(meetingId: id, arenaId: meeting.arenaId, sequence: try row?.decode(Int.self, 0) ?? meeting.sequence + 1),

@@ -144,21 +144,19 @@ struct MeetingRoutes {
 
     /// For a meeting around one child (samarbeidsmøte, ansvarsgruppe): whether `principal`
     /// may read what is about the child (the items without a case, the general notes of the
-    /// minutes), and on what basis. The people the coordinator invited and the one who called
-    /// it may; otherwise only whoever may see the child (guardians, services the consent
-    /// covers). Organising the arena (its owner, the owning unit's leader, an administrator)
-    /// is not enough: they manage the meeting without reading about the child. Nil for any
-    /// other meeting (no child), where the agenda's items follow the case rules.
+    /// minutes), and on what basis: only the people the coordinator invited and the one who
+    /// called it, and of those only whoever may see the child now (guardians, the child's own
+    /// unit, services the family's consent covers; a withdrawn consent takes effect at once).
+    /// Organising the arena (its owner, the owning unit's leader, an administrator) or
+    /// standing in it is not enough: they manage the meeting without reading about the child.
+    /// Nil for any other meeting (no child), where the agenda's items follow the case rules.
     static func childMeetingAccess(_ principal: Principal, meeting: MeetingRow, on connection: PostgresConnection)
         throws -> (childId: UUID, access: (basis: AccessBasis, consentId: UUID?)?)? {
         guard let childId = meeting.childId else { return nil }
-        if meeting.calledBy == principal.personId { return (childId, (.owner, nil)) }
-        if try !connection.query(SQL("""
+        let invited = try meeting.calledBy == principal.personId || !connection.query(SQL("""
             SELECT 1 FROM meeting_participants WHERE meeting_id = \(meeting.id) AND person_id = \(principal.personId)
-            """).prepared).isEmpty {
-            return (childId, (.participant, nil))
-        }
-        guard let child = try CoordinationStore.child(childId, on: connection) else { return (childId, nil) }
+            """).prepared).isEmpty
+        guard invited, let child = try CoordinationStore.child(childId, on: connection) else { return (childId, nil) }
         return (childId, CoordinationStore.childVisibility(principal, child))
     }
 
@@ -351,10 +349,15 @@ struct MeetingRoutes {
     @Sendable func listDeliveries(_ request: Request, context: IntakeRequestContext) async throws -> Response {
         let id = try request.uuidParameter("id", context: context, resource: "meeting")
         let list = try await environment.read(context) { connection, principal -> DeliveryList? in
-            guard let meeting = try Self.loadMeeting(id, on: connection),
-                  try Self.agenda(for: principal, meeting: meeting, on: connection, requestId: context.id) != nil
+            guard let meeting = try Self.loadMeeting(id, on: connection), try Self.isParticipant(principal, meeting: meeting, on: connection)
             else { return nil }
-            guard Self.isOrganiser(principal, meeting) else { throw Problem.forbidden("only the meeting's organiser sees its deliveries") }
+            // Around one child the list says who helps the child: only whoever called the meeting sees it.
+            let allowed = meeting.childId == nil ? Self.isOrganiser(principal, meeting) : meeting.calledBy == principal.personId
+            guard allowed else { throw Problem.forbidden("only the meeting's organiser sees its deliveries") }
+            if let childId = meeting.childId {
+                try AccessLog.record(on: connection, actor: principal.personId, action: .read, resource: "meeting_deliveries", resourceId: meeting.id,
+                                     childId: childId, basis: .owner, consentId: nil, requestId: context.id)
+            }
             let items = try connection.query(SQL("""
                 SELECT md.document_id, md.document_kind, md.recipient_id, p.kind, md.recipient_name, md.state, md.failure_reason,
                        md.attempts, md.sent_at, md.failed_at

@@ -142,7 +142,19 @@ struct RecipientView {
     /// The item as this recipient may see it: (title, full), or nil when denied.
     mutating func visible(_ item: DocumentFacts.Item) -> (title: String, full: Bool)? {
         guard let row = item.caseRow else {
-            return isParticipant ? (item.title ?? "", true) : nil
+            guard isParticipant else { return nil }
+            // Around one child the items are about the child: shown only where the family's
+            // consent (or guardianship) lets this recipient read about the child, and logged.
+            guard let childId = facts.meeting.childId else { return (item.title ?? "", true) }
+            guard let relations = facts.children[childId],
+                  case .full(let basis, let consentId) = AccessPolicy.childAccess(
+                      principal: principal, child: relations, consents: facts.consents[childId] ?? [], at: now)
+            else { return nil }
+            if !disclosures.contains(where: { $0.childId == childId && $0.resource == facts.kind.rawValue }) {
+                disclosures.append(Disclosure(childId: childId, basis: basis, consentId: consentId,
+                                              resource: facts.kind.rawValue, meetingId: facts.meeting.id))
+            }
+            return (item.title ?? "", true)
         }
         let caseFacts = CaseFacts(kind: row.kind, ownerId: row.ownerId, submittedBy: row.submittedBy, submittingUnitId: row.submittingUnitId,
                                   arena: row.arenaId.flatMap { facts.scopes[$0] }, targetService: row.targetService)

@@ -16,6 +16,8 @@ struct DocumentFacts: Sendable {
         var location: String
         var cancelledReason: String?
         var ownerPersonId: UUID?
+        /// A meeting around one child (samarbeidsmøte, ansvarsgruppe): its items are about the child.
+        var childId: UUID? = nil
     }
 
     /// The case behind an agenda item, as the access rules and the documents need it.
@@ -83,7 +85,7 @@ struct DocumentFacts: Sendable {
     static func load(documentId: UUID, on connection: PostgresConnection) throws -> DocumentFacts? {
         guard let row = try connection.query(SQL("""
             SELECT doc.kind, doc.meeting_sequence, m.id, m.arena_id, a.name, a.delivery_mode, m.starts_at, m.ends_at,
-                   coalesce(nullif(m.location, ''), a.location), m.cancelled_reason, a.owner_person_id
+                   coalesce(nullif(m.location, ''), a.location), m.cancelled_reason, a.owner_person_id, m.child_id
             FROM documents doc JOIN meetings m ON m.id = doc.meeting_id JOIN arenas a ON a.id = m.arena_id
             WHERE doc.id = \(documentId)
             """).prepared).first, let kind = DocumentKind(rawValue: try row.decode(String.self, 0)) else { return nil }
@@ -91,7 +93,7 @@ struct DocumentFacts: Sendable {
             id: try row.decode(UUID.self, 2), arenaId: try row.decode(UUID.self, 3), arenaName: try row.decode(String.self, 4),
             deliveryMode: DeliveryMode(rawValue: try row.decode(String.self, 5)) ?? .notice,
             startsAt: try row.decode(Date.self, 6), endsAt: try row.decode(Date.self, 7), location: try row.decode(String.self, 8),
-            cancelledReason: try row.decode(String?.self, 9), ownerPersonId: try row.decode(UUID?.self, 10))
+            cancelledReason: try row.decode(String?.self, 9), ownerPersonId: try row.decode(UUID?.self, 10), childId: try row.decode(UUID?.self, 11))
         var facts = DocumentFacts(
             documentId: documentId, kind: kind, sequence: try row.decode(Int.self, 1), meeting: meeting,
             audience: try MeetingAudience.load(meetingId: meeting.id, on: connection), items: [], scopes: [:], children: [:],
@@ -167,7 +169,7 @@ struct DocumentFacts: Sendable {
         for arenaId in Set(items.compactMap { $0.caseRow?.arenaId }) {
             scopes[arenaId] = try AccessFacts.arenaScope(arenaId, on: connection)
         }
-        let childIds = Array(Set(items.compactMap { $0.caseRow?.childId }))
+        let childIds = Array(Set(items.compactMap { $0.caseRow?.childId } + (meeting.childId.map { [$0] } ?? [])))
         children = try AccessFacts.childRelations(childIds, on: connection)
         consents = try AccessFacts.consents(childIds, on: connection)
     }
@@ -192,8 +194,11 @@ struct DocumentFacts: Sendable {
                 description: try followUp.decode(String.self, 1), responsibleId: try followUp.decode(UUID?.self, 2),
                 due: try followUp.decode(LocalDate?.self, 3)))
         }
+        // The next meeting of the same arena; around one child, the child's next one (the
+        // arena's other meetings are other children's).
+        let sameChild: SQL = meeting.childId.map { "child_id = \($0)" } ?? "child_id IS NULL"
         result.nextMeeting = try connection.query(SQL("""
-            SELECT starts_at FROM meetings WHERE arena_id = \(meeting.arenaId) AND starts_at > \(meeting.startsAt) AND status <> 'cancelled'
+            SELECT starts_at FROM meetings WHERE arena_id = \(meeting.arenaId) AND \(sameChild) AND starts_at > \(meeting.startsAt) AND status <> 'cancelled'
             ORDER BY starts_at LIMIT 1
             """).prepared).first?.decode(Date.self, 0)
         minutes = result

@@ -6,7 +6,7 @@ import SamtakPostgres
 import SamtakRuntime
 
 /// Notices about the cooperation around one child (Schema/0006_notices.sql): who is told
-/// what, on which event of the `coordination` topic.
+/// what, on which event (topic `coordination`, and `meetings` for `minutes.overdue`).
 ///
 /// | event | notice | to | link |
 /// |---|---|---|---|
@@ -61,7 +61,7 @@ public enum NoticeKind: String, Sendable, CaseIterable {
     }
 }
 
-/// The consumer's handler for the `coordination` topic: one notice document per event, with
+/// The consumer's handler for the notice events: one notice document per event, with
 /// a delivery per recipient.
 public struct NoticeFanOut: Sendable {
     let store: DeliveryStore
@@ -72,13 +72,25 @@ public struct NoticeFanOut: Sendable {
         self.logger = logger
     }
 
+    /// A notice about something older than this is not sent (a consumer newly subscribed to
+    /// a topic with a long history, a backlog after a long outage).
+    static let maximumAge: TimeInterval = 7 * 86400
+
     public func apply(_ envelope: EventEnvelope, on connection: PostgresConnection) throws {
+        guard NoticeKind.eventTypes.contains(envelope.type) else { return }
+        guard envelope.time > Date().addingTimeInterval(-Self.maximumAge) else {
+            logger.info("notice not sent: the event is too old", metadata: ["event_type": "\(envelope.type)", "event_id": "\(envelope.id)"])
+            return
+        }
         let notice: NoticeKind
         let recipients: [UUID]
         let path: String
+        // Each notice is sent only while what it says still holds: an event may arrive late
+        // (redelivered, or taken from the outbox after the broker lost it) and after newer ones.
         switch envelope.type {
         case CoordinatorHandoverRequested.type:
             let event = try decode(CoordinatorHandoverRequested.self, envelope)
+            guard try stillHolds(SQL("SELECT 1 FROM coordinator_handovers WHERE id = \(event.handoverId) AND status = 'pending'"), envelope, on: connection) else { return }
             (notice, recipients, path) = (.handoverRequested, [event.toPersonId], "/v1/coordinator-handovers/\(Self.id(event.handoverId))")
         case CoordinatorHandedOver.type:
             let event = try decode(CoordinatorHandedOver.self, envelope)
@@ -93,10 +105,18 @@ public struct NoticeFanOut: Sendable {
             }
         case MeasureEvaluationDue.type:
             let event = try decode(MeasureEvaluationDue.self, envelope)
+            guard try stillHolds(SQL("""
+                SELECT 1 FROM coordination_measures WHERE id = \(event.measureId) AND status = 'active'
+                  AND evaluation_due_on = \(event.evaluationDueOn) AND evaluation_due_notified_at IS NOT NULL
+                """), envelope, on: connection) else { return }
             let log = event.logId.map { "/v1/coordination-logs/\(Self.id($0))" } ?? "/v1/children/\(Self.id(event.childId))/coordination-log"
             (notice, recipients, path) = (.evaluationDue, [event.ownerId] + (event.coordinatorPersonId.map { [$0] } ?? []), log)
         case MinutesOverdue.type:
             let event = try decode(MinutesOverdue.self, envelope)
+            guard try stillHolds(SQL("""
+                SELECT 1 FROM meetings m WHERE m.id = \(event.meetingId) AND m.status <> 'cancelled'
+                  AND NOT EXISTS (SELECT 1 FROM minutes mi WHERE mi.meeting_id = m.id AND mi.status = 'approved')
+                """), envelope, on: connection) else { return }
             (notice, recipients, path) = (.minutesOverdue, [event.organiserId], "/v1/meetings/\(Self.id(event.meetingId))/minutes")
         default:
             return
@@ -119,6 +139,13 @@ public struct NoticeFanOut: Sendable {
     }
 
     private static func id(_ uuid: UUID) -> String { uuid.uuidString.lowercased() }
+
+    /// Whether `query` finds a row; logs the skip otherwise.
+    private func stillHolds(_ query: SQL, _ envelope: EventEnvelope, on connection: PostgresConnection) throws -> Bool {
+        if try !connection.query(query.prepared).isEmpty { return true }
+        logger.info("notice not sent: no longer the case", metadata: ["event_type": "\(envelope.type)", "event_id": "\(envelope.id)"])
+        return false
+    }
 
     private func decode<Event: DomainEvent>(_ type: Event.Type, _ envelope: EventEnvelope) throws -> Event {
         do {

@@ -22,9 +22,9 @@
 /// SEQUENCE). Others are ignored.
 ///
 /// In (topic `coordination`): handover requested / handed over / declined / cancelled and
-/// `measure.evaluation_due` → a notice (``NoticeKind``: no child data, a link into Samtak).
+/// `measure.evaluation_due`, and (topic `meetings`) `minutes.overdue` → a notice (``NoticeKind``: no child data, a link into Samtak).
 ///
-/// Out (topic `notifications`, key = meeting id): `notification.failed` per permanently
+/// Out (topic `notifications`, key = meeting id, or the document id for a notice): `notification.failed` per permanently
 /// failed delivery (`reason_code` only: `smtp_550`, `no_address`, `address_unusable`,
 /// `retries_exhausted`, `render_failed`, `recipient_inactive`, `meeting_missing`; never an
 /// address); `agenda.sent` / `minutes.sent` / `cancellation.sent` (``DocumentSent``, with
