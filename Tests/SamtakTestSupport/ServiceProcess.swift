@@ -71,10 +71,26 @@ public final class ServiceProcess: @unchecked Sendable {
             try? await Task.sleep(for: .milliseconds(50))
         }
         if process.isRunning {
+            // Still running: hung, or crashed and still writing its backtrace. Keep its log.
             signal(SIGKILL)
+            keepLog(reason: "did not exit within \(timeout)")
             return nil
         }
+        if process.terminationReason == .uncaughtSignal && process.terminationStatus != SIGKILL {
+            keepLog(reason: "ended by signal \(process.terminationStatus)")
+        }
         return process.terminationStatus
+    }
+
+    /// Writes the process's log where a developer finds it (`$SAMTAK_HOME/logs/`, else the
+    /// temporary directory), so a crash the test tolerated is still seen.
+    private func keepLog(reason: String) {
+        let home = ProcessInfo.processInfo.environment["SAMTAK_HOME"].map { URL(fileURLWithPath: $0).appendingPathComponent("logs") }
+            ?? FileManager.default.temporaryDirectory
+        try? FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
+        let file = home.appendingPathComponent("abnormal-exit-\(executable)-\(process.processIdentifier).log")
+        try? Data("\(executable) \(reason)\n\(log)".utf8).write(to: file)
+        FileHandle.standardError.write(Data("\(executable) (pid \(process.processIdentifier)) \(reason); its log: \(file.path)\n".utf8))
     }
 
     /// GET http://127.0.0.1:port/path → (status, body); nil when nothing answers.
