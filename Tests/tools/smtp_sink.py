@@ -91,16 +91,23 @@ class SinkHandler:
         content = envelope.original_content or b""
         sender = envelope.mail_from or ""
         message_id = _message_id(content)
+        # The (recipient, Message-ID) is claimed before the write, so two sessions delivering
+        # the same message at once store it once; the write and its fsync run on a thread,
+        # so sessions overlap their disk waits instead of queueing behind each other.
+        claimed = []
         try:
             for recipient in envelope.rcpt_tos:
                 key = (recipient.strip().lower(), message_id)
                 if message_id and key in self.held:
                     self._record_resend(recipient, message_id)
                     continue
-                self._store(sender, recipient, content)
                 if message_id:
                     self.held.add(key)
+                    claimed.append(key)
+                await asyncio.get_running_loop().run_in_executor(None, self._store, sender, recipient, content)
         except OSError as error:
+            for key in claimed:
+                self.held.discard(key)
             print(f"smtp_sink: cannot store message: {error}", file=sys.stderr, flush=True)
             return "451 4.3.0 Cannot store the message"
         if self.delay:

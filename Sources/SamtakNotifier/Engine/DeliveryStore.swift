@@ -35,6 +35,11 @@ struct Disclosure: Sendable, Equatable {
 
 /// How a send ended.
 enum DeliveryOutcome: Sendable, Equatable {
+    /// Sent or failed: nothing more will happen to the delivery.
+    var isFinal: Bool {
+        if case .retry = self { false } else { true }
+    }
+
     case sent(disclosures: [Disclosure])
     /// Transient: back to `pending`, due again after `delay`.
     case retry(code: String, delay: Duration)
@@ -148,8 +153,8 @@ struct DeliveryStore: Sendable {
         case leaseLost
     }
 
-    /// Records how a send ended, if this worker still holds the row; announces a permanent
-    /// failure, and completes the document when this was its last open delivery.
+    /// Records how a send ended, if this worker still holds the row, and announces a
+    /// permanent failure. Completing the document follows after commit (``hasOpenDeliveries``).
     func finish(_ delivery: ClaimedDelivery, token: UUID, outcome: DeliveryOutcome, on connection: PostgresConnection) throws -> FinishResult {
         let update: SQL
         switch outcome {
@@ -192,9 +197,24 @@ struct DeliveryStore: Sendable {
             try outbox.append(NotificationFailed(meetingId: meetingId, documentId: delivery.documentId, deliveryId: delivery.id, reasonCode: reason),
                               on: connection)
         case .retry:
-            return .applied(completed: false)
+            break
         }
-        return .applied(completed: try completeIfDone(documentId: delivery.documentId, on: connection))
+        // Completion is the caller's next, separate step (``hasOpenDeliveries``): taking
+        // the document's lock here would make every finisher of a fan-out queue on one row.
+        return .applied(completed: false)
+    }
+
+    /// Run after a delivery's final state has committed: the document is completed (with
+    /// ``completeIfDone``) if nothing is open any more. The first read takes no lock, so the finishers of a large fan-out
+    /// do not queue on the document row; of finishers committing together, the last to
+    /// commit sees no open delivery (it reads after its own commit and theirs), and
+    /// ``completeIfDone`` counts again under the row lock, so the document is announced
+    /// once. If this step is lost (the process dies between the two), the sweep does it.
+    /// This is the lock-free first read (one statement, no transaction needed).
+    func hasOpenDeliveries(documentId: UUID, on connection: PostgresConnection) throws -> Bool {
+        try connection.query(SQL("""
+            SELECT EXISTS (SELECT 1 FROM deliveries WHERE document_id = \(documentId) AND state IN ('pending', 'sending'))
+            """).prepared).first?.decode(Bool.self, 0) ?? true
     }
 
     // MARK: Completing

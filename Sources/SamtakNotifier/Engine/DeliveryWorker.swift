@@ -187,8 +187,18 @@ public final class DeliveryWorker: Service, Sendable {
         var backoff = Duration.milliseconds(50)
         while true {
             do {
-                let result = try await pool.withTransaction { connection in
+                var result = try await pool.withTransaction { connection in
                     try store.finish(delivery, token: token, outcome: outcome, on: connection)
+                }
+                if case .applied = result, outcome.isFinal {
+                    // After the finish committed (see DeliveryStore.hasOpenDeliveries); if this
+                    // fails, the maintenance sweep completes the document.
+                    let documentId = delivery.documentId
+                    var completed = false
+                    if let open = try? await pool.withConnection({ try store.hasOpenDeliveries(documentId: documentId, on: $0) }), !open {
+                        completed = (try? await pool.withTransaction { try store.completeIfDone(documentId: documentId, on: $0) }) ?? false
+                    }
+                    result = .applied(completed: completed)
                 }
                 counters.withLock { counters in
                     switch (result, outcome) {

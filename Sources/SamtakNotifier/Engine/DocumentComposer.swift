@@ -2,6 +2,7 @@ import Foundation
 import SamtakDomain
 import SamtakPostgres
 import SamtakRuntime
+import Synchronization
 
 /// A message ready for the relay.
 struct ComposedMail: Sendable {
@@ -32,6 +33,7 @@ struct DocumentComposer: Sendable {
     let renderer: DocumentRenderer
     let from: Recipient
     let publicURL: String
+    let shared = SharedFactsCache()
 
     /// What a claim's copies are rendered from, read in one snapshot.
     struct Input: Sendable {
@@ -46,7 +48,9 @@ struct DocumentComposer: Sendable {
         let notices = try NoticeFacts.load(documentIds, on: connection)
         var documents: [UUID: DocumentFacts] = [:]
         for documentId in documentIds where notices[documentId] == nil {
-            documents[documentId] = try DocumentFacts.load(documentId: documentId, on: connection)
+            let facts = try DocumentFacts.load(documentId: documentId, shared: shared.get(documentId), on: connection)
+            if let facts { shared.put(documentId, DocumentFacts.Shared(audience: facts.audience, participantLines: facts.participantLines)) }
+            documents[documentId] = facts
         }
         return Input(documents: documents, notices: notices,
                      recipients: try AccessFacts.people(Array(Set(deliveries.map(\.recipientId))), on: connection))
@@ -230,5 +234,34 @@ struct RecipientView {
         }
         let text = entry.decisionText.trimmingCharacters(in: .whitespacesAndNewlines)
         return [label, text.isEmpty ? nil : text].compactMap { $0 }.joined(separator: "\n")
+    }
+}
+
+/// ``DocumentFacts/Shared`` by document, each kept `lifetime` (the audience of a meeting
+/// changes rarely; a copy rendered a few seconds after a change may use the earlier list).
+final class SharedFactsCache: Sendable {
+    private let entries = Mutex<[UUID: (facts: DocumentFacts.Shared, at: ContinuousClock.Instant)]>([:])
+    let lifetime: Duration
+
+    init(lifetime: Duration = .seconds(10)) { self.lifetime = lifetime }
+
+    func get(_ documentId: UUID) -> DocumentFacts.Shared? {
+        entries.withLock { entries in
+            guard let entry = entries[documentId] else { return nil }
+            if ContinuousClock.now - entry.at > lifetime {
+                entries[documentId] = nil
+                return nil
+            }
+            return entry.facts
+        }
+    }
+
+    func put(_ documentId: UUID, _ facts: DocumentFacts.Shared) {
+        entries.withLock { entries in
+            if entries[documentId] != nil { return }  // keep the first read's age
+            let now = ContinuousClock.now
+            if entries.count > 64 { entries = entries.filter { now - $0.value.at <= self.lifetime } }
+            entries[documentId] = (facts, now)
+        }
     }
 }

@@ -81,8 +81,18 @@ struct DocumentFacts: Sendable {
     /// The agenda's list of participants (the same in every copy).
     var participantLines: [ParticipantLine] = []
 
+    /// What every copy of a document shares and no consent decides: who the meeting's
+    /// audience is and the agenda's list of participants. Read once per document and kept a
+    /// few seconds, so the claims of a large fan-out do not read a thousand people each.
+    struct Shared: Sendable {
+        var audience: MeetingAudience
+        var participantLines: [ParticipantLine]
+    }
+
     /// Loads a document's facts; nil when the document or its meeting no longer exists.
-    static func load(documentId: UUID, on connection: PostgresConnection) throws -> DocumentFacts? {
+    /// `shared` (from an earlier load of the same document) saves reading the audience again;
+    /// everything consent decides (items, children, consents) is always read afresh.
+    static func load(documentId: UUID, shared: Shared? = nil, on connection: PostgresConnection) throws -> DocumentFacts? {
         guard let row = try connection.query(SQL("""
             SELECT doc.kind, doc.meeting_sequence, m.id, m.arena_id, a.name, a.delivery_mode, m.starts_at, m.ends_at,
                    coalesce(nullif(m.location, ''), a.location), m.cancelled_reason, a.owner_person_id, m.child_id
@@ -96,7 +106,7 @@ struct DocumentFacts: Sendable {
             cancelledReason: try row.decode(String?.self, 9), ownerPersonId: try row.decode(UUID?.self, 10), childId: try row.decode(UUID?.self, 11))
         var facts = DocumentFacts(
             documentId: documentId, kind: kind, sequence: try row.decode(Int.self, 1), meeting: meeting,
-            audience: try MeetingAudience.load(meetingId: meeting.id, on: connection), items: [], scopes: [:], children: [:],
+            audience: try shared?.audience ?? MeetingAudience.load(meetingId: meeting.id, on: connection), items: [], scopes: [:], children: [:],
             consents: [:], minutes: nil, people: [:])
         // A notice shows no content, and a cancellation no cases: load only what is shown.
         if kind != .cancellation && meeting.deliveryMode == .content {
@@ -105,7 +115,7 @@ struct DocumentFacts: Sendable {
         }
         // Only an agenda with content lists the participants.
         let listsParticipants = kind == .agenda && meeting.deliveryMode == .content
-        var wanted = listsParticipants ? facts.audience.participants : []
+        var wanted = listsParticipants && shared == nil ? facts.audience.participants : []
         if let owner = meeting.ownerPersonId { wanted.insert(owner) }
         for item in facts.items { if let presenter = item.presenterId { wanted.insert(presenter) } }
         if let minutes = facts.minutes {
@@ -114,7 +124,7 @@ struct DocumentFacts: Sendable {
             for followUps in minutes.followUps.values { wanted.formUnion(followUps.compactMap(\.responsibleId)) }
         }
         facts.people = try AccessFacts.people(Array(wanted), on: connection)
-        if listsParticipants { facts.participantLines = facts.makeParticipantLines() }
+        if listsParticipants { facts.participantLines = shared?.participantLines ?? facts.makeParticipantLines() }
         return facts
     }
 
