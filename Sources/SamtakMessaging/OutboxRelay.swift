@@ -16,8 +16,10 @@ import Synchronization
 /// every row of the batch unpublished, so it is published again: at-least-once, which the
 /// consumers' inbox turns into exactly-once effects.
 ///
-/// Between rounds the relay sleeps until a `NOTIFY samtak_outbox` (sent by a trigger on
-/// insert) or `idlePoll` passes, whichever is first. Rows of one aggregate keep their
+/// Between rounds the relay sleeps until it is woken or `idlePoll` passes, whichever is
+/// first. It is woken by its pool after a transaction of this process that wrote the outbox
+/// commits, and by `NOTIFY samtak_outbox`, which the outbox's trigger sends for writers
+/// that have no relay of their own (sessions without `samtak.relay_local = on`). Rows of one aggregate keep their
 /// order within one relay; two relays may interleave them, which consumers tolerate
 /// because events carry identifiers and consumers read the current state.
 public final class OutboxRelay: Service, Sendable {
@@ -62,6 +64,10 @@ public final class OutboxRelay: Service, Sendable {
     public func run() async throws {
         listener.start()
         defer { listener.stop() }
+        // Rows written through this pool wake the relay in-process after their commit (the
+        // process's sessions may skip the NOTIFY: `samtak.relay_local`, Schema/0007).
+        let observer = pool.addCommitObserver { [listener] in listener.wake() }
+        defer { pool.removeCommitObserver(observer) }
         defer {
             // A producer this relay created in place of the original is this relay's to close.
             if producers.wasReplaced { Task { [producers] in await producers.current.shutdown() } }

@@ -11,6 +11,10 @@ public final class PostgresConnection {
     private var preparedStatements: [String: String] = [:]
     /// Set when the server or the network failed us; the pool then discards the connection.
     public private(set) var isBroken = false
+    /// Set by a writer whose change others in this process wait for (the outbox): when the
+    /// pool takes the connection back outside a transaction, it tells its commit observers
+    /// (see ``PostgresPool/addCommitObserver(_:)``) and clears the flag.
+    public var signalsCommitObservers = false
     let createdAt = ContinuousClock.now
 
     /// Connects (blocking).

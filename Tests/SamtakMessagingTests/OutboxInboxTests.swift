@@ -232,10 +232,55 @@ struct OutboxInboxTests {
                                     configuration: .init(batchSize: 100, idlePoll: .seconds(120)), logger: logger)
             let running = Running { try await relay.run() }
             try await Task.sleep(for: .seconds(1))  // the relay is idle now
-            try await writeThings(1, outbox: outbox, pool: database.pool)
+            // Written through another pool (as another process would), so the relay's own
+            // pool cannot wake it: only the NOTIFY can.
+            let other = PostgresPool(configuration: database.pool.configuration, maxConnections: 1, logger: logger)
+            try await writeThings(1, outbox: outbox, pool: other)
             #expect(await eventually(timeout: .seconds(10)) { relay.statistics.published == 1 })
+            await other.close()
             await running.stop()
             await producer.shutdown()
+        }
+    }
+
+    @Test("a session with samtak.relay_local does not NOTIFY; the relay of its own pool is woken after the commit")
+    func localRelayWake() async throws {
+        try await withTestDatabase { database in
+            let topics = TestEnvironment.uniqueTopics()
+            let outbox = Outbox(topics: topics, source: "/samtak/test")
+            try await database.pool.withConnection { try $0.run(script: Self.setupSQL) }
+            var configuration = database.pool.configuration
+            configuration.sessionSettings["samtak.relay_local"] = "on"
+            let local = PostgresPool(configuration: configuration, maxConnections: 4, logger: logger)
+            let listener = PostgresListener(configuration: database.pool.configuration, channels: ["samtak_outbox"], logger: logger)
+            listener.start()
+            #expect(await listener.wait(timeout: .seconds(10)), "the listener is listening")
+            let producer = try makeProducer()
+            // A poll interval far longer than the test's patience, and no NOTIFY: only the pool can wake it.
+            let relay = OutboxRelay(pool: local, producer: producer, kafka: TestEnvironment.kafka(), topics: topics,
+                                    configuration: .init(batchSize: 100, idlePoll: .seconds(120)), logger: logger)
+            let running = Running { try await relay.run() }
+            try await Task.sleep(for: .seconds(1))  // the relay is idle now
+            try await writeThings(3, outbox: outbox, pool: local)
+            #expect(await eventually(timeout: .seconds(10)) { relay.statistics.published == 3 })
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(listener.notificationCount == 0, "the relay_local session sent no NOTIFY")
+            // A rolled-back change wakes nobody to any effect and publishes nothing.
+            struct Abort: Error {}
+            await #expect(throws: Abort.self) {
+                try await local.withTransaction { connection in
+                    try outbox.append(ThingHappened(thingId: UUID(), sequence: 99), on: connection)
+                    throw Abort()
+                }
+            }
+            // Any other session still NOTIFYs (writers without a relay of their own).
+            try await writeThings(1, outbox: outbox, pool: database.pool)
+            #expect(await eventually(timeout: .seconds(10)) { listener.notificationCount >= 1 })
+            #expect(await eventually(timeout: .seconds(10)) { relay.statistics.published == 4 })
+            await running.stop()
+            listener.stop()
+            await producer.shutdown()
+            await local.close()
         }
     }
 
