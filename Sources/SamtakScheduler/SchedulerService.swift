@@ -25,7 +25,8 @@
 /// In: `case.submitted`, `referral.created` (with an arena: BUP's weekly intake),
 /// `case.resubmitted` → schedule; `case.withdrawn` → leave the agenda;
 /// `meeting.cancelled` → move the cases on; `arena.changed` → plan the arena. Anything
-/// else is recorded in the inbox and ignored. Events carry ids only: every handler reads
+/// else is ignored: the consumer passes it over without a transaction or inbox row
+/// (``SchedulerEvents/handledTypes``). Events carry ids only: every handler reads
 /// the current state under row locks, so duplicated or out-of-order events are harmless.
 ///
 /// Out: `case.scheduled` (meeting, position, reason, over capacity), `case.unscheduled`,
@@ -158,7 +159,8 @@ public enum SchedulerService {
         }
         let scheduler = Scheduler(pool: host.pool, outbox: host.outbox, configuration: configuration, logger: host.logger)
         let events = scheduler.events
-        let consumer = host.makeConsumer(.init(name: consumerName, topics: [.cases, .arenas, .meetings])) { envelope, connection in
+        let consumer = host.makeConsumer(.init(name: consumerName, topics: [.cases, .arenas, .meetings],
+                                               handledTypes: SchedulerEvents.handledTypes)) { envelope, connection in
             try events.apply(envelope, on: connection)
         }
         host.dependencies.addCheck("consumer") { consumer.isRunning ? nil : "not consuming yet" }

@@ -284,6 +284,37 @@ struct OutboxInboxTests {
         }
     }
 
+    @Test("events of types the handler does not act on are passed over: no transaction, no inbox row")
+    func unhandledTypesPassedOver() async throws {
+        try await withTestDatabase { database in
+            let topics = TestEnvironment.uniqueTopics()
+            let outbox = Outbox(topics: topics, source: "/samtak/test")
+            try await database.pool.withConnection { try $0.run(script: Self.setupSQL) }
+            try await writeThings(10, outbox: outbox, pool: database.pool)
+            let producer = try makeProducer()
+            let relay = OutboxRelay(pool: database.pool, producer: producer, kafka: TestEnvironment.kafka(), topics: topics,
+                                    configuration: .init(batchSize: 100, idlePoll: .milliseconds(200)), logger: logger)
+            let relayRunning = Running { try await relay.run() }
+            let consumer = InboxConsumer(
+                configuration: .init(name: "passing-\(UUID().uuidString.prefix(8))", topics: [.cases], assignment: .manual,
+                                     handledTypes: ["test.something_else"]),
+                pool: database.pool, kafka: TestEnvironment.kafka(), topics: topics, logger: logger, handler: Self.handler
+            )
+            let consumerRunning = Running { try await consumer.run() }
+            #expect(await eventually(timeout: .seconds(30)) { consumer.passedOver == 10 })
+            let (inbox, effects) = try await database.pool.withConnection { connection in
+                (try connection.query("SELECT count(*)::int8 FROM inbox").first!.decode(Int.self, 0),
+                 try connection.query("SELECT count(*)::int8 FROM effects").first!.decode(Int.self, 0))
+            }
+            #expect(inbox == 0)
+            #expect(effects == 0)
+            #expect(consumer.statistics.applied == 0)
+            await consumerRunning.stop()
+            await relayRunning.stop()
+            await producer.shutdown()
+        }
+    }
+
     @Test("an event the handler rejects is recorded and does not block the ones after it")
     func rejectedEventDoesNotBlock() async throws {
         try await withTestDatabase { database in
