@@ -72,11 +72,21 @@ public struct EventEnvelope: Sendable, Equatable {
     /// and formatting ids and times: `id` a lowercase UUID, `time` as ``RFC3339/format(_:)``
     /// writes it (milliseconds, `Z`).
     public static func kafkaMessage(
-        topic: String, key: String, id: String, source: String, type: String, subject: String, time: String, data: [UInt8]
+        topic: String, key: [UInt8], id: [UInt8], source: [UInt8], type: [UInt8], subject: [UInt8], time: [UInt8], data: [UInt8]
     ) -> KafkaProducerMessage {
-        KafkaProducerMessage(topic: topic, key: Array(key.utf8), value: data,
-                             headers: kafkaHeaders(id: id, source: source, type: type, subject: subject, time: time))
+        KafkaProducerMessage(topic: topic, key: key, value: data, headers: [
+            KafkaHeader(key: "ce_specversion", value: specVersionBytes),
+            KafkaHeader(key: "ce_id", value: id),
+            KafkaHeader(key: "ce_source", value: source),
+            KafkaHeader(key: "ce_type", value: type),
+            KafkaHeader(key: "ce_subject", value: subject),
+            KafkaHeader(key: "ce_time", value: time),
+            KafkaHeader(key: "content-type", value: contentTypeBytes),
+        ])
     }
+
+    private static let specVersionBytes = Array(specVersion.utf8)
+    private static let contentTypeBytes = Array(contentType.utf8)
 
     /// Reads an envelope from a consumed message. The error names the attribute that is
     /// missing or malformed, never a value.

@@ -14,7 +14,9 @@ import Synchronization
 /// (`acks=all`), mark the delivered ones `published_at = now()`, commit. A row whose send
 /// failed stays unpublished and is retried next round; a crash before the commit leaves
 /// every row of the batch unpublished, so it is published again: at-least-once, which the
-/// consumers' inbox turns into exactly-once effects. While rounds come back full, the
+/// consumers' inbox turns into exactly-once effects. (For the same reason the round's
+/// commit does not wait for its WAL flush: `synchronous_commit = off` for that transaction
+/// only.) While rounds come back full, the
 /// next one starts as soon as the previous one has enqueued its rows (``publishRounds()``),
 /// so selecting and marking overlap with waiting for the broker.
 ///
@@ -184,19 +186,24 @@ public final class OutboxRelay: Service, Sendable {
         let batchSize = configuration.batchSize
         return try await pool.withLease { lease in
             // The record's attributes come as text ready for the headers (the time formatted
-            // as RFC3339.format does), so no id or time is parsed and formatted again here.
+            // as RFC3339.format does) and are passed on as bytes: no id or time is parsed and
+            // formatted again, no String made.
             let rows: [OutboxRow] = try await lease.run { connection in
-                try connection.run(script: "BEGIN")
+                // The round's commit only marks rows published: if a crash loses it, the rows
+                // are published again, which the consumers' inbox absorbs (as for a crash
+                // before the commit). So it need not wait for its WAL flush.
+                try connection.run(script: "BEGIN; SET LOCAL synchronous_commit = off")
                 return try connection.query(SQL("""
                     SELECT id, event_id::text, topic, event_key, event_type, source, subject,
                            to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), data::text
                     FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT \(batchSize)
                     FOR UPDATE SKIP LOCKED
                     """).prepared).map { row throws(PostgresError) in
+                    // Every column but the topic is NOT NULL; its bytes go to the record as they are.
                     OutboxRow(id: try row.decode(Int64.self, 0), message: EventEnvelope.kafkaMessage(
-                        topic: try row.decode(String.self, 2), key: try row.decode(String.self, 3), id: try row.decode(String.self, 1),
-                        source: try row.decode(String.self, 5), type: try row.decode(String.self, 4), subject: try row.decode(String.self, 6),
-                        time: try row.decode(String.self, 7), data: Array(try row.decode(String.self, 8).utf8)
+                        topic: try row.decode(String.self, 2), key: try row.bytes(3) ?? [], id: try row.bytes(1) ?? [],
+                        source: try row.bytes(5) ?? [], type: try row.bytes(4) ?? [], subject: try row.bytes(6) ?? [],
+                        time: try row.bytes(7) ?? [], data: try row.bytes(8) ?? []
                     ))
                 }
             }

@@ -281,6 +281,18 @@ public struct PostgresRow {
         }
     }
 
+    /// The column's text as bytes, without making a `String` (nil for NULL): for a value
+    /// passed on as it is (the outbox relay's record fields).
+    public func bytes(_ column: Int) throws(PostgresError) -> [UInt8]? {
+        guard column >= 0, column < rows.columnCount else {
+            throw PostgresError(kind: .usage, context: "column \(column) out of range")
+        }
+        if isNull(column) { return nil }
+        let length = Int(PQgetlength(rows.result, Int32(index), Int32(column)))
+        guard length > 0, let value = PQgetvalue(rows.result, Int32(index), Int32(column)) else { return [] }
+        return value.withMemoryRebound(to: UInt8.self, capacity: length) { Array(UnsafeBufferPointer(start: $0, count: length)) }
+    }
+
     public func decode<T: PostgresDecodable>(_ type: T.Type = T.self, _ name: String) throws(PostgresError) -> T {
         guard let column = rows.columnIndex(name) else {
             throw PostgresError(kind: .usage, column: name, context: "no such column in the result")
