@@ -88,6 +88,25 @@ public final class KafkaProducer: Sendable {
         return KafkaPendingDeliveries(batch: batch)
     }
 
+    /// Fetches the metadata of `topics` (partitions, leaders) into this producer, so that the
+    /// first records for a topic created a moment ago do not wait for librdkafka to discover
+    /// it (which held the outbox relay's first batches for about a second). Best effort: a
+    /// topic whose metadata does not come within `timeout` is discovered when used, as before.
+    public func learnTopics(_ topics: [String], timeout: Duration) async {
+        let milliseconds = timeout.kafkaMilliseconds
+        _ = await worker.run { [client] in
+            guard !client.isDestroyed else { return }
+            for name in topics {
+                guard let topic = rd_kafka_topic_new(client.handle, name, nil) else { continue }
+                var metadata: UnsafePointer<rd_kafka_metadata>?
+                if rd_kafka_metadata(client.handle, 0, topic, &metadata, milliseconds) == RD_KAFKA_RESP_ERR_NO_ERROR, let metadata {
+                    rd_kafka_metadata_destroy(metadata)
+                }
+                rd_kafka_topic_destroy(topic)
+            }
+        }
+    }
+
     /// Waits until every enqueued record has its delivery report; throws `_TIMED_OUT` if some are
     /// still outstanding after `timeout`.
     public func flush(timeout: Duration) async throws(KafkaError) {

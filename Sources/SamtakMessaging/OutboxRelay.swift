@@ -85,6 +85,7 @@ public final class OutboxRelay: Service, Sendable {
         var lastRetentionSweep = ContinuousClock.now
         var failedRounds = 0
         try? await ensureTopics()
+        await producers.current.learnTopics(topics.all, timeout: .seconds(2))
         while !Task.isCancelledOrShuttingDown {
             do {
                 let outcome = try await publishRounds()
