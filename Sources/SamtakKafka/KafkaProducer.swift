@@ -73,12 +73,38 @@ public final class KafkaProducer: Sendable {
     /// Enqueues all records in order, then awaits all delivery reports. One result per record,
     /// in input order. Records with the same key keep their order on their partition.
     public func send(_ messages: [KafkaProducerMessage]) async -> [Result<KafkaRecordMetadata, KafkaError>] {
-        guard !messages.isEmpty else { return [] }
+        await enqueue(messages).results()
+    }
+
+    /// Enqueues all records in order and returns once they are enqueued (or failed to be);
+    /// ``KafkaPendingDeliveries/results()`` awaits their delivery reports. Records enqueued
+    /// by a later call follow these on their partitions.
+    public func enqueue(_ messages: [KafkaProducerMessage]) async -> KafkaPendingDeliveries {
+        guard !messages.isEmpty else { return KafkaPendingDeliveries(batch: nil) }
         let batch = DeliveryBatch(count: messages.count)
         for (index, message) in messages.enumerated() {
             await enqueue(message, batch: batch, index: index)
         }
-        return await batch.wait()
+        return KafkaPendingDeliveries(batch: batch)
+    }
+
+    /// Fetches the metadata of `topics` (partitions, leaders) into this producer, so that the
+    /// first records for a topic created a moment ago do not wait for librdkafka to discover
+    /// it (which held the outbox relay's first batches for about a second). Best effort: a
+    /// topic whose metadata does not come within `timeout` is discovered when used, as before.
+    public func learnTopics(_ topics: [String], timeout: Duration) async {
+        let milliseconds = timeout.kafkaMilliseconds
+        _ = await worker.run { [client] in
+            guard !client.isDestroyed else { return }
+            for name in topics {
+                guard let topic = rd_kafka_topic_new(client.handle, name, nil) else { continue }
+                var metadata: UnsafePointer<rd_kafka_metadata>?
+                if rd_kafka_metadata(client.handle, 0, topic, &metadata, milliseconds) == RD_KAFKA_RESP_ERR_NO_ERROR, let metadata {
+                    rd_kafka_metadata_destroy(metadata)
+                }
+                rd_kafka_topic_destroy(topic)
+            }
+        }
     }
 
     /// Waits until every enqueued record has its delivery report; throws `_TIMED_OUT` if some are
@@ -249,5 +275,16 @@ public final class KafkaProducer: Sendable {
             pending.batch.complete(index: pending.index, with: .failure(.shutDown("the producer was shut down before delivery")))
         }
         logger.debug("Kafka producer shut down")
+    }
+}
+
+/// Records enqueued by ``KafkaProducer/enqueue(_:)`` whose delivery reports may still be coming.
+public struct KafkaPendingDeliveries: Sendable {
+    let batch: DeliveryBatch?
+
+    /// One result per record, in the order given, once every report has arrived.
+    public func results() async -> [Result<KafkaRecordMetadata, KafkaError>] {
+        guard let batch else { return [] }
+        return await batch.wait()
     }
 }

@@ -46,13 +46,19 @@ public struct EventEnvelope: Sendable, Equatable {
     // MARK: Kafka binary mode
 
     public var kafkaHeaders: [KafkaHeader] {
+        Self.kafkaHeaders(id: id.uuidString.lowercased(), source: source, type: type, subject: subject, time: RFC3339.format(time))
+    }
+
+    /// The headers of an event whose attributes are text already: `id` a lowercase UUID,
+    /// `time` RFC 3339 in UTC (what ``RFC3339/format(_:)`` writes).
+    static func kafkaHeaders(id: String, source: String, type: String, subject: String, time: String) -> [KafkaHeader] {
         [
             KafkaHeader(key: "ce_specversion", value: Array(Self.specVersion.utf8)),
-            KafkaHeader(key: "ce_id", value: Array(id.uuidString.lowercased().utf8)),
+            KafkaHeader(key: "ce_id", value: Array(id.utf8)),
             KafkaHeader(key: "ce_source", value: Array(source.utf8)),
             KafkaHeader(key: "ce_type", value: Array(type.utf8)),
             KafkaHeader(key: "ce_subject", value: Array(subject.utf8)),
-            KafkaHeader(key: "ce_time", value: Array(RFC3339.format(time).utf8)),
+            KafkaHeader(key: "ce_time", value: Array(time.utf8)),
             KafkaHeader(key: "content-type", value: Array(Self.contentType.utf8)),
         ]
     }
@@ -60,6 +66,27 @@ public struct EventEnvelope: Sendable, Equatable {
     public func kafkaMessage(topic: String) -> KafkaProducerMessage {
         KafkaProducerMessage(topic: topic, key: Array(subject.utf8), value: data, headers: kafkaHeaders)
     }
+
+    /// The record of an event read as text (the relay's outbox rows), the same as
+    /// ``kafkaMessage(topic:)`` of the envelope it stands for, but built without parsing
+    /// and formatting ids and times: `id` a lowercase UUID, `time` as ``RFC3339/format(_:)``
+    /// writes it (milliseconds, `Z`).
+    public static func kafkaMessage(
+        topic: String, key: [UInt8], id: [UInt8], source: [UInt8], type: [UInt8], subject: [UInt8], time: [UInt8], data: [UInt8]
+    ) -> KafkaProducerMessage {
+        KafkaProducerMessage(topic: topic, key: key, value: data, headers: [
+            KafkaHeader(key: "ce_specversion", value: specVersionBytes),
+            KafkaHeader(key: "ce_id", value: id),
+            KafkaHeader(key: "ce_source", value: source),
+            KafkaHeader(key: "ce_type", value: type),
+            KafkaHeader(key: "ce_subject", value: subject),
+            KafkaHeader(key: "ce_time", value: time),
+            KafkaHeader(key: "content-type", value: contentTypeBytes),
+        ])
+    }
+
+    private static let specVersionBytes = Array(specVersion.utf8)
+    private static let contentTypeBytes = Array(contentType.utf8)
 
     /// Reads an envelope from a consumed message. The error names the attribute that is
     /// missing or malformed, never a value.

@@ -20,9 +20,11 @@ public struct EventRejected: Error, CustomStringConvertible, Sendable {
 
 /// Consumes topics and applies each event exactly once.
 ///
-/// For every message: one transaction that inserts `(consumer, event id)` into `inbox`
-/// (`ON CONFLICT DO NOTHING`) and, only if that row is new, runs the handler. A
-/// redelivered event finds its row and has no second effect. Kafka offsets are committed
+/// For every message: in one transaction, insert `(consumer, event id)` into `inbox`
+/// (`ON CONFLICT DO NOTHING`) and, only if that row is new, run the handler. A
+/// redelivered event finds its row and has no second effect. Consecutive events of one
+/// partition share a transaction (up to `eventsPerTransaction`), one after the other as
+/// above; if that transaction fails, they are applied again one per transaction. Kafka offsets are committed
 /// after the batch's transactions have committed, so a crash between the two replays
 /// events the inbox already knows: harmless.
 ///
@@ -38,12 +40,21 @@ public final class InboxConsumer: Service, Sendable {
         public var batchSize: Int
         public var pollTimeout: Duration
         public var assignment: AssignmentMode
-        public init(name: String, topics: [EventTopic], batchSize: Int = 200, pollTimeout: Duration = .milliseconds(500), assignment: AssignmentMode = .group) {
+        /// The event types the handler acts on (`nil`: every type). Any other event has no
+        /// effect, so it needs no inbox row either: it is passed over without a transaction
+        /// (its offset is committed with the batch's).
+        public var handledTypes: Set<String>?
+        /// Most events of one partition applied in one transaction (1: one each).
+        public var eventsPerTransaction: Int
+        public init(name: String, topics: [EventTopic], batchSize: Int = 200, pollTimeout: Duration = .milliseconds(500),
+                    assignment: AssignmentMode = .group, handledTypes: Set<String>? = nil, eventsPerTransaction: Int = 32) {
+            self.eventsPerTransaction = eventsPerTransaction
             self.name = name
             self.topics = topics
             self.batchSize = batchSize
             self.pollTimeout = pollTimeout
             self.assignment = assignment
+            self.handledTypes = handledTypes
         }
     }
 
@@ -62,7 +73,7 @@ public final class InboxConsumer: Service, Sendable {
     let topics: TopicNaming
     let handler: InboxHandler
     let logger: Logger
-    private let counters = Mutex((applied: 0, duplicates: 0, rejected: 0))
+    private let counters = Mutex((applied: 0, duplicates: 0, rejected: 0, passed: 0))
     private let readiness = Mutex(false)
 
     public init(
@@ -77,7 +88,9 @@ public final class InboxConsumer: Service, Sendable {
         self.handler = handler
     }
 
-    public var statistics: (applied: Int, duplicates: Int, rejected: Int) { counters.withLock { $0 } }
+    public var statistics: (applied: Int, duplicates: Int, rejected: Int) { counters.withLock { ($0.applied, $0.duplicates, $0.rejected) } }
+    /// Events of types the handler does not act on, passed over without a transaction.
+    public var passedOver: Int { counters.withLock { $0.passed } }
     /// True once subscribed and polling.
     public var isRunning: Bool { readiness.withLock { $0 } }
 
@@ -170,20 +183,83 @@ public final class InboxConsumer: Service, Sendable {
             partitions[key, default: []].append(message)
         }
         if order.count == 1 {
-            for message in batch where !(await apply(message)) { return false }
-            return true
+            return await applyLane(batch)
         }
         let lanes = order.map { partitions[$0]! }
         return await withTaskGroup(of: Bool.self) { group in
             for lane in lanes {
-                group.addTask {
-                    for message in lane where !(await self.apply(message)) { return false }
-                    return true
-                }
+                group.addTask { await self.applyLane(lane) }
             }
             var completed = true
             for await result in group where !result { completed = false }
             return completed
+        }
+    }
+
+    /// Applies one partition's messages in order. Consecutive events the handler acts on
+    /// go together, up to `eventsPerTransaction` in one transaction (each with its inbox
+    /// row, as if applied one after the other; one commit instead of one each). If such a
+    /// transaction fails for any reason, none of it committed: its events are then applied
+    /// one per transaction (``apply(_:)``), which retries, rejects or skips each as before.
+    private func applyLane(_ lane: [KafkaConsumerMessage]) async -> Bool {
+        let limit = max(1, configuration.eventsPerTransaction)
+        var index = 0
+        while index < lane.count {
+            var run: [(message: KafkaConsumerMessage, envelope: EventEnvelope)] = []
+            while index < lane.count && run.count < limit {
+                let message = lane[index]
+                // An unreadable event ends the run; apply(_:) reports and skips it below.
+                guard let envelope = try? EventEnvelope(kafkaMessage: message) else { break }
+                index += 1
+                if let handled = configuration.handledTypes, !handled.contains(envelope.type) {
+                    counters.withLock { $0.passed += 1 }
+                    continue
+                }
+                run.append((message, envelope))
+            }
+            if run.count > 1 {
+                do {
+                    let outcome = try await applyTogether(run.map(\.envelope))
+                    counters.withLock {
+                        $0.applied += outcome.applied
+                        $0.duplicates += outcome.duplicates
+                    }
+                    continue
+                } catch {
+                    logger.debug("applying events together failed; applying them one by one", metadata: [
+                        "consumer": "\(configuration.name)", "events": "\(run.count)", "error": "\(error)",
+                    ])
+                }
+            }
+            for item in run where !(await apply(item.message)) { return false }
+            if run.isEmpty && index < lane.count {
+                guard await apply(lane[index]) else { return false }
+                index += 1
+            }
+        }
+        return true
+    }
+
+    /// One transaction for several events: each one's inbox row, then (if new) its handler.
+    private func applyTogether(_ envelopes: [EventEnvelope]) async throws -> (applied: Int, duplicates: Int) {
+        let name = configuration.name
+        let handler = self.handler
+        return try await pool.withTransaction { connection in
+            var applied = 0
+            var duplicates = 0
+            for envelope in envelopes {
+                let inserted = try connection.execute(SQL("""
+                    INSERT INTO inbox (consumer, event_id, event_type) VALUES (\(name), \(envelope.id), \(envelope.type))
+                    ON CONFLICT DO NOTHING
+                    """).prepared)
+                if inserted == 1 {
+                    try handler(envelope, connection)
+                    applied += 1
+                } else {
+                    duplicates += 1
+                }
+            }
+            return (applied, duplicates)
         }
     }
 
@@ -199,6 +275,10 @@ public final class InboxConsumer: Service, Sendable {
                 "consumer": "\(configuration.name)", "topic": "\(message.topic)", "partition": "\(message.partition)",
                 "offset": "\(message.offset)", "error": "\(error)",
             ])
+            return true
+        }
+        if let handled = configuration.handledTypes, !handled.contains(envelope.type) {
+            counters.withLock { $0.passed += 1 }
             return true
         }
         return await apply(envelope)

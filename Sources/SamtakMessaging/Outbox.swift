@@ -22,6 +22,11 @@ public struct TopicNaming: Sendable, Equatable {
 
 /// Writes events into the `outbox` table, inside the caller's transaction, so the change
 /// and the event that announces it commit (or roll back) together.
+///
+/// Relays learn of new rows in two ways: a process's own relay is woken by its pool once
+/// the writing connection comes back committed (``OutboxRelay`` registers as a commit
+/// observer), and the table's trigger NOTIFYs `samtak_outbox` for every session that has
+/// not set `samtak.relay_local = on` (Schema/0007), which wakes the relays of all processes.
 public struct Outbox: Sendable {
     public let topics: TopicNaming
     /// CloudEvents `source` of this service, e.g. `/samtak/intake`.
@@ -43,6 +48,8 @@ public struct Outbox: Sendable {
     }
 
     public func append(_ envelope: EventEnvelope, topic: EventTopic, on connection: PostgresConnection) throws {
+        // Once this commits, the pool wakes this process's relay (if it runs one).
+        connection.signalsCommitObservers = true
         try connection.execute(SQL("""
             INSERT INTO outbox (event_id, topic, event_key, event_type, source, subject, occurred_at, data)
             VALUES (\(envelope.id), \(topics.name(topic)), \(envelope.subject), \(envelope.type), \(envelope.source),

@@ -14,21 +14,32 @@ import Synchronization
 /// (`acks=all`), mark the delivered ones `published_at = now()`, commit. A row whose send
 /// failed stays unpublished and is retried next round; a crash before the commit leaves
 /// every row of the batch unpublished, so it is published again: at-least-once, which the
-/// consumers' inbox turns into exactly-once effects.
+/// consumers' inbox turns into exactly-once effects. (For the same reason the round's
+/// commit does not wait for its WAL flush: `synchronous_commit = off` for that transaction
+/// only.) While rounds come back full, the
+/// next one starts as soon as the previous one has enqueued its rows (``publishRounds()``),
+/// so selecting and marking overlap with waiting for the broker.
 ///
-/// Between rounds the relay sleeps until a `NOTIFY samtak_outbox` (sent by a trigger on
-/// insert) or `idlePoll` passes, whichever is first. Rows of one aggregate keep their
+/// Between rounds the relay sleeps until it is woken or `idlePoll` passes, whichever is
+/// first. It is woken by its pool after a transaction of this process that wrote the outbox
+/// commits, and by `NOTIFY samtak_outbox`, which the outbox's trigger sends for writers
+/// that have no relay of their own (sessions without `samtak.relay_local = on`). Rows of one aggregate keep their
 /// order within one relay; two relays may interleave them, which consumers tolerate
 /// because events carry identifiers and consumers read the current state.
 public final class OutboxRelay: Service, Sendable {
     public struct Configuration: Sendable {
         public var batchSize: Int
+        /// Rounds under way at once while the outbox has more than a batch: the next round
+        /// selects and enqueues while earlier ones wait for their delivery reports.
+        public var pipelineDepth: Int
         /// Longest sleep without a notification (a safety net for missed notifications).
         public var idlePoll: Duration
         /// Published rows older than this are deleted (0 keeps them).
         public var retention: Duration
-        public init(batchSize: Int = 500, idlePoll: Duration = .seconds(2), retention: Duration = .seconds(7 * 24 * 3600)) {
+        public init(batchSize: Int = 2000, pipelineDepth: Int = 2, idlePoll: Duration = .seconds(2),
+                    retention: Duration = .seconds(7 * 24 * 3600)) {
             self.batchSize = batchSize
+            self.pipelineDepth = pipelineDepth
             self.idlePoll = idlePoll
             self.retention = retention
         }
@@ -62,6 +73,10 @@ public final class OutboxRelay: Service, Sendable {
     public func run() async throws {
         listener.start()
         defer { listener.stop() }
+        // Rows written through this pool wake the relay in-process after their commit (the
+        // process's sessions may skip the NOTIFY: `samtak.relay_local`, Schema/0007).
+        let observer = pool.addCommitObserver { [listener] in listener.wake() }
+        defer { pool.removeCommitObserver(observer) }
         defer {
             // A producer this relay created in place of the original is this relay's to close.
             if producers.wasReplaced { Task { [producers] in await producers.current.shutdown() } }
@@ -70,9 +85,10 @@ public final class OutboxRelay: Service, Sendable {
         var lastRetentionSweep = ContinuousClock.now
         var failedRounds = 0
         try? await ensureTopics()
+        await producers.current.learnTopics(topics.all, timeout: .seconds(2))
         while !Task.isCancelledOrShuttingDown {
             do {
-                let outcome = try await publishBatch()
+                let outcome = try await publishRounds()
                 if outcome.missingTopic {
                     try? await ensureTopics()
                 }
@@ -128,32 +144,78 @@ public final class OutboxRelay: Service, Sendable {
         var message: KafkaProducerMessage
     }
 
-    /// One round: lock, send, wait for delivery, mark, commit.
-    func publishBatch() async throws -> RoundOutcome {
+    /// Rounds back to back while they come back full, overlapping: the next round selects
+    /// and enqueues while earlier ones wait for their delivery reports (at most
+    /// `pipelineDepth` at once). Rounds enqueue strictly one after the other, so within this
+    /// relay rows reach the producer in the order of their rounds, as with one round at a
+    /// time. Returns the rounds' outcomes merged (`selected`: the last round's).
+    func publishRounds() async throws -> RoundOutcome {
+        let depth = max(1, configuration.pipelineDepth)
+        let batchSize = configuration.batchSize
+        return try await withThrowingTaskGroup(of: RoundOutcome.self) { group in
+            var total = RoundOutcome(selected: 0, published: 0, failed: 0, missingTopic: false)
+            var running = 0
+            var launch = true
+            while launch || running > 0 {
+                if launch && running < depth {
+                    let (enqueued, announce) = AsyncStream.makeStream(of: Int.self)
+                    group.addTask { try await self.publishBatch(announce: announce) }
+                    running += 1
+                    // The round says how many rows it took once they are enqueued (nothing if it failed first).
+                    var iterator = enqueued.makeAsyncIterator()
+                    let selected = await iterator.next() ?? 0
+                    total.selected = selected
+                    launch = selected == batchSize
+                    continue
+                }
+                guard let outcome = try await group.next() else { break }
+                running -= 1
+                total.published += outcome.published
+                total.failed += outcome.failed
+                total.missingTopic = total.missingTopic || outcome.missingTopic
+                total.fatal = total.fatal || outcome.fatal
+                total.timedOut = total.timedOut || outcome.timedOut
+                if outcome.failed > 0 { launch = false }
+            }
+            return total
+        }
+    }
+
+    /// One round: lock, enqueue (then `announce` how many rows), wait for delivery, mark, commit.
+    func publishBatch(announce: AsyncStream<Int>.Continuation? = nil) async throws -> RoundOutcome {
+        defer { announce?.finish() }
         let batchSize = configuration.batchSize
         return try await pool.withLease { lease in
+            // The record's attributes come as text ready for the headers (the time formatted
+            // as RFC3339.format does) and are passed on as bytes: no id or time is parsed and
+            // formatted again, no String made.
             let rows: [OutboxRow] = try await lease.run { connection in
-                try connection.run(script: "BEGIN")
+                // The round's commit only marks rows published: if a crash loses it, the rows
+                // are published again, which the consumers' inbox absorbs (as for a crash
+                // before the commit). So it need not wait for its WAL flush.
+                try connection.run(script: "BEGIN; SET LOCAL synchronous_commit = off")
                 return try connection.query(SQL("""
-                    SELECT id, event_id, topic, event_key, event_type, source, subject, occurred_at, data::text
+                    SELECT id, event_id::text, topic, event_key, event_type, source, subject,
+                           to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), data::text
                     FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT \(batchSize)
                     FOR UPDATE SKIP LOCKED
                     """).prepared).map { row throws(PostgresError) in
-                    let envelope = EventEnvelope(
-                        id: try row.decode(UUID.self, 1), source: try row.decode(String.self, 5),
-                        type: try row.decode(String.self, 4), subject: try row.decode(String.self, 6),
-                        time: try row.decode(Date.self, 7), data: Array(try row.decode(String.self, 8).utf8)
-                    )
-                    var message = envelope.kafkaMessage(topic: try row.decode(String.self, 2))
-                    message.key = Array(try row.decode(String.self, 3).utf8)
-                    return OutboxRow(id: try row.decode(Int64.self, 0), message: message)
+                    // Every column but the topic is NOT NULL; its bytes go to the record as they are.
+                    OutboxRow(id: try row.decode(Int64.self, 0), message: EventEnvelope.kafkaMessage(
+                        topic: try row.decode(String.self, 2), key: try row.bytes(3) ?? [], id: try row.bytes(1) ?? [],
+                        source: try row.bytes(5) ?? [], type: try row.bytes(4) ?? [], subject: try row.bytes(6) ?? [],
+                        time: try row.bytes(7) ?? [], data: try row.bytes(8) ?? []
+                    ))
                 }
             }
             if rows.isEmpty {
+                announce?.yield(0)
                 try await lease.run { try $0.run(script: "COMMIT") }
                 return RoundOutcome(selected: 0, published: 0, failed: 0, missingTopic: false)
             }
-            let results = await producers.current.send(rows.map(\.message))
+            let pending = await producers.current.enqueue(rows.map(\.message))
+            announce?.yield(rows.count)
+            let results = await pending.results()
             var delivered: [Int64] = []
             var failed: [Int64] = []
             var missingTopic = false

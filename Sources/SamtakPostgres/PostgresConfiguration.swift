@@ -10,6 +10,10 @@ public struct PostgresConfiguration: Sendable, Equatable {
     public var connectTimeoutSeconds: Int
     /// Per-statement limit in milliseconds (0 = none), set for every session.
     public var statementTimeoutMilliseconds: Int
+    /// Further settings for every session (`-c name=value` at connect), e.g. the custom
+    /// `samtak.relay_local` of a process that runs its own outbox relay. Names and values
+    /// are chosen by code, not taken from input.
+    public var sessionSettings: [String: String] = [:]
 
     public init(
         host: String = "127.0.0.1", port: Int = 5432, user: String = "samtak", password: String? = nil,
@@ -34,7 +38,8 @@ public struct PostgresConfiguration: Sendable, Equatable {
             ("host", host), ("port", String(port)), ("user", user), ("dbname", database),
             ("application_name", applicationName), ("connect_timeout", String(connectTimeoutSeconds)),
             // UTC and ISO dates make the text format predictable for decoding.
-            ("options", "-c TimeZone=UTC -c DateStyle=ISO -c IntervalStyle=iso_8601 -c extra_float_digits=3 -c statement_timeout=\(statementTimeoutMilliseconds)"),
+            ("options", "-c TimeZone=UTC -c DateStyle=ISO -c IntervalStyle=iso_8601 -c extra_float_digits=3 -c statement_timeout=\(statementTimeoutMilliseconds)"
+                + sessionSettings.sorted { $0.key < $1.key }.map { " -c \($0.key)=\($0.value)" }.joined()),
             ("client_encoding", "UTF8"),
             // Dead peers are noticed within about half a minute instead of hours.
             ("keepalives", "1"), ("keepalives_idle", "10"), ("keepalives_interval", "5"), ("keepalives_count", "3"),

@@ -11,6 +11,10 @@ public final class PostgresConnection {
     private var preparedStatements: [String: String] = [:]
     /// Set when the server or the network failed us; the pool then discards the connection.
     public private(set) var isBroken = false
+    /// Set by a writer whose change others in this process wait for (the outbox): when the
+    /// pool takes the connection back outside a transaction, it tells its commit observers
+    /// (see ``PostgresPool/addCommitObserver(_:)``) and clears the flag.
+    public var signalsCommitObservers = false
     let createdAt = ContinuousClock.now
 
     /// Connects (blocking).
@@ -275,6 +279,18 @@ public struct PostgresRow {
             error.column = rows.columnName(column)
             throw error
         }
+    }
+
+    /// The column's text as bytes, without making a `String` (nil for NULL): for a value
+    /// passed on as it is (the outbox relay's record fields).
+    public func bytes(_ column: Int) throws(PostgresError) -> [UInt8]? {
+        guard column >= 0, column < rows.columnCount else {
+            throw PostgresError(kind: .usage, context: "column \(column) out of range")
+        }
+        if isNull(column) { return nil }
+        let length = Int(PQgetlength(rows.result, Int32(index), Int32(column)))
+        guard length > 0, let value = PQgetvalue(rows.result, Int32(index), Int32(column)) else { return [] }
+        return value.withMemoryRebound(to: UInt8.self, capacity: length) { Array(UnsafeBufferPointer(start: $0, count: length)) }
     }
 
     public func decode<T: PostgresDecodable>(_ type: T.Type = T.self, _ name: String) throws(PostgresError) -> T {

@@ -30,6 +30,8 @@ public final class PostgresPool: Sendable {
         var isClosed = false
         var open = 0
         var abandoned: [UInt64: any Error] = [:]
+        var commitObservers: [UInt64: @Sendable () -> Void] = [:]
+        var nextObserverID: UInt64 = 0
     }
 
     public init(configuration: PostgresConfiguration, maxConnections: Int = 10, acquireTimeout: Duration = .seconds(10), logger: Logger) {
@@ -46,6 +48,23 @@ public final class PostgresPool: Sendable {
     /// Counts for health output and tests.
     public var statistics: (open: Int, idle: Int, waiting: Int) {
         state.withLock { ($0.open, $0.idle.count, $0.waiters.count) }
+    }
+
+    /// Registers `observer`, called (on the releasing thread; it must be quick) whenever a
+    /// connection whose ``PostgresConnection/signalsCommitObservers`` is set comes back to
+    /// the pool outside a transaction, i.e. after its work committed (or, harmlessly, rolled
+    /// back). The outbox relay of the process uses it to wake at once for rows written here.
+    /// Returns a token for ``removeCommitObserver(_:)``.
+    public func addCommitObserver(_ observer: @escaping @Sendable () -> Void) -> UInt64 {
+        state.withLock { state in
+            state.nextObserverID += 1
+            state.commitObservers[state.nextObserverID] = observer
+            return state.nextObserverID
+        }
+    }
+
+    public func removeCommitObserver(_ token: UInt64) {
+        _ = state.withLock { $0.commitObservers.removeValue(forKey: token) }
     }
 
     /// Leases a connection for `body`, which runs on a pool thread.
@@ -185,14 +204,20 @@ public final class PostgresPool: Sendable {
 
     private func release(_ lease: LeasedConnection) {
         let keep = !lease.connection.isBroken && lease.connection.transactionStatus == PQTRANS_IDLE_VALUE
-        state.withLock { state in
+        // A change that committed: observers learn of it. (Left in a transaction, the
+        // connection is discarded and the server rolls it back: nothing to tell.)
+        let signal = lease.connection.signalsCommitObservers && keep
+        lease.connection.signalsCommitObservers = false
+        let observers = state.withLock { state -> [@Sendable () -> Void] in
             if keep && !state.isClosed {
                 state.idle.append(lease)
             } else {
                 state.open -= 1
             }
+            return signal ? Array(state.commitObservers.values) : []
         }
         releasePermit()
+        for observer in observers { observer() }
     }
 
     private func acquirePermit() async throws {

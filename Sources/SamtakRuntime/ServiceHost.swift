@@ -40,7 +40,13 @@ public struct ServiceHost: Sendable {
         try KafkaLibrary.requireSupportedVersion()
         self.configuration = configuration
         self.logger = logger
-        pool = PostgresPool(configuration: configuration.postgres, maxConnections: configuration.poolSize, logger: logger)
+        // Every Samtak service runs the host's relay (`makeRelay`), which its pool wakes after
+        // each commit that wrote the outbox: its sessions need not NOTIFY (Schema/0007). A
+        // NOTIFYing commit holds a database-wide lock until its WAL flush, so commits of
+        // NOTIFYing transactions cannot share a flush.
+        var postgres = configuration.postgres
+        postgres.sessionSettings["samtak.relay_local"] = "on"
+        pool = PostgresPool(configuration: postgres, maxConnections: configuration.poolSize, logger: logger)
         producer = try KafkaProducer(configuration: Self.relayProducer(configuration.kafka), logger: logger)
         dependencies = Dependencies(pool: pool, kafka: configuration.kafka, logger: logger)
         outbox = Outbox(topics: configuration.topics, source: "/samtak/\(configuration.serviceName.replacingOccurrences(of: "samtak-", with: ""))")

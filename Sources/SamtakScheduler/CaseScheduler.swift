@@ -11,9 +11,9 @@
 ///
 /// ## Why two copies never overfill a meeting
 /// 1. The case row is locked (`FOR UPDATE`) and the case is acted on only while `submitted`.
-/// 2. Candidates are read without locks (committed state; full meetings are skipped there,
-///    which is only an ordering decision), then the chosen meeting is locked with
-///    `FOR UPDATE ... AND status = 'planned' AND submission_deadline > now()` and its items
+/// 2. Candidates are read without locks (committed state; full meetings, by their
+///    `active_items` counter, are skipped there, which is only an ordering decision), then
+///    the chosen meeting is locked with `FOR UPDATE ... AND status = 'planned' AND submission_deadline > now()` and its items
 ///    are counted in a *separate, later* statement. (In READ COMMITTED a statement that
 ///    waited for a row lock still reads other tables with its old snapshot, so counting
 ///    in the locking statement could miss the item of the transaction it waited for.)
@@ -116,7 +116,8 @@ public struct CaseScheduler: Sendable {
     }
 
     /// The open meetings of an arena in start order (starting after `after`), `roomOnly`:
-    /// only those whose committed item count is below capacity. No locks.
+    /// only those whose committed item count (`active_items`, kept by a trigger,
+    /// Schema/0008) is below capacity. No locks.
     private func candidates(_ arenaId: UUID, after: Date, roomOnly: Bool, limit: Int, on connection: PostgresConnection) throws -> [Candidate] {
         try connection.query(SQL("""
             SELECT m.id,
@@ -126,7 +127,7 @@ public struct CaseScheduler: Sendable {
                            AND e.starts_at > \(after) AND (e.starts_at, e.id) < (m.starts_at, m.id) AND e.submission_deadline > now())
             FROM meetings m
             WHERE m.arena_id = \(arenaId) AND m.status = 'planned' AND m.submission_deadline > now() AND m.starts_at > \(after)
-              AND (NOT \(roomOnly) OR (SELECT count(*) FROM agenda_items ai WHERE ai.meeting_id = m.id AND ai.removed_at IS NULL) < m.capacity)
+              AND (NOT \(roomOnly) OR m.active_items < m.capacity)
             ORDER BY m.starts_at, m.id LIMIT \(limit)
             """).prepared).map(Candidate.init)
     }

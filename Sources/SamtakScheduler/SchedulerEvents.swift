@@ -20,8 +20,10 @@ public struct SchedulerEvents: Sendable {
         self.logger = logger
     }
 
-    /// The event types the scheduler acts on.
-    public static let eventTypes = [
+    /// The event types ``apply(_:on:)`` acts on; it ignores any other (the consumer passes
+    /// those over without a transaction: among them the scheduler's own `case.scheduled`,
+    /// half of what arrives on `cases`).
+    public static let handledTypes: Set<String> = [
         CaseSubmitted.type, ReferralCreated.type, CaseResubmitted.type, CaseWithdrawn.type, MeetingCancelled.type, ArenaChanged.type,
     ]
 

@@ -26,7 +26,8 @@
 /// In: `case.submitted`, `referral.created` (with an arena: BUP's weekly intake),
 /// `case.resubmitted` → schedule; `case.withdrawn` → leave the agenda;
 /// `meeting.cancelled` → move the cases on; `arena.changed` → plan the arena. Anything
-/// else is recorded in the inbox and ignored. Events carry ids only: every handler reads
+/// else is ignored: the consumer passes it over without a transaction or inbox row
+/// (``SchedulerEvents/handledTypes``). Events carry ids only: every handler reads
 /// the current state under row locks, so duplicated or out-of-order events are harmless.
 ///
 /// Out: `case.scheduled` (meeting, position, reason, over capacity), `case.unscheduled`,
@@ -169,12 +170,13 @@ public enum SchedulerService {
         }
         let scheduler = Scheduler(pool: host.pool, outbox: host.outbox, configuration: configuration, logger: host.logger)
         let events = scheduler.events
-        let consumer = host.makeConsumer(.init(name: consumerName, topics: [.cases, .arenas, .meetings])) { envelope, connection in
+        let consumer = host.makeConsumer(.init(name: consumerName, topics: [.cases, .arenas, .meetings],
+                                               handledTypes: SchedulerEvents.handledTypes)) { envelope, connection in
             try events.apply(envelope, on: connection)
         }
         // Events the broker lost (a restart without its log) are taken from the outbox; the
         // handlers act on the current state, so a late event is as harmless as a duplicate.
-        let catchUp = InboxCatchUp(consumer: consumer, configuration: .init(eventTypes: SchedulerEvents.eventTypes), logger: host.logger)
+        let catchUp = InboxCatchUp(consumer: consumer, configuration: .init(eventTypes: Array(SchedulerEvents.handledTypes)), logger: host.logger)
         host.dependencies.addCheck("consumer") { consumer.isRunning ? nil : "not consuming yet" }
         try await host.run(router: host.makeRouter(), workers: [host.makeRelay(), consumer, catchUp] + scheduler.periodicWorkers())
     }

@@ -232,9 +232,85 @@ struct OutboxInboxTests {
                                     configuration: .init(batchSize: 100, idlePoll: .seconds(120)), logger: logger)
             let running = Running { try await relay.run() }
             try await Task.sleep(for: .seconds(1))  // the relay is idle now
-            try await writeThings(1, outbox: outbox, pool: database.pool)
+            // Written through another pool (as another process would), so the relay's own
+            // pool cannot wake it: only the NOTIFY can.
+            let other = PostgresPool(configuration: database.pool.configuration, maxConnections: 1, logger: logger)
+            try await writeThings(1, outbox: outbox, pool: other)
             #expect(await eventually(timeout: .seconds(10)) { relay.statistics.published == 1 })
+            await other.close()
             await running.stop()
+            await producer.shutdown()
+        }
+    }
+
+    @Test("a session with samtak.relay_local does not NOTIFY; the relay of its own pool is woken after the commit")
+    func localRelayWake() async throws {
+        try await withTestDatabase { database in
+            let topics = TestEnvironment.uniqueTopics()
+            let outbox = Outbox(topics: topics, source: "/samtak/test")
+            try await database.pool.withConnection { try $0.run(script: Self.setupSQL) }
+            var configuration = database.pool.configuration
+            configuration.sessionSettings["samtak.relay_local"] = "on"
+            let local = PostgresPool(configuration: configuration, maxConnections: 4, logger: logger)
+            let listener = PostgresListener(configuration: database.pool.configuration, channels: ["samtak_outbox"], logger: logger)
+            listener.start()
+            #expect(await listener.wait(timeout: .seconds(10)), "the listener is listening")
+            let producer = try makeProducer()
+            // A poll interval far longer than the test's patience, and no NOTIFY: only the pool can wake it.
+            let relay = OutboxRelay(pool: local, producer: producer, kafka: TestEnvironment.kafka(), topics: topics,
+                                    configuration: .init(batchSize: 100, idlePoll: .seconds(120)), logger: logger)
+            let running = Running { try await relay.run() }
+            try await Task.sleep(for: .seconds(1))  // the relay is idle now
+            try await writeThings(3, outbox: outbox, pool: local)
+            #expect(await eventually(timeout: .seconds(10)) { relay.statistics.published == 3 })
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(listener.notificationCount == 0, "the relay_local session sent no NOTIFY")
+            // A rolled-back change wakes nobody to any effect and publishes nothing.
+            struct Abort: Error {}
+            await #expect(throws: Abort.self) {
+                try await local.withTransaction { connection in
+                    try outbox.append(ThingHappened(thingId: UUID(), sequence: 99), on: connection)
+                    throw Abort()
+                }
+            }
+            // Any other session still NOTIFYs (writers without a relay of their own).
+            try await writeThings(1, outbox: outbox, pool: database.pool)
+            #expect(await eventually(timeout: .seconds(10)) { listener.notificationCount >= 1 })
+            #expect(await eventually(timeout: .seconds(10)) { relay.statistics.published == 4 })
+            await running.stop()
+            listener.stop()
+            await producer.shutdown()
+            await local.close()
+        }
+    }
+
+    @Test("events of types the handler does not act on are passed over: no transaction, no inbox row")
+    func unhandledTypesPassedOver() async throws {
+        try await withTestDatabase { database in
+            let topics = TestEnvironment.uniqueTopics()
+            let outbox = Outbox(topics: topics, source: "/samtak/test")
+            try await database.pool.withConnection { try $0.run(script: Self.setupSQL) }
+            try await writeThings(10, outbox: outbox, pool: database.pool)
+            let producer = try makeProducer()
+            let relay = OutboxRelay(pool: database.pool, producer: producer, kafka: TestEnvironment.kafka(), topics: topics,
+                                    configuration: .init(batchSize: 100, idlePoll: .milliseconds(200)), logger: logger)
+            let relayRunning = Running { try await relay.run() }
+            let consumer = InboxConsumer(
+                configuration: .init(name: "passing-\(UUID().uuidString.prefix(8))", topics: [.cases], assignment: .manual,
+                                     handledTypes: ["test.something_else"]),
+                pool: database.pool, kafka: TestEnvironment.kafka(), topics: topics, logger: logger, handler: Self.handler
+            )
+            let consumerRunning = Running { try await consumer.run() }
+            #expect(await eventually(timeout: .seconds(30)) { consumer.passedOver == 10 })
+            let (inbox, effects) = try await database.pool.withConnection { connection in
+                (try connection.query("SELECT count(*)::int8 FROM inbox").first!.decode(Int.self, 0),
+                 try connection.query("SELECT count(*)::int8 FROM effects").first!.decode(Int.self, 0))
+            }
+            #expect(inbox == 0)
+            #expect(effects == 0)
+            #expect(consumer.statistics.applied == 0)
+            await consumerRunning.stop()
+            await relayRunning.stop()
             await producer.shutdown()
         }
     }

@@ -1,5 +1,6 @@
 import COpenSSLCrypto
 import Foundation
+import Synchronization
 
 /// JSON Web Tokens (RFC 7519) signed with HMAC-SHA256 (`HS256`), using OpenSSL's HMAC.
 ///
@@ -43,6 +44,11 @@ public struct JWTSigner: Sendable {
     }
 
     let key: [UInt8]
+    /// Tokens whose signature, algorithm, issuer and audience verified (what does not
+    /// depend on the time), so a client's next request with the same token costs a lookup
+    /// and the time checks instead of decoding and an HMAC. Shared by copies of the signer,
+    /// which have the same key.
+    let verified = VerifiedTokens()
     public let issuer: String
     public let audience: String
     /// Seconds of clock skew tolerated for `exp` and `nbf`.
@@ -66,6 +72,17 @@ public struct JWTSigner: Sendable {
 
     /// Returns the claims of a valid token.
     public func verify(_ token: String, now: Date = Date()) throws(VerificationError) -> Claims {
+        if let claims = verified.claims(token) {
+            try checkTime(claims, now: now)
+            return claims
+        }
+        let claims = try verifyUncached(token, now: now)
+        verified.insert(token, claims)
+        return claims
+    }
+
+    /// Exactly the checks of a token not seen before, in their order.
+    func verifyUncached(_ token: String, now: Date) throws(VerificationError) -> Claims {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, let headerBytes = Base64URL.decode(String(parts[0])),
               let payloadBytes = Base64URL.decode(String(parts[1])), let signature = Base64URL.decode(String(parts[2]))
@@ -78,12 +95,16 @@ public struct JWTSigner: Sendable {
               CRYPTO_memcmp(signature, expected, expected.count) == 0
         else { throw .badSignature }
         guard let claims = try? JSONDecoder().decode(Claims.self, from: Data(payloadBytes)) else { throw .malformed }
-        let seconds = Int(now.timeIntervalSince1970)
-        guard claims.exp + leeway > seconds else { throw .expired }
-        if let nbf = claims.nbf, nbf - leeway > seconds { throw .notYetValid }
+        try checkTime(claims, now: now)
         guard claims.iss == issuer else { throw .wrongIssuer }
         guard claims.aud == audience else { throw .wrongAudience }
         return claims
+    }
+
+    func checkTime(_ claims: Claims, now: Date) throws(VerificationError) {
+        let seconds = Int(now.timeIntervalSince1970)
+        guard claims.exp + leeway > seconds else { throw .expired }
+        if let nbf = claims.nbf, nbf - leeway > seconds { throw .notYetValid }
     }
 
     func hmac(_ message: [UInt8]) -> [UInt8] {
@@ -112,5 +133,20 @@ enum Base64URL {
         var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         while base64.count % 4 != 0 { base64 += "=" }
         return Data(base64Encoded: base64).map(Array.init)
+    }
+}
+
+/// Verified tokens and their claims (at most `limit`; emptied when full).
+final class VerifiedTokens: Sendable {
+    private let entries = Mutex<[String: JWTSigner.Claims]>([:])
+    let limit = 10_000
+
+    func claims(_ token: String) -> JWTSigner.Claims? { entries.withLock { $0[token] } }
+
+    func insert(_ token: String, _ claims: JWTSigner.Claims) {
+        entries.withLock { entries in
+            if entries.count >= limit { entries.removeAll(keepingCapacity: true) }
+            entries[token] = claims
+        }
     }
 }

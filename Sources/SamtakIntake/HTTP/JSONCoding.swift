@@ -202,8 +202,7 @@ public struct Violations {
             if required { add(field, "required", "is required") }
             return
         }
-        let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
-        if required && trimmed.isEmpty { add(field, "required", "must not be empty") }
+        if required && value.unicodeScalars.allSatisfy(\.isTrimmedSpace) { add(field, "required", "must not be empty") }
         if value.count > max { add(field, "max_length", "must be at most \(max) characters") }
         if value.unicodeScalars.contains(where: { $0.value < 0x20 && $0 != "\n" && $0 != "\r" && $0 != "\t" }) {
             add(field, "format", "must not contain control characters")

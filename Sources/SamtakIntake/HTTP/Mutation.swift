@@ -32,7 +32,8 @@ extension IntakeEnvironment {
         if let key, key.isEmpty || key.count > 200 || !key.allSatisfy({ $0.isASCII && !$0.isNewline }) {
             throw Problem.field("Idempotency-Key", "format", "must be 1 to 200 printable ASCII characters")
         }
-        let hash = Self.requestHash(method: request.method.rawValue, path: request.uri.path, body: body)
+        // Only a request with a key is remembered (canonicalising the body is not free).
+        let hash = key == nil ? "" : Self.requestHash(method: request.method.rawValue, path: request.uri.path, body: body)
         let result: MutationResult = try await pool.withTransaction { connection in
             if let key {
                 let inserted = try connection.execute(SQL("""

@@ -68,12 +68,12 @@ struct CaseRoutes {
         let outbox = environment.outbox
         return try await environment.mutate(request, context: context, body: raw) { connection, principal in
             try Self.requireSubmitter(principal, unitId: body.submittingUnitId)
-            guard let arena = try connection.query("""
+            guard let arena = try connection.query(SQL("""
                 SELECT active, accepts,
                        owner_unit_id = \(body.submittingUnitId)
                        OR EXISTS (SELECT 1 FROM arena_participants WHERE arena_id = arenas.id AND unit_id = \(body.submittingUnitId))
                 FROM arenas WHERE id = \(body.arenaId)
-                """).first else { throw Problem.field("arena_id", "not_found", "is not a registered arena") }
+                """).prepared).first else { throw Problem.field("arena_id", "not_found", "is not a registered arena") }
             guard try arena.decode(Bool.self, 2) else {
                 throw Problem.field("submitting_unit_id", "not_allowed", "this arena takes cases from its own unit and the units that take part in it")
             }
@@ -99,20 +99,22 @@ struct CaseRoutes {
                 break
             }
             let id = UUID()
-            try connection.execute(SQL("""
-                INSERT INTO cases (id, category, kind, arena_id, child_id, consent_id, submitting_unit_id, submitted_by, owner_id, title, grade,
-                                   concern, adaptations_tried, responsible_note, urgent, screening_flags)
+            // The stored row comes back with the insert: the answer is built from it.
+            guard let inserted = try connection.query(SQL("""
+                INSERT INTO cases AS c (id, category, kind, arena_id, child_id, consent_id, submitting_unit_id, submitted_by, owner_id, title, grade,
+                                        concern, adaptations_tried, responsible_note, urgent, screening_flags)
                 VALUES (\(id), 'case', \(body.kind.rawValue), \(body.arenaId), \(body.childId), \(consentId), \(body.submittingUnitId),
                         \(principal.personId), \(ownerId), \(body.title.trimmed), \(body.grade), \(body.concern.trimmed),
                         \(body.adaptationsTried?.trimmed ?? ""), \(body.responsibleNote?.trimmed ?? ""), \(body.urgent ?? false), \(flags))
-                """).prepared)
+                RETURNING \(CaseStore.columns)
+                """).prepared).first.map(CaseStore.row) else { throw Problem.notFound("Case") }
             try outbox.append(CaseSubmitted(caseId: id, arenaId: body.arenaId, unitId: body.submittingUnitId, kind: body.kind,
                                             urgent: body.urgent ?? false), on: connection)
             if body.kind == .named {
                 try AccessLog.record(on: connection, actor: principal.personId, action: .create, resource: "case", resourceId: id,
                                      childId: body.childId, basis: basis, consentId: consentId, requestId: context.id)
             }
-            guard let resource = try CaseStore.read(id, principal: principal, on: connection, requestId: context.id) else {
+            guard let resource = try CaseStore.readInserted(inserted, principal: principal, on: connection, requestId: context.id) else {
                 throw Problem.notFound("Case")
             }
             return try MutationResult(resource, status: .created, location: "/v1/cases/\(id)")

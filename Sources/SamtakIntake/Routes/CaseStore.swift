@@ -139,16 +139,17 @@ enum CaseStore {
                                        isArenaParticipant: participant, at: Date())
     }
 
-    /// The resource for a decision (`nil` when denied).
-    static func resource(_ row: Row, decision: AccessDecision, on connection: PostgresConnection) throws -> CaseResource? {
+    /// The resource for a decision (`nil` when denied). `onNoAgenda`: the caller knows the
+    /// case is on no agenda (inserted in this very transaction), so it is not looked up.
+    static func resource(_ row: Row, decision: AccessDecision, on connection: PostgresConnection, onNoAgenda: Bool = false) throws -> CaseResource? {
         guard let basis = decision.basis else { return nil }
         let full = decision.canSeeChild
         var child: CaseResource.ChildSummary?
         if full, let childId = row.childId,
-           let name = try connection.query("SELECT name FROM children WHERE id = \(childId)").first?.decode(String.self, 0) {
+           let name = try connection.query(SQL("SELECT name FROM children WHERE id = \(childId)").prepared).first?.decode(String.self, 0) {
             child = .init(id: childId, name: name)
         }
-        let scheduled = try connection.query(SQL("""
+        let scheduled = onNoAgenda ? nil : try connection.query(SQL("""
             SELECT ai.meeting_id, m.starts_at, ai.position, ai.over_capacity FROM agenda_items ai JOIN meetings m ON m.id = ai.meeting_id
             WHERE ai.case_id = \(row.id) AND ai.removed_at IS NULL
             """).prepared).first.map { item throws(PostgresError) in
@@ -184,7 +185,27 @@ enum CaseStore {
     static func read(_ id: UUID, principal: Principal, on connection: PostgresConnection, requestId: String?) throws -> CaseResource? {
         guard let row = try load(id, on: connection) else { return nil }
         let decision = try access(principal, to: row, on: connection)
-        guard let resource = try resource(row, decision: decision, on: connection) else { return nil }
+        return try respond(row, decision: decision, principal: principal, on: connection, requestId: requestId)
+    }
+
+    /// What ``read(_:principal:on:requestId:)`` returns for a case the principal has just
+    /// inserted in this transaction (`row` as the INSERT returned it), without reading it
+    /// back: its submitter sees it in full as its owner (the rule's first case, which needs
+    /// no arena or consent facts), and it is on no agenda yet (the scheduler acts on the
+    /// committed event). Same access log as a read.
+    static func readInserted(_ row: Row, principal: Principal, on connection: PostgresConnection, requestId: String?) throws -> CaseResource? {
+        let facts = CaseFacts(kind: row.kind, ownerId: row.ownerId, submittedBy: row.submittedBy, submittingUnitId: row.submittingUnitId,
+                              arena: nil, targetService: row.category == "referral" ? row.targetService : nil)
+        let decision = AccessPolicy.caseAccess(principal: principal, facts: facts, child: nil, consents: [], isArenaParticipant: false, at: Date())
+        // Anything but the owner's full view needs the facts left out above: decide as a read does.
+        guard decision == .full(.owner, consentId: nil) else { return try read(row.id, principal: principal, on: connection, requestId: requestId) }
+        return try respond(row, decision: decision, principal: principal, on: connection, requestId: requestId, onNoAgenda: true)
+    }
+
+    private static func respond(
+        _ row: Row, decision: AccessDecision, principal: Principal, on connection: PostgresConnection, requestId: String?, onNoAgenda: Bool = false
+    ) throws -> CaseResource? {
+        guard let resource = try resource(row, decision: decision, on: connection, onNoAgenda: onNoAgenda) else { return nil }
         if row.kind == .named, let basis = decision.basis {
             try AccessLog.record(on: connection, actor: principal.personId, action: .read, resource: row.category, resourceId: row.id,
                                  childId: decision.canSeeChild ? row.childId : nil, basis: basis, consentId: decision.consentId, requestId: requestId)

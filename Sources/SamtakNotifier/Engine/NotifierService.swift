@@ -189,7 +189,8 @@ public enum NotifierService {
             FileHandle.standardError.write(Data("samtak-notifier: \(error)\n".utf8))
             exit(2)
         }
-        let consumer = host.makeConsumer(.init(name: consumerName, topics: [.meetings, .coordination])) { envelope, connection in
+        let consumer = host.makeConsumer(.init(name: consumerName, topics: [.meetings, .coordination],
+                                               handledTypes: Set(Notifier.eventTypes))) { envelope, connection in
             try notifier.apply(envelope, on: connection)
         }
         // Events the broker lost (a restart without its log) are taken from the outbox.
