@@ -6,6 +6,7 @@ import SamtakPostgres
 import SamtakRuntime
 import SamtakTestSupport
 import Synchronization
+import Testing
 
 #if canImport(Glibc)
 import Glibc
@@ -100,7 +101,14 @@ final class SystemHarness: @unchecked Sendable {
     }
 
     func stop() async {
-        for process in services.values { await process.terminate() }
+        // Every service must still be alive and stop cleanly: a crash the scenario survived
+        // (e.g. in a broker restart) is a failure too.
+        for (name, process) in services {
+            let status = await process.terminate()
+            if status != 0 {
+                Issue.record("\(name) did not stop cleanly (exit status \(status.map(String.init) ?? "none: hung or crashed")); its log is kept under $SAMTAK_HOME/logs")
+            }
+        }
         await tap.stop()
         postgresProxy.stop()
         broker.stop()
