@@ -10,19 +10,25 @@ enum MIMEEncoding {
 
     /// Normalizes CR, LF and CRLF to CRLF.
     static func crlfNormalized(_ text: String) -> String {
-        var out = ""
+        String(decoding: crlfNormalizedBytes(text), as: UTF8.self)
+    }
+
+    /// ``crlfNormalized(_:)`` on UTF-8 bytes (CR and LF never occur inside a multi-byte
+    /// sequence, so bytes are safe to scan).
+    static func crlfNormalizedBytes(_ text: String) -> [UInt8] {
+        var out: [UInt8] = []
         out.reserveCapacity(text.utf8.count + 16)
         var previousCR = false
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\r":
-                out.append("\r\n")
+        for byte in text.utf8 {
+            switch byte {
+            case 13:
+                out.append(13); out.append(10)
                 previousCR = true
-            case "\n":
-                if !previousCR { out.append("\r\n") }
+            case 10:
+                if !previousCR { out.append(13); out.append(10) }
                 previousCR = false
             default:
-                out.unicodeScalars.append(scalar)
+                out.append(byte)
                 previousCR = false
             }
         }
@@ -34,43 +40,48 @@ enum MIMEEncoding {
     private static let hex: [UInt8] = Array("0123456789ABCDEF".utf8)
 
     /// Quoted-printable with CRLF hard line breaks and soft breaks keeping lines at ≤ 76 chars.
+    /// Works on the UTF-8 bytes in one pass, without an allocation per byte.
     static func quotedPrintable(_ text: String) -> String {
-        let normalized = crlfNormalized(text)
+        let normalized = crlfNormalizedBytes(text)
         var out: [UInt8] = []
-        out.reserveCapacity(normalized.utf8.count * 3 / 2)
-        let lines = normalized.components(separatedBy: "\r\n")
-        for (index, line) in lines.enumerated() {
-            let bytes = Array(line.utf8)
-            var lineLength = 0
-            for (i, byte) in bytes.enumerated() {
-                let isLast = i == bytes.count - 1
-                var token: [UInt8]
-                let literal = (byte >= 33 && byte <= 126 && byte != UInt8(ascii: "="))
-                    || ((byte == 0x20 || byte == 0x09) && !isLast)
-                if literal {
-                    token = [byte]
-                } else {
-                    token = [UInt8(ascii: "="), hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]]
-                }
-                // Encode a leading "." too: some relays mangle dot-started lines.
-                if lineLength == 0 && byte == UInt8(ascii: ".") {
-                    token = [UInt8(ascii: "="), hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]]
-                }
-                // Keep room for the soft break "=" (76 chars including it), unless this token
-                // ends the line.
-                let limit = isLast ? 76 : 75
-                if lineLength + token.count > limit {
-                    out.append(UInt8(ascii: "="))
-                    out.append(contentsOf: [13, 10])
-                    lineLength = 0
-                    if byte == UInt8(ascii: ".") && token.count == 1 {
-                        token = [UInt8(ascii: "="), hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]]
-                    }
-                }
-                out.append(contentsOf: token)
-                lineLength += token.count
+        out.reserveCapacity(normalized.count * 3 / 2 + 16)
+        let count = normalized.count
+        var i = 0
+        var lineLength = 0
+        while i < count {
+            let byte = normalized[i]
+            // A hard line break (always CRLF after normalization).
+            if byte == 13 && i + 1 < count && normalized[i + 1] == 10 {
+                out.append(13); out.append(10)
+                lineLength = 0
+                i += 2
+                continue
             }
-            if index < lines.count - 1 { out.append(contentsOf: [13, 10]) }
+            // The last byte of its line: followed by CRLF or the end of the text.
+            let isLast = i == count - 1 || (normalized[i + 1] == 13 && i + 2 < count && normalized[i + 2] == 10)
+            let literal = (byte >= 33 && byte <= 126 && byte != UInt8(ascii: "="))
+                || ((byte == 0x20 || byte == 0x09) && !isLast)
+            // Encode a leading "." too: some relays mangle dot-started lines.
+            var encoded = !literal || (lineLength == 0 && byte == UInt8(ascii: "."))
+            var width = encoded ? 3 : 1
+            // Keep room for the soft break "=" (76 chars including it), unless this token
+            // ends the line.
+            let limit = isLast ? 76 : 75
+            if lineLength + width > limit {
+                out.append(UInt8(ascii: "=")); out.append(13); out.append(10)
+                lineLength = 0
+                if byte == UInt8(ascii: ".") && !encoded {
+                    encoded = true
+                    width = 3
+                }
+            }
+            if encoded {
+                out.append(UInt8(ascii: "=")); out.append(hex[Int(byte >> 4)]); out.append(hex[Int(byte & 0x0F)])
+            } else {
+                out.append(byte)
+            }
+            lineLength += width
+            i += 1
         }
         return String(decoding: out, as: UTF8.self)
     }
