@@ -91,15 +91,19 @@ public final class KafkaProducer: Sendable {
     /// Fetches the metadata of `topics` (partitions, leaders) into this producer, so that the
     /// first records for a topic created a moment ago do not wait for librdkafka to discover
     /// it (which held the outbox relay's first batches for about a second). Best effort: a
-    /// topic whose metadata does not come within `timeout` is discovered when used, as before.
+    /// topic whose metadata does not come within `timeout` (for all topics together) is
+    /// discovered when used, as before.
     public func learnTopics(_ topics: [String], timeout: Duration) async {
-        let milliseconds = timeout.kafkaMilliseconds
+        let deadline = ContinuousClock.now + timeout
         _ = await worker.run { [client] in
             guard !client.isDestroyed else { return }
             for name in topics {
+                // One deadline for all topics, not `timeout` for each.
+                let left = deadline - ContinuousClock.now
+                guard left > .zero else { return }
                 guard let topic = rd_kafka_topic_new(client.handle, name, nil) else { continue }
                 var metadata: UnsafePointer<rd_kafka_metadata>?
-                if rd_kafka_metadata(client.handle, 0, topic, &metadata, milliseconds) == RD_KAFKA_RESP_ERR_NO_ERROR, let metadata {
+                if rd_kafka_metadata(client.handle, 0, topic, &metadata, left.kafkaMilliseconds) == RD_KAFKA_RESP_ERR_NO_ERROR, let metadata {
                     rd_kafka_metadata_destroy(metadata)
                 }
                 rd_kafka_topic_destroy(topic)

@@ -147,8 +147,11 @@ public final class OutboxRelay: Service, Sendable {
     /// Rounds back to back while they come back full, overlapping: the next round selects
     /// and enqueues while earlier ones wait for their delivery reports (at most
     /// `pipelineDepth` at once). Rounds enqueue strictly one after the other, so within this
-    /// relay rows reach the producer in the order of their rounds, as with one round at a
-    /// time. Returns the rounds' outcomes merged (`selected`: the last round's).
+    /// relay rows reach the producer in the order of their rounds. A failed delivery breaks
+    /// that order: its row is sent again in a later round, after rows queued since (as with
+    /// one round at a time, only more often); no new round starts once a failure is seen.
+    /// Consumers decide from the current state, so a late event is harmless (see
+    /// `InboxCatchUp`). Returns the rounds' outcomes merged (`selected`: the last round's).
     func publishRounds() async throws -> RoundOutcome {
         let depth = max(1, configuration.pipelineDepth)
         let batchSize = configuration.batchSize
@@ -165,7 +168,8 @@ public final class OutboxRelay: Service, Sendable {
                     var iterator = enqueued.makeAsyncIterator()
                     let selected = await iterator.next() ?? 0
                     total.selected = selected
-                    launch = selected == batchSize
+                    // A full round suggests more, but a shutdown lets the rounds in flight finish and starts no more.
+                    launch = selected == batchSize && !Task.isCancelledOrShuttingDown
                     continue
                 }
                 guard let outcome = try await group.next() else { break }
