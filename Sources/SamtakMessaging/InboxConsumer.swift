@@ -18,6 +18,18 @@ public struct EventRejected: Error, CustomStringConvertible, Sendable {
     public var description: String { "event rejected: \(reason)" }
 }
 
+extension EventEnvelope {
+    /// The payload as `Event`, for a handler: one that does not decode is an
+    /// ``EventRejected`` (recorded and skipped, never retried).
+    public func payload<Event: DomainEvent>(_ type: Event.Type) throws -> Event {
+        do {
+            return try decode(type)
+        } catch {
+            throw EventRejected("\(self.type) payload does not decode")
+        }
+    }
+}
+
 /// Consumes topics and applies each event exactly once.
 ///
 /// For every message: in one transaction, insert `(consumer, event id)` into `inbox`

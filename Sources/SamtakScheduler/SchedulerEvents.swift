@@ -30,29 +30,21 @@ public struct SchedulerEvents: Sendable {
     public func apply(_ envelope: EventEnvelope, on connection: PostgresConnection) throws {
         switch envelope.type {
         case CaseSubmitted.type:
-            try cases.schedule(caseId: try decode(CaseSubmitted.self, envelope).caseId, on: connection)
+            try cases.schedule(caseId: try envelope.payload(CaseSubmitted.self).caseId, on: connection)
         case ReferralCreated.type:
             // Only referrals with an intake arena (BUP's weekly intake meeting) go on a meeting.
-            let event = try decode(ReferralCreated.self, envelope)
+            let event = try envelope.payload(ReferralCreated.self)
             if event.arenaId != nil { try cases.schedule(caseId: event.caseId, on: connection) }
         case CaseResubmitted.type:
-            try cases.schedule(caseId: try decode(CaseResubmitted.self, envelope).caseId, on: connection)
+            try cases.schedule(caseId: try envelope.payload(CaseResubmitted.self).caseId, on: connection)
         case CaseWithdrawn.type:
-            try cases.withdraw(caseId: try decode(CaseWithdrawn.self, envelope).caseId, on: connection)
+            try cases.withdraw(caseId: try envelope.payload(CaseWithdrawn.self).caseId, on: connection)
         case MeetingCancelled.type:
-            try cases.meetingCancelled(meetingId: try decode(MeetingCancelled.self, envelope).meetingId, on: connection)
+            try cases.meetingCancelled(meetingId: try envelope.payload(MeetingCancelled.self).meetingId, on: connection)
         case ArenaChanged.type:
-            _ = try planner.plan(arenaId: try decode(ArenaChanged.self, envelope).arenaId, on: connection)
+            _ = try planner.plan(arenaId: try envelope.payload(ArenaChanged.self).arenaId, on: connection)
         default:
             break
-        }
-    }
-
-    private func decode<Event: DomainEvent>(_ type: Event.Type, _ envelope: EventEnvelope) throws -> Event {
-        do {
-            return try envelope.decode(type)
-        } catch {
-            throw EventRejected("\(envelope.type) payload does not decode")
         }
     }
 }

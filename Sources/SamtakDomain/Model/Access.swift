@@ -196,6 +196,17 @@ public enum AccessPolicy {
         }
     }
 
+    /// What is about the child in a meeting around one child (samarbeidsmøte, ansvarsgruppe:
+    /// its items without a case, the minutes' general notes), for the API and for each
+    /// copy the notifier sends: only someone taking part (invited, or who called it) who may
+    /// see the child now. Organising or standing in the arena is not enough.
+    public static func childMeetingContent(takesPart: Bool, principal: Principal, child: ChildRelations,
+                                           consents: [ConsentGrant], at instant: Date) -> AccessDecision {
+        guard takesPart else { return .denied }
+        let access = childAccess(principal: principal, child: child, consents: consents, at: instant)
+        return access.canSeeChild ? access : .denied
+    }
+
     /// Direct access to a child's record.
     public static func childAccess(principal: Principal, child: ChildRelations, consents: [ConsentGrant], at instant: Date) -> AccessDecision {
         if child.guardianIds.contains(principal.personId) { return .full(.guardian, consentId: nil) }

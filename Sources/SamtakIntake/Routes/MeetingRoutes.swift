@@ -156,8 +156,11 @@ struct MeetingRoutes {
         let invited = try meeting.calledBy == principal.personId || !connection.query(SQL("""
             SELECT 1 FROM meeting_participants WHERE meeting_id = \(meeting.id) AND person_id = \(principal.personId)
             """).prepared).isEmpty
-        guard invited, let child = try CoordinationStore.child(childId, on: connection) else { return (childId, nil) }
-        return (childId, CoordinationStore.childVisibility(principal, child))
+        guard let child = try CoordinationStore.child(childId, on: connection),
+              case .full(let basis, let consentId) = AccessPolicy.childMeetingContent(
+                  takesPart: invited, principal: principal, child: child.relations, consents: child.consents, at: Date())
+        else { return (childId, nil) }
+        return (childId, (basis, consentId))
     }
 
     /// The agenda as `principal` may see it; nil when they may see nothing of the meeting.

@@ -147,12 +147,11 @@ struct RecipientView {
     mutating func visible(_ item: DocumentFacts.Item) -> (title: String, full: Bool)? {
         guard let row = item.caseRow else {
             guard isParticipant else { return nil }
-            // Around one child the items are about the child: shown only where the family's
-            // consent (or guardianship) lets this recipient read about the child, and logged.
+            // Around one child the items are about the child (the same rule as the API's), and logged.
             guard let childId = facts.meeting.childId else { return (item.title ?? "", true) }
             guard let relations = facts.children[childId],
-                  case .full(let basis, let consentId) = AccessPolicy.childAccess(
-                      principal: principal, child: relations, consents: facts.consents[childId] ?? [], at: now)
+                  case .full(let basis, let consentId) = AccessPolicy.childMeetingContent(
+                      takesPart: true, principal: principal, child: relations, consents: facts.consents[childId] ?? [], at: now)
             else { return nil }
             if !disclosures.contains(where: { $0.childId == childId && $0.resource == facts.kind.rawValue }) {
                 disclosures.append(Disclosure(childId: childId, basis: basis, consentId: consentId,

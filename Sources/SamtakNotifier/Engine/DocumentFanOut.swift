@@ -26,16 +26,16 @@ public struct DocumentFanOut: Sendable {
     public func apply(_ envelope: EventEnvelope, on connection: PostgresConnection) throws {
         switch envelope.type {
         case AgendaPublished.type:
-            let event = try decode(AgendaPublished.self, envelope)
+            let event = try envelope.payload(AgendaPublished.self)
             try fanOut(.agenda, meetingId: event.meetingId, sourceEventId: envelope.id, on: connection)
         case MinutesApproved.type:
-            let event = try decode(MinutesApproved.self, envelope)
+            let event = try envelope.payload(MinutesApproved.self)
             try fanOut(.minutes, meetingId: event.meetingId, sourceEventId: envelope.id, on: connection)
         case MeetingCancelled.type:
-            let event = try decode(MeetingCancelled.self, envelope)
+            let event = try envelope.payload(MeetingCancelled.self)
             try fanOut(.cancellation, meetingId: event.meetingId, sourceEventId: envelope.id, reason: event.reason, on: connection)
         case MeetingMoved.type:
-            let event = try decode(MeetingMoved.self, envelope)
+            let event = try envelope.payload(MeetingMoved.self)
             try fanOut(.agenda, meetingId: event.meetingId, sourceEventId: envelope.id, moved: true, on: connection)
         default:
             break
@@ -107,13 +107,5 @@ public struct DocumentFanOut: Sendable {
             ])
         }
         return documentId
-    }
-
-    private func decode<Event: DomainEvent>(_ type: Event.Type, _ envelope: EventEnvelope) throws -> Event {
-        do {
-            return try envelope.decode(type)
-        } catch {
-            throw EventRejected("\(envelope.type) payload does not decode")
-        }
     }
 }

@@ -89,14 +89,14 @@ public struct NoticeFanOut: Sendable {
         // (redelivered, or taken from the outbox after the broker lost it) and after newer ones.
         switch envelope.type {
         case CoordinatorHandoverRequested.type:
-            let event = try decode(CoordinatorHandoverRequested.self, envelope)
+            let event = try envelope.payload(CoordinatorHandoverRequested.self)
             guard try stillHolds(SQL("SELECT 1 FROM coordinator_handovers WHERE id = \(event.handoverId) AND status = 'pending'"), envelope, on: connection) else { return }
             (notice, recipients, path) = (.handoverRequested, [event.toPersonId], "/v1/coordinator-handovers/\(Self.id(event.handoverId))")
         case CoordinatorHandedOver.type:
-            let event = try decode(CoordinatorHandedOver.self, envelope)
+            let event = try envelope.payload(CoordinatorHandedOver.self)
             (notice, recipients, path) = (.handedOver, [event.fromPersonId, event.toPersonId], "/v1/children/\(Self.id(event.childId))/coordinator")
         case CoordinatorHandoverClosed.type:
-            let event = try decode(CoordinatorHandoverClosed.self, envelope)
+            let event = try envelope.payload(CoordinatorHandoverClosed.self)
             path = "/v1/coordinator-handovers/\(Self.id(event.handoverId))"
             switch event.status {
             case .declined: (notice, recipients) = (.handoverDeclined, [event.fromPersonId])
@@ -104,7 +104,7 @@ public struct NoticeFanOut: Sendable {
             case .accepted, .pending: return  // accepted: `coordinator.handed_over` tells both
             }
         case MeasureEvaluationDue.type:
-            let event = try decode(MeasureEvaluationDue.self, envelope)
+            let event = try envelope.payload(MeasureEvaluationDue.self)
             guard try stillHolds(SQL("""
                 SELECT 1 FROM coordination_measures WHERE id = \(event.measureId) AND status = 'active'
                   AND evaluation_due_on = \(event.evaluationDueOn) AND evaluation_due_notified_at IS NOT NULL
@@ -112,7 +112,7 @@ public struct NoticeFanOut: Sendable {
             let log = event.logId.map { "/v1/coordination-logs/\(Self.id($0))" } ?? "/v1/children/\(Self.id(event.childId))/coordination-log"
             (notice, recipients, path) = (.evaluationDue, [event.ownerId] + (event.coordinatorPersonId.map { [$0] } ?? []), log)
         case MinutesOverdue.type:
-            let event = try decode(MinutesOverdue.self, envelope)
+            let event = try envelope.payload(MinutesOverdue.self)
             guard try stillHolds(SQL("""
                 SELECT 1 FROM meetings m WHERE m.id = \(event.meetingId) AND m.status <> 'cancelled'
                   AND NOT EXISTS (SELECT 1 FROM minutes mi WHERE mi.meeting_id = m.id AND mi.status = 'approved')
@@ -145,14 +145,6 @@ public struct NoticeFanOut: Sendable {
         if try !connection.query(query.prepared).isEmpty { return true }
         logger.info("notice not sent: no longer the case", metadata: ["event_type": "\(envelope.type)", "event_id": "\(envelope.id)"])
         return false
-    }
-
-    private func decode<Event: DomainEvent>(_ type: Event.Type, _ envelope: EventEnvelope) throws -> Event {
-        do {
-            return try envelope.decode(type)
-        } catch {
-            throw EventRejected("\(envelope.type) payload does not decode")
-        }
     }
 }
 
