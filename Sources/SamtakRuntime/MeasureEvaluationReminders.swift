@@ -63,13 +63,22 @@ public struct MeasureEvaluationReminders: Sendable {
     /// Claims every due measure, a batch per transaction; returns how many were reminded.
     @discardableResult
     public func claimDue(pool: PostgresPool, today: LocalDate = OsloTime.localDate(at: Date()), logger: Logger? = nil) async throws -> Int {
+        try await Self.drain(pool: pool, batchSize: batchSize, what: "measure evaluation reminders", logger: logger) { connection in
+            try self.claimDue(on: connection, today: today).count
+        }
+    }
+
+    /// Runs `claim` (one batch, in its own transaction) until a batch comes back short;
+    /// returns the total. Shared by the reminders that claim rows once each.
+    static func drain(pool: PostgresPool, batchSize: Int, what: String, logger: Logger?,
+                      _ claim: @escaping @Sendable (PostgresConnection) throws -> Int) async throws -> Int {
         var total = 0
         while true {
-            let batch = try await pool.withTransaction { connection in try self.claimDue(on: connection, today: today).count }
+            let batch = try await pool.withTransaction(claim)
             total += batch
             if batch < batchSize { break }
         }
-        if total > 0 { logger?.info("measure evaluation reminders", metadata: ["count": "\(total)"]) }
+        if total > 0 { logger?.info("\(what)", metadata: ["count": "\(total)"]) }
         return total
     }
 }

@@ -57,13 +57,8 @@ public struct MinutesReminders: Sendable {
     /// Claims every overdue meeting, a batch per transaction; returns how many were reminded.
     @discardableResult
     public func claimDue(pool: PostgresPool, logger: Logger? = nil) async throws -> Int {
-        var total = 0
-        while true {
-            let batch = try await pool.withTransaction { connection in try self.claimDue(on: connection).count }
-            total += batch
-            if batch < batchSize { break }
+        try await MeasureEvaluationReminders.drain(pool: pool, batchSize: batchSize, what: "minutes reminders", logger: logger) { connection in
+            try self.claimDue(on: connection).count
         }
-        if total > 0 { logger?.info("minutes reminders", metadata: ["count": "\(total)"]) }
-        return total
     }
 }
