@@ -73,7 +73,7 @@ let package = Package(
         .target(
             name: "SamtakRuntime",
             dependencies: [
-                "SamtakDomain", "SamtakPostgres", "SamtakKafka", "SamtakMessaging",
+                "SamtakDomain", "SamtakPostgres", "SamtakKafka", "SamtakMessaging", "COpenSSLCrypto",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

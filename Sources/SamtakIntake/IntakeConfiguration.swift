@@ -7,8 +7,7 @@ import SamtakRuntime
 ///
 /// | variable | default | meaning |
 /// |---|---|---|
-/// | `SAMTAK_ENVIRONMENT` | `development` | `production` refuses the development signing secret |
-/// | `SAMTAK_JWT_SECRET` | a development secret | HS256 key for bearer tokens, at least 32 bytes |
+/// | `SAMTAK_JWT_SECRET` (or `_FILE`) | a development secret | HS256 key for bearer tokens, at least 32 bytes; refused in production (`SAMTAK_ENV`) if left at the default |
 /// | `SAMTAK_JWT_ISSUER` / `SAMTAK_JWT_AUDIENCE` | `samtak` / `samtak-api` | expected `iss` / `aud` |
 public struct IntakeConfiguration: Sendable {
     public static let developmentSecret = "samtak-development-secret-not-for-production-use"
@@ -16,17 +15,8 @@ public struct IntakeConfiguration: Sendable {
 
     public init(environment: [String: String]) throws(ConfigurationError) {
         let reader = EnvironmentReader(environment)
-        let mode = reader.string("SAMTAK_ENVIRONMENT", default: "development")
-        guard mode == "development" || mode == "production" else {
-            throw ConfigurationError(variable: "SAMTAK_ENVIRONMENT", problem: "expected development or production")
-        }
-        let secret = reader.string("SAMTAK_JWT_SECRET", default: Self.developmentSecret)
-        guard secret.utf8.count >= 32 else {
-            throw ConfigurationError(variable: "SAMTAK_JWT_SECRET", problem: "must be at least 32 bytes")
-        }
-        if mode == "production" && secret == Self.developmentSecret {
-            throw ConfigurationError(variable: "SAMTAK_JWT_SECRET", problem: "must be set in production (the development secret is public)")
-        }
+        let mode: RuntimeMode = try reader.choice("SAMTAK_ENV", default: .development)
+        let secret = try reader.secret("SAMTAK_JWT_SECRET", developmentDefault: Self.developmentSecret, mode: mode)
         signer = JWTSigner(secret: secret, issuer: reader.string("SAMTAK_JWT_ISSUER", default: "samtak"),
                            audience: reader.string("SAMTAK_JWT_AUDIENCE", default: "samtak-api"))
     }

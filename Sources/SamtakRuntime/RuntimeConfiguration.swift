@@ -20,8 +20,14 @@ import SamtakPostgres
 /// | `SAMTAK_HTTP_HOST` / `SAMTAK_HTTP_PORT` | `127.0.0.1` / per service | API and health endpoints |
 /// | `SAMTAK_LOG_LEVEL` | `info` | trace, debug, info, notice, warning, error, critical |
 /// | `SAMTAK_LOG_FORMAT` | `json` | `json` (one object per line) or `text` |
+/// | `SAMTAK_ENV` | `development` | `production` refuses development secrets and defaults that are unsafe |
+///
+/// A secret (a password or a key) may also be given as a file: `NAME_FILE=/path` reads the
+/// value from the file (one trailing newline removed), as container secrets are mounted.
 public struct RuntimeConfiguration: Sendable {
     public var serviceName: String
+    /// `SAMTAK_ENV`: production refuses development secrets.
+    public var mode: RuntimeMode
     public var postgres: PostgresConfiguration
     public var poolSize: Int
     public var kafka: KafkaConfiguration
@@ -40,11 +46,12 @@ public struct RuntimeConfiguration: Sendable {
         let env = EnvironmentReader(environment)
         self.serviceName = serviceName
         self.environment = environment
+        mode = try env.choice("SAMTAK_ENV", default: .development)
         postgres = PostgresConfiguration(
             host: env.string("SAMTAK_PG_HOST", default: "127.0.0.1"),
             port: try env.integer("SAMTAK_PG_PORT", default: 55432, range: 1...65535),
             user: env.string("SAMTAK_PG_USER", default: "samtak"),
-            password: environment["SAMTAK_PG_PASSWORD"],
+            password: try env.secret("SAMTAK_PG_PASSWORD"),
             database: env.string("SAMTAK_PG_DATABASE", default: "samtak"),
             applicationName: serviceName,
             connectTimeoutSeconds: try env.integer("SAMTAK_PG_CONNECT_TIMEOUT", default: 5, range: 1...120),
@@ -78,6 +85,12 @@ public struct RuntimeConfiguration: Sendable {
     }
 }
 
+/// Development (the default: local defaults for every secret) or production (no default
+/// secret is accepted, and settings that are only safe on loopback are refused).
+public enum RuntimeMode: String, Sendable {
+    case development, production
+}
+
 /// A setting that cannot be used; the message names the variable, never a secret's value.
 public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
     public var variable: String
@@ -105,6 +118,37 @@ public struct EnvironmentReader: Sendable {
             throw ConfigurationError(variable: name, problem: "expected a whole number in \(range.lowerBound)...\(range.upperBound)")
         }
         return number
+    }
+
+    /// A secret from `NAME`, or from the file `NAME_FILE` names (one trailing newline
+    /// removed); nil when neither is set. Both set is an error; the value is never echoed.
+    public func secret(_ name: String) throws(ConfigurationError) -> String? {
+        let direct = values[name].flatMap { $0.isEmpty ? nil : $0 }
+        let path = values[name + "_FILE"].flatMap { $0.isEmpty ? nil : $0 }
+        switch (direct, path) {
+        case (nil, nil): return nil
+        case (.some, .some): throw ConfigurationError(variable: name, problem: "set either \(name) or \(name)_FILE, not both")
+        case (let value?, nil): return value
+        case (nil, let path?):
+            guard let data = FileManager.default.contents(atPath: path), var text = String(data: data, encoding: .utf8) else {
+                throw ConfigurationError(variable: name + "_FILE", problem: "the file cannot be read as UTF-8")
+            }
+            if text.hasSuffix("\r\n") { text.removeLast(2) } else if text.hasSuffix("\n") { text.removeLast() }
+            guard !text.isEmpty else { throw ConfigurationError(variable: name + "_FILE", problem: "the file is empty") }
+            return text
+        }
+    }
+
+    /// A secret with a development default: the default is refused in production.
+    public func secret(_ name: String, developmentDefault: String, mode: RuntimeMode, minimumBytes: Int = 32) throws(ConfigurationError) -> String {
+        let value = try secret(name) ?? developmentDefault
+        guard value.utf8.count >= minimumBytes else {
+            throw ConfigurationError(variable: name, problem: "must be at least \(minimumBytes) bytes")
+        }
+        if mode == .production && value == developmentDefault {
+            throw ConfigurationError(variable: name, problem: "must be set in production (the development value is public)")
+        }
+        return value
     }
 
     public func bool(_ name: String, default value: Bool) throws(ConfigurationError) -> Bool {
