@@ -29,35 +29,50 @@ public struct PersonFacts: Sendable {
 /// the notifier's per-recipient documents alike (batched for many people and children).
 public enum AccessFacts {
     /// The services taking part in an arena, the organiser's unit included (for consent
-    /// coverage: a consent covers an arena when it names every service in the room).
+    /// coverage: a consent covers an arena when it names every service in the room), and the
+    /// schools, kindergartens and SFOs among them ("school" in a consent is the child's own).
     public static func arenaScope(_ arenaId: UUID, on connection: PostgresConnection) throws -> ArenaScope? {
         guard let row = try connection.query(SQL("""
+            WITH units_in AS (
+                SELECT owner.id AS unit_id, owner.service FROM arenas a0 JOIN units owner ON owner.id = a0.owner_unit_id WHERE a0.id = \(arenaId)
+                UNION
+                SELECT u.id, u.service FROM arena_participants ap JOIN units u ON u.id = ap.unit_id WHERE ap.arena_id = \(arenaId)
+                UNION
+                SELECT pu.id, pu.service FROM arena_participants ap
+                JOIN memberships pm ON pm.person_id = ap.person_id JOIN units pu ON pu.id = pm.unit_id
+                WHERE ap.arena_id = \(arenaId) AND ap.unit_id IS NULL
+            )
             SELECT a.young_person_consent_age,
-                   array_remove(array_agg(DISTINCT coalesce(u.service, pu.service)) || array_agg(DISTINCT owner.service), NULL)
-            FROM arenas a
-            JOIN units owner ON owner.id = a.owner_unit_id
-            LEFT JOIN arena_participants ap ON ap.arena_id = a.id
-            LEFT JOIN units u ON u.id = ap.unit_id
-            LEFT JOIN memberships pm ON pm.person_id = ap.person_id AND ap.unit_id IS NULL
-            LEFT JOIN units pu ON pu.id = pm.unit_id
-            WHERE a.id = \(arenaId)
-            GROUP BY a.id
+                   coalesce((SELECT array_agg(DISTINCT service) FROM units_in), '{}'),
+                   coalesce((SELECT array_agg(DISTINCT unit_id) FROM units_in WHERE service = ANY(\(ServiceKind.unitBound.map(\.rawValue).sorted()))), '{}')
+            FROM arenas a WHERE a.id = \(arenaId)
             """).prepared).first else { return nil }
         return ArenaScope(id: arenaId, participantServices: Set(try row.decode([String].self, 1).compactMap(ServiceKind.init(rawValue:))),
-                          youngPersonConsentAge: try row.decode(Int?.self, 0))
+                          unitBoundUnitIds: Set(try row.decode([UUID].self, 2)), youngPersonConsentAge: try row.decode(Int?.self, 0))
     }
 
-    /// Guardians, the child as a user, and the child's own unit, per child.
+    /// The register's guardianships of the children (all of them: ``Guardianship/givesAccess`` decides).
+    public static func guardianships(_ childIds: [UUID], on connection: PostgresConnection) throws -> [UUID: [Guardianship]] {
+        guard !childIds.isEmpty else { return [:] }
+        var result: [UUID: [Guardianship]] = [:]
+        for row in try connection.query(SQL("""
+            SELECT child_id, guardian_id, parental_responsibility, daily_care FROM guardianships WHERE child_id = ANY(\(childIds))
+            ORDER BY child_id, guardian_id
+            """).prepared) {
+            result[try row.decode(UUID.self, 0), default: []].append(Guardianship(
+                guardianId: try row.decode(UUID.self, 1), parentalResponsibility: try row.decode(Bool.self, 2), dailyCare: try row.decode(Bool.self, 3)))
+        }
+        return result
+    }
+
+    /// Guardians with access, the child as a user, and the child's own unit, per child.
     public static func childRelations(_ childIds: [UUID], on connection: PostgresConnection) throws -> [UUID: ChildRelations] {
         guard !childIds.isEmpty else { return [:] }
+        let guardianships = try guardianships(childIds, on: connection)
         var result: [UUID: ChildRelations] = [:]
-        for row in try connection.query(SQL("""
-            SELECT c.id, c.person_id, c.unit_id,
-                   coalesce((SELECT array_agg(guardian_id) FROM guardianships WHERE child_id = c.id), '{}')
-            FROM children c WHERE c.id = ANY(\(childIds))
-            """).prepared) {
+        for row in try connection.query(SQL("SELECT c.id, c.person_id, c.unit_id FROM children c WHERE c.id = ANY(\(childIds))").prepared) {
             let id = try row.decode(UUID.self, 0)
-            result[id] = ChildRelations(childId: id, guardianIds: Set(try row.decode([UUID].self, 3)),
+            result[id] = ChildRelations(childId: id, guardianships: guardianships[id] ?? [],
                                         personId: try row.decode(UUID?.self, 1), unitId: try row.decode(UUID?.self, 2))
         }
         return result
@@ -68,14 +83,14 @@ public enum AccessFacts {
         guard !childIds.isEmpty else { return [:] }
         var result: [UUID: [ConsentGrant]] = [:]
         for row in try connection.query(SQL("""
-            SELECT child_id, id, services, arena_ids, information, valid_from, valid_until, withdrawn_at, young_person_consented
+            SELECT child_id, id, services, arena_ids, information, valid_from, valid_until, withdrawn_at, young_person_consented, unit_ids
             FROM consents WHERE child_id = ANY(\(childIds)) ORDER BY recorded_at DESC, id
             """).prepared) {
             let childId = try row.decode(UUID.self, 0)
             result[childId, default: []].append(ConsentGrant(
                 id: try row.decode(UUID.self, 1), childId: childId,
                 services: Set(try row.decode([String].self, 2).compactMap(ServiceKind.init(rawValue:))),
-                arenaIds: Set(try row.decode([UUID].self, 3)),
+                arenaIds: Set(try row.decode([UUID].self, 3)), unitIds: Set(try row.decode([UUID].self, 9)),
                 information: Set(try row.decode([String].self, 4).compactMap(InformationCategory.init(rawValue:))),
                 validFrom: try row.decode(LocalDate.self, 5), validUntil: try row.decode(LocalDate?.self, 6),
                 withdrawnAt: try row.decode(Date?.self, 7), youngPersonConsented: try row.decode(Bool.self, 8)

@@ -132,7 +132,9 @@ struct CoordinationAPIRulesTests {
             "arena_id": ansvarsgruppe.uuidString, "starts_at": When.local(12), "participant_ids": [teacher.uuidString], "agenda": [["title": "Status"]],
         ] as [String: Any])
         let oskar = api.world.child("oskar")
-        _ = try await api.consent(oskar, by: api.world.person(.kindergarten, .unitLeader), services: [.kindergarten, .school, .ppt])
+        // The transition needs the receiving school named ("school" alone is the child's own; issue 12).
+        _ = try await api.consent(oskar, by: api.world.person(.kindergarten, .unitLeader), services: [.kindergarten, .school, .ppt],
+                                  units: [api.world.units[.school]!])
         let season = try await api.call("POST", "/v1/transition-seasons", as: api.world.person(.school, .unitLeader), json: [
             "school_year": When.schoolYear, "stage": "kindergarten_to_school", "arena_id": transition.uuidString,
             "receiving_unit_id": api.world.units[.school]!.uuidString,

@@ -24,11 +24,12 @@ enum When {
 
 extension IntakeHarness {
     /// Records a consent through the API, naming the information categories it releases.
-    func consent(_ child: SeedWorld.SeedChild, by: UUID, services: [ServiceKind], arenas: [UUID] = [],
+    func consent(_ child: SeedWorld.SeedChild, by: UUID, services: [ServiceKind], arenas: [UUID] = [], units: [UUID] = [],
                  information: [InformationCategory] = InformationCategory.allCases) async throws -> UUID {
         let response = try await call("POST", "/v1/consents", as: by, json: [
             "child_id": child.id.uuidString, "given_by": child.guardians.map { $0.id.uuidString }, "services": services.map(\.rawValue),
-            "arena_ids": arenas.map(\.uuidString), "information": information.map(\.rawValue), "valid_from": When.date(-30), "method": "written",
+            "arena_ids": arenas.map(\.uuidString), "unit_ids": units.map(\.uuidString), "information": information.map(\.rawValue),
+            "valid_from": When.date(-30), "method": "written",
         ] as [String: Any])
         guard response.status == 201, let id = response.id else {
             throw MissingTestDependency("recording consent failed: \(response.status) \(response.text)")

@@ -18,8 +18,10 @@ struct TransitionFlowTests {
             let pedagogue = api.world.person(.kindergarten, .teacher)
             let schoolTeacher = api.world.person(.school, .teacher)
             let oskar = api.world.child("oskar"), maja = api.world.child("maja")
-            // Oskar's parents consent to the transition, releasing identity and the school situation only; Maja's do not.
-            _ = try await api.consent(oskar, by: styrer, services: [.kindergarten, .school, .ppt], information: [.identity, .schoolSituation])
+            // Oskar's parents consent to the transition (naming the receiving school: "school" alone means his own, issue 12),
+            // releasing identity and the school situation only; Maja's do not.
+            _ = try await api.consent(oskar, by: styrer, services: [.kindergarten, .school, .ppt], units: [api.world.units[.school]!],
+                                      information: [.identity, .schoolSituation])
             let body: [String: Any] = [
                 "school_year": When.schoolYear, "stage": "kindergarten_to_school", "arena_id": arenaId.uuidString,
                 "receiving_unit_id": api.world.units[.school]!.uuidString,

@@ -10,9 +10,10 @@
 /// - **Covered membership.** A consent covers a person through one of their memberships
 ///   when the membership's service is named in the consent, the role is not the register's
 ///   `administrator`, and, for unit-bound services (school, kindergarten, SFO), the unit is
-///   the child's own ("school" in a consent means the child's school, not every school).
-///   Unlike ``AccessPolicy/childAccess``, `municipal_administration` counts when named: the
-///   municipality's coordinating unit (barnekoordinator) is a service a family can consent to.
+///   the child's own or one the consent names ("school" in a consent means the child's
+///   school, not every school; ``ConsentGrant/covers(_:childUnitId:)``).
+///   `municipal_administration` counts when named (the same rule as ``AccessPolicy/childAccess``):
+///   the municipality's coordinating unit (barnekoordinator) is a service a family can consent to.
 /// - **Coordinator.** Active staff covered by an active consent; the assignment records the
 ///   consent and the covering membership (unit). One at a time (database: unique index).
 /// - **Handover.** Only the coordinator hands over, to active staff covered by an active
@@ -107,10 +108,7 @@ public enum CoordinationPolicy {
     /// The membership through which `consent` covers a person (see the rules above).
     public static func coveredMembership(_ memberships: [Principal.Membership], consent: ConsentGrant, childUnitId: UUID?,
                                          preferredUnit: UUID? = nil) -> Principal.Membership? {
-        let covered = memberships.filter { membership in
-            guard membership.role != .administrator, consent.services.contains(membership.service) else { return false }
-            return !ServiceKind.unitBound.contains(membership.service) || membership.unitId == childUnitId
-        }
+        let covered = memberships.filter { consent.covers($0, childUnitId: childUnitId) }
         if let preferredUnit { return covered.first { $0.unitId == preferredUnit } }
         return covered.first
     }

@@ -35,7 +35,10 @@ public enum TransitionStage: String, Codable, Sendable, CaseIterable, Hashable {
 /// transition arena exactly as it must for a named case to any arena
 /// (``AccessPolicy/consentAllowsSubmission``: it names the arena, or every service that
 /// takes part in it; from the arena's age the young person consents too) **and** releases
-/// the `identity` category (without it the child cannot be named). The item then shows only
+/// the `identity` category (without it the child cannot be named). A transition arena has
+/// the receiving school in it, and "school" in a consent means the child's own school: a
+/// general consent (school, health station, PPT) does not cover a transition; one that
+/// names the arena, or names the receiving school (`unit_ids`), does. The item then shows only
 /// the other categories that consent names (school situation, special needs, health,
 /// family); the sending side cannot even write the others.
 ///
@@ -53,10 +56,11 @@ public enum TransitionRules {
     /// The information categories an item may carry besides identity, in display order.
     public static let itemCategories: [InformationCategory] = [.schoolSituation, .specialNeeds, .health, .family]
 
-    public static func decide(consents: [ConsentGrant], arena: ArenaScope, childAge: Int?, at instant: Date) -> Decision {
+    public static func decide(consents: [ConsentGrant], arena: ArenaScope, childAge: Int?, childUnitId: UUID?, at instant: Date) -> Decision {
         var firstProblem: ConsentProblem?
         for consent in consents {
-            if let problem = AccessPolicy.consentAllowsSubmission(consent, arena: arena, targetService: nil, childAge: childAge, at: instant) {
+            if let problem = AccessPolicy.consentAllowsSubmission(consent, arena: arena, targetService: nil, childAge: childAge,
+                                                                  childUnitId: childUnitId, at: instant) {
                 firstProblem = firstProblem ?? problem
                 continue
             }

@@ -137,6 +137,43 @@ public struct ConsentWithdrawn: DomainEvent, Equatable {
     public init(consentId: UUID, childId: UUID) { self.consentId = consentId; self.childId = childId }
 }
 
+/// An administrator ended a consent that should not stand (a correction, not the family's
+/// withdrawal). It no longer covers anyone from this moment, as a withdrawn one.
+public struct ConsentEnded: DomainEvent, Equatable {
+    public static let type = "consent.ended"
+    public static let topic = EventTopic.consents
+    public var consentId: UUID
+    public var childId: UUID
+    public var reason: CorrectionReason
+    public var subject: UUID { consentId }
+    public init(consentId: UUID, childId: UUID, reason: CorrectionReason) {
+        self.consentId = consentId; self.childId = childId; self.reason = reason
+    }
+}
+
+/// An administrator recorded a guardianship (as the population register says). Key = child id.
+public struct GuardianshipRecorded: DomainEvent, Equatable {
+    public static let type = "guardianship.recorded"
+    public static let topic = EventTopic.consents
+    public var childId: UUID
+    public var guardianId: UUID
+    public var subject: UUID { childId }
+    public init(childId: UUID, guardianId: UUID) { self.childId = childId; self.guardianId = guardianId }
+}
+
+/// An administrator ended a guardianship that should not stand. Key = child id.
+public struct GuardianshipEnded: DomainEvent, Equatable {
+    public static let type = "guardianship.ended"
+    public static let topic = EventTopic.consents
+    public var childId: UUID
+    public var guardianId: UUID
+    public var reason: CorrectionReason
+    public var subject: UUID { childId }
+    public init(childId: UUID, guardianId: UUID, reason: CorrectionReason) {
+        self.childId = childId; self.guardianId = guardianId; self.reason = reason
+    }
+}
+
 // MARK: arenas (topic `arenas`, key = arena id)
 
 public struct ArenaChanged: DomainEvent, Equatable {

@@ -40,18 +40,23 @@ public struct ConsentGrant: Sendable, Hashable {
     public var childId: UUID
     public var services: Set<ServiceKind>
     public var arenaIds: Set<UUID>
+    /// Units of unit-bound services (school, kindergarten, SFO) the consent names besides
+    /// the child's own, e.g. the school the child moves to.
+    public var unitIds: Set<UUID>
     public var information: Set<InformationCategory>
     public var validFrom: LocalDate
     public var validUntil: LocalDate?
     public var withdrawnAt: Date?
     public var youngPersonConsented: Bool
 
-    public init(id: UUID, childId: UUID, services: Set<ServiceKind>, arenaIds: Set<UUID>, information: Set<InformationCategory>,
-                validFrom: LocalDate, validUntil: LocalDate?, withdrawnAt: Date?, youngPersonConsented: Bool) {
+    public init(id: UUID, childId: UUID, services: Set<ServiceKind>, arenaIds: Set<UUID>, unitIds: Set<UUID> = [],
+                information: Set<InformationCategory>, validFrom: LocalDate, validUntil: LocalDate?, withdrawnAt: Date?,
+                youngPersonConsented: Bool) {
         self.id = id
         self.childId = childId
         self.services = services
         self.arenaIds = arenaIds
+        self.unitIds = unitIds
         self.information = information
         self.validFrom = validFrom
         self.validUntil = validUntil
@@ -68,10 +73,28 @@ public struct ConsentGrant: Sendable, Hashable {
         return true
     }
 
+    /// The units a unit-bound service in this consent means: the child's own and those named.
+    /// "School" in a consent is the child's school, never every school.
+    public func coversUnit(_ unitId: UUID, childUnitId: UUID?) -> Bool {
+        unitId == childUnitId || unitIds.contains(unitId)
+    }
+
+    /// Whether the consent lifts confidentiality towards a person through this membership:
+    /// its service is named, the role is not the register's `administrator` (administering
+    /// the register is no service to the child), and a unit-bound service (school,
+    /// kindergarten, SFO) is the child's own unit or one the consent names.
+    public func covers(_ membership: Principal.Membership, childUnitId: UUID?) -> Bool {
+        guard membership.role != .administrator, services.contains(membership.service) else { return false }
+        return !ServiceKind.unitBound.contains(membership.service) || coversUnit(membership.unitId, childUnitId: childUnitId)
+    }
+
     /// An arena is covered when the consent names it, or names every service that takes
-    /// part in it (confidentiality is lifted between exactly those services).
-    public func covers(_ arena: ArenaScope) -> Bool {
-        arenaIds.contains(arena.id) || (!arena.participantServices.isEmpty && arena.participantServices.isSubset(of: services))
+    /// part in it (confidentiality is lifted between exactly those services) and every
+    /// school, kindergarten or SFO in it is the child's own or named in the consent.
+    public func covers(_ arena: ArenaScope, childUnitId: UUID?) -> Bool {
+        if arenaIds.contains(arena.id) { return true }
+        guard !arena.participantServices.isEmpty, arena.participantServices.isSubset(of: services) else { return false }
+        return arena.unitBoundUnitIds.allSatisfy { coversUnit($0, childUnitId: childUnitId) }
     }
 }
 
@@ -79,17 +102,37 @@ public struct ConsentGrant: Sendable, Hashable {
 public struct ArenaScope: Sendable, Hashable {
     public var id: UUID
     public var participantServices: Set<ServiceKind>
+    /// The schools, kindergartens and SFOs that own or take part in the arena.
+    public var unitBoundUnitIds: Set<UUID>
     public var youngPersonConsentAge: Int?
-    public init(id: UUID, participantServices: Set<ServiceKind>, youngPersonConsentAge: Int? = nil) {
+    public init(id: UUID, participantServices: Set<ServiceKind>, unitBoundUnitIds: Set<UUID> = [], youngPersonConsentAge: Int? = nil) {
         self.id = id
         self.participantServices = participantServices
+        self.unitBoundUnitIds = unitBoundUnitIds
         self.youngPersonConsentAge = youngPersonConsentAge
     }
+}
+
+/// A guardian as the register records them (foreldreansvar, daglig omsorg).
+public struct Guardianship: Sendable, Hashable {
+    public var guardianId: UUID
+    public var parentalResponsibility: Bool
+    public var dailyCare: Bool
+    public init(guardianId: UUID, parentalResponsibility: Bool, dailyCare: Bool) {
+        self.guardianId = guardianId
+        self.parentalResponsibility = parentalResponsibility
+        self.dailyCare = dailyCare
+    }
+
+    /// A guardian sees the child (and receives what a guardian receives) only with parental
+    /// responsibility or daily care; without both they see nothing, as any stranger.
+    public var givesAccess: Bool { parentalResponsibility || dailyCare }
 }
 
 /// A child's relations that give access without consent.
 public struct ChildRelations: Sendable, Hashable {
     public var childId: UUID
+    /// The guardians with access (parental responsibility or daily care, ``Guardianship/givesAccess``).
     public var guardianIds: Set<UUID>
     /// The child as a user (a young person with a login), if any.
     public var personId: UUID?
@@ -100,6 +143,11 @@ public struct ChildRelations: Sendable, Hashable {
         self.guardianIds = guardianIds
         self.personId = personId
         self.unitId = unitId
+    }
+
+    /// The relations from the register's guardianships: only those that give access count.
+    public init(childId: UUID, guardianships: [Guardianship], personId: UUID?, unitId: UUID?) {
+        self.init(childId: childId, guardianIds: Set(guardianships.filter(\.givesAccess).map(\.guardianId)), personId: personId, unitId: unitId)
     }
 }
 
@@ -167,32 +215,44 @@ public struct CaseFacts: Sendable, Hashable {
 /// child, a member of the submitting unit, a participant of the case's arena, or staff of
 /// the service a referral goes to), and, for a named case, a valid consent must cover
 /// their service (and the arena) before they see who the case is about.
+///
+/// Owning or submitting a case is involvement, never a basis of its own: the owner and the
+/// submitter of a named case see the child while the child's own unit (their work there)
+/// or the consent covers them, exactly as anyone else; without either they see the case
+/// redacted, like a participant whose service the consent does not name.
 public enum AccessPolicy {
     public static let ownUnitRoles: Set<Role> = [.unitLeader, .teacher, .specialNeedsCoordinator, .socialTeacher]
+
+    /// Works at the child's own kindergarten or school in a role responsible for the child.
+    public static func worksAtOwnUnit(_ principal: Principal, child: ChildRelations) -> Bool {
+        guard let unit = child.unitId else { return false }
+        return principal.memberships.contains { $0.unitId == unit && ownUnitRoles.contains($0.role) }
+    }
 
     public static func caseAccess(
         principal: Principal, facts: CaseFacts, child: ChildRelations?, consents: [ConsentGrant],
         isArenaParticipant: Bool, at instant: Date
     ) -> AccessDecision {
-        if principal.personId == facts.ownerId || principal.personId == facts.submittedBy {
-            return .full(.owner, consentId: nil)
-        }
-        let involved = isArenaParticipant || principal.isMember(of: facts.submittingUnitId)
+        let ownsCase = principal.personId == facts.ownerId || principal.personId == facts.submittedBy
+        let involved = ownsCase || isArenaParticipant || principal.isMember(of: facts.submittingUnitId)
             || (facts.targetService.map { principal.isMember(ofService: $0) } ?? false)
         switch facts.kind {
         case .anonymous, .system:
-            return involved ? .full(isArenaParticipant ? .participant : .ownUnit, consentId: nil) : .denied
+            guard involved else { return .denied }
+            return .full(ownsCase ? .owner : isArenaParticipant ? .participant : .ownUnit, consentId: nil)
         case .named:
             if let child {
                 if child.guardianIds.contains(principal.personId) { return .full(.guardian, consentId: nil) }
                 if child.personId == principal.personId { return .full(.selfAccess, consentId: nil) }
             }
             guard involved else { return .denied }
+            if ownsCase, let child, worksAtOwnUnit(principal, child: child) { return .full(.ownUnit, consentId: nil) }
             if let consent = coveringConsent(principal: principal, arena: facts.arena, targetService: facts.targetService,
-                                             consents: consents, at: instant) {
+                                             childUnitId: child?.unitId, consents: consents, at: instant) {
                 return .full(.consent, consentId: consent.id)
             }
-            return isArenaParticipant ? .redacted(.participant) : .denied
+            if isArenaParticipant { return .redacted(.participant) }
+            return ownsCase ? .redacted(.owner) : .denied
         }
     }
 
@@ -211,43 +271,39 @@ public enum AccessPolicy {
     public static func childAccess(principal: Principal, child: ChildRelations, consents: [ConsentGrant], at instant: Date) -> AccessDecision {
         if child.guardianIds.contains(principal.personId) { return .full(.guardian, consentId: nil) }
         if child.personId == principal.personId { return .full(.selfAccess, consentId: nil) }
-        if let unit = child.unitId, principal.memberships.contains(where: { $0.unitId == unit && ownUnitRoles.contains($0.role) }) {
-            return .full(.ownUnit, consentId: nil)
-        }
+        if worksAtOwnUnit(principal, child: child) { return .full(.ownUnit, consentId: nil) }
         for consent in consents where consent.childId == child.childId && consent.isActive(at: instant) {
-            let covered = principal.memberships.contains { membership in
-                guard consent.services.contains(membership.service), membership.service != .municipalAdministration else { return false }
-                // "School" in a consent means the child's own school, not every school.
-                return !ServiceKind.unitBound.contains(membership.service) || membership.unitId == child.unitId
+            if principal.memberships.contains(where: { consent.covers($0, childUnitId: child.unitId) }) {
+                return .full(.consent, consentId: consent.id)
             }
-            if covered { return .full(.consent, consentId: consent.id) }
         }
         return .denied
     }
 
     /// The first active consent that covers the principal in this context: one that names the
-    /// arena, or one that names the principal's service and covers the arena.
+    /// arena, or one that covers one of the principal's memberships (for a school, kindergarten
+    /// or SFO: the child's own unit or one the consent names) and covers the arena.
     public static func coveringConsent(
-        principal: Principal, arena: ArenaScope?, targetService: ServiceKind?, consents: [ConsentGrant], at instant: Date
+        principal: Principal, arena: ArenaScope?, targetService: ServiceKind?, childUnitId: UUID?, consents: [ConsentGrant], at instant: Date
     ) -> ConsentGrant? {
         consents.first { consent in
             guard consent.isActive(at: instant) else { return false }
             if let targetService, !consent.services.contains(targetService) { return false }
             // A consent that names the arena lifts confidentiality among all who take part in it.
             if let arena, consent.arenaIds.contains(arena.id) { return true }
-            guard !consent.services.isDisjoint(with: principal.services) else { return false }
-            if let arena, !consent.covers(arena) { return false }
+            guard principal.memberships.contains(where: { consent.covers($0, childUnitId: childUnitId) }) else { return false }
+            if let arena, !consent.covers(arena, childUnitId: childUnitId) { return false }
             return true
         }
     }
 
     /// Whether a consent allows submitting a named case to `arena` (or a referral to
-    /// `targetService`) for a child of `age` (nil when unknown).
+    /// `targetService`) for a child of `age` (nil when unknown) whose own unit is `childUnitId`.
     public static func consentAllowsSubmission(
-        _ consent: ConsentGrant, arena: ArenaScope?, targetService: ServiceKind?, childAge: Int?, at instant: Date
+        _ consent: ConsentGrant, arena: ArenaScope?, targetService: ServiceKind?, childAge: Int?, childUnitId: UUID?, at instant: Date
     ) -> ConsentProblem? {
         guard consent.isActive(at: instant) else { return .notActive }
-        if let arena, !consent.covers(arena) { return .arenaNotCovered }
+        if let arena, !consent.covers(arena, childUnitId: childUnitId) { return .arenaNotCovered }
         if let targetService, !consent.services.contains(targetService) { return .serviceNotCovered }
         let requiredAge = arena?.youngPersonConsentAge ?? (targetService?.youngPersonConsentAge)
         if let requiredAge, let childAge, childAge >= requiredAge, !consent.youngPersonConsented {

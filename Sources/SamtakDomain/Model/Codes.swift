@@ -145,3 +145,28 @@ public enum PersonKind: String, Codable, Sendable, CaseIterable, Hashable {
     /// The child or young person themself, as a user (e.g. a pupil at lower secondary).
     case youngPerson = "young_person"
 }
+
+/// Why an administrator corrected the register: ended a guardianship or a consent that
+/// should not stand. Kept with the correction (the audit trail) and sent in its event.
+public enum CorrectionReason: String, Codable, Sendable, CaseIterable, Hashable {
+    /// Registered by mistake (a typing error, a test by a user).
+    case recordedInError = "recorded_in_error"
+    /// Registered on the wrong child.
+    case wrongChild = "wrong_child"
+    /// Registered for the wrong person (a guardian who is not the child's).
+    case wrongPerson = "wrong_person"
+    /// The population register says otherwise now (parental responsibility moved).
+    case registerChanged = "register_changed"
+    /// Test or demo data in a real installation.
+    case testData = "test_data"
+}
+
+/// Where a guardianship comes from: the population register (imported) or an
+/// administrator entering what the register says. Staff never create guardianships.
+public enum GuardianshipSource: String, Codable, Sendable, CaseIterable, Hashable {
+    case register
+    case administrator
+    /// Recorded by staff before guardianships came only from the register (migration 0010);
+    /// an administrator reviews these.
+    case legacy
+}

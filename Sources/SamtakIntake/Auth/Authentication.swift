@@ -84,7 +84,7 @@ final class PrincipalCache: Sendable {
 
 extension Principal {
     /// 403 unless the caller administers the register.
-    func requireAdministrator() throws {
-        guard isAdministrator else { throw Problem.forbidden("only administrators may change the register") }
+    func requireAdministrator(_ detail: String = "only administrators may change the register") throws {
+        guard isAdministrator else { throw Problem.forbidden(detail) }
     }
 }

@@ -108,7 +108,8 @@ extension MutationResult {
 /// The access log: who read or changed a child's data, when, and on which basis. Written
 /// in the transaction of the read or change it records.
 public enum AccessLog {
-    public enum Action: String, Sendable { case read, create, update, withdraw, export }
+    /// `correct`: an administrator ended a guardianship or consent (see `register_corrections`).
+    public enum Action: String, Sendable { case read, create, update, withdraw, export, correct }
 
     public static func record(
         on connection: PostgresConnection, actor: UUID, action: Action, resource: String, resourceId: UUID?,

@@ -192,8 +192,9 @@ struct CalledMeetingRoutes {
         var location: String?
     }
 
-    /// Moves a called meeting (its organiser or the child's coordinator): new time, agenda
-    /// date and place, `sequence` + 1, `meeting.moved`.
+    /// Moves a called meeting (its organiser, ``MeetingRoles``: around one child whoever
+    /// called it, or the child's coordinator): new time, agenda date and place, `sequence` + 1,
+    /// `meeting.moved`.
     @Sendable func reschedule(_ request: Request, context: IntakeRequestContext) async throws -> Response {
         let id = try request.uuidParameter("id", context: context, resource: "meeting")
         let (body, raw) = try await APIJSON.decode(RescheduleBody.self, from: request)
@@ -208,8 +209,8 @@ struct CalledMeetingRoutes {
                   try MeetingRoutes.agenda(for: principal, meeting: meeting, on: connection, requestId: context.id) != nil
             else { throw Problem.notFound("Meeting") }
             let isCoordinator = try meeting.childId.flatMap { try CoordinationStore.activeCoordinator(of: $0, on: connection) }?.personId == principal.personId
-            guard MeetingRoutes.isOrganiser(principal, meeting) || isCoordinator else {
-                throw Problem.forbidden("only the meeting's organiser or the child's coordinator moves it")
+            guard MeetingRoles.mayMove(principal, meeting.organisation, isChildsCoordinator: isCoordinator) else {
+                throw Problem.forbidden("only the meeting's organiser (around one child: whoever called it) or the child's coordinator moves it")
             }
             guard meeting.isCalled else { throw Problem.conflict("not_called", "a meeting of an arena's series moves with its series") }
             guard meeting.status == .planned || meeting.status == .agendaPublished else {

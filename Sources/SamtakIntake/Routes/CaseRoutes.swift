@@ -81,14 +81,15 @@ struct CaseRoutes {
             guard try arena.decode([String].self, 1).contains(body.kind.rawValue) else {
                 throw Problem.field("kind", "not_accepted", "this arena does not take \(body.kind.rawValue) cases")
             }
-            let ownerId = try Self.owner(body.ownerId, principal: principal, on: connection)
             var consentId: UUID?
             var basis = AccessBasis.owner
             var flags: [String] = []
+            let scope = try CaseStore.arenaScope(body.arenaId, on: connection)
+            var facts = CaseFacts(kind: body.kind, ownerId: principal.personId, submittedBy: principal.personId,
+                                  submittingUnitId: body.submittingUnitId, arena: scope, targetService: nil)
             switch body.kind {
             case .named:
                 guard let childId = body.childId else { throw Problem.field("child_id", "required", "is required for a named case") }
-                let scope = try CaseStore.arenaScope(body.arenaId, on: connection)
                 let consent = try Self.consent(for: childId, requested: body.consentId, principal: principal,
                                                arena: scope, targetService: nil, on: connection)
                 consentId = consent.id
@@ -98,6 +99,8 @@ struct CaseRoutes {
             case .system:
                 break
             }
+            facts.ownerId = try Self.owner(body.ownerId, principal: principal, facts: facts, childId: body.childId, on: connection)
+            let ownerId = facts.ownerId
             let id = UUID()
             // The stored row comes back with the insert: the answer is built from it.
             guard let inserted = try connection.query(SQL("""
@@ -296,7 +299,9 @@ struct CaseRoutes {
             let scope = try arenaId.flatMap { try CaseStore.arenaScope($0, on: connection) }
             let consent = try Self.consent(for: body.childId, requested: body.consentId, principal: principal, arena: scope,
                                            targetService: body.targetService, on: connection)
-            let ownerId = try Self.owner(body.ownerId, principal: principal, on: connection)
+            let facts = CaseFacts(kind: .named, ownerId: principal.personId, submittedBy: principal.personId,
+                                  submittingUnitId: body.submittingUnitId, arena: scope, targetService: body.targetService)
+            let ownerId = try Self.owner(body.ownerId, principal: principal, facts: facts, childId: body.childId, on: connection)
             if let origin = body.originCaseId, try CaseStore.load(origin, on: connection) == nil {
                 throw Problem.field("origin_case_id", "not_found", "is not a case")
             }
@@ -350,6 +355,8 @@ struct CaseRoutes {
             guard principal.personId == row.ownerId || principal.personId == row.submittedBy else {
                 throw Problem.forbidden("only the referral's owner or submitter may complete it")
             }
+            // Completing it writes about the child: only while the owner may see the child.
+            guard decision.canSeeChild else { throw Problem.forbidden("you may no longer see the child this referral is about") }
             let next: CaseStatus
             do { next = try row.status.applying(.resubmit) } catch { throw Problem.conflict("invalid_transition", "\(error)") }
             try connection.execute("""
@@ -381,10 +388,32 @@ struct CaseRoutes {
         }
     }
 
-    static func owner(_ requested: UUID?, principal: Principal, on connection: PostgresConnection) throws -> UUID {
+    /// The case's owner: the submitter, or someone who may already see what the case is
+    /// about. For a named case that is the child's own unit or the consent the case stands
+    /// on (``AccessPolicy/caseAccess`` for the owner-to-be); for an anonymous or system case
+    /// a member of the submitting unit. Naming an owner never opens the case to anyone.
+    static func owner(_ requested: UUID?, principal: Principal, facts: CaseFacts, childId: UUID?, on connection: PostgresConnection) throws -> UUID {
         guard let requested, requested != principal.personId else { return principal.personId }
-        guard try connection.query("SELECT 1 FROM people WHERE id = \(requested) AND kind = 'staff' AND active").count == 1 else {
+        guard let candidate = try PrincipalCache.load(requested, on: connection), candidate.kind == .staff else {
             throw Problem.field("owner_id", "not_found", "is not active staff")
+        }
+        var ownedFacts = facts
+        ownedFacts.ownerId = requested
+        switch facts.kind {
+        case .named:
+            guard let childId, let child = try ChildAccessLoader.relations(childId, on: connection)?.0 else {
+                throw Problem.field("child_id", "not_found", "is not a child you have access to")
+            }
+            let access = AccessPolicy.caseAccess(principal: candidate, facts: ownedFacts, child: child,
+                                                 consents: try ChildAccessLoader.consents(childId, on: connection), isArenaParticipant: false, at: Date())
+            guard access.canSeeChild else {
+                throw Problem.field("owner_id", "no_access_basis",
+                                    "must be someone the child's own unit or the consent already lets see the child")
+            }
+        case .anonymous, .system:
+            guard candidate.isMember(of: facts.submittingUnitId) else {
+                throw Problem.field("owner_id", "not_member", "must work in the submitting unit")
+            }
         }
         return requested
     }
@@ -401,13 +430,15 @@ struct CaseRoutes {
         let consents = try ChildAccessLoader.consents(childId, on: connection)
         let birthDate = try connection.query("SELECT birth_date FROM children WHERE id = \(childId)").first?.decode(LocalDate?.self, 0)
         let childAge = birthDate.map { age(bornOn: $0, on: OsloTime.localDate(at: Date())) }
+        let childUnitId = try ChildAccessLoader.relations(childId, on: connection)?.0.unitId
         let candidates = requested.map { id in consents.filter { $0.id == id } } ?? consents
         if requested != nil && candidates.isEmpty {
             throw Problem.field("consent_id", "not_found", "is not a consent for this child")
         }
         var problems: [ConsentProblem] = []
         for consent in candidates {
-            if let problem = AccessPolicy.consentAllowsSubmission(consent, arena: arena, targetService: targetService, childAge: childAge, at: Date()) {
+            if let problem = AccessPolicy.consentAllowsSubmission(consent, arena: arena, targetService: targetService, childAge: childAge,
+                                                                  childUnitId: childUnitId, at: Date()) {
                 problems.append(problem)
             } else {
                 return consent

@@ -190,9 +190,10 @@ enum CaseStore {
 
     /// What ``read(_:principal:on:requestId:)`` returns for a case the principal has just
     /// inserted in this transaction (`row` as the INSERT returned it), without reading it
-    /// back: its submitter sees it in full as its owner (the rule's first case, which needs
-    /// no arena or consent facts), and it is on no agenda yet (the scheduler acts on the
-    /// committed event). Same access log as a read.
+    /// back: the submitter of an anonymous or system case sees it in full as its owner (a
+    /// rule that needs no arena or consent facts), and it is on no agenda yet (the scheduler
+    /// acts on the committed event). A named case is decided as a read (ownership is no basis
+    /// for the child: the own unit or the consent is). Same access log as a read.
     static func readInserted(_ row: Row, principal: Principal, on connection: PostgresConnection, requestId: String?) throws -> CaseResource? {
         let facts = CaseFacts(kind: row.kind, ownerId: row.ownerId, submittedBy: row.submittedBy, submittingUnitId: row.submittingUnitId,
                               arena: nil, targetService: row.category == "referral" ? row.targetService : nil)

@@ -17,10 +17,12 @@ struct ChildRoutes {
         group.get("children", use: listChildren)
         group.get("children/{id}", use: getChild)
         group.post("children/{id}/guardians", use: addGuardian)
+        group.post("children/{id}/guardians/{guardian_id}/end", use: endGuardianship)
         group.get("children/{id}/consents", use: listConsents)
         group.post("consents", use: recordConsent)
         group.get("consents/{id}", use: getConsent)
         group.post("consents/{id}/withdraw", use: withdrawConsent)
+        group.post("consents/{id}/end", use: endConsent)
     }
 
     // MARK: Bodies and resources
@@ -67,17 +69,37 @@ struct ChildRoutes {
     struct ConsentBody: StrictRequestBody {
         static let shape = JSONShape.object([
             "child_id": .value, "given_by": .array(.value), "young_person_consented": .value, "services": .array(.value),
-            "arena_ids": .array(.value), "information": .array(.value), "valid_from": .value, "valid_until": .value, "method": .value,
+            "arena_ids": .array(.value), "unit_ids": .array(.value), "information": .array(.value), "valid_from": .value,
+            "valid_until": .value, "method": .value,
         ])
         var childId: UUID
         var givenBy: [UUID]
         var youngPersonConsented: Bool?
         var services: [ServiceKind]
         var arenaIds: [UUID]?
+        /// Schools, kindergartens or SFOs besides the child's own (e.g. the receiving school).
+        var unitIds: [UUID]?
         var information: [InformationCategory]?
         var validFrom: LocalDate
         var validUntil: LocalDate?
         var method: ConsentMethod
+    }
+
+    /// An administrator's correction: why, and an optional note kept with the audit trail.
+    struct CorrectionBody: StrictRequestBody {
+        static let shape = JSONShape.object(["reason": .value, "note": .value])
+        var reason: CorrectionReason
+        var note: String?
+
+        /// The body of a correction, for administrators only (403 before the body is read).
+        static func decode(_ request: Request, context: IntakeRequestContext) async throws -> (CorrectionBody, Data) {
+            try context.requirePrincipal().requireAdministrator("an administrator corrects the register")
+            let (body, raw) = try await APIJSON.decode(CorrectionBody.self, from: request)
+            var violations = Violations()
+            violations.text(body.note, "note", required: false, max: 2000)
+            try violations.throwIfAny()
+            return (body, raw)
+        }
     }
 
     struct ConsentResource: Codable, Sendable {
@@ -87,13 +109,18 @@ struct ChildRoutes {
         var youngPersonConsented: Bool
         var services: [ServiceKind]
         var arenaIds: [UUID]
+        var unitIds: [UUID]
         var information: [InformationCategory]
         var validFrom: LocalDate
         var validUntil: LocalDate?
         var method: ConsentMethod
+        /// Whose consent its purpose needed (nil for consents recorded before the rule).
+        var guardianRule: ConsentGiverRule?
         var recordedBy: UUID
         var recordedAt: Date
         var withdrawnAt: Date?
+        /// Set when an administrator ended it as a correction.
+        var endedReason: CorrectionReason?
         var active: Bool
     }
 
@@ -178,7 +205,10 @@ struct ChildRoutes {
                 condition = "c.unit_id = \(unitId)"
                 basis = .ownUnit
             } else {
-                condition = "c.id IN (SELECT child_id FROM guardianships WHERE guardian_id = \(principal.personId))"
+                // The guardianships that give access (``Guardianship/givesAccess``).
+                condition = """
+                    c.id IN (SELECT child_id FROM guardianships WHERE guardian_id = \(principal.personId) AND (parental_responsibility OR daily_care))
+                    """
                 basis = .guardian
             }
             let ids = try connection.query("""
@@ -195,86 +225,158 @@ struct ChildRoutes {
         return try APIJSON.response(Page(rows: rows, limit: page.limit))
     }
 
+    /// Guardianships come from the population register: an administrator enters what it
+    /// says (staff never do). The answer names no child.
     @Sendable func addGuardian(_ request: Request, context: IntakeRequestContext) async throws -> Response {
         let childId = try request.uuidParameter("id", context: context, resource: "child")
+        try context.requirePrincipal().requireAdministrator(
+            "guardianships come from the population register; an administrator records them")
         let (body, raw) = try await APIJSON.decode(GuardianBody.self, from: request)
         var violations = Violations()
         if body.personId == nil { violations.text(body.name, "name", max: 200) }
         if body.personId != nil && body.name != nil { violations.add("name", "exclusive", "give either person_id (an existing guardian) or name") }
         if let email = body.email { OrganisationRoutes.validateEmail(email, field: "email", into: &violations) }
         try violations.throwIfAny()
+        let outbox = environment.outbox
         return try await environment.mutate(request, context: context, body: raw) { connection, principal in
-            let decision = try ChildAccessLoader.decide(principal: principal, childId: childId, on: connection)
-            guard case .full(let basis, let consentId) = decision, basis != .guardian, basis != .selfAccess else { throw Problem.notFound("Child") }
+            guard try RegisterStore.childExists(childId, on: connection) else { throw Problem.notFound("Child") }
             let guardianId: UUID
             if let existing = body.personId {
-                guard try connection.query("SELECT 1 FROM people WHERE id = \(existing) AND kind = 'guardian'").count == 1 else {
+                guard try RegisterStore.isGuardianPerson(existing, on: connection) else {
                     throw Problem.field("person_id", "not_found", "is not a registered guardian")
                 }
                 guardianId = existing
             } else {
-                guardianId = UUID()
-                try connection.execute("INSERT INTO people (id, kind, name, email) VALUES (\(guardianId), 'guardian', \(body.name?.trimmed ?? ""), \(body.email))")
+                guardianId = try RegisterStore.insertGuardianPerson(name: body.name?.trimmed ?? "", email: body.email, on: connection)
             }
-            let inserted = try connection.execute("""
-                INSERT INTO guardianships (child_id, guardian_id, parental_responsibility, daily_care)
-                VALUES (\(childId), \(guardianId), \(body.parentalResponsibility), \(body.dailyCare)) ON CONFLICT DO NOTHING
-                """)
-            if inserted == 0 { throw Problem.conflict("guardian_exists", "this person is already registered as the child's guardian") }
-            try AccessLog.record(on: connection, actor: principal.personId, action: .update, resource: "child", resourceId: childId,
-                                 childId: childId, basis: basis, consentId: consentId, requestId: context.id)
-            guard let child = try Self.loadChild(childId, on: connection, basis: basis) else { throw Problem.notFound("Child") }
-            return try MutationResult(child, status: .created, location: "/v1/children/\(childId)")
+            guard let guardianship = try RegisterStore.insertGuardianship(
+                child: childId, guardian: guardianId, parentalResponsibility: body.parentalResponsibility, dailyCare: body.dailyCare,
+                source: .administrator, recordedBy: principal.personId, on: connection)
+            else { throw Problem.conflict("guardian_exists", "this person is already registered as the child's guardian") }
+            try outbox.append(GuardianshipRecorded(childId: childId, guardianId: guardianId), on: connection)
+            try AccessLog.record(on: connection, actor: principal.personId, action: .create, resource: "guardianship", resourceId: guardianId,
+                                 childId: childId, basis: .administrator, requestId: context.id)
+            return try MutationResult(guardianship, status: .created)
+        }
+    }
+
+    /// An administrator ends a guardianship recorded in error (or no longer in the register),
+    /// with a reason: kept in `register_corrections` and the access log (`guardianship.ended`).
+    @Sendable func endGuardianship(_ request: Request, context: IntakeRequestContext) async throws -> Response {
+        let childId = try request.uuidParameter("id", context: context, resource: "child")
+        let guardianId = try request.uuidParameter("guardian_id", context: context, resource: "guardian")
+        let (body, raw) = try await CorrectionBody.decode(request, context: context)
+        let outbox = environment.outbox
+        return try await environment.mutate(request, context: context, body: raw) { connection, principal in
+            guard let correction = try RegisterStore.endGuardianship(child: childId, guardian: guardianId, reason: body.reason,
+                                                                     note: body.note?.trimmed ?? "", by: principal.personId, on: connection)
+            else { throw Problem.notFound("Guardianship") }
+            try outbox.append(GuardianshipEnded(childId: childId, guardianId: guardianId, reason: body.reason), on: connection)
+            try AccessLog.record(on: connection, actor: principal.personId, action: .correct, resource: "guardianship", resourceId: guardianId,
+                                 childId: childId, basis: .administrator, requestId: context.id)
+            return try MutationResult(correction)
         }
     }
 
     // MARK: Consent
 
+    /// Records a consent given on paper or orally, on the family's behalf, under the rules of
+    /// ``ConsentRules`` (whose consent the purpose needs) and ``ConsentRecording`` (who may
+    /// record it, and for what).
     @Sendable func recordConsent(_ request: Request, context: IntakeRequestContext) async throws -> Response {
         let (body, raw) = try await APIJSON.decode(ConsentBody.self, from: request)
         var violations = Violations()
         let information = body.information ?? InformationCategory.allCases
-        violations.require(!body.services.isEmpty || !(body.arenaIds ?? []).isEmpty, "services", "required",
+        let arenaIds = body.arenaIds ?? [], unitIds = body.unitIds ?? []
+        violations.require(!body.services.isEmpty || !arenaIds.isEmpty, "services", "required",
                            "name at least one service or arena the consent covers")
+        violations.list(body.services, "services", max: ServiceKind.allCases.count)
+        violations.list(arenaIds, "arena_ids", max: 50)
+        violations.list(unitIds, "unit_ids", max: 20)
+        violations.list(information, "information", max: InformationCategory.allCases.count)
+        violations.list(body.givenBy, "given_by", max: 20)
         violations.require(!information.isEmpty, "information", "required", "name at least one category of information")
         violations.require(!body.givenBy.isEmpty || body.youngPersonConsented == true, "given_by", "required",
                            "name the guardians who consented")
         if let until = body.validUntil, until < body.validFrom { violations.add("valid_until", "range", "must not be before valid_from") }
-        violations.require(Set(body.givenBy).count == body.givenBy.count, "given_by", "unique", "must not repeat a guardian")
         try violations.throwIfAny()
         let outbox = environment.outbox
         return try await environment.mutate(request, context: context, body: raw) { connection, principal in
             let decision = try ChildAccessLoader.decide(principal: principal, childId: body.childId, on: connection)
-            guard case .full(let basis, let accessConsent) = decision, principal.kind == .staff else {
+            guard case .full(let basis, let accessConsent) = decision, principal.kind == .staff,
+                  let child = try CoordinationStore.child(body.childId, on: connection) else {
                 throw Problem.field("child_id", "not_found", "is not a child you have access to")
             }
-            let guardians = try connection.query("SELECT guardian_id, parental_responsibility FROM guardianships WHERE child_id = \(body.childId)")
-                .map { row throws(PostgresError) in (try row.decode(UUID.self, 0), try row.decode(Bool.self, 1)) }
-            let guardianIds = Set(guardians.map(\.0))
             var violations = Violations()
-            for (index, giver) in body.givenBy.enumerated() where !guardianIds.contains(giver) {
-                violations.add("given_by[\(index)]", "not_guardian", "is not a registered guardian of the child")
+            var arenas: [ArenaScope] = []
+            for (index, arenaId) in arenaIds.enumerated() {
+                if let scope = try AccessFacts.arenaScope(arenaId, on: connection) { arenas.append(scope) } else {
+                    violations.add("arena_ids[\(index)]", "not_found", "is not a registered arena")
+                }
             }
-            let missing = guardians.filter { $0.1 && !body.givenBy.contains($0.0) }
-            if !missing.isEmpty && body.youngPersonConsented != true {
-                violations.add("given_by", "parental_responsibility", "every guardian with parental responsibility must consent (\(missing.count) missing)")
-            }
-            for (index, arenaId) in (body.arenaIds ?? []).enumerated()
-            where try connection.query("SELECT 1 FROM arenas WHERE id = \(arenaId)").isEmpty {
-                violations.add("arena_ids[\(index)]", "not_found", "is not a registered arena")
+            let unitServices = try RegisterStore.unitServices(unitIds, on: connection)
+            for (index, unitId) in unitIds.enumerated() {
+                guard let service = unitServices[unitId] else {
+                    violations.add("unit_ids[\(index)]", "not_found", "is not an active unit")
+                    continue
+                }
+                if !ServiceKind.unitBound.contains(service) {
+                    violations.add("unit_ids[\(index)]", "not_unit_bound", "names a school, kindergarten or SFO; other services are named in services")
+                } else if !body.services.contains(service) {
+                    violations.add("unit_ids[\(index)]", "service_not_named", "its service must be named in services too")
+                }
             }
             try violations.throwIfAny()
+            let purpose = ConsentPurpose(services: Set(body.services), arenas: arenas)
+            if let refusal = ConsentRecording.mayRecord(principal, child: child.relations, purpose: purpose, unitIds: Set(unitIds)) {
+                throw Problem.forbidden(refusal == .notStaff
+                    ? "consents are recorded by staff of a service"
+                    : "a consent is recorded by staff of the child's own unit or of a service (or arena) it names")
+            }
+            let askable = ConsentRecording.askable(by: principal)
+            for violation in ConsentRecording.outsideAskable(principal, services: body.services, arenas: arenas) {
+                violations.add(violation.field, violation.rule, violation.message)
+            }
+            for (index, unitId) in unitIds.enumerated() where !(unitServices[unitId].map(askable.contains) ?? true) {
+                violations.add("unit_ids[\(index)]", "not_askable", "is not a service your service may ask a family to consent to sharing with")
+            }
+            let guardianships = try AccessFacts.guardianships([body.childId], on: connection)[body.childId] ?? []
+            let (rule, giverViolations) = ConsentRules.checkGivers(
+                givenBy: body.givenBy, youngPersonConsented: body.youngPersonConsented ?? false, guardianships: guardianships,
+                purpose: purpose, childAge: child.age)
+            for violation in giverViolations { violations.add(violation.field, violation.rule, violation.message) }
+            try violations.throwIfAny()
+            guard let rule else { throw Problem.field("given_by", "required", "name the guardians who consented") }
             let id = UUID()
-            try connection.execute("""
-                INSERT INTO consents (id, child_id, given_by, young_person_consented, services, arena_ids, information, valid_from, valid_until, method, recorded_by)
-                VALUES (\(id), \(body.childId), \(body.givenBy), \(body.youngPersonConsented ?? false), \(body.services.map(\.rawValue)),
-                        \(body.arenaIds ?? []), \(information.map(\.rawValue)), \(body.validFrom), \(body.validUntil), \(body.method.rawValue), \(principal.personId))
-                """)
+            try RegisterStore.insertConsent(body, id: id, information: information, rule: rule, recordedBy: principal.personId,
+                                            youngPersonId: child.relations.personId, on: connection)
             try outbox.append(ConsentRecorded(consentId: id, childId: body.childId), on: connection)
             try AccessLog.record(on: connection, actor: principal.personId, action: .create, resource: "consent", resourceId: id,
                                  childId: body.childId, basis: basis, consentId: accessConsent, requestId: context.id)
             guard let consent = try Self.loadConsent(id, on: connection) else { throw Problem.notFound("Consent") }
             return try MutationResult(consent, status: .created, location: "/v1/consents/\(id)")
+        }
+    }
+
+    /// An administrator ends a consent recorded in error, with a reason: it stops covering
+    /// anyone at once (as a withdrawal), kept in `register_corrections` and the access log
+    /// (`consent.ended`). The answer is the correction: an administrator reads no consent.
+    @Sendable func endConsent(_ request: Request, context: IntakeRequestContext) async throws -> Response {
+        let id = try request.uuidParameter("id", context: context, resource: "consent")
+        let (body, raw) = try await CorrectionBody.decode(request, context: context)
+        let outbox = environment.outbox
+        return try await environment.mutate(request, context: context, body: raw) { connection, principal in
+            guard let correction = try RegisterStore.endConsent(id, reason: body.reason, note: body.note?.trimmed ?? "",
+                                                                by: principal.personId, on: connection) else {
+                if try RegisterStore.consentExists(id, on: connection) {
+                    throw Problem.conflict("already_ended", "the consent is already ended")
+                }
+                throw Problem.notFound("Consent")
+            }
+            try outbox.append(ConsentEnded(consentId: id, childId: correction.childId, reason: body.reason), on: connection)
+            try AccessLog.record(on: connection, actor: principal.personId, action: .correct, resource: "consent", resourceId: id,
+                                 childId: correction.childId, basis: .administrator, requestId: context.id)
+            return try MutationResult(correction)
         }
     }
 
@@ -352,7 +454,7 @@ struct ChildRoutes {
     static func loadConsent(_ id: UUID, on connection: PostgresConnection) throws -> ConsentResource? {
         guard let row = try connection.query("""
             SELECT id, child_id, given_by, young_person_consented, services, arena_ids, information, valid_from, valid_until,
-                   method, recorded_by, recorded_at, withdrawn_at
+                   method, recorded_by, recorded_at, withdrawn_at, unit_ids, guardian_rule, ended_reason
             FROM consents WHERE id = \(id)
             """).first else { return nil }
         let withdrawnAt = try row.decode(Date?.self, 12)
@@ -364,11 +466,13 @@ struct ChildRoutes {
             id: id, childId: try row.decode(UUID.self, 1), givenBy: try row.decode([UUID].self, 2),
             youngPersonConsented: try row.decode(Bool.self, 3),
             services: try row.decode([String].self, 4).compactMap(ServiceKind.init(rawValue:)),
-            arenaIds: try row.decode([UUID].self, 5),
+            arenaIds: try row.decode([UUID].self, 5), unitIds: try row.decode([UUID].self, 13),
             information: try row.decode([String].self, 6).compactMap(InformationCategory.init(rawValue:)),
             validFrom: validFrom, validUntil: validUntil,
             method: ConsentMethod(rawValue: try row.decode(String.self, 9)) ?? .written,
+            guardianRule: try row.decode(String?.self, 14).flatMap(ConsentGiverRule.init(rawValue:)),
             recordedBy: try row.decode(UUID.self, 10), recordedAt: try row.decode(Date.self, 11), withdrawnAt: withdrawnAt,
+            endedReason: try row.decode(String?.self, 15).flatMap(CorrectionReason.init(rawValue:)),
             active: grant.isActive(at: Date())
         )
     }
@@ -377,14 +481,10 @@ struct ChildRoutes {
 /// Loads the facts `AccessPolicy` needs about a child (and a case) from the database.
 enum ChildAccessLoader {
     static func relations(_ childId: UUID, on connection: PostgresConnection) throws -> (ChildRelations, createdBy: UUID)? {
-        guard let row = try connection.query(SQL("""
-            SELECT c.person_id, c.unit_id, c.created_by,
-                   coalesce((SELECT array_agg(guardian_id) FROM guardianships WHERE child_id = c.id), '{}')
-            FROM children c WHERE c.id = \(childId)
-            """).prepared).first else { return nil }
-        let relations = ChildRelations(childId: childId, guardianIds: Set(try row.decode([UUID].self, 3)),
-                                       personId: try row.decode(UUID?.self, 0), unitId: try row.decode(UUID?.self, 1))
-        return (relations, try row.decode(UUID.self, 2))
+        guard let createdBy = try connection.query(SQL("SELECT created_by FROM children WHERE id = \(childId)").prepared).first?
+                .decode(UUID.self, 0),
+              let relations = try AccessFacts.childRelations([childId], on: connection)[childId] else { return nil }
+        return (relations, createdBy)
     }
 
     static func consents(_ childId: UUID, on connection: PostgresConnection) throws -> [ConsentGrant] {

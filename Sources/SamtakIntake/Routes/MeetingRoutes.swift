@@ -86,6 +86,9 @@ struct MeetingRoutes {
         var consentId: UUID?
         /// Called around one child or for a transition season (not from a series).
         var isCalled: Bool { occurrenceDate == nil }
+        var organisation: MeetingOrganisation {
+            MeetingOrganisation(arenaOwnerPersonId: ownerPersonId, arenaOwnerUnitId: ownerUnitId, calledBy: calledBy, aroundChild: childId != nil)
+        }
     }
 
     static let meetingColumns: SQL = """
@@ -114,11 +117,11 @@ struct MeetingRoutes {
             .first.map(meetingRow)
     }
 
-    /// Who runs the meeting: the arena's owner, the owner unit's leader, an administrator,
-    /// or whoever called it (a meeting around one child, a transition meeting).
+    /// Who runs the meeting (``MeetingRoles``): the arena's owner and the owning unit's
+    /// leader, and whoever called it; around one child only whoever called it. Never the
+    /// register's administrator as such.
     static func isOrganiser(_ principal: Principal, _ meeting: MeetingRow) -> Bool {
-        meeting.ownerPersonId == principal.personId || principal.hasRole(.unitLeader, in: meeting.ownerUnitId) || principal.isAdministrator
-            || (meeting.calledBy != nil && meeting.calledBy == principal.personId)
+        MeetingRoles.isOrganiser(principal, meeting.organisation)
     }
 
     /// The explicit participants of a called meeting (nil for a series meeting).
@@ -129,17 +132,21 @@ struct MeetingRoutes {
     }
 
     /// Takes part in the meeting: a participant of its arena, its organiser, one of its
-    /// explicit participants (a called meeting), or the owner of a case on its agenda (the
-    /// teacher responsible joins for their pupil's case, seed 001).
+    /// explicit participants (a called meeting), or the owner (or submitter) of a case on its
+    /// agenda while they may see that case in full (the teacher responsible joins for their
+    /// pupil's case, seed 001; owning a case the consent no longer covers makes no one a participant).
     static func isParticipant(_ principal: Principal, meeting: MeetingRow, on connection: PostgresConnection) throws -> Bool {
         if isOrganiser(principal, meeting) { return true }
         if try CaseStore.isParticipant(principal, arenaId: meeting.arenaId, on: connection) { return true }
-        return try !connection.query(SQL("""
+        if try !connection.query(SQL("""
             SELECT 1 FROM meeting_participants WHERE meeting_id = \(meeting.id) AND person_id = \(principal.personId)
-            UNION ALL
-            SELECT 1 FROM agenda_items ai JOIN cases c ON c.id = ai.case_id
+            """).prepared).isEmpty { return true }
+        let owned = try connection.query(SQL("""
+            SELECT \(CaseStore.columns) FROM agenda_items ai JOIN cases c ON c.id = ai.case_id
             WHERE ai.meeting_id = \(meeting.id) AND ai.removed_at IS NULL AND (c.owner_id = \(principal.personId) OR c.submitted_by = \(principal.personId))
-            """).prepared).isEmpty
+            """).prepared).map(CaseStore.row)
+        for row in owned where MeetingRoles.caseOwnerTakesPart(try CaseStore.access(principal, to: row, on: connection)) { return true }
+        return false
     }
 
     /// For a meeting around one child (samarbeidsmøte, ansvarsgruppe): whether `principal`
@@ -192,7 +199,9 @@ struct MeetingRoutes {
             }
             guard let row = try CaseStore.load(caseId, on: connection) else { continue }
             let decision = try CaseStore.access(principal, to: row, on: connection)
-            guard decision.canSeeCase else { continue }
+            // Someone who does not take part sees only the items they may see in full (a guardian
+            // their child's); a redacted case of theirs does not show them the meeting.
+            guard decision.canSeeCase, participant || decision.canSeeChild else { continue }
             if row.kind == .named, let basis = decision.basis {
                 try AccessLog.record(on: connection, actor: principal.personId, action: .read, resource: "agenda", resourceId: meeting.id,
                                      childId: decision.canSeeChild ? row.childId : nil, basis: basis, consentId: decision.consentId, requestId: requestId)
@@ -354,9 +363,8 @@ struct MeetingRoutes {
         let list = try await environment.read(context) { connection, principal -> DeliveryList? in
             guard let meeting = try Self.loadMeeting(id, on: connection), try Self.isParticipant(principal, meeting: meeting, on: connection)
             else { return nil }
-            // Around one child the list says who helps the child: only whoever called the meeting sees it.
-            let allowed = meeting.childId == nil ? Self.isOrganiser(principal, meeting) : meeting.calledBy == principal.personId
-            guard allowed else { throw Problem.forbidden("only the meeting's organiser sees its deliveries") }
+            // Around one child the list says who helps the child: its organiser is only whoever called it.
+            guard Self.isOrganiser(principal, meeting) else { throw Problem.forbidden("only the meeting's organiser sees its deliveries") }
             if let childId = meeting.childId {
                 try AccessLog.record(on: connection, actor: principal.personId, action: .read, resource: "meeting_deliveries", resourceId: meeting.id,
                                      childId: childId, basis: .owner, consentId: nil, requestId: context.id)

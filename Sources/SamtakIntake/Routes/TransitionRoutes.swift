@@ -236,7 +236,8 @@ struct TransitionRoutes {
         var withoutConsent = 0
         for child in children {
             guard let facts = try CoordinationStore.child(child.id, on: connection) else { continue }
-            guard case .named(let consent, let categories) = TransitionRules.decide(consents: facts.consents, arena: scope, childAge: facts.age, at: Date()) else {
+            guard case .named(let consent, let categories) = TransitionRules.decide(consents: facts.consents, arena: scope, childAge: facts.age,
+                                                                                   childUnitId: facts.relations.unitId, at: Date()) else {
                 withoutConsent += 1
                 continue
             }

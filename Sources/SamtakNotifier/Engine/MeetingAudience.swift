@@ -1,5 +1,7 @@
 import Foundation
+import SamtakDomain
 import SamtakPostgres
+import SamtakRuntime
 
 /// Who a meeting's documents go to.
 ///
@@ -12,8 +14,11 @@ import SamtakPostgres
 ///   transition meeting) take part only when the agenda has an individual (named or
 ///   anonymous) case.
 /// - **Parties**: the owners of the cases on the agenda (the teacher responsible joins for
-///   their pupil) and the guardians of the children whose named cases are on the agenda
-///   (they see only their own child's part: the access rules deny them the rest).
+///   their pupil) while they may see their case in full (``MeetingRoles/caseOwnerTakesPart``:
+///   for a named case the child's own unit or the consent must cover them, owning it is no
+///   basis), and the guardians with parental responsibility or daily care of the children
+///   whose named cases are on the agenda (they see only their own child's part: the access
+///   rules deny them the rest).
 struct MeetingAudience: Sendable, Equatable {
     var participants: Set<UUID>
     var parties: Set<UUID>
@@ -27,42 +32,72 @@ struct MeetingAudience: Sendable, Equatable {
         var audience = MeetingAudience(participants: [], parties: [], participantUnit: [:])
         for row in try connection.query(SQL("""
             WITH m AS (SELECT id, arena_id, child_id IS NOT NULL AS around_child, called_by FROM meetings WHERE id = \(meetingId)),
-            items AS (
-                SELECT c.kind, c.owner_id, c.child_id FROM agenda_items ai JOIN cases c ON c.id = ai.case_id
-                WHERE ai.meeting_id = \(meetingId) AND ai.removed_at IS NULL
-            ),
-            individual AS (SELECT EXISTS (SELECT 1 FROM items WHERE kind IN ('named', 'anonymous')) AS yes)
-            SELECT true, ms.person_id, ap.unit_id
+            individual AS (
+                SELECT EXISTS (SELECT 1 FROM agenda_items ai JOIN cases c ON c.id = ai.case_id
+                               WHERE ai.meeting_id = \(meetingId) AND ai.removed_at IS NULL AND c.kind IN ('named', 'anonymous')) AS yes
+            )
+            SELECT ms.person_id, ap.unit_id
             FROM arena_participants ap JOIN m ON ap.arena_id = m.arena_id
             JOIN memberships ms ON ms.unit_id = ap.unit_id AND ms.role = ap.role
             WHERE NOT m.around_child AND ap.person_id IS NULL AND (ap.presence = 'always' OR (SELECT yes FROM individual))
             UNION ALL
-            SELECT true, ap.person_id, NULL::uuid
+            SELECT ap.person_id, NULL::uuid
             FROM arena_participants ap JOIN m ON ap.arena_id = m.arena_id
             WHERE NOT m.around_child AND ap.person_id IS NOT NULL AND (ap.presence = 'always' OR (SELECT yes FROM individual))
             UNION ALL
-            SELECT true, a.owner_person_id, NULL FROM arenas a JOIN m ON a.id = m.arena_id WHERE NOT m.around_child AND a.owner_person_id IS NOT NULL
+            SELECT a.owner_person_id, NULL FROM arenas a JOIN m ON a.id = m.arena_id WHERE NOT m.around_child AND a.owner_person_id IS NOT NULL
             UNION ALL
-            SELECT true, m.called_by, NULL FROM m WHERE m.around_child AND m.called_by IS NOT NULL
+            SELECT m.called_by, NULL FROM m WHERE m.around_child AND m.called_by IS NOT NULL
             UNION ALL
-            SELECT true, mp.person_id, NULL FROM meeting_participants mp WHERE mp.meeting_id = \(meetingId)
-            UNION ALL
-            SELECT false, owner_id, NULL FROM items
-            UNION ALL
-            SELECT false, g.guardian_id, NULL FROM items i JOIN guardianships g ON g.child_id = i.child_id WHERE i.kind = 'named'
+            SELECT mp.person_id, NULL FROM meeting_participants mp WHERE mp.meeting_id = \(meetingId)
             """).prepared) {
-            let person = try row.decode(UUID.self, 1)
-            if try row.decode(Bool.self, 0) {
-                audience.participants.insert(person)
-                if let unit = try row.decode(UUID?.self, 2), audience.participantUnit[person] == nil {
-                    audience.participantUnit[person] = unit
-                }
-            } else {
-                audience.parties.insert(person)
+            let person = try row.decode(UUID.self, 0)
+            audience.participants.insert(person)
+            if let unit = try row.decode(UUID?.self, 1), audience.participantUnit[person] == nil {
+                audience.participantUnit[person] = unit
             }
         }
-        audience.parties.subtract(audience.participants)
+        audience.parties = try parties(meetingId: meetingId, on: connection).subtracting(audience.participants)
         return audience
+    }
+
+    /// The owners and guardians of the agenda's cases who have a basis now (see above).
+    static func parties(meetingId: UUID, on connection: PostgresConnection) throws -> Set<UUID> {
+        let cases = try connection.query(SQL("""
+            SELECT c.kind, c.owner_id, c.submitted_by, c.submitting_unit_id, c.arena_id, c.category, c.target_service, c.child_id
+            FROM agenda_items ai JOIN cases c ON c.id = ai.case_id
+            WHERE ai.meeting_id = \(meetingId) AND ai.removed_at IS NULL
+            """).prepared).map { row throws(PostgresError) -> (facts: CaseFacts, arenaId: UUID?, childId: UUID?) in
+            let isReferral = try row.decode(String.self, 5) == "referral"
+            let facts = CaseFacts(kind: CaseKind(rawValue: try row.decode(String.self, 0)) ?? .system, ownerId: try row.decode(UUID.self, 1),
+                                  submittedBy: try row.decode(UUID.self, 2), submittingUnitId: try row.decode(UUID.self, 3), arena: nil,
+                                  targetService: isReferral ? try row.decode(String?.self, 6).flatMap(ServiceKind.init(rawValue:)) : nil)
+            return (facts, try row.decode(UUID?.self, 4), try row.decode(UUID?.self, 7))
+        }
+        let named = cases.filter { $0.facts.kind == .named }
+        var scopes: [UUID: ArenaScope] = [:]
+        for arenaId in Set(named.compactMap(\.arenaId)) { scopes[arenaId] = try AccessFacts.arenaScope(arenaId, on: connection) }
+        let childIds = Array(Set(named.compactMap(\.childId)))
+        let children = try AccessFacts.childRelations(childIds, on: connection)
+        let consents = try AccessFacts.consents(childIds, on: connection)
+        let owners = try AccessFacts.people(Array(Set(named.map(\.facts.ownerId))), on: connection)
+        var parties: Set<UUID> = []
+        let now = Date()
+        for (facts, arenaId, childId) in cases {
+            guard facts.kind == .named, let childId else {
+                parties.insert(facts.ownerId)
+                continue
+            }
+            let child = children[childId]
+            parties.formUnion(child?.guardianIds ?? [])
+            guard let owner = owners[facts.ownerId], owner.active else { continue }
+            var scoped = facts
+            scoped.arena = arenaId.flatMap { scopes[$0] }
+            let access = AccessPolicy.caseAccess(principal: owner.principal, facts: scoped, child: child, consents: consents[childId] ?? [],
+                                                 isArenaParticipant: false, at: now)
+            if MeetingRoles.caseOwnerTakesPart(access) { parties.insert(facts.ownerId) }
+        }
+        return parties
     }
 
     /// Everyone an earlier document of the meeting went to (a cancellation reaches all who

@@ -17,10 +17,10 @@ enum CoordinationFixture {
 
     static let relations = ChildRelations(childId: child, guardianIds: [guardian], personId: nil, unitId: school)
 
-    static func consent(_ services: Set<ServiceKind>, arenas: Set<UUID> = [], from: String = "2027-01-01", until: String? = nil,
+    static func consent(_ services: Set<ServiceKind>, arenas: Set<UUID> = [], units: Set<UUID> = [], from: String = "2027-01-01", until: String? = nil,
                         withdrawn: Date? = nil, youngPerson: Bool = false, information: Set<InformationCategory> = Set(InformationCategory.allCases)) -> ConsentGrant {
-        ConsentGrant(id: UUID(), childId: child, services: services, arenaIds: arenas, information: information, validFrom: LocalDate(from)!,
-                     validUntil: until.flatMap(LocalDate.init), withdrawnAt: withdrawn, youngPersonConsented: youngPerson)
+        ConsentGrant(id: UUID(), childId: child, services: services, arenaIds: arenas, unitIds: units, information: information,
+                     validFrom: LocalDate(from)!, validUntil: until.flatMap(LocalDate.init), withdrawnAt: withdrawn, youngPersonConsented: youngPerson)
     }
 
     static func staff(_ memberships: [(UUID, ServiceKind, Role)], id: UUID = UUID(), active: Bool = true) -> ParticipantFacts {

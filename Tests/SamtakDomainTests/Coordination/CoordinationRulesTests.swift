@@ -103,24 +103,30 @@ struct CoordinationRulesTests {
     }
 
     @Test func namedTransitionItemsOnlyWithConsentAndOnlyTheConsentedCategories() {
-        let scope = ArenaScope(id: F.arena, participantServices: [.kindergarten, .school, .ppt])
-        let narrow = F.consent([.kindergarten, .school, .ppt], information: [.identity, .schoolSituation])
-        guard case .named(_, let categories) = TransitionRules.decide(consents: [narrow], arena: scope, childAge: 6, at: F.now) else {
-            Issue.record("a consent covering the arena's services gives a named item")
+        // A kindergarten (the child's own unit) → school (F.otherSchool receives) transition.
+        let kindergarten = UUID()
+        let scope = ArenaScope(id: F.arena, participantServices: [.kindergarten, .school, .ppt], unitBoundUnitIds: [kindergarten, F.otherSchool])
+        func decide(_ consents: [ConsentGrant]) -> TransitionRules.Decision {
+            TransitionRules.decide(consents: consents, arena: scope, childAge: 6, childUnitId: kindergarten, at: F.now)
+        }
+        let narrow = F.consent([.kindergarten, .school, .ppt], units: [F.otherSchool], information: [.identity, .schoolSituation])
+        guard case .named(_, let categories) = decide([narrow]) else {
+            Issue.record("a consent covering the arena's services and naming the receiving school gives a named item")
             return
         }
-        #expect(categories == [.schoolSituation])
+        #expect(categories == [InformationCategory.schoolSituation])
         // Naming the transition arena is enough.
-        if case .noItem = TransitionRules.decide(consents: [F.consent([], arenas: [F.arena])], arena: scope, childAge: 6, at: F.now) {
+        if case .noItem = decide([F.consent([], arenas: [F.arena])]) {
             Issue.record("a consent naming the arena gives a named item")
         }
+        // "School" in a consent is the child's own school: without the receiving school named, no item (issue 12, finding 3).
+        #expect(decide([F.consent([.kindergarten, .school, .ppt])]) == .noItem(.arenaNotCovered))
+        #expect(decide([F.consent([.kindergarten, .school, .ppt], units: [F.school])]) == .noItem(.arenaNotCovered))
         // Not every service of the arena, no identity, withdrawn, none: no item at all.
-        #expect(TransitionRules.decide(consents: [F.consent([.kindergarten, .school])], arena: scope, childAge: 6, at: F.now) == .noItem(.arenaNotCovered))
-        #expect(TransitionRules.decide(consents: [F.consent([], arenas: [F.arena], information: [.health])], arena: scope, childAge: 6, at: F.now)
-            == .noItem(nil))
-        #expect(TransitionRules.decide(consents: [F.consent([], arenas: [F.arena], withdrawn: F.now.addingTimeInterval(-1))], arena: scope,
-                                       childAge: 6, at: F.now) == .noItem(.notActive))
-        #expect(TransitionRules.decide(consents: [], arena: scope, childAge: 6, at: F.now) == .noItem(nil))
+        #expect(decide([F.consent([.kindergarten, .school], units: [F.otherSchool])]) == .noItem(.arenaNotCovered))
+        #expect(decide([F.consent([], arenas: [F.arena], information: [.health])]) == .noItem(nil))
+        #expect(decide([F.consent([], arenas: [F.arena], withdrawn: F.now.addingTimeInterval(-1))]) == .noItem(.notActive))
+        #expect(decide([]) == .noItem(nil))
     }
 
     // MARK: Events
