@@ -1,6 +1,7 @@
 import Foundation
 import SamtakDomain
 import SamtakIntake
+import SamtakMessaging
 import SamtakPostgres
 import SamtakTestSupport
 import Testing
@@ -322,6 +323,81 @@ struct AccessFindingsTests {
             #expect(try await api.call("POST", "/v1/meetings/\(calledId)/reschedule", as: arenaOwner, json: move).status == 403)
             #expect(try await api.call("POST", "/v1/meetings/\(calledId)/reschedule", as: admin, json: move).status == 404)
             #expect(try await api.call("POST", "/v1/meetings/\(calledId)/reschedule", as: w.person(.school, .teacher), json: move).status == 200)
+        }
+    }
+
+    // MARK: Corrections
+
+    @Test("corrections: an administrator ends a wrong consent or guardianship with a reason; audit trail, access log and events")
+    func corrections() async throws {
+        try await withIntake { api in
+            let w = api.world
+            let admin = w.person(.municipality, .administrator), teacher = w.person(.school, .teacher), nurse = w.person(.healthStation, .schoolNurse)
+            let emma = w.child("emma")
+            let consentId = try await api.recordConsent(child: emma, by: teacher, services: [.school, .healthStation, .ppt])
+            #expect(try await api.call("GET", "/v1/children/\(emma.id)", as: nurse).status == 200)
+
+            // Only an administrator corrects; bad input is named.
+            let body: [String: Any] = ["reason": "recorded_in_error", "note": "Registrert på feil skjema"]
+            #expect(try await api.call("POST", "/v1/consents/\(consentId)/end", as: teacher, json: body).status == 403)
+            #expect(try await api.call("POST", "/v1/consents/\(consentId)/end", as: emma.guardians[0].id, json: body).status == 403)
+            let badReason = try await api.call("POST", "/v1/consents/\(consentId)/end", as: admin, json: ["reason": "because"])
+            #expect(badReason.status == 422 && badReason.fields == ["reason"], "\(badReason.text)")
+            #expect(!badReason.text.contains("because"))
+            #expect(try await api.call("POST", "/v1/consents/\(UUID())/end", as: admin, json: body).status == 404)
+
+            // The consent ends at once, as a withdrawal; the answer names no child.
+            let ended = try await api.call("POST", "/v1/consents/\(consentId)/end", as: admin, json: body)
+            #expect(ended.status == 200, "\(ended.text)")
+            #expect(ended.string("kind") == "consent_ended" && ended.string("reason") == "recorded_in_error")
+            #expect(!ended.text.contains("Emma") && !ended.text.contains("feil skjema"))
+            #expect(try await api.call("POST", "/v1/consents/\(consentId)/end", as: admin, json: body).status == 409)
+            #expect(try await api.call("GET", "/v1/children/\(emma.id)", as: nurse).status == 404)
+            let consent = try await api.call("GET", "/v1/consents/\(consentId)", as: teacher)
+            #expect(consent.json["active"] as? Bool == false)
+            #expect(consent.string("ended_reason") == "recorded_in_error")
+            let endedEvent = try #require(await api.tap.waitFor(ConsentEnded.type, subject: consentId))
+            #expect(try endedEvent.decode(ConsentEnded.self) == ConsentEnded(consentId: consentId, childId: emma.id, reason: .recordedInError))
+            #expect(!String(decoding: endedEvent.data, as: UTF8.self).contains("feil skjema"))
+
+            // A guardianship recorded in error: the person sees nothing of the child from now on.
+            let tor = emma.guardians[1].id
+            #expect(try await api.call("GET", "/v1/children/\(emma.id)", as: tor).status == 200)
+            #expect(try await api.call("POST", "/v1/children/\(emma.id)/guardians/\(tor)/end", as: teacher,
+                                       json: ["reason": "wrong_person"]).status == 403)
+            let endedGuardian = try await api.call("POST", "/v1/children/\(emma.id)/guardians/\(tor)/end", as: admin, json: ["reason": "wrong_person"])
+            #expect(endedGuardian.status == 200, "\(endedGuardian.text)")
+            #expect(endedGuardian.string("kind") == "guardianship_ended")
+            #expect(try await api.call("GET", "/v1/children/\(emma.id)", as: tor).status == 404)
+            #expect(try await api.call("POST", "/v1/children/\(emma.id)/guardians/\(tor)/end", as: admin, json: ["reason": "wrong_person"]).status == 404)
+            let guardians = try await api.call("GET", "/v1/children/\(emma.id)", as: teacher).json["guardians"] as? [[String: Any]] ?? []
+            #expect(guardians.compactMap { $0.uuid("person_id") } == [emma.guardians[0].id])
+            #expect(await api.tap.waitFor(GuardianshipEnded.type, subject: emma.id) != nil)
+
+            // The audit trail: what was ended, by whom, why (with the note), and the access log.
+            let trail = try await api.sql { connection in
+                try connection.query("""
+                    SELECT kind, reason, note, corrected_by, parental_responsibility, guardianship_source FROM register_corrections
+                    WHERE child_id = \(emma.id) ORDER BY corrected_at, kind
+                    """).map { row throws(PostgresError) in
+                    "\(try row.decode(String.self, 0)) \(try row.decode(String.self, 1)) \(try row.decode(String.self, 2)) "
+                        + "\(try row.decode(UUID.self, 3) == admin) \(try row.decode(Bool?.self, 4).map(String.init) ?? "-") \(try row.decode(String?.self, 5) ?? "-")"
+                }
+            }
+            #expect(trail == ["consent_ended recorded_in_error Registrert på feil skjema true - -",
+                              "guardianship_ended wrong_person  true true register"], "\(trail)")
+            let logged = try await api.sql { connection in
+                try connection.query("""
+                    SELECT resource, basis FROM access_log WHERE actor_id = \(admin) AND action = 'correct' AND child_id = \(emma.id) ORDER BY id
+                    """).map { row throws(PostgresError) in "\(try row.decode(String.self, 0))/\(try row.decode(String.self, 1))" }
+            }
+            #expect(logged == ["consent/administrator", "guardianship/administrator"])
+
+            // The register says so after all: the administrator records the guardianship again.
+            let again = try await api.call("POST", "/v1/children/\(emma.id)/guardians", as: admin,
+                                           json: ["person_id": tor.uuidString, "parental_responsibility": true, "daily_care": true])
+            #expect(again.status == 201, "\(again.text)")
+            #expect(try await api.call("GET", "/v1/children/\(emma.id)", as: tor).status == 200)
         }
     }
 }
