@@ -20,6 +20,8 @@ final class IntakeHarness: Sendable {
     let world: SeedWorld
     let port: Int
     let tap: EventTap
+    /// Every route of the router, "METHOD /path/{param}" (for the authorization matrix).
+    let routes: [String]
     private let task: Task<Void, any Error>
     private let producer: KafkaProducerBox
 
@@ -56,6 +58,7 @@ final class IntakeHarness: Sendable {
                                             signer: configuration.signer, logger: logger)
         let dependencies = Dependencies(pool: database.pool, kafka: kafka, logger: logger)
         let router = buildIntakeRouter(environment, dependencies: dependencies)
+        routes = router.routes.map { "\($0.method) \($0.path)" }
         let relay = OutboxRelay(pool: database.pool, producer: producer.producer, kafka: kafka, topics: topics,
                                 configuration: .init(batchSize: 200, idlePoll: .milliseconds(500)), logger: logger)
         let portBox = PortBox()

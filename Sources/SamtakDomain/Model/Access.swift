@@ -30,8 +30,11 @@ public struct Principal: Sendable, Hashable {
     public func hasRole(_ role: Role, in unitId: UUID) -> Bool {
         memberships.contains { $0.unitId == unitId && $0.role == role }
     }
-    public func isMember(of unitId: UUID) -> Bool { memberships.contains { $0.unitId == unitId } }
-    public func isMember(ofService service: ServiceKind) -> Bool { memberships.contains { $0.service == service } }
+    /// Works in the unit, in any role but the register's `administrator` (administering the
+    /// register is no work with the unit's children or cases).
+    public func isMember(of unitId: UUID) -> Bool { memberships.contains { $0.unitId == unitId && $0.role != .administrator } }
+    /// Works in the service, in any role but the register's `administrator`.
+    public func isMember(ofService service: ServiceKind) -> Bool { memberships.contains { $0.service == service && $0.role != .administrator } }
 }
 
 /// A consent as the access rules see it.
@@ -265,6 +268,14 @@ public enum AccessPolicy {
         guard takesPart else { return .denied }
         let access = childAccess(principal: principal, child: child, consents: consents, at: instant)
         return access.canSeeChild ? access : .denied
+    }
+
+    /// Whoever registered a child sees it while the child belongs to no unit of its own (a
+    /// health station registering a newborn), and never as the register's administrator;
+    /// once the child has a unit the ordinary bases decide. Registering is no lasting basis.
+    public static func registrarAccess(principal: Principal, registeredBy: UUID, child: ChildRelations) -> Bool {
+        principal.personId == registeredBy && child.unitId == nil && principal.kind == .staff
+            && principal.memberships.contains { $0.role != .administrator }
     }
 
     /// Direct access to a child's record.

@@ -491,10 +491,11 @@ enum ChildAccessLoader {
         try AccessFacts.consents([childId], on: connection)[childId] ?? []
     }
 
-    /// Direct access to a child's record; the person who registered the child keeps access.
+    /// Direct access to a child's record; whoever registered a child without a unit sees it
+    /// (``AccessPolicy/registrarAccess``).
     static func decide(principal: Principal, childId: UUID, on connection: PostgresConnection) throws -> AccessDecision {
         guard let (relations, createdBy) = try relations(childId, on: connection) else { return .denied }
-        if createdBy == principal.personId { return .full(.owner, consentId: nil) }
+        if AccessPolicy.registrarAccess(principal: principal, registeredBy: createdBy, child: relations) { return .full(.owner, consentId: nil) }
         return AccessPolicy.childAccess(principal: principal, child: relations, consents: try consents(childId, on: connection), at: Date())
     }
 }

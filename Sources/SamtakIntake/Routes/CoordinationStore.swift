@@ -34,7 +34,7 @@ enum CoordinationStore {
     static func childVisibility(_ principal: Principal, _ child: ChildFacts) -> (basis: AccessBasis, consentId: UUID?)? {
         let log = logAccess(principal, child)
         if let basis = log.basis { return (basis, log.consentId) }
-        if child.createdBy == principal.personId { return (.owner, nil) }
+        if AccessPolicy.registrarAccess(principal: principal, registeredBy: child.createdBy, child: child.relations) { return (.owner, nil) }
         if case .full(let basis, let consentId) = AccessPolicy.childAccess(principal: principal, child: child.relations,
                                                                            consents: child.consents, at: Date()) {
             return (basis, consentId)

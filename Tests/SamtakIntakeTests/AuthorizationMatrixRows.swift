@@ -1,0 +1,302 @@
+import Foundation
+import SamtakDomain
+import SamtakIntake
+
+/// The rows of the authorization matrix (``AuthorizationMatrixTests``): per endpoint, the
+/// request each caller makes and the answer the access rules give them. A caller without a
+/// token gets 401 on every /v1 endpoint (checked for all rows).
+enum MatrixRows {
+    typealias Actor = MatrixWorld.Actor
+    typealias E = MatrixExpect
+
+    static func fixed(_ path: String, _ body: [String: Any]? = nil) -> @Sendable (Actor) async throws -> MatrixRequest {
+        let request = MatrixRequest(path: path, body: body)
+        return { _ in request }
+    }
+
+    /// 201/200 for administrators, 403 for everyone else (the register's changes).
+    static func administrators(_ success: Int) -> @Sendable (Actor) -> E {
+        { $0.isAdministrator ? E(success) : E(403) }
+    }
+
+    /// Everyone authenticated reads it (no child data in it).
+    static let everyone: @Sendable (Actor) -> E = { _ in E(200) }
+
+    /// The child's record and what hangs on it: whoever may see Emma, else 404 naming nothing.
+    static let emmasRecord: @Sendable (Actor) -> E = { $0.seesEmma ? E(200, namesChild: true) : E(404) }
+
+    /// A change to Emma's coordination (log, plan, coordinator): writers `success`, guardians 403, others 404.
+    static func logWriters(_ success: Int) -> @Sendable (Actor) -> E {
+        { $0.logWriter ? E(success) : $0.isGuardian ? E(403) : E(404) }
+    }
+
+    static let logReaders: @Sendable (Actor) -> E = { $0.logReader ? E(200) : E(404) }
+
+    static func all(_ w: MatrixWorld) -> [MatrixRow] {
+        let emma = w.emma.id
+        let today = OsloTime.localDate(at: Date())
+        var rows: [MatrixRow] = [
+            // Health and the document: no authentication.
+            MatrixRow(endpoint: "GET /health/live", request: fixed("/health/live"), expect: everyone),
+            MatrixRow(endpoint: "GET /health/ready", request: fixed("/health/ready"), expect: everyone),
+            MatrixRow(endpoint: "GET /openapi.yaml", request: fixed("/openapi.yaml"), expect: everyone),
+
+            // The register: read by everyone, changed by administrators.
+            MatrixRow(endpoint: "GET /v1/me", request: fixed("/v1/me"), expect: everyone),
+            MatrixRow(endpoint: "POST /v1/units", request: fixed("/v1/units", ["name": "Matriseskolen", "service": "school"]), expect: administrators(201)),
+            MatrixRow(endpoint: "GET /v1/units", request: fixed("/v1/units"), expect: everyone),
+            MatrixRow(endpoint: "GET /v1/units/{id}", request: fixed("/v1/units/\(w.school)"), expect: everyone),
+            MatrixRow(endpoint: "POST /v1/people", request: fixed("/v1/people", ["name": "Matrise Ansatt"]), expect: administrators(201)),
+            MatrixRow(endpoint: "GET /v1/people", request: fixed("/v1/people"), expect: everyone),
+            MatrixRow(endpoint: "GET /v1/people/{id}", request: fixed("/v1/people/\(w.frode)"), expect: everyone),
+            MatrixRow(endpoint: "POST /v1/people/{id}/memberships", request: { _ in
+                MatrixRequest(path: "/v1/people/\(try await w.freshStaff())/memberships", body: ["unit_id": w.school.uuidString, "role": "teacher"])
+            }, expect: administrators(201)),
+            MatrixRow(endpoint: "POST /v1/arenas", request: fixed("/v1/arenas", ["name": "Matrisearena", "kind": "other", "owner_unit_id": w.school.uuidString]),
+                      expect: administrators(201)),
+            MatrixRow(endpoint: "GET /v1/arenas", request: fixed("/v1/arenas"), expect: everyone),
+            MatrixRow(endpoint: "GET /v1/arenas/{id}", request: fixed("/v1/arenas/\(w.ressursteam)"), expect: everyone),
+            MatrixRow(endpoint: "PUT /v1/arenas/{id}", request: { _ in
+                let seed = w.api.arena(named: "Beslutningsteam")
+                let id = try await w.api.registerArena(seed)
+                var body = seed.requestBody(unitIds: w.api.world.units, ownerPersonId: nil)
+                body["version"] = 1
+                return MatrixRequest(path: "/v1/arenas/\(id)", body: body)
+            }, expect: administrators(200)),
+            MatrixRow(endpoint: "POST /v1/arenas/{id}/deactivate", request: { _ in
+                MatrixRequest(path: "/v1/arenas/\(try await w.api.registerArena(w.api.arena(named: "Hjelpetjenesten")))/deactivate")
+            }, expect: administrators(200)),
+            MatrixRow(endpoint: "POST /v1/school-holidays", request: fixed("/v1/school-holidays", [
+                "school_year": "2026/2027", "name": "Vinterferie", "first_day": "2027-02-22", "last_day": "2027-02-26",
+            ]), expect: administrators(201)),
+            MatrixRow(endpoint: "GET /v1/school-holidays", request: fixed("/v1/school-holidays"), expect: everyone),
+            MatrixRow(endpoint: "GET /v1/recurrence/preview",
+                      request: fixed("/v1/recurrence/preview?rrule=FREQ%3DMONTHLY%3BBYDAY%3D1TU&start=2027-01-05T14:00&until=2027-06-30"),
+                      expect: everyone),
+
+            // Children, guardians, consent.
+            MatrixRow(endpoint: "POST /v1/children", request: fixed("/v1/children", ["name": "Ny Elev", "unit_id": w.school.uuidString, "grade": 1]),
+                      expect: { $0.isGuardianAccount ? E(403) : E(201) }),
+            MatrixRow(endpoint: "GET /v1/children", variant: "as a guardian", request: fixed("/v1/children"),
+                      expect: { $0.isGuardian ? E(200, namesChild: true) : E(200, namesChild: false) }),
+            MatrixRow(endpoint: "GET /v1/children", variant: "a unit's children", request: fixed("/v1/children?unit_id=\(w.school)"), expect: { a in
+                let ownUnitRole = a.relation == .ownUnit && AccessPolicy.ownUnitRoles.contains(a.role!)
+                return ownUnitRole || a.special == .submitter || a.special == .arenaOwner ? E(200, namesChild: true) : E(403)
+            }),
+            MatrixRow(endpoint: "GET /v1/children/{id}", request: fixed("/v1/children/\(emma)"), expect: emmasRecord),
+            // Finding 4: guardianships come from the register (an administrator), not from staff. On a fresh child
+            // (Emma's guardians stay as they are for the consent rows).
+            MatrixRow(endpoint: "POST /v1/children/{id}/guardians", request: { _ in
+                MatrixRequest(path: "/v1/children/\(try await w.freshChild().child)/guardians",
+                              body: ["name": "Ny Foresatt", "parental_responsibility": true, "daily_care": true])
+            }, expect: { $0.isAdministrator ? E(201, namesChild: false) : E(403) }),
+            MatrixRow(endpoint: "POST /v1/children/{id}/guardians/{guardian_id}/end", request: { _ in
+                let (child, guardian) = try await w.freshGuardianship()
+                return MatrixRequest(path: "/v1/children/\(child)/guardians/\(guardian)/end", body: ["reason": "wrong_person"])
+            }, expect: { $0.isAdministrator ? E(200, namesChild: false) : E(403) }),
+            MatrixRow(endpoint: "GET /v1/children/{id}/consents", request: fixed("/v1/children/\(emma)/consents"), expect: { $0.seesEmma ? E(200) : E(404) }),
+            MatrixRow(endpoint: "POST /v1/consents", request: fixed("/v1/consents", consentBody(w, services: ["school", "health_station", "ppt"])),
+                      expect: { $0.staffSeesEmma ? E(201) : E(422) }),
+            // Finding 1: the probe's consents are refused for everyone.
+            // Staff who see Emma but neither work at her school in a role responsible for her nor in a service the
+            // consent names may not record it (403); everyone else is refused by the rules (422).
+            MatrixRow(endpoint: "POST /v1/consents", variant: "young person alone at 10 for police, child welfare, NAV",
+                      request: fixed("/v1/consents", consentBody(w, services: ["police", "child_welfare", "nav"], guardians: false)),
+                      expect: { $0.staffSeesEmma && !$0.responsibleAtSchool ? E(403) : E(422) }),
+            MatrixRow(endpoint: "POST /v1/consents", variant: "police and NAV on a school's request",
+                      request: fixed("/v1/consents", consentBody(w, services: ["school", "police", "nav"])),
+                      expect: { $0.staffSeesEmma && !$0.worksAtSchool ? E(403) : E(422) }),
+            MatrixRow(endpoint: "POST /v1/consents", variant: "one service 10,000 times",
+                      request: fixed("/v1/consents", consentBody(w, services: Array(repeating: "school", count: 10_000))),
+                      expect: { _ in E(422) }),
+            MatrixRow(endpoint: "GET /v1/consents/{id}", request: fixed("/v1/consents/\(w.consent)"), expect: { $0.seesEmma ? E(200) : E(404) }),
+            MatrixRow(endpoint: "POST /v1/consents/{id}/withdraw", request: { _ in
+                MatrixRequest(path: "/v1/consents/\(try await w.freshConsent())/withdraw")
+            }, expect: { $0.seesEmma ? E(200) : E(404) }),
+            MatrixRow(endpoint: "POST /v1/consents/{id}/end", request: { _ in
+                MatrixRequest(path: "/v1/consents/\(try await w.freshConsent())/end", body: ["reason": "recorded_in_error"])
+            }, expect: { $0.isAdministrator ? E(200, namesChild: false) : E(403) }),
+
+            // Cases and referrals.
+            MatrixRow(endpoint: "POST /v1/cases", request: fixed("/v1/cases", caseBody(w, owner: nil)),
+                      expect: { $0.worksAtSchool ? E(201, namesChild: true) : E(422) }),
+            // Finding 2: naming a police officer as the owner is refused for everyone.
+            MatrixRow(endpoint: "POST /v1/cases", variant: "owner_id a police officer", request: fixed("/v1/cases", caseBody(w, owner: w.police)),
+                      expect: { _ in E(422) }),
+            MatrixRow(endpoint: "GET /v1/cases", request: fixed("/v1/cases"),
+                      expect: { a in E(200, namesChild: seesNamedCase(a) || seesReferral(a) ? nil : false) }),
+            MatrixRow(endpoint: "GET /v1/cases/{id}", request: fixed("/v1/cases/\(w.named)"), expect: { a in
+                if seesNamedCase(a) { return E(200, namesChild: true) }
+                return a.special == .policeOwner ? E(200, namesChild: false) : E(404)
+            }),
+            MatrixRow(endpoint: "POST /v1/cases/{id}/withdraw", request: { _ in
+                MatrixRequest(path: "/v1/cases/\(try await w.freshCase())/withdraw")
+            }, expect: { a in
+                if a.special == .submitter || a.ressursteamOrganiser { return E(200) }
+                return seesNamedCase(a) ? E(403) : E(404)
+            }),
+            MatrixRow(endpoint: "POST /v1/referrals", request: fixed("/v1/referrals", w.referralBody),
+                      expect: { $0.worksAtSchool ? E(201, namesChild: true) : E(422) }),
+            MatrixRow(endpoint: "GET /v1/referrals/{id}", request: fixed("/v1/referrals/\(w.referral)"), expect: { a in
+                seesReferral(a) ? E(200, namesChild: true) : E(404)
+            }),
+            MatrixRow(endpoint: "POST /v1/referrals/{id}/withdraw", request: { _ in
+                MatrixRequest(path: "/v1/referrals/\(try await w.freshCase(referral: true))/withdraw")
+            }, expect: { a in
+                if a.special == .submitter || a.ressursteamOrganiser { return E(200) }
+                return seesReferral(a) ? E(403) : E(404)
+            }),
+            // Finding 2: an owner without a basis does not complete a referral about the child.
+            MatrixRow(endpoint: "POST /v1/referrals/{id}/resubmit", request: { _ in
+                MatrixRequest(path: "/v1/referrals/\(try await w.freshCase(referral: true, owner: w.police, status: "awaiting_information"))/resubmit",
+                              body: ["question": "Mer informasjon"])
+            }, expect: { a in
+                if a.special == .submitter { return E(200) }
+                return seesReferral(a) || a.special == .policeOwner ? E(403) : E(404)
+            }),
+
+            // Meetings (finding 7: the administrator is no organiser).
+            MatrixRow(endpoint: "GET /v1/meetings", request: fixed("/v1/meetings?arena_id=\(w.ressursteam)"),
+                      expect: { a in E(200, namesChild: seesNamedCase(a) ? nil : false) }),
+            MatrixRow(endpoint: "GET /v1/meetings/{id}", request: fixed("/v1/meetings/\(w.meeting)"), expect: seesMeeting),
+            MatrixRow(endpoint: "POST /v1/meetings/{id}/cancel", request: { _ in
+                MatrixRequest(path: "/v1/meetings/\(try await w.freshMeeting(status: "planned"))/cancel")
+            }, expect: organises),
+            MatrixRow(endpoint: "POST /v1/meetings/{id}/publish-agenda", request: { _ in
+                MatrixRequest(path: "/v1/meetings/\(try await w.freshMeeting(status: "planned"))/publish-agenda")
+            }, expect: organises),
+            // No minutes written yet: an empty document for those who see the meeting.
+            MatrixRow(endpoint: "GET /v1/meetings/{id}/minutes", request: fixed("/v1/meetings/\(w.meeting)/minutes"),
+                      expect: { a in let e = seesMeeting(a); return e.status == 200 ? E(200, namesChild: seesNamedCase(a) ? nil : false) : e }),
+            MatrixRow(endpoint: "PUT /v1/meetings/{id}/minutes", request: { _ in
+                MatrixRequest(path: "/v1/meetings/\(try await w.freshMeeting(status: "agenda_published"))/minutes", body: ["version": 0, "general_notes": "Notat"])
+            }, expect: { $0.ressursteamParticipant ? E(200) : E(404) }),
+            MatrixRow(endpoint: "POST /v1/meetings/{id}/minutes/approve", request: { _ in
+                MatrixRequest(path: "/v1/meetings/\(try await w.freshMeeting(status: "held", minutes: true))/minutes/approve")
+            }, expect: organises),
+            MatrixRow(endpoint: "GET /v1/meetings/{id}/deliveries", request: fixed("/v1/meetings/\(w.meeting)/deliveries"),
+                      expect: { $0.special == .uncoveredParticipant || $0.special == .submitter ? E(403) : organises($0) }),
+            MatrixRow(endpoint: "POST /v1/meetings/{id}/reschedule", request: { _ in
+                MatrixRequest(path: "/v1/meetings/\(try await w.freshCalledMeeting())/reschedule", body: ["starts_at": When.local(300, 9)])
+            }, expect: { a in
+                if a.special == .submitter { return E(200) }
+                return a.isGuardian || a.special == .samarbeidOwner ? E(403) : E(404)
+            }),
+            MatrixRow(endpoint: "POST /v1/children/{id}/meetings", request: fixed("/v1/children/\(emma)/meetings", [
+                "arena_id": w.samarbeid.uuidString, "starts_at": When.local(60, 10), "participant_ids": [w.hilde.uuidString],
+                "agenda": [["title": "Status"]],
+            ]), expect: logWriters(201)),
+            MatrixRow(endpoint: "GET /v1/children/{id}/meetings", request: fixed("/v1/children/\(emma)/meetings"), expect: { $0.seesEmma ? E(200) : E(404) }),
+
+            // Coordination.
+            MatrixRow(endpoint: "GET /v1/children/{id}/coordinator", request: fixed("/v1/children/\(emma)/coordinator"),
+                      expect: { $0.seesEmma ? E(200) : E(404) }),
+            MatrixRow(endpoint: "POST /v1/children/{id}/coordinator", request: { _ in
+                MatrixRequest(path: "/v1/children/\(try await w.freshChild().child)/coordinator", body: ["person_id": w.tone.uuidString, "kind": "stafettholder"])
+            }, expect: logWriters(201)),
+            MatrixRow(endpoint: "POST /v1/children/{id}/coordinator/release", request: { _ in
+                MatrixRequest(path: "/v1/children/\(try await w.freshChild(coordinator: true).child)/coordinator/release")
+            }, expect: logWriters(200)),
+            MatrixRow(endpoint: "POST /v1/children/{id}/coordinator/handovers", request: { _ in
+                MatrixRequest(path: "/v1/children/\(try await w.freshChild(coordinator: true).child)/coordinator/handovers",
+                              body: ["to_person_id": w.nurse.uuidString])
+            }, expect: { a in a.special == .coordinator ? E(201) : a.seesEmma ? E(403) : E(404) }),
+            MatrixRow(endpoint: "GET /v1/coordinator-handovers/{id}", request: fixed("/v1/coordinator-handovers/\(w.handover)"),
+                      expect: { $0.seesEmma ? E(200) : E(404) }),
+            MatrixRow(endpoint: "POST /v1/coordinator-handovers/{id}/accept", request: { _ in
+                MatrixRequest(path: "/v1/coordinator-handovers/\(try await w.freshHandover())/accept")
+            }, expect: { $0.special == .coordinator ? E(403) : E(404) }),
+            MatrixRow(endpoint: "POST /v1/coordinator-handovers/{id}/decline", request: { _ in
+                MatrixRequest(path: "/v1/coordinator-handovers/\(try await w.freshHandover())/decline")
+            }, expect: { $0.special == .coordinator ? E(403) : E(404) }),
+            MatrixRow(endpoint: "POST /v1/coordinator-handovers/{id}/cancel", request: { _ in
+                MatrixRequest(path: "/v1/coordinator-handovers/\(try await w.freshHandover())/cancel")
+            }, expect: { $0.special == .coordinator ? E(200) : E(404) }),
+            MatrixRow(endpoint: "GET /v1/children/{id}/coordination-log", request: fixed("/v1/children/\(emma)/coordination-log"), expect: logReaders),
+            MatrixRow(endpoint: "POST /v1/children/{id}/coordination-log", request: { _ in
+                MatrixRequest(path: "/v1/children/\(try await w.freshChild().child)/coordination-log")
+            }, expect: logWriters(201)),
+            MatrixRow(endpoint: "GET /v1/coordination-logs/{id}", request: fixed("/v1/coordination-logs/\(w.log)"), expect: logReaders),
+            MatrixRow(endpoint: "POST /v1/coordination-logs/{id}/measures", request: fixed("/v1/coordination-logs/\(w.log)/measures", [
+                "description": "Lesekurs", "owner_id": w.tone.uuidString, "starts_on": today.description, "evaluation_due_on": today.adding(days: 30).description,
+            ]), expect: logWriters(201)),
+            MatrixRow(endpoint: "POST /v1/coordination-logs/{id}/notes", request: fixed("/v1/coordination-logs/\(w.log)/notes", ["kind": "progress", "text": "Går bra."]),
+                      expect: logWriters(201)),
+            MatrixRow(endpoint: "POST /v1/coordination-logs/{id}/close", request: { _ in
+                MatrixRequest(path: "/v1/coordination-logs/\(try await w.freshChild(log: true).log!)/close", body: ["reason": "goals_reached"])
+            }, expect: logWriters(200)),
+            MatrixRow(endpoint: "GET /v1/coordination-logs/{id}/export", request: fixed("/v1/coordination-logs/\(w.log)/export"), expect: logReaders),
+            MatrixRow(endpoint: "POST /v1/coordination-measures/{id}/evaluation", request: { _ in
+                MatrixRequest(path: "/v1/coordination-measures/\(try await w.freshMeasure())/evaluation", body: ["evaluation": "Nådd.", "outcome": "completed"])
+            }, expect: logWriters(200)),
+            MatrixRow(endpoint: "GET /v1/children/{id}/individual-plan", request: fixed("/v1/children/\(emma)/individual-plan"), expect: logReaders),
+            MatrixRow(endpoint: "POST /v1/children/{id}/individual-plan", request: { _ in
+                MatrixRequest(path: "/v1/children/\(try await w.freshChild().child)/individual-plan", body: ["goals": ["Lese"], "responsible_services": ["ppt"]])
+            }, expect: logWriters(201)),
+            MatrixRow(endpoint: "PUT /v1/individual-plans/{id}", request: { _ in
+                MatrixRequest(path: "/v1/individual-plans/\(try await w.freshPlan())", body: ["goals": ["Lese", "Skrive"], "responsible_services": ["ppt"], "version": 1])
+            }, expect: logWriters(200)),
+            MatrixRow(endpoint: "POST /v1/individual-plans/{id}/measures", request: fixed("/v1/individual-plans/\(w.plan)/measures", [
+                "description": "Lesetrening", "owner_id": w.tone.uuidString, "starts_on": today.description, "evaluation_due_on": today.adding(days: 30).description,
+            ]), expect: logWriters(201)),
+            MatrixRow(endpoint: "GET /v1/children/{id}/timeline", request: fixed("/v1/children/\(emma)/timeline"), expect: { $0.seesEmma ? E(200) : E(404) }),
+
+            // Transitions (finding 3: the receiving school reads nothing of an item on a general consent).
+            MatrixRow(endpoint: "POST /v1/transition-seasons", request: fixed("/v1/transition-seasons", [
+                "school_year": When.schoolYear, "stage": "primary_to_lower_secondary", "arena_id": w.transition.uuidString,
+                "receiving_unit_id": w.lowerSecondary.uuidString,
+                "meetings": [["sending_unit_id": w.school.uuidString, "starts_at": When.local(45, 12), "children": [[String: String]]()]],
+            ]), expect: { $0.special == .receivingRektor ? E(201) : E(403) }),
+            MatrixRow(endpoint: "GET /v1/transition-seasons/{id}", request: fixed("/v1/transition-seasons/\(w.season)"), expect: { a in
+                if a.isGuardian { return E(200, namesChild: true) }
+                return a.transitionParticipant ? E(200, namesChild: false) : E(404)
+            }),
+            MatrixRow(endpoint: "GET /v1/transition-items/{id}", request: fixed("/v1/transition-items/\(w.item)"), expect: { a in
+                if a.isGuardian { return E(200, namesChild: true) }
+                return a.transitionParticipant ? E(200, namesChild: false) : E(404)
+            }),
+            MatrixRow(endpoint: "PUT /v1/transition-items/{id}", request: fixed("/v1/transition-items/\(w.item)", ["school_situation": "Trives."]),
+                      expect: { $0.isGuardian ? E(403) : E(404) }),
+        ]
+        rows.sort { $0.endpoint < $1.endpoint }
+        return rows
+    }
+
+    // MARK: Who sees what
+
+    /// Sees the named case on the ressursteam (Emma's consent covers the school, health station and PPT):
+    /// her guardian, the school's staff (the submitting unit), and the participants the consent covers.
+    static func seesNamedCase(_ a: Actor) -> Bool {
+        a.isGuardian || a.worksAtSchool || (a.ressursteamParticipant && a.staffSeesEmma)
+    }
+
+    /// Sees the referral to PPT: her guardian, the school (which submitted it), and PPT (where it goes).
+    static func seesReferral(_ a: Actor) -> Bool {
+        a.isGuardian || a.worksAtSchool || (a.relation == .consent && !a.isAdministrator) || a.special == .coordinator
+    }
+
+    /// The ressursteam meeting: its participants, and whoever sees one of its cases in full.
+    static let seesMeeting: @Sendable (Actor) -> E = { a in
+        if a.ressursteamParticipant || a.special == .uncoveredParticipant { return E(200, namesChild: seesNamedCase(a) ? true : false) }
+        return seesNamedCase(a) ? E(200, namesChild: true) : E(404)
+    }
+
+    /// Organiser's actions on a ressursteam meeting: the organiser, 403 to other participants, 404 to the rest.
+    static let organises: @Sendable (Actor) -> E = { a in
+        a.ressursteamOrganiser ? E(200) : a.ressursteamParticipant ? E(403) : E(404)
+    }
+
+    static func consentBody(_ w: MatrixWorld, services: [String], guardians: Bool = true) -> [String: Any] {
+        ["child_id": w.emma.id.uuidString, "given_by": guardians ? w.emma.guardians.map(\.id.uuidString) : [String](),
+         "young_person_consented": !guardians, "services": services, "valid_from": "2026-01-01", "method": "written"]
+    }
+
+    static func caseBody(_ w: MatrixWorld, owner: UUID?) -> [String: Any] {
+        var body: [String: Any] = [
+            "arena_id": w.ressursteam.uuidString, "kind": "named", "child_id": w.emma.id.uuidString, "grade": 5,
+            "submitting_unit_id": w.school.uuidString, "title": "\(MatrixWorld.childName) – ny sak", "concern": "Bekymring.",
+        ]
+        if let owner { body["owner_id"] = owner.uuidString }
+        return body
+    }
+}
