@@ -9,7 +9,7 @@ import Testing
 /// Issue 12, findings 1–4 and 7: each reproduced against the API as the probe did it, and
 /// the corrections an administrator makes (with their audit trail). Every test here failed
 /// before the fix (see the issue's note).
-@Suite("Intake API: access control findings of issue 12", .timeLimit(.minutes(4)))
+@Suite("Intake API: access control findings of issue 12", .serialized, .timeLimit(.minutes(6)))
 struct AccessFindingsTests {
     static func consentBody(_ child: SeedWorld.SeedChild, givenBy: [UUID], services: [String], youngPerson: Bool = false,
                             arenas: [UUID] = [], units: [UUID]? = nil) -> [String: Any] {

@@ -10,7 +10,7 @@ import Testing
 /// owner and to a child's guardians only while they have a basis to see the child (the
 /// consent or the child's own unit for an owner; parental responsibility or daily care for
 /// a guardian), and a consent an administrator ends takes effect at the next send.
-@Suite("Notifier: who receives a meeting's documents needs a basis", .timeLimit(.minutes(5)))
+@Suite("Notifier: who receives a meeting's documents needs a basis", .serialized, .timeLimit(.minutes(5)))
 struct AudienceBasisTests {
     static func recipients(_ document: UUID, harness: EngineHarness) async throws -> Set<UUID> {
         Set(try await harness.sql { connection in
