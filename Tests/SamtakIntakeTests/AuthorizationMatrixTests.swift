@@ -34,7 +34,8 @@ import Testing
 struct AuthorizationMatrixTests {
     @Test("every endpoint answers every role in every relation as the access rules say")
     func matrix() async throws {
-        try await withIntake { api in
+        // No relay: the matrix makes about a thousand changes and asserts no events (the other tests do).
+        try await withIntake(relaying: false) { api in
             let world = try await MatrixWorld.build(api)
             let rows = MatrixRows.all(world)
 

@@ -38,13 +38,15 @@ final class IntakeHarness: Sendable {
         var id: UUID? { string("id").flatMap(UUID.init(uuidString:)) }
     }
 
-    static func start() async throws -> IntakeHarness {
+    /// `relaying: false` leaves the outbox unpublished (a test of thousands of calls that
+    /// asserts no events spares the shared broker the load).
+    static func start(relaying: Bool = true) async throws -> IntakeHarness {
         let database = try await TestDatabase.create(poolSize: 8)
         let world = try await database.pool.withTransaction { try SeedWorld.create(on: $0) }
-        return try await IntakeHarness(database: database, world: world)
+        return try await IntakeHarness(database: database, world: world, relaying: relaying)
     }
 
-    private init(database: TestDatabase, world: SeedWorld) async throws {
+    private init(database: TestDatabase, world: SeedWorld, relaying: Bool) async throws {
         self.database = database
         self.world = world
         topics = TestEnvironment.uniqueTopics()
@@ -63,7 +65,7 @@ final class IntakeHarness: Sendable {
                                 configuration: .init(batchSize: 200, idlePoll: .milliseconds(500)), logger: logger)
         let portBox = PortBox()
         let app = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)), services: [relay],
+            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)), services: relaying ? [relay] : [],
             onServerRunning: { channel in portBox.set(channel.localAddress?.port ?? 0) }, logger: logger
         )
         task = Task { try await app.run() }
@@ -144,8 +146,8 @@ final class KafkaProducerBox: Sendable {
 }
 
 /// Runs `body` with a started harness, stopping it afterwards.
-func withIntake<T>(_ body: (IntakeHarness) async throws -> T) async throws -> T {
-    let harness = try await IntakeHarness.start()
+func withIntake<T>(relaying: Bool = true, _ body: (IntakeHarness) async throws -> T) async throws -> T {
+    let harness = try await IntakeHarness.start(relaying: relaying)
     do {
         let result = try await body(harness)
         await harness.stop()
