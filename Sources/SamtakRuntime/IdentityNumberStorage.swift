@@ -8,27 +8,42 @@ public enum IdentityNumberStorage {
     static let conversionLockKey = 0x5341_4d54_414b_0011  // "SAMTAK" 0011
     /// Whether the pre-0011 plain `children.national_id` column is still there.
     public static func plainColumnExists(on connection: PostgresConnection) throws -> Bool {
+        try columnExists("national_id", on: connection)
+    }
+
+    /// Whether numbers are kept in plain text (so a migration needs the keys to convert them).
+    public static func plainNumbersStored(on connection: PostgresConnection) throws -> Bool {
+        guard try plainColumnExists(on: connection) else { return false }
+        return try !connection.query("SELECT 1 FROM children WHERE national_id IS NOT NULL LIMIT 1").isEmpty
+    }
+
+    /// Whether there is something to convert: the plain column and 0011's columns.
+    static func conversionPending(on connection: PostgresConnection) throws -> Bool {
+        try plainColumnExists(on: connection) && columnExists("national_id_hash", on: connection)
+    }
+
+    static func columnExists(_ name: String, on connection: PostgresConnection) throws -> Bool {
         try !connection.query("""
             SELECT 1 FROM information_schema.columns
-            WHERE table_schema = current_schema() AND table_name = 'children' AND column_name = 'national_id'
+            WHERE table_schema = current_schema() AND table_name = 'children' AND column_name = \(name)
             """).isEmpty
     }
 
     /// Converts numbers kept in plain text before migration 0011 into hash and sealed copy,
-    /// then drops the plain column, in one transaction. Idempotent: without the column it does
-    /// nothing (returns 0). The numbers pass through memory only; nothing is logged but the count.
+    /// then drops the plain column, in one transaction. Idempotent: without the column (or
+    /// before 0011 is applied) it does nothing (returns 0). The numbers pass through memory only; nothing is logged but the count.
     /// `protection` is asked for only when there is something to convert.
     @discardableResult
     public static func convertPlainNumbers(
         on connection: PostgresConnection, protection: () throws -> IdentityNumberProtection, logger: Logger
     ) throws -> Int {
-        guard try plainColumnExists(on: connection) else { return 0 }
+        guard try conversionPending(on: connection) else { return 0 }
         let protection = try protection()
         try connection.run(script: "BEGIN")
         do {
             // Two migrating processes: the second waits here, then finds the column gone.
             try connection.execute("SELECT pg_advisory_xact_lock(\(Self.conversionLockKey))")
-            guard try plainColumnExists(on: connection) else {
+            guard try conversionPending(on: connection) else {
                 try connection.run(script: "COMMIT")
                 return 0
             }

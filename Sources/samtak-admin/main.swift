@@ -35,10 +35,15 @@ struct Migrate: AsyncParsableCommand {
         defer { Task { await pool.close() } }
         let environment = configuration.environment
         let (applied, converted) = try await pool.withConnection { connection in
+            // Identity numbers kept in plain text before 0011 need the keys (SQL cannot hash
+            // them): without them, stop before changing anything.
+            var protection: IdentityNumberProtection?
+            if try IdentityNumberStorage.plainNumbersStored(on: connection) {
+                protection = try IdentityNumberProtection(environment: environment)
+            }
             let applied = try migrator.migrate(on: connection, logger: logger)
-            // Identity numbers kept in plain text before 0011 need the hash key: SQL cannot do it.
             let converted = try IdentityNumberStorage.convertPlainNumbers(
-                on: connection, protection: { try IdentityNumberProtection(environment: environment) }, logger: logger)
+                on: connection, protection: { try protection ?? IdentityNumberProtection(environment: environment) }, logger: logger)
             return (applied, converted)
         }
         print(applied.isEmpty

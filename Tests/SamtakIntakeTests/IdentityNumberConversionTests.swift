@@ -9,7 +9,7 @@ import Testing
 // `samtak-admin migrate` (IdentityNumberStorage), which then drops the plain column.
 @Suite("Identity numbers stored before 0011 are converted, once", .timeLimit(.minutes(2)))
 struct IdentityNumberConversionTests {
-    @Test("0011 keeps a plain column that holds numbers; the conversion hashes and seals them, drops it, and does nothing a second time")
+    @Test("0011 keeps a plain column that holds numbers; the conversion hashes and seals them, drops it, and does nothing before 0011 or a second time")
     func conversion() async throws {
         try await withTestDatabase(migrated: false) { database in
             let all = try PostgresMigrator(directory: TestEnvironment.schemaDirectory)
@@ -17,8 +17,11 @@ struct IdentityNumberConversionTests {
             let protection = IdentityNumberProtection(hashKey: String(repeating: "h", count: 32), encryptionKey: String(repeating: "e", count: 32))
             let numbers = ["14031651200", "01020312345"]
             let asked = Mutex(0)
-            let (ids, columnAfterMigrate, converted, columnAfterConversion, again) = try await database.pool.withConnection { connection in
+            let provide: @Sendable () throws -> IdentityNumberProtection = { asked.withLock { $0 += 1 }; return protection }
+            let (early, ids, columnAfterMigrate, converted, columnAfterConversion, again) = try await database.pool.withConnection { connection in
                 try before.migrate(on: connection, logger: TestEnvironment.logger)
+                // Before 0011 there is nowhere to put the hash: nothing to do yet.
+                let early = try IdentityNumberStorage.convertPlainNumbers(on: connection, protection: provide, logger: TestEnvironment.logger)
                 let staff = UUID()
                 try connection.execute("INSERT INTO people (id, kind, name) VALUES (\(staff), 'staff', 'Registrar')")
                 var ids: [UUID] = []
@@ -30,12 +33,12 @@ struct IdentityNumberConversionTests {
                 try connection.execute("INSERT INTO children (id, name, created_by) VALUES (\(UUID()), 'Uten nummer', \(staff))")
                 try all.migrate(on: connection, logger: TestEnvironment.logger)
                 let columnAfterMigrate = try IdentityNumberStorage.plainColumnExists(on: connection)
-                let provide: () throws -> IdentityNumberProtection = { asked.withLock { $0 += 1 }; return protection }
                 let converted = try IdentityNumberStorage.convertPlainNumbers(on: connection, protection: provide, logger: TestEnvironment.logger)
                 let columnAfterConversion = try IdentityNumberStorage.plainColumnExists(on: connection)
                 let again = try IdentityNumberStorage.convertPlainNumbers(on: connection, protection: provide, logger: TestEnvironment.logger)
-                return (ids, columnAfterMigrate, converted, columnAfterConversion, again)
+                return (early, ids, columnAfterMigrate, converted, columnAfterConversion, again)
             }
+            #expect(early == 0)
             #expect(columnAfterMigrate)
             #expect(converted == 2)
             #expect(!columnAfterConversion)
