@@ -9,8 +9,6 @@ export SAMTAK_ROOT SAMTAK_HOME
 
 PG_BIN="${PG_BIN:-}"
 PG_PORT="${SAMTAK_PG_PORT:-55432}"
-PG_DATA="$SAMTAK_HOME/pg/data"
-PG_SOCKET_DIR="$SAMTAK_HOME/pg/run"
 PG_SUPERUSER="samtak"
 BROKER_PORT="${SAMTAK_BROKER_PORT:-19092}"
 BROKER_BIN="$SAMTAK_HOME/bin/tansu"
@@ -37,10 +35,34 @@ as_root() {
 pg_user() {
   if [ "$(id -u)" -eq 0 ]; then echo postgres; else id -un; fi
 }
+# Runs from / : the user may not be able to enter the current directory (a private checkout).
 as_pg_user() {
   local u; u="$(pg_user)"
-  if [ "$u" = "$(id -un)" ]; then "$@"; else runuser -u "$u" -- "$@"; fi
+  if [ "$u" = "$(id -un)" ]; then "$@"; else (cd / && runuser -u "$u" -- "$@"); fi
 }
+
+# Where the cluster lives (PG_HOME: data/, run/ for the socket). Normally $SAMTAK_HOME/pg.
+# When the checkout is somewhere the cluster's user cannot enter (a clone in root's home,
+# mode 700, run as root: initdb and postgres run as `postgres`), the cluster lives in
+# /var/lib/samtak/clusters/<checkout>-<hash of its path> instead, $SAMTAK_HOME/pg is a
+# symlink to it, and its log is there too (linked from $LOG_DIR). No permission of the
+# checkout is changed. Decided once per checkout: an existing cluster stays where it is.
+PG_OUTSIDE_ROOT="${SAMTAK_PG_OUTSIDE_ROOT:-/var/lib/samtak/clusters}"
+pg_user_reaches() {
+  [ "$(pg_user)" = "$(id -un)" ] && return 0
+  (cd / && runuser -u "$(pg_user)" -- test -x "$1") 2>/dev/null
+}
+if [ -L "$SAMTAK_HOME/pg" ]; then
+  PG_HOME="$(readlink -f "$SAMTAK_HOME/pg")"
+elif [ -f "$SAMTAK_HOME/pg/data/PG_VERSION" ] || pg_user_reaches "$SAMTAK_HOME" \
+     || { [ -d "$SAMTAK_HOME/pg" ] && pg_user_reaches "$SAMTAK_HOME/pg"; }; then
+  PG_HOME="$SAMTAK_HOME/pg"
+else
+  PG_HOME="$PG_OUTSIDE_ROOT/$(basename "$SAMTAK_ROOT")-$(printf '%s' "$(readlink -f "$SAMTAK_HOME")" | sha256sum | cut -c1-12)"
+fi
+PG_DATA="$PG_HOME/data"
+PG_SOCKET_DIR="$PG_HOME/run"
+if [ "$PG_HOME" = "$SAMTAK_HOME/pg" ]; then PG_LOG="$LOG_DIR/postgres.log"; else PG_LOG="$PG_HOME/postgres.log"; fi
 
 find_pg_bin() {
   if [ -n "$PG_BIN" ] && [ -x "$PG_BIN/pg_ctl" ]; then echo "$PG_BIN"; return; fi

@@ -29,14 +29,22 @@ public struct IntakeEnvironment: Sendable {
     public let outbox: Outbox
     public let signer: JWTSigner
     public let logger: Logger
+    /// Keyed hash and seal for identity numbers (`SAMTAK_IDENTITY_*`; development keys by default).
+    public let identity: IdentityNumberProtection
     let principals: PrincipalCache
+    /// The municipality's children's names for the anonymity screen, reloaded when they change.
+    let nameScreens: ChildNameScreens
 
-    public init(pool: PostgresPool, outbox: Outbox, signer: JWTSigner, logger: Logger) {
+    public init(pool: PostgresPool, outbox: Outbox, signer: JWTSigner, logger: Logger,
+                identity: IdentityNumberProtection = IdentityNumberProtection(
+                    hashKey: IdentityNumberProtection.developmentHashKey, encryptionKey: IdentityNumberProtection.developmentEncryptionKey)) {
         self.pool = pool
         self.outbox = outbox
         self.signer = signer
         self.logger = logger
+        self.identity = identity
         self.principals = PrincipalCache()
+        self.nameScreens = ChildNameScreens()
     }
 }
 
@@ -84,28 +92,28 @@ struct ProblemMiddleware: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch let problem as Problem {
-            return problem.response(instance: request.uri.path)
+            return problem.response(instance: Problem.instance(context))
         } catch let error as HTTPError {
             let code = error.status == .notFound ? "not_found" : error.status == .methodNotAllowed ? "method_not_allowed" : "http_\(error.status.code)"
             let title = error.status == .notFound ? "No such resource" : error.status.reasonPhrase
-            return Problem(error.status, code: code, title: title).response(instance: request.uri.path)
+            return Problem(error.status, code: code, title: title).response(instance: Problem.instance(context))
         } catch let error as PostgresError {
             if error.isConnectionFailure || error.kind == .poolTimeout || error.kind == .poolClosed {
                 logger.warning("database unavailable", metadata: ["error": "\(error)", "request_id": "\(context.id)"])
                 return Problem(.serviceUnavailable, code: "database_unavailable", title: "The database is not available; try again shortly")
-                    .response(instance: request.uri.path)
+                    .response(instance: Problem.instance(context))
             }
             if error.isSerializationFailure {
                 return Problem(.conflict, code: "concurrent_update", title: "The record changed concurrently; try again")
-                    .response(instance: request.uri.path)
+                    .response(instance: Problem.instance(context))
             }
             logger.error("database error", metadata: ["error": "\(error)", "request_id": "\(context.id)", "path": "\(context.endpointPath ?? "")"])
             return Problem(.internalServerError, code: "internal", title: "Internal error", detail: "request \(context.id)")
-                .response(instance: request.uri.path)
+                .response(instance: Problem.instance(context))
         } catch {
             logger.error("unhandled error", metadata: ["error_type": "\(type(of: error))", "request_id": "\(context.id)", "path": "\(context.endpointPath ?? "")"])
             return Problem(.internalServerError, code: "internal", title: "Internal error", detail: "request \(context.id)")
-                .response(instance: request.uri.path)
+                .response(instance: Problem.instance(context))
         }
     }
 }

@@ -9,9 +9,11 @@ import SamtakRuntime
 /// |---|---|---|
 /// | `SAMTAK_JWT_SECRET` (or `_FILE`) | a development secret | HS256 key for bearer tokens, at least 32 bytes; refused in production (`SAMTAK_ENV`) if left at the default |
 /// | `SAMTAK_JWT_ISSUER` / `SAMTAK_JWT_AUDIENCE` | `samtak` / `samtak-api` | expected `iss` / `aud` |
+/// | `SAMTAK_IDENTITY_HASH_KEY` / `SAMTAK_IDENTITY_ENCRYPTION_KEY` (or `_FILE`) | development keys | identity numbers at rest (`IdentityNumberProtection`); refused in production if left at the default |
 public struct IntakeConfiguration: Sendable {
     public static let developmentSecret = "samtak-development-secret-not-for-production-use"
     public var signer: JWTSigner
+    public var identity: IdentityNumberProtection
 
     public init(environment: [String: String]) throws(ConfigurationError) {
         let reader = EnvironmentReader(environment)
@@ -19,6 +21,7 @@ public struct IntakeConfiguration: Sendable {
         let secret = try reader.secret("SAMTAK_JWT_SECRET", developmentDefault: Self.developmentSecret, mode: mode)
         signer = JWTSigner(secret: secret, issuer: reader.string("SAMTAK_JWT_ISSUER", default: "samtak"),
                            audience: reader.string("SAMTAK_JWT_AUDIENCE", default: "samtak-api"))
+        identity = try IdentityNumberProtection(environment: environment)
     }
 
     /// A token for `personId`, valid for `lifetime` (development tokens, tests).
@@ -40,7 +43,8 @@ public enum IntakeService {
             host.logger.critical("cannot start", metadata: ["error": "\(error)"])
             exit(2)
         }
-        let environment = IntakeEnvironment(pool: host.pool, outbox: host.outbox, signer: intake.signer, logger: host.logger)
+        let environment = IntakeEnvironment(pool: host.pool, outbox: host.outbox, signer: intake.signer, logger: host.logger,
+                                            identity: intake.identity)
         let router = buildIntakeRouter(environment, dependencies: host.dependencies)
         try await host.run(responder: router.buildResponder(), workers: [host.makeRelay()])
     }

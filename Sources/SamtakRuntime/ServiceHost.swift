@@ -16,6 +16,8 @@ public struct ServiceHost: Sendable {
     public let producer: KafkaProducer
     public let dependencies: Dependencies
     public let outbox: Outbox
+    /// Timeouts and the connection limit of the HTTP server (`SAMTAK_HTTP_*`).
+    public let httpLimits: HTTPServerLimits
 
     /// Reads the configuration, installs logging, checks librdkafka, creates the pool and
     /// the producer (neither connects yet). Exits with status 2 and a message on a bad setting.
@@ -40,6 +42,7 @@ public struct ServiceHost: Sendable {
         try KafkaLibrary.requireSupportedVersion()
         self.configuration = configuration
         self.logger = logger
+        httpLimits = try HTTPServerLimits(environment: configuration.environment)
         // Every Samtak service runs the host's relay (`makeRelay`), which its pool wakes after
         // each commit that wrote the outbox: its sessions need not NOTIFY (Schema/0007). A
         // NOTIFYing commit holds a database-wide lock until its WAL flush, so commits of
@@ -91,7 +94,8 @@ public struct ServiceHost: Sendable {
         let gated = workers.map { WhenDependenciesAvailable($0, dependencies: dependencies) as any Service }
         let app = Application(
             responder: responder,
-            configuration: .init(address: .hostname(configuration.httpHost, port: configuration.httpPort), serverName: nil),
+            server: httpLimits.serverBuilder(),
+            configuration: httpLimits.applicationConfiguration(address: .hostname(configuration.httpHost, port: configuration.httpPort), logger: logger),
             services: gated,
             onServerRunning: { [logger, configuration] channel in
                 logger.info("listening", metadata: [
@@ -103,6 +107,8 @@ public struct ServiceHost: Sendable {
         logger.info("starting", metadata: [
             "postgres": "\(configuration.postgres.endpointDescription)", "brokers": "\(configuration.kafka.brokers)",
             "topic_prefix": "\(configuration.topics.prefix)", "librdkafka": "\(KafkaLibrary.versionString)",
+            "http_idle_timeout_s": "\(httpLimits.idleTimeoutSeconds)", "http_body_timeout_s": "\(httpLimits.bodyTimeoutSeconds)",
+            "http_max_connections": "\(httpLimits.maxConnections)",
         ])
         do {
             try await app.runService()

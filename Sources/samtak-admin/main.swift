@@ -13,7 +13,7 @@ struct Admin: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "samtak-admin",
         abstract: "Samtak operations: schema migrations, development tokens, demo data.",
-        subcommands: [Migrate.self, CreateAdministrator.self, Token.self, Demo.self]
+        subcommands: [Migrate.self, CreateAdministrator.self, Token.self, Demo.self, Duplicates.self]
     )
 }
 
@@ -33,12 +33,49 @@ struct Migrate: AsyncParsableCommand {
         let migrator = try PostgresMigrator(directory: directory)
         let pool = PostgresPool(configuration: configuration.postgres, maxConnections: 1, logger: logger)
         defer { Task { await pool.close() } }
-        let applied = try await pool.withConnection { connection in
-            try migrator.migrate(on: connection, logger: logger)
+        let environment = configuration.environment
+        let (applied, converted) = try await pool.withConnection { connection in
+            // Identity numbers kept in plain text before 0011 need the keys (SQL cannot hash
+            // them): without them, stop before changing anything.
+            var protection: IdentityNumberProtection?
+            if try IdentityNumberStorage.plainNumbersStored(on: connection) {
+                protection = try IdentityNumberProtection(environment: environment)
+            }
+            let applied = try migrator.migrate(on: connection, logger: logger)
+            let converted = try IdentityNumberStorage.convertPlainNumbers(
+                on: connection, protection: { try protection ?? IdentityNumberProtection(environment: environment) }, logger: logger)
+            return (applied, converted)
         }
         print(applied.isEmpty
               ? "schema is current (version \(migrator.latestVersion))"
               : "applied \(applied.map(String.init).joined(separator: ", ")); schema version \(migrator.latestVersion)")
+        if converted > 0 { print("identity numbers of \(converted) children moved to keyed hash and sealed copy; plain column dropped") }
+    }
+}
+
+/// Registrations whose identity number was already registered to a child the registrar
+/// could not see (see README, "Privacy"): the register's administrators reconcile them.
+struct Duplicates: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List children registered with an identity number that was already registered (ids only: new record, registered child, unit, when)."
+    )
+
+    func run() async throws {
+        let configuration = try RuntimeConfiguration(serviceName: "samtak-admin", defaultHTTPPort: 0)
+        JSONLogHandler.bootstrap(configuration)
+        let pool = PostgresPool(configuration: configuration.postgres, maxConnections: 1, logger: Logger(label: "samtak-admin"))
+        let rows = try await pool.withConnection { connection in
+            try connection.query("""
+                SELECT id, duplicate_of, unit_id, created_at FROM children WHERE duplicate_of IS NOT NULL ORDER BY created_at, id
+                """).map { row throws(PostgresError) in
+                (try row.decode(UUID.self, 0), try row.decode(UUID.self, 1), try row.decode(UUID?.self, 2), try row.decode(Date.self, 3))
+            }
+        }
+        await pool.close()
+        if rows.isEmpty { print("no duplicate registrations") }
+        for (id, original, unit, createdAt) in rows {
+            print("\(id.uuidString.lowercased()) duplicates \(original.uuidString.lowercased()) unit \(unit?.uuidString.lowercased() ?? "-") at \(createdAt)")
+        }
     }
 }
 

@@ -84,7 +84,9 @@ struct IntakeRulesTests {
             #expect(created.json["national_id_registered"] as? Bool == true)
             #expect(created.string("birth_date") == "2016-03-14")
             #expect(!created.text.contains(valid))
-            let again = try await api.call("POST", "/v1/children", as: teacher, json: ["name": "Petter Ny", "national_id": valid])
+            let again = try await api.call("POST", "/v1/children", as: teacher, json: [
+                "name": "Petter Ny", "national_id": valid, "unit_id": api.world.units[.school]!.uuidString,
+            ])
             #expect(again.status == 409)
             #expect(!again.text.contains(valid))
             var wrong = Array(valid)
@@ -97,7 +99,9 @@ struct IntakeRulesTests {
             }
             // A D-number is accepted, and no birth date is derived from it.
             let dNumber = syntheticBirthNumber(day: 54, month: 3, year: 2016, individual: 512)  // day 14 + 40
-            let d = try await api.call("POST", "/v1/children", as: teacher, json: ["name": "D Nummer", "national_id": dNumber])
+            let d = try await api.call("POST", "/v1/children", as: teacher, json: [
+                "name": "D Nummer", "national_id": dNumber, "unit_id": api.world.units[.school]!.uuidString,
+            ])
             #expect(d.status == 201, "\(d.text)")
             #expect(d.json["birth_date"] == nil)
         }

@@ -260,6 +260,7 @@ public struct LocalDate: Sendable, Hashable, Comparable, Strideable, Codable,
         } catch {
             throw DecodingError.dataCorruptedError(in: container, debugDescription: error.description)
         }
+        try DateInputRules.check(self, decoder: decoder)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -446,6 +447,7 @@ public struct LocalDateTime: Sendable, Hashable, Comparable, Codable, CustomStri
         } catch {
             throw DecodingError.dataCorruptedError(in: container, debugDescription: error.description)
         }
+        try DateInputRules.check(date, decoder: decoder)
     }
 
     public func encode(to encoder: any Encoder) throws {

@@ -223,25 +223,34 @@ public struct RecurrenceRuleParseError: Error, Sendable, Hashable, CustomStringC
         self.reason = reason
     }
 
-    public var description: String {
+    public var description: String { message(withValues: true) }
+
+    /// The same without any value taken from the rule text (the part name is one of RFC
+    /// 5545's fixed names only when it is one): for API answers and logs, which never echo input.
+    public var fieldSafeDescription: String { message(withValues: false) }
+
+    private func message(withValues: Bool) -> String {
+        func value(_ text: String, _ format: (String) -> String, otherwise: String) -> String { withValues ? format(text) : otherwise }
         let what: String
         switch reason {
         case .empty: what = "the rule is empty"
         case .malformedPart: what = "expected NAME=VALUE"
         case .unknownPart: what = "unknown rule part"
-        case .notSupported(let value): what = "\(value) is not supported"
+        case .notSupported(let text): what = value(text, { "\($0) is not supported" }, otherwise: "is not supported")
         case .duplicatePart: what = "appears more than once"
         case .missing: what = "is required"
-        case .malformedNumber(let value): what = "\"\(value)\" is not a valid integer"
-        case .invalidValue(let value): what = "invalid value \"\(value)\""
-        case .outOfRange(let value, let allowed): what = "\(value) is out of range (allowed: \(allowed))"
+        case .malformedNumber(let text): what = value(text, { "\"\($0)\" is not a valid integer" }, otherwise: "is not a valid integer")
+        case .invalidValue(let text): what = value(text, { "invalid value \"\($0)\"" }, otherwise: "has an invalid value")
+        case .outOfRange(let text, let allowed): what = value(text, { "\($0) is out of range" }, otherwise: "is out of range") + " (allowed: \(allowed))"
         case .conflictsWith(let other): what = "must not be combined with \(other)"
-        case .ordinalNotAllowed(let frequency, let value):
-            what = "ordinal weekday \(value) is not allowed with FREQ=\(frequency.rawValue)"
+        case .ordinalNotAllowed(let frequency, let text):
+            what = value(text, { "ordinal weekday \($0) is not allowed" }, otherwise: "ordinal weekdays are not allowed") + " with FREQ=\(frequency.rawValue)"
         case .notAllowedWithFrequency(let frequency): what = "is not allowed with FREQ=\(frequency.rawValue)"
         case .requiresAnotherByRule: what = "requires BYDAY, BYMONTHDAY or BYMONTH"
         }
-        return "RRULE \(part): \(what)"
+        if withValues { return "RRULE \(part): \(what)" }
+        let known = RecurrenceRuleParser.knownParts.contains(part) || part == "RRULE"
+        return known ? "RRULE \(part): \(what)" : "RRULE: \(what)"
     }
 }
 
@@ -252,6 +261,8 @@ enum RecurrenceRuleParser {
 
     static let unsupportedParts: Set<String> = ["BYHOUR", "BYMINUTE", "BYSECOND", "BYWEEKNO", "BYYEARDAY"]
     static let unsupportedFrequencies: Set<String> = ["SECONDLY", "MINUTELY", "HOURLY"]
+    /// RFC 5545's part names Samtak knows (supported or not): safe to name in a message.
+    static let knownParts: Set<String> = unsupportedParts.union(["FREQ", "INTERVAL", "COUNT", "UNTIL", "BYMONTH", "BYMONTHDAY", "BYDAY", "BYSETPOS", "WKST"])
 
     static func parse(_ input: String) throws(RecurrenceRuleParseError) -> RecurrenceRule {
         var text = Substring(input.trimmingSpaces())

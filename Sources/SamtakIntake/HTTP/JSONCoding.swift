@@ -26,16 +26,19 @@ public enum APIJSON {
         return encoder
     }
 
+    /// Also checks every `LocalDate` and `LocalDateTime` against `DateInputRules` as of now.
     public static func decoder() -> JSONDecoder {
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
         decoder.dateDecodingStrategy = .iso8601
+        decoder.userInfo[.dateInputRules] = DateInputRules.current()
         return decoder
     }
 
     /// Reads and decodes the body: 415 for another content type, 413 when too large, 400 for
-    /// malformed JSON, 422 naming the field for unknown fields, missing fields, wrong types
-    /// and bad formats. Never echoes a value.
+    /// malformed JSON, 422 naming the field for duplicate keys, trailing commas, bidirectional
+    /// control characters (`StrictJSON`), unknown fields, missing fields, wrong types, bad
+    /// formats and dates outside their range (`DateInputRules`). Never echoes a value.
     public static func decode<T: StrictRequestBody>(_ type: T.Type, from request: Request) async throws -> (T, Data) {
         let contentType = request.headers[.contentType]?.lowercased() ?? ""
         guard contentType.hasPrefix("application/json") else {
@@ -53,6 +56,11 @@ public enum APIJSON {
     }
 
     public static func decode<T: StrictRequestBody>(_ type: T.Type, from data: Data) throws -> T {
+        switch StrictJSON.check(data) {
+        case .valid: break
+        case .malformed: throw Problem(.badRequest, code: "malformed_json", title: "The body is not valid JSON")
+        case .refused(let violations): throw Problem.validation(violations)
+        }
         let object: Any
         do {
             object = try JSONSerialization.jsonObject(with: data, options: [])
@@ -108,6 +116,9 @@ public enum APIJSON {
                 var violation = fieldError.violation
                 violation.field = path(context.codingPath)
                 return violation
+            }
+            if let range = context.underlyingError as? DateRangeViolation {
+                return .init(field: path(context.codingPath), rule: range.rule, message: range.message)
             }
             let debug = context.debugDescription
             let message: String
@@ -211,6 +222,28 @@ public struct Violations {
     public func throwIfAny() throws {
         if !items.isEmpty { throw Problem.validation(items) }
     }
+
+    /// An RRULE from a request: parsed, its UNTIL within the calendar range of
+    /// `DateInputRules`; nil (and a violation that never repeats the rule's text) otherwise.
+    public mutating func recurrenceRule(_ text: String, _ field: String, rules: DateInputRules = .current()) -> RecurrenceRule? {
+        let rule: RecurrenceRule
+        do {
+            rule = try RecurrenceRule(parsing: text)
+        } catch {
+            add(field, "rrule", error.fieldSafeDescription)
+            return nil
+        }
+        let untilDate: LocalDate? = switch rule.until {
+        case .date(let date): date
+        case .localDateTime(let value), .utc(let value): value.date
+        case nil: nil
+        }
+        if let untilDate, let violation = rules.violation(untilDate, kind: .calendar) {
+            add(field, violation.rule, "UNTIL \(violation.message)")
+            return nil
+        }
+        return rule
+    }
 }
 
 extension Request {
@@ -224,5 +257,24 @@ extension Request {
 
     public func query(_ name: String) -> String? {
         uri.queryParameters.get(name)
+    }
+
+    /// A date query parameter ("YYYY-MM-DD") within its range (`DateInputRules`); nil when
+    /// absent or refused (then a violation naming it is added).
+    public func dateQuery(_ name: String, into violations: inout Violations, rules: DateInputRules = .current()) -> LocalDate? {
+        guard let raw = query(name) else { return nil }
+        switch rules.parseDate(raw, field: name) {
+        case .success(let date): return date
+        case .failure(let problem): violations.add(name, problem.rule, problem.message); return nil
+        }
+    }
+
+    /// A Europe/Oslo date-and-time query parameter within its range; nil when absent or refused.
+    public func dateTimeQuery(_ name: String, into violations: inout Violations, rules: DateInputRules = .current()) -> LocalDateTime? {
+        guard let raw = query(name) else { return nil }
+        switch rules.parseDateTime(raw, field: name) {
+        case .success(let value): return value
+        case .failure(let problem): violations.add(name, problem.rule, problem.message); return nil
+        }
     }
 }

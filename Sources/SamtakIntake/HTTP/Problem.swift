@@ -3,7 +3,8 @@ import Hummingbird
 import SamtakDomain
 
 /// An RFC 9457 problem: `application/problem+json`, machine-readable, naming the field and
-/// the rule broken. Never contains the rejected value, a stack trace or SQL.
+/// the rule broken. Never contains the rejected value, a stack trace or SQL; its `instance`
+/// is the route template (`/v1/children/{id}`), never the path as sent.
 public struct Problem: Error, HTTPResponseError, Sendable, Equatable {
     public struct Violation: Codable, Sendable, Equatable {
         /// JSON path of the field, e.g. `participants[0].role`, or a query parameter name.
@@ -25,13 +26,17 @@ public struct Problem: Error, HTTPResponseError, Sendable, Equatable {
     public var title: String
     public var detail: String?
     public var violations: [Violation]
+    /// The path of an existing record the request collides with, when the caller may see it.
+    public var existing: String?
 
-    public init(_ status: HTTPResponse.Status, code: String, title: String, detail: String? = nil, violations: [Violation] = []) {
+    public init(_ status: HTTPResponse.Status, code: String, title: String, detail: String? = nil, violations: [Violation] = [],
+                existing: String? = nil) {
         self.status = status
         self.code = code
         self.title = title
         self.detail = detail
         self.violations = violations
+        self.existing = existing
     }
 
     public static func validation(_ violations: [Violation], detail: String? = nil) -> Problem {
@@ -64,18 +69,26 @@ public struct Problem: Error, HTTPResponseError, Sendable, Equatable {
         var code: String
         var instance: String?
         var errors: [Violation]?
+        var existing: String?
     }
 
     public func body(instance: String?) -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let body = Body(type: "https://samtak.no/problems/\(code)", title: title, status: Int(status.code), detail: detail,
-                        code: code, instance: instance, errors: violations.isEmpty ? nil : violations)
+                        code: code, instance: instance, errors: violations.isEmpty ? nil : violations, existing: existing)
         return (try? encoder.encode(body)) ?? Data(#"{"title":"error"}"#.utf8)
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        response(instance: request.uri.path)
+        response(instance: Self.instance(context))
+    }
+
+    /// The route the request matched, as its template (`/v1/cases/{id}`): never the path as
+    /// sent, which may carry anything. Nil when no route matched.
+    public static func instance(_ context: some RequestContext) -> String? {
+        guard let path = context.endpointPath, path != "NotFound", path.hasPrefix("/") else { return nil }
+        return path
     }
 
     public func response(instance: String?) -> Response {

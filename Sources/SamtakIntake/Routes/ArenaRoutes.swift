@@ -123,7 +123,7 @@ struct ArenaRoutes {
         v.text(body.location, "location", required: false, max: 200)
         var rule: RecurrenceRule?
         if let text = body.rrule {
-            do { rule = try RecurrenceRule(parsing: text) } catch { v.add("rrule", "rrule", "\(error)") }
+            rule = v.recurrenceRule(text, "rrule")
             if body.seriesStart == nil { v.add("series_start", "required", "is required with rrule (Europe/Oslo local time, YYYY-MM-DDTHH:MM)") }
         } else if body.seriesStart != nil {
             v.add("rrule", "required", "is required with series_start")
@@ -275,12 +275,13 @@ struct ArenaRoutes {
         let (body, raw) = try await APIJSON.decode(SchoolHolidayBody.self, from: request)
         var v = Violations()
         v.text(body.name, "name", max: 200)
-        let years = body.schoolYear.split(separator: "/").compactMap { Int($0) }
-        if years.count != 2 || years[1] != years[0] + 1 || body.schoolYear.count != 9 {
-            v.add("school_year", "format", "must be like 2026/2027")
-        } else if let first = LocalDate(year: years[0], month: 8, day: 1), let last = LocalDate(year: years[1], month: 7, day: 31),
-                  body.firstDay < first || body.lastDay > last {
-            v.add("first_day", "range", "must lie within the school year (1 August to 31 July)")
+        if let years = DateInputRules.current().schoolYear(body.schoolYear) {
+            if let first = LocalDate(year: years.first, month: 8, day: 1), let last = LocalDate(year: years.second, month: 7, day: 31),
+               body.firstDay < first || body.lastDay > last {
+                v.add("first_day", "range", "must lie within the school year (1 August to 31 July)")
+            }
+        } else {
+            v.add("school_year", "format", "must be like 2026/2027, within \(DateInputRules.windowYears) years of today")
         }
         if body.lastDay < body.firstDay { v.add("last_day", "range", "must not be before first_day") }
         try v.throwIfAny()
@@ -321,12 +322,12 @@ struct ArenaRoutes {
         var v = Violations()
         var rule: RecurrenceRule?
         if let text = request.query("rrule") {
-            do { rule = try RecurrenceRule(parsing: text) } catch { v.add("rrule", "rrule", "\(error)") }
+            rule = v.recurrenceRule(text, "rrule")
         } else { v.add("rrule", "required", "is required") }
-        let start = request.query("start").flatMap { LocalDateTime($0) }
-        if start == nil { v.add("start", request.query("start") == nil ? "required" : "format", "must be Europe/Oslo local time YYYY-MM-DDTHH:MM") }
-        let until = request.query("until").flatMap { LocalDate($0) }
-        if until == nil { v.add("until", request.query("until") == nil ? "required" : "format", "must be a date YYYY-MM-DD") }
+        let start = request.dateTimeQuery("start", into: &v)
+        if request.query("start") == nil { v.add("start", "required", "must be Europe/Oslo local time YYYY-MM-DDTHH:MM") }
+        let until = request.dateQuery("until", into: &v)
+        if request.query("until") == nil { v.add("until", "required", "must be a date YYYY-MM-DD") }
         let policy = HolidayPolicy(code: request.query("holidays") ?? "keep")
         if policy == nil { v.add("holidays", "enum", "must be keep, skip or move") }
         if let start, let until, until < start.date { v.add("until", "range", "must not be before start") }

@@ -76,7 +76,7 @@ struct CalledMeetingRoutes {
         }
         var rule: RecurrenceRule?
         if let text = body.rrule {
-            do { rule = try RecurrenceRule(parsing: text) } catch { v.add("rrule", "rrule", "\(error)") }
+            rule = v.recurrenceRule(text, "rrule")
         }
         try v.throwIfAny()
         return rule

@@ -66,6 +66,7 @@ struct CaseRoutes {
         if body.kind == .system && body.grade != nil { v.add("grade", "not_allowed", "a system case is about no pupil") }
         try v.throwIfAny()
         let outbox = environment.outbox
+        let nameScreens = environment.nameScreens
         return try await environment.mutate(request, context: context, body: raw) { connection, principal in
             try Self.requireSubmitter(principal, unitId: body.submittingUnitId)
             guard let arena = try connection.query(SQL("""
@@ -95,7 +96,7 @@ struct CaseRoutes {
                 consentId = consent.id
                 basis = .consent
             case .anonymous:
-                flags = try Self.screen(body, unitId: body.submittingUnitId, on: connection)
+                flags = try Self.screen(body, unitId: body.submittingUnitId, screens: nameScreens, on: connection)
             case .system:
                 break
             }
@@ -451,13 +452,12 @@ struct CaseRoutes {
                                          message: problem?.description ?? "no consent covering this arena is recorded for the child")])
     }
 
-    /// Screens an anonymous case's texts for identifying data: 11-digit numbers, dates of
-    /// birth, and names of children the unit knows. Refused unless the submitter confirms;
-    /// then the finding kinds (never the text) are kept on the case.
-    static func screen(_ body: CaseBody, unitId: UUID, on connection: PostgresConnection) throws -> [String] {
-        let names = try connection.query("SELECT name FROM children WHERE unit_id = \(unitId) LIMIT 5000")
-            .map { row throws(PostgresError) in try row.decode(String.self, 0) }
-        let screen = PersonalDataScreen(knownNames: names)
+    /// Screens an anonymous case's texts for identifying data: 11-digit numbers, phone
+    /// numbers, dates of birth, names of children the unit knows and full names of the
+    /// municipality's other children. Refused unless the submitter confirms; then the finding
+    /// kinds (never the text) are kept on the case.
+    static func screen(_ body: CaseBody, unitId: UUID, screens: ChildNameScreens, on connection: PostgresConnection) throws -> [String] {
+        let screen = try screens.screen(forUnit: unitId, on: connection)
         var violations: [Problem.Violation] = []
         var kinds: Set<String> = []
         for (field, text) in [("title", body.title), ("concern", body.concern), ("adaptations_tried", body.adaptationsTried ?? ""),

@@ -7,7 +7,9 @@ import SamtakRuntime
 
 /// Children, their guardians and the guardians' consent. Every read and change of a
 /// child's data passes `AccessPolicy.childAccess` and is written to the access log.
-/// The identity number is write-only: it is validated, stored and never returned.
+/// The identity number is write-only: it is validated, kept as a keyed hash and a sealed
+/// copy (`IdentityNumberStorage`), and never returned; who may register, and what a number
+/// already registered answers, is `ChildRegistration`.
 struct ChildRoutes {
     let environment: IntakeEnvironment
     init(_ environment: IntakeEnvironment) { self.environment = environment }
@@ -145,29 +147,50 @@ struct ChildRoutes {
             if let given = body.birthDate, let date, given != date {
                 violations.add("birth_date", "mismatch", "does not match the identity number")
             }
+            // A given birth_date was checked while decoding; one taken from the number is checked here.
+            if body.birthDate == nil, let date, let problem = DateInputRules.current().violation(date, kind: .birthDate) {
+                violations.add("national_id", "birth_date_range", "gives a birth date that \(problem.message)")
+            }
             birthDate = birthDate ?? date
         }
         if let grade = body.grade, !(0...13).contains(grade) { violations.add("grade", "range", "must be from 0 (kindergarten) to 13") }
-        if let birthDate, birthDate > OsloTime.localDate(at: Date()) { violations.add("birth_date", "range", "must not be in the future") }
         try violations.throwIfAny()
-        let digits = nationalId?.digits
+        // The number itself goes no further than this: SQL sees its keyed hash and sealed copy.
+        let hash = nationalId.map { Data(environment.identity.lookupHash(digits: $0.digits)) }
+        let sealed = nationalId.map { Data(environment.identity.seal(digits: $0.digits)) }
         let resolvedBirthDate = birthDate
         return try await environment.mutate(request, context: context, body: raw) { connection, principal in
-            guard principal.kind == .staff, !principal.memberships.isEmpty else {
-                throw Problem.forbidden("only staff of a service register children")
+            switch ChildRegistration.refusal(principal: principal, unitId: body.unitId) {
+            case nil: break
+            case .unitRequired?: throw Problem.field("unit_id", "required", ChildRegistration.Refusal.unitRequired.description)
+            case let refusal?: throw Problem.forbidden(refusal.description)
             }
             if let unitId = body.unitId, try connection.query("SELECT 1 FROM units WHERE id = \(unitId)").isEmpty {
                 throw Problem.field("unit_id", "not_found", "is not a registered unit")
             }
-            let id = UUID()
-            do {
-                try connection.execute("""
-                    INSERT INTO children (id, name, national_id, birth_date, unit_id, grade, created_by)
-                    VALUES (\(id), \(body.name.trimmed), \(digits), \(resolvedBirthDate), \(body.unitId), \(body.grade), \(principal.personId))
-                    """)
-            } catch let error as PostgresError where error.isUniqueViolation {
-                throw Problem.conflict("child_exists", "a child with this identity number is already registered")
+            var lookupHash = hash
+            var duplicateOf: UUID?
+            if let hash, let existing = try connection.query("SELECT id FROM children WHERE national_id_hash = \(hash)").first?.decode(UUID.self, 0) {
+                let access = try ChildAccessLoader.decide(principal: principal, childId: existing, on: connection)
+                switch ChildRegistration.takenNumber(existing: existing, access: access, principal: principal) {
+                case .conflict(let existing):
+                    throw Problem(.conflict, code: "child_exists", title: "The request conflicts with the current state",
+                                  detail: "a child with this identity number is already registered", existing: "/v1/children/\(existing)")
+                case .separateRecord(let original):
+                    lookupHash = nil
+                    duplicateOf = original
+                }
             }
+            let id = UUID()
+            // ON CONFLICT: a registration of the same number committed since the lookup is no
+            // unique violation (whose message would carry the hash into the server's log).
+            let inserted = try connection.execute("""
+                INSERT INTO children (id, name, national_id_hash, national_id_sealed, duplicate_of, birth_date, unit_id, grade, created_by)
+                VALUES (\(id), \(body.name.trimmed), \(lookupHash), \(sealed), \(duplicateOf), \(resolvedBirthDate), \(body.unitId), \(body.grade),
+                        \(principal.personId))
+                ON CONFLICT (national_id_hash) DO NOTHING
+                """)
+            if inserted == 0 { throw Problem.conflict("concurrent_update", "the register changed concurrently; try again") }
             try AccessLog.record(on: connection, actor: principal.personId, action: .create, resource: "child", resourceId: id,
                                  childId: id, basis: .owner, requestId: context.id)
             guard let child = try Self.loadChild(id, on: connection, basis: .owner) else { throw Problem.notFound("Child") }
@@ -435,7 +458,7 @@ struct ChildRoutes {
 
     static func loadChild(_ id: UUID, on connection: PostgresConnection, basis: AccessBasis) throws -> ChildResource? {
         guard let row = try connection.query("""
-            SELECT id, name, national_id IS NOT NULL, birth_date, unit_id, grade, created_at FROM children WHERE id = \(id)
+            SELECT id, name, national_id_sealed IS NOT NULL, birth_date, unit_id, grade, created_at FROM children WHERE id = \(id)
             """).first else { return nil }
         let guardians = try connection.query("""
             SELECT p.id, p.name, p.email, g.parental_responsibility, g.daily_care

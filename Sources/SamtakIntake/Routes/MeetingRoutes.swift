@@ -226,10 +226,9 @@ struct MeetingRoutes {
         var v = Violations()
         let arenaId = request.query("arena_id").flatMap(UUID.init(uuidString:))
         if request.query("arena_id") == nil { v.add("arena_id", "required", "is required") } else if arenaId == nil { v.add("arena_id", "format", "must be a UUID") }
-        let from = request.query("from").flatMap(LocalDate.init)
-        if request.query("from") != nil && from == nil { v.add("from", "format", "must be a date YYYY-MM-DD") }
-        let to = request.query("to").flatMap(LocalDate.init)
-        if request.query("to") != nil && to == nil { v.add("to", "format", "must be a date YYYY-MM-DD") }
+        let from = request.dateQuery("from", into: &v)
+        let to = request.dateQuery("to", into: &v)
+        if let from, let to, to < from { v.add("to", "range", "must not be before from") }
         try v.throwIfAny()
         guard let arenaId else { throw Problem.field("arena_id", "required", "is required") }
         let rows = try await environment.read(context) { connection, principal in

@@ -120,14 +120,14 @@ struct TransitionRoutes {
 
     static func validate(_ body: SeasonBody) throws {
         var v = Violations()
-        let years = body.schoolYear.split(separator: "/").compactMap { Int($0) }
-        if years.count != 2 || years[1] != years[0] + 1 || body.schoolYear.count != 9 { v.add("school_year", "format", "must be like 2027/2028") }
+        let schoolYear = DateInputRules.current().schoolYear(body.schoolYear)
+        if schoolYear == nil { v.add("school_year", "format", "must be like 2027/2028, within \(DateInputRules.windowYears) years of today") }
         if body.meetings.isEmpty { v.add("meetings", "required", "plan at least one meeting (one per sending unit)") }
         if body.meetings.count > 50 { v.add("meetings", "max_items", "must have at most 50 meetings") }
         if Set(body.meetings.map(\.sendingUnitId)).count != body.meetings.count {
             v.add("meetings", "unique", "must have one meeting per sending unit")
         }
-        let yearEnd = years.count == 2 ? LocalDate(year: years[1], month: 7, day: 31) : nil
+        let yearEnd = schoolYear.flatMap { LocalDate(year: $0.second, month: 7, day: 31) }
         for (index, meeting) in body.meetings.enumerated() {
             let field = "meetings[\(index)]"
             if meeting.sendingUnitId == body.receivingUnitId { v.add("\(field).sending_unit_id", "same_unit", "must differ from the receiving unit") }
