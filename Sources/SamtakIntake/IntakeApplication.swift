@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import SamtakDomain
+import SamtakJOSE
 import SamtakMessaging
 import SamtakPostgres
 import SamtakRuntime
@@ -27,16 +28,23 @@ public struct IntakeRequestContext: RequestContext {
 public struct IntakeEnvironment: Sendable {
     public let pool: PostgresPool
     public let outbox: Outbox
-    public let signer: JWTSigner
+    public let verifier: BearerTokenVerifier
     public let logger: Logger
     let principals: PrincipalCache
 
-    public init(pool: PostgresPool, outbox: Outbox, signer: JWTSigner, logger: Logger) {
+    public init(pool: PostgresPool, outbox: Outbox, verifier: BearerTokenVerifier, logger: Logger) {
         self.pool = pool
         self.outbox = outbox
-        self.signer = signer
+        self.verifier = verifier
         self.logger = logger
         self.principals = PrincipalCache()
+    }
+
+    /// Accepting the signer's HS256 tokens and the development web key's ES256 tokens (tests).
+    public init(pool: PostgresPool, outbox: Outbox, signer: JWTSigner, logger: Logger) {
+        self.init(pool: pool, outbox: outbox,
+                  verifier: BearerTokenVerifier(hs256: signer, webKeys: JWKSet(keys: [WebAccessToken.jwk(WebAccessToken.developmentSigningKey.publicKey)])),
+                  logger: logger)
     }
 }
 
