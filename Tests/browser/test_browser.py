@@ -1,14 +1,17 @@
 """Sign-in in a real browser (Debian's chromium, driven by playwright): the teacher opens
 Samtak, chooses the staff sign-in, types her e-mail at the local provider and is greeted by
 name. axe-core finds no serious or critical violation on any page visited. Screenshots go to
-docs/."""
-from pathlib import Path
+the test's work directory, or to docs/ with SAMTAK_UPDATE_SCREENSHOTS=1 (how the ones there
+were made)."""
+import os
 
 from axe_playwright_python.sync_playwright import Axe
 
 from samtak_system import ROOT
 
-DOCS = ROOT / "docs"
+
+def screenshot_dir(system):
+    return ROOT / "docs" if os.environ.get("SAMTAK_UPDATE_SCREENSHOTS") == "1" else system.work / "screenshots"
 
 
 def serious_violations(page):
@@ -18,13 +21,14 @@ def serious_violations(page):
 
 
 def test_teacher_signs_in_and_is_greeted_by_name(system, page):
-    DOCS.mkdir(exist_ok=True)
+    shots = screenshot_dir(system)
+    shots.mkdir(exist_ok=True)
     page.goto(system.web.url + "/")
     assert page.url == system.web.url + "/logg-inn"
     assert page.locator("html").get_attribute("lang") == "nb"
     assert page.get_by_role("heading", level=1).inner_text() == "Logg inn i Samtak"
     assert serious_violations(page) == []
-    page.screenshot(path=str(DOCS / "sign-in-page.png"), full_page=True)
+    page.screenshot(path=str(shots / "sign-in-page.png"), full_page=True)
 
     page.get_by_role("link", name="Logg inn som ansatt").click()
     assert page.url.startswith(system.provider_url + "/oauth2/authorize")
@@ -35,7 +39,7 @@ def test_teacher_signs_in_and_is_greeted_by_name(system, page):
     assert "kontaktlærer 5. trinn, Nordby barneskole" in page.locator("main").inner_text()
     assert page.get_by_role("button", name="Logg ut av Samtak").is_visible()
     assert serious_violations(page) == []
-    page.screenshot(path=str(DOCS / "sign-in-teacher.png"), full_page=True)
+    page.screenshot(path=str(shots / "sign-in-teacher.png"), full_page=True)
     # The session cookie is not readable by scripts.
     cookies = {c["name"]: c for c in page.context.cookies()}
     assert cookies["samtak_session"]["httpOnly"] and cookies["samtak_session"]["sameSite"] == "Lax"
