@@ -6,8 +6,10 @@
 //   SamtakKafka       Kafka through librdkafka (CRdKafka)
 //   SamtakMessaging   CloudEvents envelope, transactional outbox + relay, inbox consumer
 //   SamtakRuntime     configuration, logging, health endpoints, migrations, start-up
+//   SamtakJOSE        JWS/JWK/JWKS (RS256, ES256, HS256) on OpenSSL's libcrypto
 //   SamtakIntake / SamtakScheduler / SamtakNotifier   one library per service
-//   samtak-intake / samtak-scheduler / samtak-notifier / samtak-admin   thin executables
+//   SamtakWeb         the browser's server: OpenID Connect sign-in, sessions, pages
+//   samtak-intake / samtak-scheduler / samtak-notifier / samtak-web / samtak-admin   thin executables
 import PackageDescription
 
 let strict: [SwiftSetting] = [
@@ -22,6 +24,7 @@ let package = Package(
         .executable(name: "samtak-intake", targets: ["samtak-intake"]),
         .executable(name: "samtak-scheduler", targets: ["samtak-scheduler"]),
         .executable(name: "samtak-notifier", targets: ["samtak-notifier"]),
+        .executable(name: "samtak-web", targets: ["samtak-web"]),
         .executable(name: "samtak-admin", targets: ["samtak-admin"]),
     ],
     dependencies: [
@@ -43,6 +46,9 @@ let package = Package(
             name: "CCurlSMTP",
             linkerSettings: [.linkedLibrary("curl")]
         ),
+        // HTTP transfers for samtak-web (discovery, JWKS, token endpoint, the intake API).
+        .target(name: "CCurlHTTP", dependencies: ["CCurlSMTP"], linkerSettings: [.linkedLibrary("curl")]),
+        .target(name: "SamtakJOSE", dependencies: ["COpenSSLCrypto"], swiftSettings: strict),
 
         .target(name: "SamtakDomain", swiftSettings: strict),
         .target(
@@ -74,7 +80,7 @@ let package = Package(
         .target(
             name: "SamtakRuntime",
             dependencies: [
-                "SamtakDomain", "SamtakPostgres", "SamtakKafka", "SamtakMessaging", "COpenSSLCrypto",
+                "SamtakDomain", "SamtakPostgres", "SamtakKafka", "SamtakMessaging", "COpenSSLCrypto", "SamtakJOSE",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -87,7 +93,7 @@ let package = Package(
         .target(
             name: "SamtakIntake",
             dependencies: [
-                "SamtakDomain", "SamtakPostgres", "SamtakMessaging", "SamtakRuntime", "COpenSSLCrypto",
+                "SamtakDomain", "SamtakPostgres", "SamtakMessaging", "SamtakRuntime", "COpenSSLCrypto", "SamtakJOSE",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
@@ -105,6 +111,24 @@ let package = Package(
                 "SamtakDomain", "SamtakPostgres", "SamtakMessaging", "SamtakRuntime", "CCurlSMTP",
                 .product(name: "Mustache", package: "swift-mustache"),
             ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "SamtakWeb",
+            dependencies: [
+                "SamtakDomain", "SamtakPostgres", "SamtakRuntime", "SamtakJOSE", "CCurlSMTP", "CCurlHTTP",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Templates"), .copy("Static")],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "samtak-web",
+            dependencies: ["SamtakWeb"],
             swiftSettings: strict
         ),
         .executableTarget(
@@ -153,6 +177,8 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "SamtakDomainTests", dependencies: ["SamtakDomain"], swiftSettings: strict),
+        .testTarget(name: "SamtakJOSETests", dependencies: ["SamtakJOSE", "SamtakRuntime", "SamtakTestSupport"], swiftSettings: strict),
+        .testTarget(name: "SamtakWebTests", dependencies: ["SamtakWeb", "SamtakJOSE", "SamtakTestSupport"], swiftSettings: strict),
         .testTarget(name: "SamtakPostgresTests", dependencies: ["SamtakPostgres", "SamtakTestSupport"], swiftSettings: strict),
         .testTarget(name: "SamtakKafkaTests", dependencies: ["SamtakKafka", "SamtakTestSupport"], swiftSettings: strict),
         .testTarget(name: "SamtakMessagingTests", dependencies: ["SamtakMessaging", "SamtakTestSupport"], swiftSettings: strict),

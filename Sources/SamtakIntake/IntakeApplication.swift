@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import SamtakDomain
+import SamtakJOSE
 import SamtakMessaging
 import SamtakPostgres
 import SamtakRuntime
@@ -27,7 +28,7 @@ public struct IntakeRequestContext: RequestContext {
 public struct IntakeEnvironment: Sendable {
     public let pool: PostgresPool
     public let outbox: Outbox
-    public let signer: JWTSigner
+    public let verifier: BearerTokenVerifier
     public let logger: Logger
     /// Keyed hash and seal for identity numbers (`SAMTAK_IDENTITY_*`; development keys by default).
     public let identity: IdentityNumberProtection
@@ -35,16 +36,25 @@ public struct IntakeEnvironment: Sendable {
     /// The municipality's children's names for the anonymity screen, reloaded when they change.
     let nameScreens: ChildNameScreens
 
-    public init(pool: PostgresPool, outbox: Outbox, signer: JWTSigner, logger: Logger,
+    public init(pool: PostgresPool, outbox: Outbox, verifier: BearerTokenVerifier, logger: Logger,
                 identity: IdentityNumberProtection = IdentityNumberProtection(
                     hashKey: IdentityNumberProtection.developmentHashKey, encryptionKey: IdentityNumberProtection.developmentEncryptionKey)) {
         self.pool = pool
         self.outbox = outbox
-        self.signer = signer
+        self.verifier = verifier
         self.logger = logger
         self.identity = identity
         self.principals = PrincipalCache()
         self.nameScreens = ChildNameScreens()
+    }
+
+    /// Accepting the signer's HS256 tokens and the development web key's ES256 tokens (tests).
+    public init(pool: PostgresPool, outbox: Outbox, signer: JWTSigner, logger: Logger,
+                identity: IdentityNumberProtection = IdentityNumberProtection(
+                    hashKey: IdentityNumberProtection.developmentHashKey, encryptionKey: IdentityNumberProtection.developmentEncryptionKey)) {
+        self.init(pool: pool, outbox: outbox,
+                  verifier: BearerTokenVerifier(hs256: signer, webKeys: JWKSet(keys: [WebAccessToken.jwk(WebAccessToken.developmentSigningKey.publicKey)])),
+                  logger: logger, identity: identity)
     }
 }
 

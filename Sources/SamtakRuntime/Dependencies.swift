@@ -7,7 +7,7 @@ import Synchronization
 /// The schema version this build of the services needs. Bump it with every migration
 /// (a test checks that it equals the highest file number in `Schema/`).
 public enum SamtakSchema {
-    public static let requiredVersion = 11
+    public static let requiredVersion = 12
 }
 
 /// Checks PostgreSQL (reachable, schema migrated far enough) and the broker (answers a
@@ -22,7 +22,8 @@ public final class Dependencies: Sendable {
     }
 
     let pool: PostgresPool
-    let kafka: KafkaConfiguration
+    /// nil for a process without Kafka: the broker is not probed and not needed for readiness.
+    let kafka: KafkaConfiguration?
     /// One long-lived admin handle for the broker probe (a handle per probe would reconnect every time).
     let admin: KafkaAdminClient?
     let logger: Logger
@@ -30,12 +31,12 @@ public final class Dependencies: Sendable {
     private let cache = Mutex<(report: Report, at: ContinuousClock.Instant)?>(nil)
     private let extraChecks = Mutex<[String: @Sendable () -> String?]>([:])
 
-    public init(pool: PostgresPool, kafka: KafkaConfiguration, requiredSchemaVersion: Int = SamtakSchema.requiredVersion, logger: Logger) {
+    public init(pool: PostgresPool, kafka: KafkaConfiguration?, requiredSchemaVersion: Int = SamtakSchema.requiredVersion, logger: Logger) {
         self.pool = pool
         self.kafka = kafka
         self.requiredSchemaVersion = requiredSchemaVersion
         self.logger = logger
-        self.admin = try? KafkaAdminClient(configuration: kafka, logger: logger)
+        self.admin = kafka.flatMap { try? KafkaAdminClient(configuration: $0, logger: logger) }
     }
 
     /// Releases the broker probe's handle.
@@ -73,7 +74,7 @@ public final class Dependencies: Sendable {
         async let brokerResult = probeBroker()
         let (postgres, version) = await postgresResult
         let broker = await brokerResult
-        return Report(postgres: postgres, broker: broker, schemaVersion: version, extra: [:], ready: postgres == "ok" && broker == "ok")
+        return Report(postgres: postgres, broker: broker, schemaVersion: version, extra: [:], ready: postgres == "ok" && (broker == "ok" || kafka == nil))
     }
 
     private func probePostgres() async -> (String, Int?) {
@@ -94,6 +95,7 @@ public final class Dependencies: Sendable {
     }
 
     private func probeBroker() async -> String {
+        guard let kafka else { return "not used" }
         do {
             if let admin {
                 _ = try await admin.ping(timeout: .seconds(3))

@@ -9,11 +9,14 @@ import ServiceLifecycle
 /// What every Samtak process has: configuration, logger, connection pool, producer,
 /// outbox and its relay, the dependency checks, and an HTTP server with health endpoints.
 /// The executables' `main` builds one, adds their own routes and workers, and runs it.
+/// A process that does not use Kafka (`samtak-web`) starts with `usesKafka: false`: no
+/// producer, no relay, and readiness does not wait for the broker.
 public struct ServiceHost: Sendable {
     public let configuration: RuntimeConfiguration
     public let logger: Logger
     public let pool: PostgresPool
-    public let producer: KafkaProducer
+    /// nil when the process does not use Kafka.
+    public let producer: KafkaProducer?
     public let dependencies: Dependencies
     public let outbox: Outbox
     /// Timeouts and the connection limit of the HTTP server (`SAMTAK_HTTP_*`).
@@ -21,7 +24,7 @@ public struct ServiceHost: Sendable {
 
     /// Reads the configuration, installs logging, checks librdkafka, creates the pool and
     /// the producer (neither connects yet). Exits with status 2 and a message on a bad setting.
-    public static func start(serviceName: String, defaultHTTPPort: Int) -> ServiceHost {
+    public static func start(serviceName: String, defaultHTTPPort: Int, usesKafka: Bool = true) -> ServiceHost {
         let configuration: RuntimeConfiguration
         do {
             configuration = try RuntimeConfiguration(serviceName: serviceName, defaultHTTPPort: defaultHTTPPort)
@@ -31,15 +34,15 @@ public struct ServiceHost: Sendable {
         }
         JSONLogHandler.bootstrap(configuration)
         do {
-            return try ServiceHost(configuration: configuration, logger: Logger(label: serviceName))
+            return try ServiceHost(configuration: configuration, logger: Logger(label: serviceName), usesKafka: usesKafka)
         } catch {
             Logger(label: serviceName).critical("cannot start", metadata: ["error": "\(error)"])
             exit(2)
         }
     }
 
-    public init(configuration: RuntimeConfiguration, logger: Logger) throws {
-        try KafkaLibrary.requireSupportedVersion()
+    public init(configuration: RuntimeConfiguration, logger: Logger, usesKafka: Bool = true) throws {
+        if usesKafka { try KafkaLibrary.requireSupportedVersion() }
         self.configuration = configuration
         self.logger = logger
         httpLimits = try HTTPServerLimits(environment: configuration.environment)
@@ -50,8 +53,8 @@ public struct ServiceHost: Sendable {
         var postgres = configuration.postgres
         postgres.sessionSettings["samtak.relay_local"] = "on"
         pool = PostgresPool(configuration: postgres, maxConnections: configuration.poolSize, logger: logger)
-        producer = try KafkaProducer(configuration: Self.relayProducer(configuration.kafka), logger: logger)
-        dependencies = Dependencies(pool: pool, kafka: configuration.kafka, logger: logger)
+        producer = usesKafka ? try KafkaProducer(configuration: Self.relayProducer(configuration.kafka), logger: logger) : nil
+        dependencies = Dependencies(pool: pool, kafka: usesKafka ? configuration.kafka : nil, logger: logger)
         outbox = Outbox(topics: configuration.topics, source: "/samtak/\(configuration.serviceName.replacingOccurrences(of: "samtak-", with: ""))")
     }
 
@@ -66,7 +69,8 @@ public struct ServiceHost: Sendable {
 
     /// The outbox relay of this process.
     public func makeRelay(_ relayConfiguration: OutboxRelay.Configuration = .init()) -> OutboxRelay {
-        OutboxRelay(pool: pool, producer: producer, kafka: Self.relayProducer(configuration.kafka), topics: configuration.topics,
+        guard let producer else { preconditionFailure("a ServiceHost started without Kafka has no relay") }
+        return OutboxRelay(pool: pool, producer: producer, kafka: Self.relayProducer(configuration.kafka), topics: configuration.topics,
                     configuration: relayConfiguration, logger: logger)
     }
 
@@ -104,7 +108,7 @@ public struct ServiceHost: Sendable {
             },
             logger: logger
         )
-        logger.info("starting", metadata: [
+        logger.info("starting", metadata: producer == nil ? ["postgres": "\(configuration.postgres.endpointDescription)"] : [
             "postgres": "\(configuration.postgres.endpointDescription)", "brokers": "\(configuration.kafka.brokers)",
             "topic_prefix": "\(configuration.topics.prefix)", "librdkafka": "\(KafkaLibrary.versionString)",
             "http_idle_timeout_s": "\(httpLimits.idleTimeoutSeconds)", "http_body_timeout_s": "\(httpLimits.bodyTimeoutSeconds)",
@@ -127,7 +131,7 @@ public struct ServiceHost: Sendable {
 
     private func shutdownClients() async {
         await dependencies.shutdown()
-        await producer.shutdown()
+        await producer?.shutdown()
         await pool.close()
     }
 }

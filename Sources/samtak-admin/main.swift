@@ -144,18 +144,22 @@ struct Demo: AsyncParsableCommand {
         let intake = try IntakeConfiguration(environment: configuration.environment)
         let pool = PostgresPool(configuration: configuration.postgres, maxConnections: 1, logger: Logger(label: "samtak-admin"))
         let outbox = Outbox(topics: configuration.topics, source: "/samtak/admin")
+        let protection = try IdentityNumberProtection(environment: configuration.environment)
         let people = try await pool.withTransaction { connection -> [DemoUser] in
             // One demo per database: the marker is the municipality unit.
             if try connection.query("SELECT 1 FROM units WHERE name = \(SeedUnit.municipality.name)").isEmpty {
                 _ = try DemoMunicipality.load(on: connection, outbox: outbox)
             }
+            // Guardians sign in as citizens with these (synthetic) numbers at the local provider.
+            let numbers = try DemoIdentityNumbers.assign(on: connection, protection: protection)
             return try connection.query("""
-                SELECT p.id, p.name, p.kind, coalesce(string_agg(DISTINCT m.title || ', ' || u.name, '; '), '')
+                SELECT p.id, p.name, p.kind, coalesce(string_agg(DISTINCT m.title || ', ' || u.name, '; '), ''), p.email
                 FROM people p LEFT JOIN memberships m ON m.person_id = p.id LEFT JOIN units u ON u.id = m.unit_id
                 GROUP BY p.id, p.name, p.kind ORDER BY p.kind DESC, p.name
                 """).map { row throws(PostgresError) in
-                DemoUser(id: try row.decode(UUID.self, 0), name: try row.decode(String.self, 1), kind: try row.decode(String.self, 2),
-                         roles: try row.decode(String.self, 3), token: "")
+                let id = try row.decode(UUID.self, 0)
+                return DemoUser(id: id, name: try row.decode(String.self, 1), kind: try row.decode(String.self, 2),
+                                roles: try row.decode(String.self, 3), token: "", email: try row.decode(String?.self, 4), pid: numbers[id])
             }
         }
         await pool.close()
@@ -183,4 +187,8 @@ struct DemoUser: Codable, Sendable {
     var kind: String
     var roles: String
     var token: String
+    /// For the local identity provider: staff sign in with their e-mail as subject,
+    /// guardians also with their (synthetic) identity number as `pid`.
+    var email: String?
+    var pid: String?
 }

@@ -21,7 +21,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
             ? String(raw).trimmingCharacters(in: .whitespaces) : String(raw)
         let claims: JWTSigner.Claims
         do {
-            claims = try environment.signer.verify(token)
+            claims = try environment.verifier.verify(token)
         } catch {
             throw Problem(.unauthorized, code: "unauthorized", title: "A valid bearer token is required", detail: error.description)
         }

@@ -1,12 +1,11 @@
-import COpenSSLCrypto
 import Foundation
+import SamtakJOSE
+import SamtakRuntime
 import Synchronization
 
-/// JSON Web Tokens (RFC 7519) signed with HMAC-SHA256 (`HS256`), using OpenSSL's HMAC.
-///
-/// Why not a JWT package: the only JWT library on reach (vapor/jwt-kit) brings
-/// BoringSSL's C build (minutes of clean build on these machines) for one algorithm
-/// that OpenSSL, already linked for TLS, provides. The verification is strict: the header
+/// Development and test tokens: JSON Web Tokens (RFC 7519) signed with HMAC-SHA256 (`HS256`)
+/// under `SAMTAK_JWT_SECRET`, as `samtak-admin token` prints them. The intake accepts them
+/// only outside production (`BearerTokenVerifier`). The verification is strict: the header
 /// must say `alg: HS256` (no `none`, no algorithm confusion), the signature is compared in
 /// constant time, and `exp`, `nbf`, `iss` and `aud` are checked.
 public struct JWTSigner: Sendable {
@@ -29,16 +28,18 @@ public struct JWTSigner: Sendable {
     }
 
     public enum VerificationError: Error, Equatable, Sendable, CustomStringConvertible {
-        case malformed, unsupportedAlgorithm, badSignature, expired, notYetValid, wrongIssuer, wrongAudience
+        case malformed, unsupportedAlgorithm, untrustedKey, badSignature, expired, notYetValid, wrongIssuer, wrongAudience, tooLongLived
         public var description: String {
             switch self {
             case .malformed: "the token is not a well-formed JWT"
-            case .unsupportedAlgorithm: "the token's algorithm is not HS256"
+            case .unsupportedAlgorithm: "the token's algorithm is not accepted"
+            case .untrustedKey: "the token is signed with a key that is not trusted"
             case .badSignature: "the token's signature does not verify"
             case .expired: "the token has expired"
             case .notYetValid: "the token is not valid yet"
             case .wrongIssuer: "the token was issued by someone else"
             case .wrongAudience: "the token is meant for another audience"
+            case .tooLongLived: "the token is valid for longer than five minutes"
             }
         }
     }
@@ -62,78 +63,114 @@ public struct JWTSigner: Sendable {
     }
 
     public func sign(_ claims: Claims) -> String {
-        let header = Base64URL.encode(Array(#"{"alg":"HS256","typ":"JWT"}"#.utf8))
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
-        let payload = Base64URL.encode(Array((try? encoder.encode(claims)) ?? Data()))
-        let signingInput = "\(header).\(payload)"
-        return "\(signingInput).\(Base64URL.encode(hmac(Array(signingInput.utf8))))"
+        return JWSSigner.hs256(payload: Array((try? encoder.encode(claims)) ?? Data()), secret: key)
     }
 
     /// Returns the claims of a valid token.
     public func verify(_ token: String, now: Date = Date()) throws(VerificationError) -> Claims {
         if let claims = verified.claims(token) {
-            try checkTime(claims, now: now)
+            try checkTime(claims, leeway: leeway, now: now)
             return claims
         }
-        let claims = try verifyUncached(token, now: now)
+        let claims = try verifyUncached(try Self.parse(token), now: now)
         verified.insert(token, claims)
         return claims
     }
 
     /// Exactly the checks of a token not seen before, in their order.
-    func verifyUncached(_ token: String, now: Date) throws(VerificationError) -> Claims {
-        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3, let headerBytes = Base64URL.decode(String(parts[0])),
-              let payloadBytes = Base64URL.decode(String(parts[1])), let signature = Base64URL.decode(String(parts[2]))
-        else { throw .malformed }
-        struct Header: Decodable { var alg: String }
-        guard let header = try? JSONDecoder().decode(Header.self, from: Data(headerBytes)) else { throw .malformed }
-        guard header.alg == "HS256" else { throw .unsupportedAlgorithm }
-        let expected = hmac(Array("\(parts[0]).\(parts[1])".utf8))
-        guard signature.count == expected.count,
-              CRYPTO_memcmp(signature, expected, expected.count) == 0
-        else { throw .badSignature }
-        guard let claims = try? JSONDecoder().decode(Claims.self, from: Data(payloadBytes)) else { throw .malformed }
-        try checkTime(claims, now: now)
+    func verifyUncached(_ jws: CompactJWS, now: Date) throws(VerificationError) -> Claims {
+        do {
+            try jws.verifyHS256(secret: key)
+        } catch {
+            throw error == .badSignature ? .badSignature : error == .malformed ? .malformed : .unsupportedAlgorithm
+        }
+        guard let claims = try? jws.claims(Claims.self) else { throw .malformed }
+        try checkTime(claims, leeway: leeway, now: now)
         guard claims.iss == issuer else { throw .wrongIssuer }
         guard claims.aud == audience else { throw .wrongAudience }
         return claims
     }
 
-    func checkTime(_ claims: Claims, now: Date) throws(VerificationError) {
-        let seconds = Int(now.timeIntervalSince1970)
-        guard claims.exp + leeway > seconds else { throw .expired }
-        if let nbf = claims.nbf, nbf - leeway > seconds { throw .notYetValid }
-    }
-
-    func hmac(_ message: [UInt8]) -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
-        var length: UInt32 = 0
-        _ = key.withUnsafeBufferPointer { keyPointer in
-            message.withUnsafeBufferPointer { messagePointer in
-                HMAC(EVP_sha256(), keyPointer.baseAddress, Int32(key.count), messagePointer.baseAddress, message.count, &out, &length)
-            }
-        }
-        return Array(out.prefix(Int(length)))
+    static func parse(_ token: String) throws(VerificationError) -> CompactJWS {
+        do { return try CompactJWS(token) } catch { throw .malformed }
     }
 }
 
-/// base64url without padding (RFC 7515 §2).
-enum Base64URL {
-    static func encode(_ bytes: [UInt8]) -> String {
-        Data(bytes).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+func checkTime(_ claims: JWTSigner.Claims, leeway: Int, now: Date) throws(JWTSigner.VerificationError) {
+    let seconds = Int(now.timeIntervalSince1970)
+    guard claims.exp + leeway > seconds else { throw .expired }
+    if let nbf = claims.nbf, nbf - leeway > seconds { throw .notYetValid }
+}
+
+/// Verifies the bearer tokens the intake accepts:
+/// - ES256 tokens from `samtak-web` (`WebAccessToken`), signed with a key the intake trusts
+///   (`SAMTAK_WEB_PUBLIC_KEY`), valid at most five minutes;
+/// - HS256 development tokens (`JWTSigner`), only when `hs256` is given, that is outside
+///   production.
+/// Verified tokens are remembered (what does not depend on the time), so a burst of requests
+/// with one token costs one signature check.
+public struct BearerTokenVerifier: Sendable {
+    let hs256: JWTSigner?
+    let webKeys: JWKSet
+    let leeway: Int
+    let verified = VerifiedTokens()
+
+    public init(hs256: JWTSigner?, webKeys: JWKSet, leeway: Int = 30) {
+        self.hs256 = hs256
+        self.webKeys = webKeys
+        self.leeway = leeway
     }
 
-    static func decode(_ text: String) -> [UInt8]? {
-        guard !text.isEmpty, text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else { return nil }
-        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while base64.count % 4 != 0 { base64 += "=" }
-        return Data(base64Encoded: base64).map(Array.init)
+    public var acceptsHS256: Bool { hs256 != nil }
+
+    public func verify(_ token: String, now: Date = Date()) throws(JWTSigner.VerificationError) -> JWTSigner.Claims {
+        if let claims = verified.claims(token) {
+            try checkTime(claims, leeway: leeway, now: now)
+            return claims
+        }
+        let jws = try JWTSigner.parse(token)
+        let claims: JWTSigner.Claims
+        switch jws.header.alg {
+        case JWSAlgorithm.es256.rawValue:
+            claims = try verifyWebToken(jws, now: now)
+        case JWSAlgorithm.hs256.rawValue:
+            guard let hs256 else { throw .unsupportedAlgorithm }
+            claims = try hs256.verifyUncached(jws, now: now)
+        default:
+            throw .unsupportedAlgorithm
+        }
+        verified.insert(token, claims)
+        return claims
     }
+
+    func verifyWebToken(_ jws: CompactJWS, now: Date) throws(JWTSigner.VerificationError) -> JWTSigner.Claims {
+        do {
+            try jws.verify(algorithm: .es256, keys: webKeys)
+        } catch {
+            switch error {
+            case .unknownKey: throw .untrustedKey
+            case .badSignature: throw .badSignature
+            case .malformed: throw .malformed
+            default: throw .unsupportedAlgorithm
+            }
+        }
+        guard let web = try? jws.claims(WebAccessToken.Claims.self) else { throw .malformed }
+        let claims = JWTSigner.Claims(sub: web.sub, iss: web.iss, aud: web.aud, exp: web.exp, iat: web.iat)
+        guard web.exp - web.iat <= WebAccessToken.maximumLifetime else { throw .tooLongLived }
+        guard web.iat - leeway <= Int(now.timeIntervalSince1970) else { throw .notYetValid }
+        try checkTime(claims, leeway: leeway, now: now)
+        guard web.iss == WebAccessToken.issuer else { throw .wrongIssuer }
+        guard web.aud == WebAccessToken.audience else { throw .wrongAudience }
+        return claims
+    }
+}
+
+/// base64url without padding (RFC 7515 §2), for the intake's own use (page cursors).
+enum Base64URL {
+    static func encode(_ bytes: [UInt8]) -> String { SamtakJOSE.Base64URL.encode(bytes) }
+    static func decode(_ text: String) -> [UInt8]? { SamtakJOSE.Base64URL.decode(text) }
 }
 
 /// Verified tokens and their claims (at most `limit`; emptied when full).

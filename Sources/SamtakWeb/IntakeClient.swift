@@ -1,0 +1,78 @@
+import Foundation
+import SamtakDomain
+import SamtakJOSE
+import SamtakRuntime
+import Synchronization
+
+/// Calls to the intake API on behalf of a signed-in person, each with a short-lived ES256
+/// token (`WebAccessToken`) for that person. A token is reused while it has more than a
+/// minute left, so the intake's verified-token cache saves it a signature check per request.
+public final class IntakeClient: Sendable {
+    let baseURL: String
+    let key: ES256PrivateKey
+    let client: CurlHTTPClient
+    private let tokens = Mutex<[UUID: (token: String, expires: Date)]>([:])
+
+    public init(baseURL: String, key: ES256PrivateKey, client: CurlHTTPClient) {
+        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.key = key
+        self.client = client
+    }
+
+    func token(for person: UUID, now: Date = Date()) -> String {
+        if let cached = tokens.withLock({ $0[person] }), cached.expires.timeIntervalSince(now) > 60 { return cached.token }
+        let token = WebAccessToken.sign(personId: person, key: key, now: now)
+        tokens.withLock { tokens in
+            if tokens.count > 10_000 { tokens.removeAll(keepingCapacity: true) }
+            tokens[person] = (token, now.addingTimeInterval(TimeInterval(WebAccessToken.maximumLifetime)))
+        }
+        return token
+    }
+
+    /// What the intake answered.
+    enum Failure: Error, Equatable {
+        /// 401: the person is not (or no longer) active, or the token was refused.
+        case unauthorized
+        /// 403 / 404: not allowed, or does not exist (the API does not say which).
+        case forbidden, notFound
+        /// No answer, a 5xx, or a body that is not what the API documents.
+        case unavailable
+    }
+
+    /// GET `path` as `person`, decoding the JSON answer.
+    func get<T: Decodable>(_ path: String, as person: UUID, _ type: T.Type) async throws(Failure) -> T {
+        let response: HTTPClientResponse
+        do {
+            response = try await client.get(baseURL + path, headers: ["Authorization: Bearer \(token(for: person))", "Accept: application/json"])
+        } catch {
+            throw .unavailable
+        }
+        switch response.status {
+        case 200:
+            let decoder = JSONDecoder()
+            decoder.keyDecodingStrategy = .convertFromSnakeCase
+            guard let value = try? decoder.decode(T.self, from: Data(response.body)) else { throw .unavailable }
+            return value
+        case 401: throw .unauthorized
+        case 403: throw .forbidden
+        case 404: throw .notFound
+        default: throw .unavailable
+        }
+    }
+
+    /// `GET /v1/me`: the signed-in person's name, kind and roles.
+    struct Me: Decodable, Sendable {
+        struct Membership: Decodable, Sendable {
+            var unitName: String
+            var role: String
+            var title: String
+        }
+        var id: UUID
+        var kind: String
+        var name: String
+        var administrator: Bool
+        var memberships: [Membership]
+    }
+
+    func me(_ person: UUID) async throws(Failure) -> Me { try await get("/v1/me", as: person, Me.self) }
+}

@@ -1,0 +1,160 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import SamtakJOSE
+import SamtakPostgres
+import SamtakRuntime
+
+/// Everything the web's handlers share.
+public struct WebEnvironment: Sendable {
+    public let configuration: WebConfiguration
+    let pages: PageRenderer
+    let signIn: SignIn
+    let store: SignInStore
+    let intake: IntakeClient
+    let logger: Logger
+    let securityHeaders: SecurityHeaders
+
+    public init(configuration: WebConfiguration, pool: PostgresPool, pages: PageRenderer, logger: Logger) {
+        self.configuration = configuration
+        self.pages = pages
+        self.logger = logger
+        let client = CurlHTTPClient()
+        store = SignInStore(pool: pool)
+        signIn = SignIn(configuration: configuration, store: store, client: client, logger: logger)
+        intake = IntakeClient(baseURL: configuration.intakeURL, key: configuration.signingKey, client: client)
+        securityHeaders = SecurityHeaders(configuration: configuration)
+    }
+}
+
+/// The web's router: health, the stylesheet, the web's public key set, sign-in and sign-out,
+/// and the pages. Every response gets the security headers; every error becomes a bokmål page
+/// with a reference id.
+public func buildWebRouter(_ web: WebEnvironment, dependencies: Dependencies) -> Router<BasicRequestContext> {
+    let router = Router(context: BasicRequestContext.self)
+    router.add(middleware: WebPageMiddleware(web: web))
+    addHealthRoutes(to: router, dependencies: dependencies)
+    let routes = WebRoutes(web: web)
+    router.get("/static/samtak.css", use: routes.stylesheet)
+    router.get("/.well-known/jwks.json", use: routes.jwks)
+    router.get("/", use: routes.home)
+    router.get("/logg-inn", use: routes.signInPage)
+    router.get("/logg-inn/{provider}", use: routes.startSignIn)
+    router.get("/logg-inn/{provider}/callback", use: routes.callback)
+    router.post("/logg-ut", use: routes.signOut)
+    router.get("/logget-ut", use: routes.signedOut)
+    return router
+}
+
+/// `samtak-web` as the executable runs it.
+public enum WebService {
+    public static func run() async throws {
+        let host = ServiceHost.start(serviceName: "samtak-web", defaultHTTPPort: 8090, usesKafka: false)
+        let configuration: WebConfiguration
+        let pages: PageRenderer
+        do {
+            configuration = try WebConfiguration(environment: host.configuration.environment)
+            pages = try await PageRenderer.load()
+        } catch {
+            host.logger.critical("cannot start", metadata: ["error": "\(error)"])
+            exit(2)
+        }
+        let web = WebEnvironment(configuration: configuration, pool: host.pool, pages: pages, logger: host.logger)
+        host.logger.info("web configured", metadata: [
+            "public_url": "\(configuration.origin)", "intake": "\(configuration.intakeURL)",
+            "providers": "\(configuration.providers.map { "\($0.name)(\($0.kind.rawValue))=\($0.issuer)" }.joined(separator: ", "))",
+            "signing_key": "\(configuration.signingKey.publicKey.thumbprint)",
+        ])
+        try await host.run(responder: buildWebRouter(web, dependencies: host.dependencies).buildResponder(), workers: [])
+    }
+}
+
+/// The headers every response carries: a Content-Security-Policy without inline script,
+/// framing forbidden, no referrer (URLs carry ids), no MIME sniffing.
+struct SecurityHeaders: Sendable {
+    let contentSecurityPolicy: String
+    let strictTransport: Bool
+
+    init(configuration: WebConfiguration) {
+        // A form's redirect is checked against form-action: sign-out goes on to the providers.
+        var formTargets = ["'self'"]
+        for provider in configuration.providers {
+            if let url = URL(string: provider.issuer), let scheme = url.scheme, let host = url.host {
+                let origin = "\(scheme)://\(host)\(url.port.map { ":\($0)" } ?? "")"
+                if !formTargets.contains(origin) { formTargets.append(origin) }
+            }
+        }
+        contentSecurityPolicy = "default-src 'none'; style-src 'self'; img-src 'self'; form-action \(formTargets.joined(separator: " ")); "
+            + "frame-ancestors 'none'; base-uri 'none'"
+        strictTransport = configuration.secureCookies
+    }
+
+    func apply(to headers: inout HTTPFields) {
+        headers[.contentSecurityPolicy] = contentSecurityPolicy
+        headers[.init("Referrer-Policy")!] = "no-referrer"
+        headers[.xContentTypeOptions] = "nosniff"
+        headers[.init("X-Frame-Options")!] = "DENY"
+        headers[.init("Cross-Origin-Opener-Policy")!] = "same-origin"
+        if strictTransport { headers[.strictTransportSecurity] = "max-age=31536000" }
+    }
+}
+
+/// Turns errors into bokmål pages (with the request id as reference) and adds the security
+/// headers to every response.
+struct WebPageMiddleware: RouterMiddleware {
+    typealias Context = BasicRequestContext
+    let web: WebEnvironment
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch let redirect as WebRoutes.RedirectToSignIn {
+            response = WebRoutes.signInRedirect(returnTo: redirect.returnTo)
+        } catch let page as ErrorPage {
+            response = web.pages.errorPage(page, reference: context.id, session: nil, extraHeaders: Cookies.setCookieFields(page.cookies))
+        } catch let error as HTTPError where error.status == .notFound || error.status == .methodNotAllowed {
+            response = web.pages.errorPage(.notFound, reference: context.id, session: nil)
+        } catch let error as HTTPError where (400..<500).contains(error.status.code) {
+            response = web.pages.errorPage(ErrorPage(status: error.status, heading: "Forespørselen kunne ikke behandles", paragraphs: [
+                "Samtak forsto ikke forespørselen. Ingenting er endret.",
+            ], action: .init(label: "Gå til forsiden", href: "/")), reference: context.id, session: nil)
+        } catch {
+            web.logger.error("unhandled error", metadata: ["error_type": "\(type(of: error))", "request_id": "\(context.id)",
+                                                           "path": "\(context.endpointPath ?? "")"])
+            response = web.pages.errorPage(.internalError, reference: context.id, session: nil)
+        }
+        web.securityHeaders.apply(to: &response.headers)
+        return response
+    }
+}
+
+/// Cookie names and Set-Cookie values. Behind TLS the cookies are `Secure` and carry the
+/// `__Host-` prefix (no Domain, Path=/), so no other site or subdomain can set them.
+enum Cookies {
+    static func sessionName(_ configuration: WebConfiguration) -> String {
+        configuration.secureCookies ? "__Host-samtak_session" : "samtak_session"
+    }
+
+    static func signInName(_ configuration: WebConfiguration) -> String {
+        configuration.secureCookies ? "__Host-samtak_signin" : "samtak_signin"
+    }
+
+    static func set(_ name: String, _ value: String, maxAge: Int?, _ configuration: WebConfiguration) -> String {
+        var cookie = "\(name)=\(value); Path=/; HttpOnly; SameSite=Lax"
+        if let maxAge { cookie += "; Max-Age=\(maxAge)" }
+        if configuration.secureCookies { cookie += "; Secure" }
+        return cookie
+    }
+
+    static func clear(_ name: String, _ configuration: WebConfiguration) -> String {
+        set(name, "", maxAge: 0, configuration)
+    }
+
+    static func setCookieFields(_ cookies: [String]) -> HTTPFields {
+        var fields = HTTPFields()
+        for cookie in cookies { fields.append(HTTPField(name: .setCookie, value: cookie)) }
+        return fields
+    }
+}
