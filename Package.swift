@@ -32,6 +32,11 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        // Operations (issue 19): metrics API, Prometheus exposition, tracing API. swift-metrics and
+        // swift-distributed-tracing are built for Hummingbird anyway; swift-prometheus adds one module.
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
     ],
     targets: [
         // C libraries (system packages; see Deploy/bootstrap for how they are installed).
@@ -50,6 +55,8 @@ let package = Package(
                 "CLibPQ",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
             ],
             swiftSettings: strict
         ),
@@ -67,16 +74,22 @@ let package = Package(
                 "SamtakDomain", "SamtakPostgres", "SamtakKafka",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
             ],
             swiftSettings: strict
         ),
         .target(
             name: "SamtakRuntime",
             dependencies: [
-                "SamtakDomain", "SamtakPostgres", "SamtakKafka", "SamtakMessaging", "COpenSSLCrypto",
+                "SamtakDomain", "SamtakPostgres", "SamtakKafka", "SamtakMessaging", "COpenSSLCrypto", "CCurlSMTP",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             swiftSettings: strict
         ),
@@ -87,12 +100,16 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
-            resources: [.copy("openapi.yaml")],
+            resources: [.copy("openapi.yaml"), .copy("asyncapi.yaml")],
             swiftSettings: strict
         ),
         .target(
             name: "SamtakScheduler",
-            dependencies: ["SamtakDomain", "SamtakPostgres", "SamtakMessaging", "SamtakRuntime"],
+            dependencies: [
+                "SamtakDomain", "SamtakPostgres", "SamtakMessaging", "SamtakRuntime",
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+            ],
             swiftSettings: strict
         ),
         .target(
@@ -100,6 +117,8 @@ let package = Package(
             dependencies: [
                 "SamtakDomain", "SamtakPostgres", "SamtakMessaging", "SamtakRuntime", "CCurlSMTP",
                 .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
             ],
             swiftSettings: strict
         ),

@@ -47,13 +47,16 @@ public struct Outbox: Sendable {
         return envelope
     }
 
+    /// The row keeps the envelope's `traceparent` (the current span's when the envelope has
+    /// none), so the relay can send it on and the consumers continue the trace.
     public func append(_ envelope: EventEnvelope, topic: EventTopic, on connection: PostgresConnection) throws {
         // Once this commits, the pool wakes this process's relay (if it runs one).
         connection.signalsCommitObservers = true
+        let traceparent = envelope.traceparent ?? TracePropagation.traceparent()
         try connection.execute(SQL("""
-            INSERT INTO outbox (event_id, topic, event_key, event_type, source, subject, occurred_at, data)
+            INSERT INTO outbox (event_id, topic, event_key, event_type, source, subject, occurred_at, data, traceparent)
             VALUES (\(envelope.id), \(topics.name(topic)), \(envelope.subject), \(envelope.type), \(envelope.source),
-                    \(envelope.subject), \(envelope.time), \(PostgresJSON(String(decoding: envelope.data, as: UTF8.self))))
+                    \(envelope.subject), \(envelope.time), \(PostgresJSON(String(decoding: envelope.data, as: UTF8.self))), \(traceparent))
             """).prepared)
     }
 }
