@@ -174,6 +174,12 @@ let package = Package(
         .testTarget(name: "SamtakIntakeTests", dependencies: ["SamtakIntake", "SamtakTestSupport"], swiftSettings: strict),
         .testTarget(name: "SamtakSchedulerTests", dependencies: ["SamtakScheduler", "SamtakTestSupport"], swiftSettings: strict),
         .testTarget(name: "SamtakNotifierTests", dependencies: ["SamtakNotifier", "SamtakTestSupport"], swiftSettings: strict),
+        // Issue 19: trace context and export, metrics configuration, the AsyncAPI document.
+        .testTarget(
+            name: "SamtakOperationsTests",
+            dependencies: ["SamtakDomain", "SamtakMessaging", "SamtakRuntime", "SamtakTestSupport"],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "SamtakScenarioTests",
             dependencies: ["SamtakIntake", "SamtakScheduler", "SamtakNotifier", "SamtakTestSupport"],

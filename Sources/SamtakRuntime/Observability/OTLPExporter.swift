@@ -41,6 +41,15 @@ final class OTLPExporter: SpanExporter, @unchecked Sendable {
     private let droppedQueueFull = Counter(label: "samtak_trace_spans_dropped_total", dimensions: [("reason", "queue_full")])
     private let droppedFailed = Counter(label: "samtak_trace_spans_dropped_total", dimensions: [("reason", "export_failed")])
     private var failuresLogged = 0
+    private var counts = (exported: 0, dropped: 0, failed: 0)
+
+    /// Spans sent, dropped because the queue was full, and lost in failed exports (for tests;
+    /// the same figures are the `samtak_trace_spans_*` metrics).
+    var statistics: (exported: Int, dropped: Int, failed: Int) {
+        condition.lock()
+        defer { condition.unlock() }
+        return counts
+    }
 
     init(configuration: Configuration, logger: Logger) {
         self.configuration = configuration
@@ -55,6 +64,7 @@ final class OTLPExporter: SpanExporter, @unchecked Sendable {
     func export(_ span: FinishedSpan) {
         condition.lock()
         if stopping || queue.count >= configuration.queueCapacity {
+            counts.dropped += 1
             condition.unlock()
             droppedQueueFull.increment()
             return
@@ -121,6 +131,7 @@ final class OTLPExporter: SpanExporter, @unchecked Sendable {
             if let outcome {
                 droppedFailed.increment(by: batch.count)
                 condition.lock()
+                counts.failed += batch.count
                 failuresLogged += 1
                 let log = failuresLogged == 1 || failuresLogged % 100 == 0
                 condition.unlock()
@@ -133,6 +144,7 @@ final class OTLPExporter: SpanExporter, @unchecked Sendable {
                 exported.increment(by: batch.count)
             }
             condition.lock()
+            if outcome == nil { counts.exported += batch.count }
             sending = false
             condition.broadcast()
             condition.unlock()
