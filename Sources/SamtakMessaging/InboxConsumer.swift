@@ -123,10 +123,8 @@ public final class InboxConsumer: Service, Sendable {
         while !Task.isCancelledOrShuttingDown {
             let consumer: KafkaConsumer
             do {
-                try await KafkaAdmin.createTopics(
-                    names.map { KafkaTopicSpecification(name: $0, partitions: topics.partitions, replicationFactor: 1) },
-                    configuration: kafka, timeout: .seconds(10), logger: logger
-                )
+                try await KafkaAdmin.createTopics(topics.specifications(for: configuration.topics),
+                                                  configuration: kafka, timeout: .seconds(10), logger: logger)
                 let assignment: KafkaConsumer.Assignment = configuration.assignment == .group ? .group(topics: names) : .manual(topics: names)
                 // The group is per deployment (topic prefix), so deployments sharing a broker never share partitions.
                 consumer = try KafkaConsumer(configuration: Self.lowLatency(kafka), groupID: topics.prefix + configuration.name,

@@ -16,7 +16,8 @@ struct ObservabilityScenarioTests {
     func traceMetricsAndEvents() async throws {
         let receiver = try await SpanReceiver.start()
         defer { receiver.stop() }
-        try await withSystem(environment: ["SAMTAK_OTLP_ENDPOINT": "http://127.0.0.1:\(receiver.port)"]) { system in
+        let token = "metrics-\(UUID().uuidString)"
+        try await withSystem(environment: ["SAMTAK_OTLP_ENDPOINT": receiver.baseURL, "SAMTAK_METRICS_TOKEN": token]) { system in
             let w = system.world
             let teacher = w.person(.school, .teacher), rektor = w.person(.school, .unitLeader)
             let arena = system.arenaId("Ressursteam – Nordby barneskole")
@@ -59,10 +60,14 @@ struct ObservabilityScenarioTests {
             let exported = receiver.text
             #expect(!exported.contains("Emma") && !exported.contains(caseId.uuidString.lowercased()) && !exported.contains(caseId.uuidString))
 
-            // /metrics on each service.
+            // /metrics on each service, behind the metrics token.
             var bodies: [String: String] = [:]
             for name in SystemHarness.serviceNames {
-                let response = try #require(await HTTPProbe.request(port: system.ports[name]!, method: "GET", path: "/metrics"))
+                #expect(await HTTPProbe.request(port: system.ports[name]!, method: "GET", path: "/metrics")?.status == 401)
+                #expect(await HTTPProbe.request(port: system.ports[name]!, method: "GET", path: "/metrics",
+                                                headers: ["Authorization": "Bearer \(token)x"])?.status == 401)
+                let response = try #require(await HTTPProbe.request(port: system.ports[name]!, method: "GET", path: "/metrics",
+                                                                    headers: ["Authorization": "Bearer \(token)"]))
                 #expect(response.status == 200)
                 #expect(response.headers["content-type"]?.hasPrefix("text/plain; version=0.0.4") == true)
                 bodies[name] = response.text
@@ -93,7 +98,8 @@ struct ObservabilityScenarioTests {
             }
             // The consumers have caught up: nothing left for the notifier on its topics.
             let lag = try await eventuallyValue(timeout: .seconds(30)) { () async -> Double? in
-                guard let body = await HTTPProbe.get(port: system.ports["samtak-intake"]!, path: "/metrics")?.body else { return nil }
+                guard let body = await HTTPProbe.request(port: system.ports["samtak-intake"]!, method: "GET", path: "/metrics",
+                                                         headers: ["Authorization": "Bearer \(token)"])?.text else { return nil }
                 let total = Self.values(body, prefix: #"samtak_consumer_lag{consumer="samtak-notifier""#).reduce(0, +)
                 return total == 0 ? total : nil
             }
