@@ -60,14 +60,20 @@ struct ObservabilityScenarioTests {
             let exported = receiver.text
             #expect(!exported.contains("Emma") && !exported.contains(caseId.uuidString.lowercased()) && !exported.contains(caseId.uuidString))
 
-            // /metrics on each service, behind the metrics token.
+            // /metrics on each service, behind the metrics token. A source that did not answer in
+            // time (a loaded machine) leaves its gauges out of one scrape: read until all are there.
+            let deploymentWide = ["samtak_outbox_unpublished{", "samtak_deliveries_open{", "samtak_consumer_lag{", "samtak_db_pool_connections{"]
             var bodies: [String: String] = [:]
             for name in SystemHarness.serviceNames {
                 #expect(await HTTPProbe.request(port: system.ports[name]!, method: "GET", path: "/metrics")?.status == 401)
                 #expect(await HTTPProbe.request(port: system.ports[name]!, method: "GET", path: "/metrics",
                                                 headers: ["Authorization": "Bearer \(token)x"])?.status == 401)
-                let response = try #require(await HTTPProbe.request(port: system.ports[name]!, method: "GET", path: "/metrics",
-                                                                    headers: ["Authorization": "Bearer \(token)"]))
+                let port = system.ports[name]!
+                let response = try #require(try await eventuallyValue(timeout: .seconds(30)) { () async -> HTTPProbe.Response? in
+                    guard let response = await HTTPProbe.request(port: port, method: "GET", path: "/metrics", headers: ["Authorization": "Bearer \(token)"]),
+                          deploymentWide.allSatisfy(response.text.contains) else { return nil }
+                    return response
+                }, "\(name): /metrics never showed every deployment-wide figure")
                 #expect(response.status == 200)
                 #expect(response.headers["content-type"]?.hasPrefix("text/plain; version=0.0.4") == true)
                 bodies[name] = response.text

@@ -126,7 +126,8 @@ public enum Observability {
     }
 
     /// Adds a collector run whenever `/metrics` is read (before the registry is written out),
-    /// for gauges read from PostgreSQL or the broker. Each run is bounded (2 s); one that fails
+    /// for gauges read from PostgreSQL or the broker. Each run is bounded (5 s, half Prometheus's
+    /// default scrape timeout); one that fails
     /// or times out leaves its gauges as they were and counts `samtak_metrics_collector_failures_total`.
     public static func addCollector(_ name: String, _ collect: @escaping @Sendable () async throws -> Void) {
         state.withLock { $0.collectors.append(Collector(name: name, collect: collect)) }
@@ -134,14 +135,14 @@ public enum Observability {
 
     static var metricsToken: String? { state.withLock { $0.metricsToken } }
 
-    /// Runs the collectors (side by side, each within 2 s), then writes the registry out.
+    /// Runs the collectors (side by side, each within 5 s), then writes the registry out.
     public static func exposition() async -> [UInt8] {
         let collectors = state.withLock { $0.collectors }
         await withTaskGroup(of: Void.self) { group in
             for collector in collectors {
                 group.addTask {
                     do {
-                        try await withTimeout(.seconds(2)) { try await collector.collect() }
+                        try await withTimeout(.seconds(5)) { try await collector.collect() }
                     } catch {
                         Counter(label: "samtak_metrics_collector_failures_total", dimensions: [("collector", collector.name)]).increment()
                     }
