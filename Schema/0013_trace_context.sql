@@ -9,8 +9,8 @@
 --
 -- NULL when tracing is off (no OTLP endpoint configured) or the row was written outside a trace.
 ALTER TABLE outbox ADD COLUMN traceparent text
-    CHECK (traceparent ~ '^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$');
+    CHECK (length(traceparent) <= 512 AND traceparent ~ '^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}(-|$)');
 ALTER TABLE agenda_items ADD COLUMN traceparent text
-    CHECK (traceparent ~ '^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$');
+    CHECK (length(traceparent) <= 512 AND traceparent ~ '^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}(-|$)');
 ALTER TABLE documents ADD COLUMN traceparent text
-    CHECK (traceparent ~ '^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$');
+    CHECK (length(traceparent) <= 512 AND traceparent ~ '^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}(-|$)');
