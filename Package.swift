@@ -36,6 +36,11 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),  // already in the graph (Hummingbird)
+        // Operations (issue 19): metrics API, Prometheus exposition, tracing API. swift-metrics and
+        // swift-distributed-tracing are built for Hummingbird anyway; swift-prometheus adds one module.
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
     ],
     targets: [
         // C libraries (system packages; see Deploy/bootstrap for how they are installed).
@@ -57,6 +62,8 @@ let package = Package(
                 "CLibPQ",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
             ],
             swiftSettings: strict
         ),
@@ -74,19 +81,25 @@ let package = Package(
                 "SamtakDomain", "SamtakPostgres", "SamtakKafka",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
             ],
             swiftSettings: strict
         ),
         .target(
             name: "SamtakRuntime",
             dependencies: [
-                "SamtakDomain", "SamtakPostgres", "SamtakKafka", "SamtakMessaging", "COpenSSLCrypto", "SamtakJOSE",
+                "SamtakDomain", "SamtakPostgres", "SamtakKafka", "SamtakMessaging", "COpenSSLCrypto", "SamtakJOSE", "CCurlSMTP",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             swiftSettings: strict
         ),
@@ -97,12 +110,16 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
-            resources: [.copy("openapi.yaml")],
+            resources: [.copy("openapi.yaml"), .copy("asyncapi.yaml")],
             swiftSettings: strict
         ),
         .target(
             name: "SamtakScheduler",
-            dependencies: ["SamtakDomain", "SamtakPostgres", "SamtakMessaging", "SamtakRuntime"],
+            dependencies: [
+                "SamtakDomain", "SamtakPostgres", "SamtakMessaging", "SamtakRuntime",
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+            ],
             swiftSettings: strict
         ),
         .target(
@@ -110,6 +127,8 @@ let package = Package(
             dependencies: [
                 "SamtakDomain", "SamtakPostgres", "SamtakMessaging", "SamtakRuntime", "CCurlSMTP",
                 .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
             ],
             swiftSettings: strict
         ),
@@ -185,6 +204,12 @@ let package = Package(
         .testTarget(name: "SamtakIntakeTests", dependencies: ["SamtakIntake", "SamtakTestSupport"], swiftSettings: strict),
         .testTarget(name: "SamtakSchedulerTests", dependencies: ["SamtakScheduler", "SamtakTestSupport"], swiftSettings: strict),
         .testTarget(name: "SamtakNotifierTests", dependencies: ["SamtakNotifier", "SamtakTestSupport"], swiftSettings: strict),
+        // Issue 19: trace context and export, metrics configuration, the AsyncAPI document.
+        .testTarget(
+            name: "SamtakOperationsTests",
+            dependencies: ["SamtakDomain", "SamtakMessaging", "SamtakRuntime", "SamtakTestSupport"],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "SamtakScenarioTests",
             dependencies: ["SamtakIntake", "SamtakScheduler", "SamtakNotifier", "SamtakTestSupport"],

@@ -91,4 +91,6 @@ export_service_env() {
   export SAMTAK_PG_USER="${SAMTAK_PG_USER:-$PG_SUPERUSER}"
   export SAMTAK_KAFKA_BROKERS="${SAMTAK_KAFKA_BROKERS:-127.0.0.1:$BROKER_PORT}"
   export SAMTAK_SCHEMA_DIR="${SAMTAK_SCHEMA_DIR:-$SAMTAK_ROOT/Schema}"
+  # The services leave topic sizes to the broker; the local broker's default is 3 partitions.
+  export SAMTAK_TOPIC_PARTITIONS="${SAMTAK_TOPIC_PARTITIONS:-6}"
 }

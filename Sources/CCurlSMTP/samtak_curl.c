@@ -22,3 +22,12 @@ CURLcode samtak_curl_setopt_xferinfo_function(CURL *handle,
 long samtak_curl_usessl_none(void) { return CURLUSESSL_NONE; }
 long samtak_curl_usessl_try(void) { return CURLUSESSL_TRY; }
 long samtak_curl_usessl_all(void) { return CURLUSESSL_ALL; }
+
+// The OTLP exporter (SamtakRuntime) does not need the collector's answer body, only its status.
+static size_t samtak_curl_discard(char *data, size_t size, size_t count, void *context) {
+    (void)data; (void)context;
+    return size * count;
+}
+CURLcode samtak_curl_discard_response_body(CURL *handle) {
+    return curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, samtak_curl_discard);
+}

@@ -62,10 +62,13 @@ public struct IntakeEnvironment: Sendable {
 /// bearer authentication. Every error leaves as application/problem+json.
 public func buildIntakeRouter(_ environment: IntakeEnvironment, dependencies: Dependencies) -> Router<IntakeRequestContext> {
     let router = Router(context: IntakeRequestContext.self)
+    addOperationsRoutes(to: router, dependencies: dependencies, logger: environment.logger)
     router.add(middleware: ProblemMiddleware(logger: environment.logger))
-    addHealthRoutes(to: router, dependencies: dependencies)
     router.get("/openapi.yaml") { _, _ -> Response in
         jsonResponse(status: .ok, body: OpenAPIDocument.yaml, contentType: "application/yaml")
+    }
+    router.get("/asyncapi.yaml") { _, _ -> Response in
+        jsonResponse(status: .ok, body: AsyncAPIDocument.yaml, contentType: "application/yaml")
     }
     let v1 = router.group("v1").add(middleware: AuthenticationMiddleware(environment: environment))
     OrganisationRoutes(environment).register(on: v1)
@@ -83,12 +86,20 @@ public func buildIntakeRouter(_ environment: IntakeEnvironment, dependencies: De
 
 /// The OpenAPI 3.1 document, served at /openapi.yaml.
 public enum OpenAPIDocument {
-    public static let yaml: String = {
-        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "yaml"),
-              let text = try? String(contentsOf: url, encoding: .utf8)
-        else { return "openapi: 3.1.0\ninfo: {title: Samtak intake API, version: '1'}\npaths: {}\n" }
-        return text
-    }()
+    public static let yaml = bundledDocument("openapi", fallback: "openapi: 3.1.0\ninfo: {title: Samtak intake API, version: '1'}\npaths: {}\n")
+}
+
+/// A YAML document shipped as a resource of this module (or `fallback` if it is missing).
+func bundledDocument(_ name: String, fallback: String) -> String {
+    guard let url = Bundle.module.url(forResource: name, withExtension: "yaml"),
+          let text = try? String(contentsOf: url, encoding: .utf8)
+    else { return fallback }
+    return text
+}
+
+/// The AsyncAPI 3.0 document of the events (topics, types, payload schemas), served at /asyncapi.yaml.
+public enum AsyncAPIDocument {
+    public static let yaml = bundledDocument("asyncapi", fallback: "asyncapi: 3.0.0\ninfo: {title: Samtak events, version: '1'}\n")
 }
 
 /// Turns every error into a problem response: problems as they are, database errors into

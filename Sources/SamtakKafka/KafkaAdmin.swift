@@ -75,6 +75,15 @@ public final class KafkaAdminClient: Sendable {
         try (result ?? .failure(.shutDown("the admin client was shut down"))).get()
     }
 
+    /// Runs a blocking request on the handle's thread (see KafkaGroupLag.swift).
+    func runOnWorker<T: Sendable>(_ body: @escaping @Sendable (OpaquePointer) -> Result<T, KafkaError>) async -> Result<T, KafkaError> {
+        let result = await worker.run { [client] () -> Result<T, KafkaError> in
+            guard !client.isDestroyed else { return .failure(.shutDown("the admin client was shut down")) }
+            return body(client.handle)
+        }
+        return result ?? .failure(.shutDown("the admin client was shut down"))
+    }
+
     /// Destroys the handle and stops the thread. Idempotent; later calls wait for the first.
     public func shutdown() async {
         if client.beginClose() {

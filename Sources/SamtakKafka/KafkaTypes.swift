@@ -73,7 +73,9 @@ public struct KafkaConsumerMessage: Sendable {
 /// A topic to create.
 public struct KafkaTopicSpecification: Sendable {
     public var name: String
+    /// -1: the broker's `num.partitions`.
     public var partitions: Int32
+    /// -1: the broker's `default.replication.factor`.
     public var replicationFactor: Int16
 
     public init(name: String, partitions: Int32, replicationFactor: Int16 = 1) {

@@ -20,21 +20,25 @@ public struct EventEnvelope: Sendable, Equatable {
     public var time: Date
     /// The JSON payload (identifiers and codes only; see ``DomainEvent``).
     public var data: [UInt8]
+    /// W3C trace context of the change that produced the event (CloudEvents distributed
+    /// tracing extension `traceparent`), when tracing is on; see ``TracePropagation``.
+    public var traceparent: String?
 
-    public init(id: UUID, source: String, type: String, subject: String, time: Date, data: [UInt8]) {
+    public init(id: UUID, source: String, type: String, subject: String, time: Date, data: [UInt8], traceparent: String? = nil) {
         self.id = id
         self.source = source
         self.type = type
         self.subject = subject
         self.time = time
         self.data = data
+        self.traceparent = traceparent
     }
 
-    /// Wraps a domain event.
+    /// Wraps a domain event; `traceparent` is the current span's, if any.
     public init<Event: DomainEvent>(_ event: Event, source: String, id: UUID = UUID(), time: Date = Date()) throws {
         self.init(
             id: id, source: source, type: event.eventType, subject: event.subject.uuidString.lowercased(), time: time,
-            data: Array(try EventJSON.encoder().encode(event))
+            data: Array(try EventJSON.encoder().encode(event)), traceparent: TracePropagation.traceparent()
         )
     }
 
@@ -46,8 +50,13 @@ public struct EventEnvelope: Sendable, Equatable {
     // MARK: Kafka binary mode
 
     public var kafkaHeaders: [KafkaHeader] {
-        Self.kafkaHeaders(id: id.uuidString.lowercased(), source: source, type: type, subject: subject, time: RFC3339.format(time))
+        var headers = Self.kafkaHeaders(id: id.uuidString.lowercased(), source: source, type: type, subject: subject, time: RFC3339.format(time))
+        if let traceparent { headers.append(KafkaHeader(key: Self.traceparentHeader, value: Array(traceparent.utf8))) }
+        return headers
     }
+
+    /// The CloudEvents `traceparent` extension in Kafka binary mode.
+    public static let traceparentHeader = "ce_traceparent"
 
     /// The headers of an event whose attributes are text already: `id` a lowercase UUID,
     /// `time` RFC 3339 in UTC (what ``RFC3339/format(_:)`` writes).
@@ -72,9 +81,10 @@ public struct EventEnvelope: Sendable, Equatable {
     /// and formatting ids and times: `id` a lowercase UUID, `time` as ``RFC3339/format(_:)``
     /// writes it (milliseconds, `Z`).
     public static func kafkaMessage(
-        topic: String, key: [UInt8], id: [UInt8], source: [UInt8], type: [UInt8], subject: [UInt8], time: [UInt8], data: [UInt8]
+        topic: String, key: [UInt8], id: [UInt8], source: [UInt8], type: [UInt8], subject: [UInt8], time: [UInt8], data: [UInt8],
+        traceparent: String? = nil
     ) -> KafkaProducerMessage {
-        KafkaProducerMessage(topic: topic, key: key, value: data, headers: [
+        var headers = [
             KafkaHeader(key: "ce_specversion", value: specVersionBytes),
             KafkaHeader(key: "ce_id", value: id),
             KafkaHeader(key: "ce_source", value: source),
@@ -82,7 +92,9 @@ public struct EventEnvelope: Sendable, Equatable {
             KafkaHeader(key: "ce_subject", value: subject),
             KafkaHeader(key: "ce_time", value: time),
             KafkaHeader(key: "content-type", value: contentTypeBytes),
-        ])
+        ]
+        if let traceparent { headers.append(KafkaHeader(key: traceparentHeader, value: Array(traceparent.utf8))) }
+        return KafkaProducerMessage(topic: topic, key: key, value: data, headers: headers)
     }
 
     private static let specVersionBytes = Array(specVersion.utf8)
@@ -107,7 +119,8 @@ public struct EventEnvelope: Sendable, Equatable {
         }
         self.init(
             id: id, source: try required("ce_source"), type: try required("ce_type"),
-            subject: try required("ce_subject"), time: time, data: message.value
+            subject: try required("ce_subject"), time: time, data: message.value,
+            traceparent: headers[Self.traceparentHeader].flatMap { $0.isEmpty ? nil : $0 }
         )
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Metrics
 import SamtakPostgres
 import ServiceLifecycle
 
@@ -86,7 +87,7 @@ public final class InboxCatchUp: Service, Sendable {
             let (bound, page) = try await consumer.pool.withConnection { connection -> (Date, [(Int64, EventEnvelope)]) in
                 let bound = try connection.query("SELECT now() - make_interval(secs => \(grace))").first!.decode(Date.self, 0)
                 let rows = try connection.query(SQL("""
-                    SELECT o.id, o.event_id, o.source, o.event_type, o.subject, o.occurred_at, o.data::text
+                    SELECT o.id, o.event_id, o.source, o.event_type, o.subject, o.occurred_at, o.data::text, o.traceparent
                     FROM outbox o
                     WHERE o.published_at IS NOT NULL
                       AND o.published_at < \(fixedUpper ?? bound)
@@ -100,7 +101,7 @@ public final class InboxCatchUp: Service, Sendable {
                     (try row.decode(Int64.self, 0), EventEnvelope(
                         id: try row.decode(UUID.self, 1), source: try row.decode(String.self, 2), type: try row.decode(String.self, 3),
                         subject: try row.decode(String.self, 4), time: try row.decode(Date.self, 5),
-                        data: Array(try row.decode(String.self, 6).utf8)))
+                        data: Array(try row.decode(String.self, 6).utf8), traceparent: try row.decode(String?.self, 7)))
                 })
             }
             upper = upper ?? bound
@@ -117,6 +118,7 @@ public final class InboxCatchUp: Service, Sendable {
             if page.count < 500 { break }
         }
         if applied > 0 {
+            Counter(label: "samtak_catchup_applied_total", dimensions: [("consumer", name)]).increment(by: applied)
             logger.warning("catch-up applied events missing from the broker", metadata: ["consumer": "\(name)", "count": "\(applied)"])
         }
         // The next round overlaps this one by `grace`: a row published (committed) late with

@@ -1,10 +1,12 @@
 import Foundation
 import Logging
+import Metrics
 import SamtakDomain
 import SamtakKafka
 import SamtakPostgres
 import ServiceLifecycle
 import Synchronization
+import Tracing
 
 /// What a consumer does with one event, inside the transaction that records it in the inbox.
 public typealias InboxHandler = @Sendable (EventEnvelope, PostgresConnection) throws -> Void
@@ -44,6 +46,13 @@ extension EventEnvelope {
 /// event is skipped); an ``EventRejected`` or an envelope that cannot be read is recorded
 /// and skipped; any other error is retried a few times, then recorded as rejected, so one
 /// poison event cannot stop a partition.
+///
+/// Metrics: `samtak_inbox_events_total{consumer,outcome}` (`applied`, `duplicate`,
+/// `rejected`, `passed`: a type the handler does not act on) and
+/// `samtak_inbox_apply_duration_seconds{consumer}` (one inbox transaction: one event, or a
+/// run of up to `eventsPerTransaction`). Tracing: an event that arrives with a
+/// `traceparent` is handled under a `process <type>` consumer span, its child; the outbox
+/// rows the handler writes carry that trace on.
 public final class InboxConsumer: Service, Sendable {
     public struct Configuration: Sendable {
         /// Consumer name: the inbox's `consumer` column; the Kafka group id is the topic prefix + this name.
@@ -87,6 +96,7 @@ public final class InboxConsumer: Service, Sendable {
     let logger: Logger
     private let counters = Mutex((applied: 0, duplicates: 0, rejected: 0, passed: 0))
     private let readiness = Mutex(false)
+    private let metrics: InboxMetrics
 
     public init(
         configuration: Configuration, pool: PostgresPool, kafka: KafkaConfiguration, topics: TopicNaming,
@@ -98,6 +108,7 @@ public final class InboxConsumer: Service, Sendable {
         self.topics = topics
         self.logger = logger
         self.handler = handler
+        self.metrics = InboxMetrics(consumer: configuration.name)
     }
 
     public var statistics: (applied: Int, duplicates: Int, rejected: Int) { counters.withLock { ($0.applied, $0.duplicates, $0.rejected) } }
@@ -112,10 +123,8 @@ public final class InboxConsumer: Service, Sendable {
         while !Task.isCancelledOrShuttingDown {
             let consumer: KafkaConsumer
             do {
-                try await KafkaAdmin.createTopics(
-                    names.map { KafkaTopicSpecification(name: $0, partitions: topics.partitions, replicationFactor: 1) },
-                    configuration: kafka, timeout: .seconds(10), logger: logger
-                )
+                try await KafkaAdmin.createTopics(topics.specifications(for: configuration.topics),
+                                                  configuration: kafka, timeout: .seconds(10), logger: logger)
                 let assignment: KafkaConsumer.Assignment = configuration.assignment == .group ? .group(topics: names) : .manual(topics: names)
                 // The group is per deployment (topic prefix), so deployments sharing a broker never share partitions.
                 consumer = try KafkaConsumer(configuration: Self.lowLatency(kafka), groupID: topics.prefix + configuration.name,
@@ -225,6 +234,7 @@ public final class InboxConsumer: Service, Sendable {
                 index += 1
                 if let handled = configuration.handledTypes, !handled.contains(envelope.type) {
                     counters.withLock { $0.passed += 1 }
+                    metrics.passed.increment()
                     continue
                 }
                 run.append((message, envelope))
@@ -236,6 +246,8 @@ public final class InboxConsumer: Service, Sendable {
                         $0.applied += outcome.applied
                         $0.duplicates += outcome.duplicates
                     }
+                    metrics.applied.increment(by: outcome.applied)
+                    metrics.duplicates.increment(by: outcome.duplicates)
                     continue
                 } catch {
                     logger.debug("applying events together failed; applying them one by one", metadata: [
@@ -253,26 +265,49 @@ public final class InboxConsumer: Service, Sendable {
     }
 
     /// One transaction for several events: each one's inbox row, then (if new) its handler.
+    /// Each traced event's span covers its own part; the spans end once the transaction has
+    /// committed (if it fails, they are dropped and the events are applied one by one).
     private func applyTogether(_ envelopes: [EventEnvelope]) async throws -> (applied: Int, duplicates: Int) {
         let name = configuration.name
         let handler = self.handler
-        return try await pool.withTransaction { connection in
+        let started = ContinuousClock.now
+        let (applied, duplicates, spans) = try await pool.withTransaction { connection in
             var applied = 0
             var duplicates = 0
+            var spans: [any Span] = []
             for envelope in envelopes {
-                let inserted = try connection.execute(SQL("""
-                    INSERT INTO inbox (consumer, event_id, event_type) VALUES (\(name), \(envelope.id), \(envelope.type))
-                    ON CONFLICT DO NOTHING
-                    """).prepared)
-                if inserted == 1 {
-                    try handler(envelope, connection)
-                    applied += 1
-                } else {
-                    duplicates += 1
+                let span = Self.processSpan(envelope, consumer: name)
+                if let span { spans.append(span) }
+                try InstrumentationContext.$current.withValue(span?.context) {
+                    let inserted = try connection.execute(SQL("""
+                        INSERT INTO inbox (consumer, event_id, event_type) VALUES (\(name), \(envelope.id), \(envelope.type))
+                        ON CONFLICT DO NOTHING
+                        """).prepared)
+                    if inserted == 1 {
+                        try handler(envelope, connection)
+                        applied += 1
+                    } else {
+                        span?.attributes["samtak.inbox.duplicate"] = true
+                        duplicates += 1
+                    }
                 }
             }
-            return (applied, duplicates)
+            return (applied, duplicates, spans)
         }
+        metrics.applyTimer.record(duration: ContinuousClock.now - started)
+        for span in spans { span.end() }
+        return (applied, duplicates)
+    }
+
+    /// The span an event is handled under, when it arrived with a trace context.
+    static func processSpan(_ envelope: EventEnvelope, consumer: String) -> (any Span)? {
+        guard let parent = TracePropagation.context(traceparent: envelope.traceparent) else { return nil }
+        let span = startSpan("process \(envelope.type)", context: parent, ofKind: .consumer)
+        span.attributes["messaging.system"] = "kafka"
+        span.attributes["messaging.operation.type"] = "process"
+        span.attributes["messaging.consumer.group.name"] = consumer
+        span.attributes["cloudevents.event_type"] = envelope.type
+        return span
     }
 
     /// Applies one message; retries outages until it succeeds. Returns false only when the
@@ -283,6 +318,7 @@ public final class InboxConsumer: Service, Sendable {
             envelope = try EventEnvelope(kafkaMessage: message)
         } catch {
             counters.withLock { $0.rejected += 1 }
+            metrics.rejected.increment()
             logger.error("skipping unreadable event", metadata: [
                 "consumer": "\(configuration.name)", "topic": "\(message.topic)", "partition": "\(message.partition)",
                 "offset": "\(message.offset)", "error": "\(error)",
@@ -291,6 +327,7 @@ public final class InboxConsumer: Service, Sendable {
         }
         if let handled = configuration.handledTypes, !handled.contains(envelope.type) {
             counters.withLock { $0.passed += 1 }
+            metrics.passed.increment()
             return true
         }
         return await apply(envelope)
@@ -306,6 +343,7 @@ public final class InboxConsumer: Service, Sendable {
             do {
                 let applied = try await applyOnce(envelope)
                 counters.withLock { if applied { $0.applied += 1 } else { $0.duplicates += 1 } }
+                (applied ? metrics.applied : metrics.duplicates).increment()
                 return true
             } catch let error as EventRejected {
                 await reject(envelope, reason: error.reason)
@@ -336,19 +374,36 @@ public final class InboxConsumer: Service, Sendable {
     private func applyOnce(_ envelope: EventEnvelope) async throws -> Bool {
         let name = configuration.name
         let handler = self.handler
-        return try await pool.withTransaction { connection in
-            let inserted = try connection.execute(SQL("""
-                INSERT INTO inbox (consumer, event_id, event_type) VALUES (\(name), \(envelope.id), \(envelope.type))
-                ON CONFLICT DO NOTHING
-                """).prepared)
-            guard inserted == 1 else { return false }
-            try handler(envelope, connection)
-            return true
+        let span = Self.processSpan(envelope, consumer: name)
+        let started = ContinuousClock.now
+        defer {
+            metrics.applyTimer.record(duration: ContinuousClock.now - started)
+            span?.end()
+        }
+        do {
+            let applied = try await InstrumentationContext.$current.withValue(span?.context) {
+                try await pool.withTransaction { connection in
+                    let inserted = try connection.execute(SQL("""
+                        INSERT INTO inbox (consumer, event_id, event_type) VALUES (\(name), \(envelope.id), \(envelope.type))
+                        ON CONFLICT DO NOTHING
+                        """).prepared)
+                    guard inserted == 1 else { return false }
+                    try handler(envelope, connection)
+                    return true
+                }
+            }
+            if !applied { span?.attributes["samtak.inbox.duplicate"] = true }
+            return applied
+        } catch {
+            span?.recordError(error)
+            span?.setStatus(SpanStatus(code: .error))
+            throw error
         }
     }
 
     private func reject(_ envelope: EventEnvelope, reason: String) async {
         counters.withLock { $0.rejected += 1 }
+        metrics.rejected.increment()
         logger.error("event rejected", metadata: [
             "consumer": "\(configuration.name)", "event_type": "\(envelope.type)", "event_id": "\(envelope.id)", "reason": "\(reason)",
         ])
@@ -368,5 +423,25 @@ public final class InboxConsumer: Service, Sendable {
                 backoff = min(backoff * 2, .seconds(5))
             }
         }
+    }
+}
+
+/// The consumer's instruments, made once.
+struct InboxMetrics: Sendable {
+    let applied: Counter
+    let duplicates: Counter
+    let rejected: Counter
+    let passed: Counter
+    let applyTimer: Timer
+
+    init(consumer: String) {
+        func events(_ outcome: String) -> Counter {
+            Counter(label: "samtak_inbox_events_total", dimensions: [("consumer", consumer), ("outcome", outcome)])
+        }
+        applied = events("applied")
+        duplicates = events("duplicate")
+        rejected = events("rejected")
+        passed = events("passed")
+        applyTimer = Timer(label: "samtak_inbox_apply_duration_seconds", dimensions: [("consumer", consumer)], preferredDisplayUnit: .seconds)
     }
 }

@@ -6,17 +6,28 @@ import SamtakPostgres
 /// Names topics for one deployment: a prefix (default `samtak.`) plus the topic's name.
 /// Tests use their own prefix so runs never see each other's events.
 public struct TopicNaming: Sendable, Equatable {
+    /// `partitions` or `replicationFactor` that leaves the choice to the broker
+    /// (`num.partitions`, `default.replication.factor`).
+    public static let brokerDefault: Int32 = -1
+
     public var prefix: String
-    /// Partitions of each topic when Samtak creates it (consumers of one group share them).
+    /// Partitions of each topic when Samtak creates it (consumers of one group share them);
+    /// ``brokerDefault``: the broker's.
     public var partitions: Int32
-    public init(prefix: String = "samtak.", partitions: Int32 = 6) {
+    /// Replicas of each partition when Samtak creates a topic; ``brokerDefault``: the broker's.
+    public var replicationFactor: Int16
+    public init(prefix: String = "samtak.", partitions: Int32 = TopicNaming.brokerDefault,
+                replicationFactor: Int16 = Int16(TopicNaming.brokerDefault)) {
         self.prefix = prefix
         self.partitions = partitions
+        self.replicationFactor = replicationFactor
     }
     public func name(_ topic: EventTopic) -> String { prefix + topic.rawValue }
     public var all: [String] { EventTopic.allCases.map(name) }
-    public var specifications: [KafkaTopicSpecification] {
-        all.map { KafkaTopicSpecification(name: $0, partitions: partitions, replicationFactor: 1) }
+    public var specifications: [KafkaTopicSpecification] { specifications(for: EventTopic.allCases) }
+    /// How Samtak creates these topics (an existing topic is left as it is).
+    public func specifications(for topics: [EventTopic]) -> [KafkaTopicSpecification] {
+        topics.map { KafkaTopicSpecification(name: name($0), partitions: partitions, replicationFactor: replicationFactor) }
     }
 }
 
@@ -47,13 +58,16 @@ public struct Outbox: Sendable {
         return envelope
     }
 
+    /// The row keeps the envelope's `traceparent` (the current span's when the envelope has
+    /// none), so the relay can send it on and the consumers continue the trace.
     public func append(_ envelope: EventEnvelope, topic: EventTopic, on connection: PostgresConnection) throws {
         // Once this commits, the pool wakes this process's relay (if it runs one).
         connection.signalsCommitObservers = true
+        let traceparent = envelope.traceparent ?? TracePropagation.traceparent()
         try connection.execute(SQL("""
-            INSERT INTO outbox (event_id, topic, event_key, event_type, source, subject, occurred_at, data)
+            INSERT INTO outbox (event_id, topic, event_key, event_type, source, subject, occurred_at, data, traceparent)
             VALUES (\(envelope.id), \(topics.name(topic)), \(envelope.subject), \(envelope.type), \(envelope.source),
-                    \(envelope.subject), \(envelope.time), \(PostgresJSON(String(decoding: envelope.data, as: UTF8.self))))
+                    \(envelope.subject), \(envelope.time), \(PostgresJSON(String(decoding: envelope.data, as: UTF8.self))), \(traceparent))
             """).prepared)
     }
 }

@@ -1,10 +1,12 @@
 import Foundation
 import Logging
+import Metrics
 import SamtakDomain
 import SamtakKafka
 import SamtakPostgres
 import ServiceLifecycle
 import Synchronization
+import Tracing
 
 /// Publishes the outbox to Kafka.
 ///
@@ -26,6 +28,13 @@ import Synchronization
 /// that have no relay of their own (sessions without `samtak.relay_local = on`). Rows of one aggregate keep their
 /// order within one relay; two relays may interleave them, which consumers tolerate
 /// because events carry identifiers and consumers read the current state.
+///
+/// Metrics: `samtak_relay_published_total`, `samtak_relay_failed_total{error}` (librdkafka's
+/// error name), `samtak_relay_round_duration_seconds` (select, send, delivery reports, mark),
+/// `samtak_relay_producer_replacements_total`. Tracing: a row written inside a trace carries
+/// its `traceparent`; the relay sends each such row under a `publish <topic>` producer span
+/// (a child of the row's context, ended at its delivery report) whose context travels in the
+/// record's `ce_traceparent` header.
 public final class OutboxRelay: Service, Sendable {
     public struct Configuration: Sendable {
         public var batchSize: Int
@@ -53,6 +62,8 @@ public final class OutboxRelay: Service, Sendable {
     let logger: Logger
     let listener: PostgresListener
     private let counters = Mutex((published: 0, failed: 0))
+    private let publishedCounter = Counter(label: "samtak_relay_published_total")
+    private let roundTimer = Timer(label: "samtak_relay_round_duration_seconds", preferredDisplayUnit: .seconds)
 
     public init(
         pool: PostgresPool, producer: KafkaProducer, kafka: KafkaConfiguration, topics: TopicNaming,
@@ -103,6 +114,7 @@ public final class OutboxRelay: Service, Sendable {
                     // out (a broker that lost its state in a restart does not know the
                     // producer any more), does not recover: replace it. Persistent failures too.
                     if outcome.fatal || (outcome.published == 0 && outcome.timedOut) || failedRounds >= 3 {
+                        Counter(label: "samtak_relay_producer_replacements_total").increment()
                         await producers.replace(reason: outcome.fatal ? "fatal producer error" : "repeated delivery failures")
                         failedRounds = 0
                     }
@@ -142,6 +154,27 @@ public final class OutboxRelay: Service, Sendable {
     struct OutboxRow: Sendable {
         var id: Int64
         var message: KafkaProducerMessage
+        /// The `publish` span of a row written inside a trace.
+        var span: (any Span)?
+    }
+
+    /// The record of one row; a row with a trace context is sent under a producer span of its own.
+    static func record(id: Int64, topic: String, key: [UInt8], eventID: [UInt8], source: [UInt8], type: [UInt8], subject: [UInt8],
+                       time: [UInt8], data: [UInt8], traceparent: String?) -> OutboxRow {
+        var span: (any Span)?
+        if let parent = TracePropagation.context(traceparent: traceparent) {
+            let publish = startSpan("publish \(topic)", context: parent, ofKind: .producer)
+            publish.attributes["messaging.system"] = "kafka"
+            publish.attributes["messaging.operation.type"] = "publish"
+            publish.attributes["messaging.destination.name"] = topic
+            publish.attributes["cloudevents.event_type"] = String(decoding: type, as: UTF8.self)
+            span = publish
+        }
+        let message = EventEnvelope.kafkaMessage(
+            topic: topic, key: key, id: eventID, source: source, type: type, subject: subject, time: time, data: data,
+            traceparent: span.flatMap { TracePropagation.traceparent(of: $0.context) } ?? traceparent
+        )
+        return OutboxRow(id: id, message: message, span: span)
     }
 
     /// Rounds back to back while they come back full, overlapping: the next round selects
@@ -189,6 +222,8 @@ public final class OutboxRelay: Service, Sendable {
     func publishBatch(announce: AsyncStream<Int>.Continuation? = nil) async throws -> RoundOutcome {
         defer { announce?.finish() }
         let batchSize = configuration.batchSize
+        let started = ContinuousClock.now
+        defer { roundTimer.record(duration: ContinuousClock.now - started) }
         return try await pool.withLease { lease in
             // The record's attributes come as text ready for the headers (the time formatted
             // as RFC3339.format does) and are passed on as bytes: no id or time is parsed and
@@ -200,16 +235,17 @@ public final class OutboxRelay: Service, Sendable {
                 try connection.run(script: "BEGIN; SET LOCAL synchronous_commit = off")
                 return try connection.query(SQL("""
                     SELECT id, event_id::text, topic, event_key, event_type, source, subject,
-                           to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), data::text
+                           to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), data::text, traceparent
                     FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT \(batchSize)
                     FOR UPDATE SKIP LOCKED
                     """).prepared).map { row throws(PostgresError) in
-                    // Every column but the topic is NOT NULL; its bytes go to the record as they are.
-                    OutboxRow(id: try row.decode(Int64.self, 0), message: EventEnvelope.kafkaMessage(
-                        topic: try row.decode(String.self, 2), key: try row.bytes(3) ?? [], id: try row.bytes(1) ?? [],
-                        source: try row.bytes(5) ?? [], type: try row.bytes(4) ?? [], subject: try row.bytes(6) ?? [],
-                        time: try row.bytes(7) ?? [], data: try row.bytes(8) ?? []
-                    ))
+                    // Every column but the topic (and the trace context) is NOT NULL; its bytes go to the record as they are.
+                    Self.record(
+                        id: try row.decode(Int64.self, 0), topic: try row.decode(String.self, 2), key: try row.bytes(3) ?? [],
+                        eventID: try row.bytes(1) ?? [], source: try row.bytes(5) ?? [], type: try row.bytes(4) ?? [],
+                        subject: try row.bytes(6) ?? [], time: try row.bytes(7) ?? [], data: try row.bytes(8) ?? [],
+                        traceparent: try row.decode(String?.self, 9)
+                    )
                 }
             }
             if rows.isEmpty {
@@ -227,9 +263,17 @@ public final class OutboxRelay: Service, Sendable {
             var timedOut = false
             for (row, result) in zip(rows, results) {
                 switch result {
-                case .success: delivered.append(row.id)
+                case .success:
+                    delivered.append(row.id)
+                    row.span?.end()
                 case .failure(let error):
                     failed.append(row.id)
+                    Counter(label: "samtak_relay_failed_total", dimensions: [("error", error.name)]).increment()
+                    if let span = row.span {
+                        span.attributes["error.type"] = error.name
+                        span.setStatus(SpanStatus(code: .error))
+                        span.end()
+                    }
                     if error.name.contains("UNKNOWN_TOPIC") { missingTopic = true }
                     if error.isFatal || error.name.contains("FATAL") { fatal = true }
                     if error.name.contains("TIMED_OUT") { timedOut = true }
@@ -253,6 +297,7 @@ public final class OutboxRelay: Service, Sendable {
                 $0.published += deliveredIDs.count
                 $0.failed += failedIDs.count
             }
+            publishedCounter.increment(by: deliveredIDs.count)
             return RoundOutcome(selected: rows.count, published: deliveredIDs.count, failed: failedIDs.count, missingTopic: missingTopic, fatal: fatal, timedOut: timedOut)
         }
     }

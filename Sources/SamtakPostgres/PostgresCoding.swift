@@ -280,7 +280,11 @@ public enum PostgresTimestamp {
         func two(_ v: Int64) -> String { v < 10 ? "0\(v)" : "\(v)" }
         var micro = String(micros)
         while micro.count < 6 { micro = "0" + micro }
-        return "\(year)-\(two(month))-\(two(day)) \(two(secondOfDay / 3600)):\(two(secondOfDay / 60 % 60)):\(two(secondOfDay % 60)).\(micro)+00"
+        // Four-digit years (PostgreSQL reads "55-03-26" as YY-MM-DD and refuses it); before year 1, ISO's "BC" form.
+        var yearText = String(year > 0 ? year : 1 - year)
+        while yearText.count < 4 { yearText = "0" + yearText }
+        let era = year > 0 ? "" : " BC"
+        return "\(yearText)-\(two(month))-\(two(day)) \(two(secondOfDay / 3600)):\(two(secondOfDay / 60 % 60)):\(two(secondOfDay % 60)).\(micro)+00\(era)"
     }
 
     public static func parse(_ text: String) -> Date? {

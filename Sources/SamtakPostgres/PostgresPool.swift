@@ -1,6 +1,8 @@
 import Logging
+import Metrics
 import NIOPosix
 import Synchronization
+import Tracing
 
 /// A pool of libpq connections. Each lease gives one connection to one task; the work of
 /// the lease (a synchronous closure of libpq calls) runs on a thread of the pool's own
@@ -14,6 +16,11 @@ import Synchronization
 /// ```
 /// Connections are opened on demand up to `maxConnections`, checked for liveness on every
 /// lease (a server restart is noticed without a round trip), and discarded when broken.
+///
+/// Metrics: `samtak_db_pool_wait_duration_seconds` (time from asking for a connection to
+/// holding one) and `samtak_db_pool_timeouts_total`. Tracing: inside a trace (an HTTP
+/// request, an event being handled) each transaction is a `db.transaction` span, and its
+/// body runs with that span as the current context, so an outbox row it writes carries it.
 public final class PostgresPool: Sendable {
     public let configuration: PostgresConfiguration
     public let maxConnections: Int
@@ -21,6 +28,8 @@ public final class PostgresPool: Sendable {
     let logger: Logger
     let threadPool: NIOThreadPool
     private let state: Mutex<State>
+    private let waitTimer = Timer(label: "samtak_db_pool_wait_duration_seconds", preferredDisplayUnit: .seconds)
+    private let timeouts = Counter(label: "samtak_db_pool_timeouts_total")
 
     private struct State {
         var idle: [LeasedConnection] = []
@@ -108,6 +117,27 @@ public final class PostgresPool: Sendable {
         isolation: IsolationLevel = .readCommitted,
         _ body: @escaping @Sendable (PostgresConnection) throws -> Result
     ) async throws -> Result {
+        // Only within a trace: a periodic worker's rounds would otherwise each start a trace of their own.
+        guard let parent = InstrumentationContext.current else {
+            return try await transaction(isolation: isolation, context: nil, body)
+        }
+        let span = startSpan("db.transaction", context: parent, ofKind: .client)
+        span.attributes["db.system"] = "postgresql"
+        span.attributes["db.namespace"] = configuration.database
+        defer { span.end() }
+        do {
+            return try await transaction(isolation: isolation, context: span.context, body)
+        } catch {
+            span.recordError(error)
+            span.setStatus(SpanStatus(code: .error))
+            throw error
+        }
+    }
+
+    private func transaction<Result: Sendable>(
+        isolation: IsolationLevel, context: InstrumentationContext?,
+        _ body: @escaping @Sendable (PostgresConnection) throws -> Result
+    ) async throws -> Result {
         var attempt = 0
         while true {
             attempt += 1
@@ -122,7 +152,8 @@ public final class PostgresPool: Sendable {
                         return .beginFailed(error)
                     }
                     do {
-                        let value = try body(connection)
+                        // The task's context does not reach this pool thread: bind the span here.
+                        let value = try InstrumentationContext.$current.withValue(context) { try body(connection) }
                         try connection.run(script: "COMMIT")
                         return .committed(value)
                     } catch {
@@ -181,7 +212,14 @@ public final class PostgresPool: Sendable {
     // MARK: - Leases
 
     private func acquire() async throws -> LeasedConnection {
-        try await acquirePermit()
+        let asked = ContinuousClock.now
+        do {
+            try await acquirePermit()
+        } catch let error as PostgresError where error.kind == .poolTimeout {
+            timeouts.increment()
+            throw error
+        }
+        waitTimer.record(duration: ContinuousClock.now - asked)
         // Reuse a live idle connection if there is one.
         while let candidate = state.withLock({ $0.idle.popLast() }) {
             let alive = (try? await threadPool.runIfActive { candidate.connection.isAliveWithoutRoundTrip() }) ?? false

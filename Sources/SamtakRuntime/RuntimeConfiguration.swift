@@ -15,7 +15,8 @@ import SamtakPostgres
 /// | `SAMTAK_KAFKA_BROKERS` | `127.0.0.1:19092` | bootstrap servers |
 /// | `SAMTAK_KAFKA_PROPERTIES` | none | extra librdkafka properties, `k=v;k=v` (e.g. SASL/TLS) |
 /// | `SAMTAK_TOPIC_PREFIX` | `samtak.` | topic names are prefix + `cases`, `meetings`, ... |
-/// | `SAMTAK_TOPIC_PARTITIONS` | `6` | partitions of each topic Samtak creates |
+/// | `SAMTAK_TOPIC_PARTITIONS` | the broker's (`num.partitions`) | partitions of each topic Samtak creates |
+/// | `SAMTAK_TOPIC_REPLICATION_FACTOR` | the broker's (`default.replication.factor`) | replicas of each topic Samtak creates |
 /// | `SAMTAK_CONSUMER_ASSIGNMENT` | `group` | `group` (consumer group) or `manual` |
 /// | `SAMTAK_HTTP_HOST` / `SAMTAK_HTTP_PORT` | `127.0.0.1` / per service | API and health endpoints |
 /// | `SAMTAK_LOG_LEVEL` | `info` | trace, debug, info, notice, warning, error, critical |
@@ -72,8 +73,11 @@ public struct RuntimeConfiguration: Sendable {
             brokers: env.string("SAMTAK_KAFKA_BROKERS", default: "127.0.0.1:19092"),
             clientID: serviceName, properties: properties
         )
-        topics = TopicNaming(prefix: env.string("SAMTAK_TOPIC_PREFIX", default: "samtak."),
-                             partitions: Int32(try env.integer("SAMTAK_TOPIC_PARTITIONS", default: 6, range: 1...1000)))
+        topics = TopicNaming(
+            prefix: env.string("SAMTAK_TOPIC_PREFIX", default: "samtak."),
+            partitions: Int32(try env.integer("SAMTAK_TOPIC_PARTITIONS", default: Int(TopicNaming.brokerDefault), range: 1...1000)),
+            replicationFactor: Int16(try env.integer("SAMTAK_TOPIC_REPLICATION_FACTOR", default: Int(TopicNaming.brokerDefault), range: 1...32))
+        )
         consumerAssignment = try env.choice("SAMTAK_CONSUMER_ASSIGNMENT", default: .group)
         httpHost = env.string("SAMTAK_HTTP_HOST", default: "127.0.0.1")
         httpPort = try env.integer("SAMTAK_HTTP_PORT", default: defaultHTTPPort, range: 0...65535)

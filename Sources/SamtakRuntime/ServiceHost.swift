@@ -34,7 +34,12 @@ public struct ServiceHost: Sendable {
         }
         JSONLogHandler.bootstrap(configuration)
         do {
-            return try ServiceHost(configuration: configuration, logger: Logger(label: serviceName), usesKafka: usesKafka)
+            // Metrics and tracing first: the pool's and producer's instruments bind to them when made.
+            Observability.bootstrap(try ObservabilityConfiguration(serviceName: serviceName, environment: configuration.environment),
+                                    logger: Logger(label: serviceName))
+            let host = try ServiceHost(configuration: configuration, logger: Logger(label: serviceName), usesKafka: usesKafka)
+            host.addOperationsCollectors()
+            return host
         } catch {
             Logger(label: serviceName).critical("cannot start", metadata: ["error": "\(error)"])
             exit(2)
@@ -82,10 +87,10 @@ public struct ServiceHost: Sendable {
                              topics: configuration.topics, logger: logger, handler: handler)
     }
 
-    /// A router with the health endpoints.
+    /// A router with the request middleware (access log, metrics, spans), the health endpoints and `/metrics`.
     public func makeRouter() -> Router<BasicRequestContext> {
         let router = Router()
-        addHealthRoutes(to: router, dependencies: dependencies)
+        addOperationsRoutes(to: router, dependencies: dependencies, logger: logger)
         return router
     }
 
@@ -130,6 +135,7 @@ public struct ServiceHost: Sendable {
     }
 
     private func shutdownClients() async {
+        Observability.shutdown()
         await dependencies.shutdown()
         await producer?.shutdown()
         await pool.close()

@@ -7,11 +7,17 @@
 ///   there are no active items → `cancelled` (`no_cases`, sequence + 1), `meeting.cancelled`;
 /// - otherwise → `agenda_published` (agenda frozen: the scheduler only adds cases to
 ///   `planned` meetings), `agenda_published_at`, `agenda.published` with the item count.
+///
+/// Tracing: publishing an agenda is work the cases on it caused. When its items were placed
+/// inside traces (`agenda_items.traceparent`), the publication is a `publish agenda` span
+/// continuing the most recently placed item's trace, linked to the others' (at most 32), so
+/// one trace runs from a teacher's submission through the scheduler to the notifier's sends.
 import Foundation
 import Logging
 import SamtakDomain
 import SamtakMessaging
 import SamtakPostgres
+import Tracing
 
 public struct AgendaPublisher: Sendable {
     let outbox: Outbox
@@ -70,13 +76,32 @@ public struct AgendaPublisher: Sendable {
                 try outbox.append(MeetingCancelled(meetingId: meeting.id, arenaId: meeting.arenaId, reason: .noCases), on: connection)
                 outcome.cancelled += 1
             } else {
-                try connection.execute(SQL("""
-                    UPDATE meetings SET status = 'agenda_published', agenda_published_at = now() WHERE id = \(meeting.id)
-                    """).prepared)
-                try outbox.append(AgendaPublished(meetingId: meeting.id, arenaId: meeting.arenaId, itemCount: items), on: connection)
+                let span = try Self.publicationSpan(meeting.id, on: connection)
+                try InstrumentationContext.$current.withValue(span?.context ?? InstrumentationContext.current) {
+                    try connection.execute(SQL("""
+                        UPDATE meetings SET status = 'agenda_published', agenda_published_at = now() WHERE id = \(meeting.id)
+                        """).prepared)
+                    try outbox.append(AgendaPublished(meetingId: meeting.id, arenaId: meeting.arenaId, itemCount: items), on: connection)
+                }
+                span?.end()
                 outcome.published += 1
             }
         }
         return outcome
+    }
+
+    /// The span of one agenda's publication: the child of the latest traced item's context,
+    /// linked to the earlier ones; nil when no item was placed inside a trace.
+    static func publicationSpan(_ meetingId: UUID, on connection: PostgresConnection) throws -> (any Span)? {
+        let contexts = try connection.query(SQL("""
+            SELECT traceparent FROM agenda_items
+            WHERE meeting_id = \(meetingId) AND removed_at IS NULL AND traceparent IS NOT NULL
+            ORDER BY created_at DESC, id LIMIT 33
+            """).prepared).compactMap { row throws(PostgresError) in TracePropagation.context(traceparent: try row.decode(String.self, 0)) }
+        guard let parent = contexts.first else { return nil }
+        let span = startSpan("publish agenda", context: parent, ofKind: .internal)
+        span.attributes["samtak.agenda.traced_items"] = contexts.count
+        for other in contexts.dropFirst() { span.addLink(SpanLink(context: other, attributes: [:])) }
+        return span
     }
 }

@@ -179,9 +179,11 @@ public struct CaseScheduler: Sendable {
 
     private func insertItem(_ subject: CaseOnAgenda, meetingId: UUID, position: Int, reason: SchedulingReason, overCapacity: Bool,
                             on connection: PostgresConnection) throws -> Placement {
+        // The placement's trace (the case's submission, when traced): the agenda's publication continues it.
         try connection.execute(SQL("""
-            INSERT INTO agenda_items (id, meeting_id, case_id, position, presenter_id, minutes_allotted, reason, over_capacity)
-            VALUES (\(UUID()), \(meetingId), \(subject.caseId), \(position), \(subject.presenterId), \(subject.minutes), \(reason.rawValue), \(overCapacity))
+            INSERT INTO agenda_items (id, meeting_id, case_id, position, presenter_id, minutes_allotted, reason, over_capacity, traceparent)
+            VALUES (\(UUID()), \(meetingId), \(subject.caseId), \(position), \(subject.presenterId), \(subject.minutes), \(reason.rawValue),
+                    \(overCapacity), \(TracePropagation.traceparent()))
             """).prepared)
         return Placement(meetingId: meetingId, position: position, reason: reason, overCapacity: overCapacity)
     }

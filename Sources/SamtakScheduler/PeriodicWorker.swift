@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Metrics
 import SamtakMessaging
 import SamtakPostgres
 import ServiceLifecycle
@@ -7,6 +8,9 @@ import ServiceLifecycle
 /// Runs `body` every `interval` until shutdown. A failing round is logged and the next
 /// one runs on time: a database outage delays the work, it never stops the loop. A graceful
 /// shutdown lets the round in hand finish and ends the sleep at once.
+///
+/// Metrics: `samtak_scheduler_runs_total{worker,outcome}` (`ok`, `error`) and
+/// `samtak_scheduler_run_duration_seconds{worker}`.
 struct PeriodicWorker: Service {
     let name: String
     let interval: Duration
@@ -25,12 +29,18 @@ struct PeriodicWorker: Service {
     func run() async throws {
         if initialDelay > .zero { await sleep(initialDelay) }
         var failures = 0
+        let succeeded = Counter(label: "samtak_scheduler_runs_total", dimensions: [("worker", name), ("outcome", "ok")])
+        let failed = Counter(label: "samtak_scheduler_runs_total", dimensions: [("worker", name), ("outcome", "error")])
+        let timer = Timer(label: "samtak_scheduler_run_duration_seconds", dimensions: [("worker", name)], preferredDisplayUnit: .seconds)
         while !Task.isCancelledOrShuttingDown {
+            let started = ContinuousClock.now
             do {
                 try await body()
+                succeeded.increment()
                 if failures > 0 { logger.info("periodic work recovered", metadata: ["worker": "\(name)", "failed_rounds": "\(failures)"]) }
                 failures = 0
             } catch {
+                failed.increment()
                 failures += 1
                 // Log the first failure and then every tenth, so a long outage does not flood the log.
                 if failures == 1 || failures % 10 == 0 {
@@ -39,6 +49,7 @@ struct PeriodicWorker: Service {
                     ])
                 }
             }
+            timer.record(duration: ContinuousClock.now - started)
             await sleep(interval)
         }
     }

@@ -155,7 +155,7 @@ public struct Scheduler: Sendable {
 
 /// The `samtak-scheduler` service as the executable runs it.
 public enum SchedulerService {
-    public static let consumerName = "samtak-scheduler"
+    public static let consumerName = DeploymentConsumers.scheduler.name
 
     /// Reads the configuration (exit status 2 and a message on a bad value), then runs the
     /// relay, the consumer and the periodic workers until SIGTERM.
@@ -170,7 +170,7 @@ public enum SchedulerService {
         }
         let scheduler = Scheduler(pool: host.pool, outbox: host.outbox, configuration: configuration, logger: host.logger)
         let events = scheduler.events
-        let consumer = host.makeConsumer(.init(name: consumerName, topics: [.cases, .arenas, .meetings],
+        let consumer = host.makeConsumer(.init(name: consumerName, topics: DeploymentConsumers.scheduler.topics,
                                                handledTypes: SchedulerEvents.handledTypes)) { envelope, connection in
             try events.apply(envelope, on: connection)
         }

@@ -255,6 +255,11 @@ struct IntakeRulesTests {
                     #expect(missing.json["title"] as? String == namedCase.json["title"] as? String)
                 }
             }
+            // The published documents and /metrics (no personal data; a token only if SAMTAK_METRICS_TOKEN is set): every role, and no token.
+            for path in ["/openapi.yaml", "/asyncapi.yaml", "/metrics"] {
+                #expect(try await api.call("GET", path, as: nil).status == 200, "anonymous: \(path)")
+                for row in rows { #expect(try await api.call("GET", path, as: row.person).status == 200, "\(row.who): \(path)") }
+            }
             // Withdrawal: only the owner, the submitter or the unit leader.
             #expect(try await api.call("POST", "/v1/cases/\(namedId)/withdraw", as: w.person(.healthStation, .schoolNurse)).status == 403)
             #expect(try await api.call("POST", "/v1/cases/\(namedId)/withdraw", as: w.person(.childWelfare, .caseworker)).status == 404)

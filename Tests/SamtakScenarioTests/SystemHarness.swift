@@ -214,24 +214,13 @@ final class MailSink: Sendable {
     }
 
     static var python: URL { TestEnvironment.repositoryRoot.appendingPathComponent(".local/venv/bin/python") }
-    static var script: URL { TestEnvironment.repositoryRoot.appendingPathComponent("Tests/tools/smtp_sink.py") }
 
     static func start(arguments: [String] = []) async throws -> MailSink {
-        guard FileManager.default.isExecutableFile(atPath: python.path) else {
-            throw MissingTestDependency("the Python tool environment is missing (\(python.path)); run Deploy/bootstrap")
-        }
         let port = freePort()
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("samtak-mail-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let process = Process()
-        process.executableURL = python
-        process.arguments = [script.path, "--port", String(port), "--dir", directory.path, "--exit-with-parent"] + arguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        guard await eventually(timeout: .seconds(20), interval: .milliseconds(50), { portOpen(port) }) else {
-            throw MissingTestDependency("the SMTP sink did not start")
-        }
+        let process = try await PythonTool.launch("smtp_sink.py", arguments: ["--port", String(port), "--dir", directory.path, "--exit-with-parent"] + arguments,
+                                                  what: "the SMTP sink") { portOpen(port) }
         return MailSink(port: port, directory: directory, process: process)
     }
 

@@ -94,25 +94,37 @@ class SinkHandler:
         # The (recipient, Message-ID) is claimed before the write, so two sessions delivering
         # the same message at once store it once; the write and its fsync run on a thread,
         # so sessions overlap their disk waits instead of queueing behind each other.
-        claimed = []
+        #
+        # A claim stands for a message in the mailbox, so a claimed write always runs to its
+        # end: when the sender's connection drops before the reply, aiosmtpd cancels this
+        # handler, and cancelling the write with it (it may still wait for an executor thread)
+        # would leave the claim without the message; the sender's re-send would then be taken
+        # for a duplicate and never stored. The writes are shielded from that cancellation;
+        # a write that fails gives its claim back.
+        loop = asyncio.get_running_loop()
+        writes = []
+        for recipient in envelope.rcpt_tos:
+            key = (recipient.strip().lower(), message_id)
+            if message_id and key in self.held:
+                self._record_resend(recipient, message_id)
+                continue
+            if message_id:
+                self.held.add(key)
+            write = loop.run_in_executor(None, self._store, sender, recipient, content)
+            write.add_done_callback(lambda done, key=key: self._release_if_failed(done, key))
+            writes.append(write)
         try:
-            for recipient in envelope.rcpt_tos:
-                key = (recipient.strip().lower(), message_id)
-                if message_id and key in self.held:
-                    self._record_resend(recipient, message_id)
-                    continue
-                if message_id:
-                    self.held.add(key)
-                    claimed.append(key)
-                await asyncio.get_running_loop().run_in_executor(None, self._store, sender, recipient, content)
+            await asyncio.shield(asyncio.gather(*writes))
         except OSError as error:
-            for key in claimed:
-                self.held.discard(key)
             print(f"smtp_sink: cannot store message: {error}", file=sys.stderr, flush=True)
             return "451 4.3.0 Cannot store the message"
         if self.delay:
             await asyncio.sleep(self.delay)
         return "250 2.0.0 Message accepted"
+
+    def _release_if_failed(self, write: asyncio.Future, key: tuple[str, str]) -> None:
+        if write.cancelled() or write.exception() is not None:
+            self.held.discard(key)
 
     def _record_resend(self, recipient: str, message_id: str) -> None:
         with open(self.directory / "resends.log", "a", encoding="utf-8") as handle:

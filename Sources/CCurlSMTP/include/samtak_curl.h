@@ -14,6 +14,9 @@ CURLcode samtak_curl_getinfo_long(CURL *handle, CURLINFO info, long *value);
 CURLcode samtak_curl_setopt_xferinfo_function(CURL *handle,
     int (*function)(void *, curl_off_t, curl_off_t, curl_off_t, curl_off_t));
 
+// Sets a write function that drops the response body (an HTTP POST whose answer only matters by status).
+CURLcode samtak_curl_discard_response_body(CURL *handle);
+
 // Option values (enums/macros not always imported as constants into Swift).
 long samtak_curl_usessl_none(void);
 long samtak_curl_usessl_try(void);

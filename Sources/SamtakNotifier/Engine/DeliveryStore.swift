@@ -13,6 +13,8 @@ struct ClaimedDelivery: Sendable, Equatable {
     var attempts: Int
     /// Claimed again because an earlier worker's lease ran out (it may have sent already).
     var reclaimed: Bool
+    /// The trace of the document's fan-out (`documents.traceparent`), which the send continues.
+    var traceparent: String? = nil
 }
 
 /// One claim round's result.
@@ -81,8 +83,9 @@ struct DeliveryStore: Sendable {
         }
         let meetingId = header.meetingId
         let inserted = try connection.execute(SQL("""
-            INSERT INTO documents (id, kind, meeting_id, meeting_sequence, source_event_id, recipients, notice, link_path)
-            VALUES (\(documentId), \(kind), \(meetingId)::uuid, \(sequence)::int4, \(sourceEventId), \(recipients.count), \(notice)::text, \(linkPath)::text)
+            INSERT INTO documents (id, kind, meeting_id, meeting_sequence, source_event_id, recipients, notice, link_path, traceparent)
+            VALUES (\(documentId), \(kind), \(meetingId)::uuid, \(sequence)::int4, \(sourceEventId), \(recipients.count), \(notice)::text,
+                    \(linkPath)::text, \(TracePropagation.traceparent())::text)
             ON CONFLICT (source_event_id) DO NOTHING
             """).prepared)
         guard inserted == 1 else { return nil }
@@ -130,12 +133,13 @@ struct DeliveryStore: Sendable {
                 UPDATE deliveries d SET state = 'sending', attempts = d.attempts + 1, lease_token = \(token),
                     next_attempt_at = clock_timestamp() + make_interval(secs => \(leaseMilliseconds) / 1000.0), updated_at = now()
                 FROM due WHERE d.id = due.id
-                RETURNING d.id, d.document_id, d.recipient_id, d.message_id, d.attempts, due.state
+                RETURNING d.id, d.document_id, d.recipient_id, d.message_id, d.attempts, due.state,
+                          (SELECT traceparent FROM documents WHERE id = d.document_id)
                 """).prepared).map { row throws(PostgresError) in
                 ClaimedDelivery(
                     id: try row.decode(UUID.self, 0), documentId: try row.decode(UUID.self, 1), recipientId: try row.decode(UUID.self, 2),
                     messageID: try row.decode(String.self, 3), attempts: try row.decode(Int.self, 4),
-                    reclaimed: try row.decode(String.self, 5) == "sending")
+                    reclaimed: try row.decode(String.self, 5) == "sending", traceparent: try row.decode(String?.self, 6))
             }
         }
         let next = try connection.query(SQL("""

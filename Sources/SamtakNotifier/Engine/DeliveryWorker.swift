@@ -1,14 +1,22 @@
 import Foundation
 import Logging
+import Metrics
 import SamtakMessaging
 import SamtakPostgres
 import ServiceLifecycle
 import Synchronization
+import Tracing
 
 /// Sends due deliveries: claims them (`FOR UPDATE SKIP LOCKED`, leased, committed), renders
 /// each recipient's copy from the database, sends it over SMTP and records the outcome;
 /// up to `workers` sends at a time. Sleeps until `NOTIFY samtak_deliveries`, a send
 /// finishing, the next due row, or `pollInterval`, whichever comes first.
+///
+/// Metrics: `samtak_deliveries_total{outcome}` (`sent`, `retry`, `failed`),
+/// `samtak_delivery_failures_total{reason}` (the reason codes of `notification.failed`),
+/// `samtak_smtp_send_duration_seconds{result}` and `samtak_deliveries_reclaimed_total`.
+/// Tracing: each copy is sent under an `smtp send` client span continuing the trace of its
+/// document's fan-out (`documents.traceparent`); its outcome's transaction is part of it.
 public final class DeliveryWorker: Service, Sendable {
     public struct Statistics: Sendable, Equatable {
         public var sent = 0
@@ -78,6 +86,7 @@ public final class DeliveryWorker: Service, Sendable {
                             let reclaimed = claim.deliveries.filter(\.reclaimed).count
                             if reclaimed > 0 {
                                 counters.withLock { $0.reclaimed += reclaimed }
+                                Counter(label: "samtak_deliveries_reclaimed_total").increment(by: reclaimed)
                                 logger.warning("deliveries taken over after an expired lease; they are sent again with the same Message-ID",
                                                metadata: ["count": "\(reclaimed)"])
                             }
@@ -141,23 +150,36 @@ public final class DeliveryWorker: Service, Sendable {
     }
 
     func deliver(_ delivery: ClaimedDelivery, composition: Composition, token: UUID) async {
-        let outcome: DeliveryOutcome
-        switch composition {
-        case .failure(let reason):
-            outcome = .failed(reason: reason)
-        case .mail where delivery.attempts > configuration.maxAttempts:
-            // Taken over after expired leases too often (e.g. a message that kills the worker).
-            outcome = .failed(reason: "retries_exhausted")
-        case .mail(let mail):
-            do {
-                try await sender.send(message: mail.raw, from: configuration.from.email, to: mail.to)
-                health.recordReachable()
-                outcome = .sent(disclosures: mail.disclosures)
-            } catch {
-                outcome = classify(error, attempts: delivery.attempts)
-            }
+        let span = TracePropagation.context(traceparent: delivery.traceparent).map { parent in
+            let span = startSpan("smtp send", context: parent, ofKind: .client)
+            span.attributes["samtak.delivery.attempt"] = delivery.attempts
+            return span
         }
-        await record(delivery, token: token, outcome: outcome)
+        await InstrumentationContext.$current.withValue(span?.context ?? InstrumentationContext.current) {
+            let outcome: DeliveryOutcome
+            switch composition {
+            case .failure(let reason):
+                outcome = .failed(reason: reason)
+            case .mail where delivery.attempts > configuration.maxAttempts:
+                // Taken over after expired leases too often (e.g. a message that kills the worker).
+                outcome = .failed(reason: "retries_exhausted")
+            case .mail(let mail):
+                let started = ContinuousClock.now
+                do throws(SMTPError) {
+                    try await sender.send(message: mail.raw, from: configuration.from.email, to: mail.to)
+                    health.recordReachable()
+                    outcome = .sent(disclosures: mail.disclosures)
+                    DeliveryMetrics.sendTimer(ok: true).record(duration: ContinuousClock.now - started)
+                } catch {
+                    outcome = classify(error, attempts: delivery.attempts)
+                    DeliveryMetrics.sendTimer(ok: false).record(duration: ContinuousClock.now - started)
+                }
+            }
+            span?.attributes["samtak.delivery.outcome"] = outcome.code
+            if case .failed = outcome { span?.setStatus(SpanStatus(code: .error)) }
+            await record(delivery, token: token, outcome: outcome)
+        }
+        span?.end()
     }
 
     func classify(_ error: SMTPError, attempts: Int) -> DeliveryOutcome {
@@ -208,6 +230,7 @@ public final class DeliveryWorker: Service, Sendable {
                     case (.applied, .failed): counters.failed += 1
                     }
                 }
+                DeliveryMetrics.record(result, outcome)
                 switch (result, outcome) {
                 case (.leaseLost, _):
                     logger.warning("delivery lease lost before its outcome was recorded", metadata: ["delivery_id": "\(delivery.id)"])
@@ -265,5 +288,34 @@ struct NotifierMaintenance: Service {
             }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: configuration.sweepInterval) }
         }
+    }
+}
+
+extension DeliveryOutcome {
+    /// `sent`, `retry` or `failed` (a metric label and span attribute).
+    var code: String {
+        switch self {
+        case .sent: "sent"
+        case .retry: "retry"
+        case .failed: "failed"
+        }
+    }
+}
+
+/// The delivery worker's instruments (labels are outcome and reason codes only).
+enum DeliveryMetrics {
+    static func record(_ result: DeliveryStore.FinishResult, _ outcome: DeliveryOutcome) {
+        guard case .applied = result else {
+            Counter(label: "samtak_delivery_leases_lost_total").increment()
+            return
+        }
+        Counter(label: "samtak_deliveries_total", dimensions: [("outcome", outcome.code)]).increment()
+        if case .failed(let reason) = outcome {
+            Counter(label: "samtak_delivery_failures_total", dimensions: [("reason", reason)]).increment()
+        }
+    }
+
+    static func sendTimer(ok: Bool) -> Timer {
+        Timer(label: "samtak_smtp_send_duration_seconds", dimensions: [("result", ok ? "ok" : "error")], preferredDisplayUnit: .seconds)
     }
 }

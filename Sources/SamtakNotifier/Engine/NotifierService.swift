@@ -175,7 +175,7 @@ public struct Notifier: Sendable {
 
 /// The `samtak-notifier` service as the executable runs it.
 public enum NotifierService {
-    public static let consumerName = "samtak-notifier"
+    public static let consumerName = DeploymentConsumers.notifier.name
 
     /// Reads the configuration (exit status 2 and a message on a bad value), then runs the
     /// relay, the consumer, the delivery worker and the maintenance loop until SIGTERM.
@@ -189,7 +189,7 @@ public enum NotifierService {
             FileHandle.standardError.write(Data("samtak-notifier: \(error)\n".utf8))
             exit(2)
         }
-        let consumer = host.makeConsumer(.init(name: consumerName, topics: [.meetings, .coordination],
+        let consumer = host.makeConsumer(.init(name: consumerName, topics: DeploymentConsumers.notifier.topics,
                                                handledTypes: Set(Notifier.eventTypes))) { envelope, connection in
             try notifier.apply(envelope, on: connection)
         }

@@ -1,4 +1,5 @@
 import Foundation
+import SamtakRuntime
 
 /// How the notifier reaches its SMTP relay.
 public struct SMTPConfiguration: Sendable, Equatable, CustomStringConvertible {
@@ -35,26 +36,44 @@ public struct SMTPConfiguration: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Reads `SAMTAK_SMTP_URL` (default `smtp://127.0.0.1:2525`), `SAMTAK_SMTP_STARTTLS`
-    /// (`never` | `if_available` | `required`, default `if_available`), `SAMTAK_SMTP_USERNAME`,
-    /// `SAMTAK_SMTP_PASSWORD`, `SAMTAK_SMTP_TIMEOUT_S` (seconds, default 30) and
-    /// `SAMTAK_SMTP_HELO_DOMAIN` (optional). Empty values count as unset.
+    /// (`never` | `if_available` | `required`, default `if_available`, in production
+    /// `required`), `SAMTAK_SMTP_USERNAME`, `SAMTAK_SMTP_PASSWORD` (or `SAMTAK_SMTP_PASSWORD_FILE`),
+    /// `SAMTAK_SMTP_TIMEOUT_S` (seconds, default 30) and `SAMTAK_SMTP_HELO_DOMAIN` (optional).
+    /// Empty values count as unset. With `SAMTAK_ENV=production` the connection must be
+    /// encrypted: `smtps://`, or STARTTLS `required` (`never` and `if_available` are refused).
     public static func fromEnvironment(_ env: [String: String]) throws -> SMTPConfiguration {
         func value(_ key: String) -> String? {
             guard let v = env[key]?.trimmingCharacters(in: .whitespacesAndNewlines), !v.isEmpty else { return nil }
             return v
         }
+        let reader = EnvironmentReader(env)
+        let mode: RuntimeMode
+        do {
+            mode = try reader.choice("SAMTAK_ENV", default: .development)
+        } catch {
+            throw SMTPConfigurationError("SAMTAK_ENV must be development or production")
+        }
         var config = SMTPConfiguration()
+        if mode == .production { config.startTLS = .required }
         if let url = value("SAMTAK_SMTP_URL") { config.url = url }
         if let mode = value("SAMTAK_SMTP_STARTTLS") {
             guard let parsed = StartTLS(rawValue: mode.lowercased()) else {
-                throw SMTPConfigurationError(
-                    "SAMTAK_SMTP_STARTTLS must be never, if_available or required (got \"\(mode)\")")
+                throw SMTPConfigurationError("SAMTAK_SMTP_STARTTLS must be never, if_available or required")
             }
             config.startTLS = parsed
         }
         config.username = value("SAMTAK_SMTP_USERNAME")
-        // A password may legitimately have leading/trailing spaces: take it verbatim.
-        if let password = env["SAMTAK_SMTP_PASSWORD"], !password.isEmpty { config.password = password }
+        // A password may legitimately have leading/trailing spaces: taken verbatim (from a
+        // file, one trailing newline removed).
+        do {
+            config.password = try reader.secret("SAMTAK_SMTP_PASSWORD")
+        } catch {
+            throw SMTPConfigurationError(error.description)
+        }
+        if mode == .production && !config.usesImplicitTLS && config.startTLS != .required {
+            throw SMTPConfigurationError(
+                "SAMTAK_SMTP_STARTTLS must be required in production (or SAMTAK_SMTP_URL smtps://): mail carries personal data")
+        }
         if let text = value("SAMTAK_SMTP_TIMEOUT_S") {
             guard let seconds = Double(text), seconds.isFinite, seconds > 0, seconds <= 3600 else {
                 throw SMTPConfigurationError("SAMTAK_SMTP_TIMEOUT_S must be a number of seconds in (0, 3600] (got \"\(text)\")")
