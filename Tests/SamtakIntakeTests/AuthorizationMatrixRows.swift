@@ -40,6 +40,9 @@ enum MatrixRows {
             MatrixRow(endpoint: "GET /health/live", request: fixed("/health/live"), expect: everyone),
             MatrixRow(endpoint: "GET /health/ready", request: fixed("/health/ready"), expect: { _ in E(200, also: [503]) }),
             MatrixRow(endpoint: "GET /openapi.yaml", request: fixed("/openapi.yaml"), expect: everyone),
+            MatrixRow(endpoint: "GET /asyncapi.yaml", request: fixed("/asyncapi.yaml"), expect: everyone),
+            // Codes and route templates only (no ids, no personal data); behind SAMTAK_METRICS_TOKEN when set.
+            MatrixRow(endpoint: "GET /metrics", request: fixed("/metrics"), expect: everyone),
 
             // The register: read by everyone, changed by administrators.
             MatrixRow(endpoint: "GET /v1/me", request: fixed("/v1/me"), expect: everyone),

@@ -88,6 +88,7 @@ struct AsyncAPITests {
             "CoordinatorKind": CoordinatorKind.allCases.map(\.rawValue), "HandoverStatus": HandoverStatus.allCases.map(\.rawValue),
             "LogCloseReason": LogCloseReason.allCases.map(\.rawValue), "MeasureSource": MeasureSource.allCases.map(\.rawValue),
             "EvaluationOutcome": EvaluationOutcome.allCases.map(\.rawValue), "TransitionStage": TransitionStage.allCases.map(\.rawValue),
+            "CorrectionReason": CorrectionReason.allCases.map(\.rawValue),
         ]
         #expect(Set(enums.keys) == Set(code.keys))
         for (name, values) in code {

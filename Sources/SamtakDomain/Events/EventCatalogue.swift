@@ -15,7 +15,8 @@ public enum EventCatalogue {
     public static let all: [Entry] = [
         entry(CaseSubmitted.self), entry(ReferralCreated.self), entry(CaseWithdrawn.self), entry(CaseResubmitted.self),
         entry(CaseScheduled.self), entry(CaseUnscheduled.self), entry(CaseDecided.self),
-        entry(ConsentRecorded.self), entry(ConsentWithdrawn.self),
+        entry(ConsentRecorded.self), entry(ConsentWithdrawn.self), entry(ConsentEnded.self),
+        entry(GuardianshipRecorded.self), entry(GuardianshipEnded.self),
         entry(ArenaChanged.self),
         entry(MeetingCalled.self), entry(MeetingCancelled.self), entry(MeetingMoved.self), entry(AgendaPublished.self),
         entry(MinutesApproved.self), entry(MinutesOverdue.self), entry(TransitionSeasonPlanned.self),
