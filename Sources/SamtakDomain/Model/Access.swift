@@ -358,7 +358,7 @@ extension ServiceKind {
     /// brukerrettighetsloven § 4-3).
     public var youngPersonConsentAge: Int? {
         switch self {
-        case .bup, .healthStation, .municipalPsychologist, .generalPractitioner, .physiotherapy, .habilitation: 16
+        case .bup, .healthStation, .municipalPsychologist, .generalPractitioner, .physiotherapy, .habilitation, .mentalHealth, .homeServices, .hospital: 16
         default: nil
         }
     }

@@ -20,6 +20,10 @@ public enum ServiceKind: String, Codable, Sendable, CaseIterable, Hashable {
     case culture                            // kultur
     case dentalHealth = "dental_health"     // tannhelsetjenesten
     case municipalAdministration = "municipal_administration"  // forvaltning, søknad og samhandling, rådmann
+    case mentalHealth = "mental_health"     // psykisk helse- og rustjeneste
+    case homeServices = "home_services"     // hjemmetjenesten
+    case hospital                           // spesialisthelsetjenesten utenom BUP (sykehuset)
+    case followUpService = "follow_up_service"  // oppfølgingstjenesten (fylkeskommunen)
     case other
 
     /// Bokmål name, for documents.
@@ -42,6 +46,10 @@ public enum ServiceKind: String, Codable, Sendable, CaseIterable, Hashable {
         case .culture: "kultur"
         case .dentalHealth: "tannhelsetjenesten"
         case .municipalAdministration: "kommunen"
+        case .mentalHealth: "psykisk helse- og rustjenesten"
+        case .homeServices: "hjemmetjenesten"
+        case .hospital: "sykehuset"
+        case .followUpService: "oppfølgingstjenesten"
         case .other: "annen tjeneste"
         }
     }

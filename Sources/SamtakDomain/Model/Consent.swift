@@ -50,12 +50,13 @@ extension ServiceKind {
         let welfare: Set<ServiceKind> = [
             .school, .kindergarten, .sfo, .ppt, .healthStation, .dentalHealth, .childWelfare, .bup, .municipalPsychologist,
             .physiotherapy, .habilitation, .generalPractitioner, .refugeeService, .municipalAdministration, .culture,
+            .mentalHealth, .homeServices, .hospital,
         ]
         switch self {
         case .childWelfare, .municipalAdministration:
             return Set(ServiceKind.allCases).subtracting([.other])
         case .school, .kindergarten, .sfo, .ppt, .healthStation, .dentalHealth, .bup, .municipalPsychologist, .physiotherapy,
-             .habilitation, .generalPractitioner:
+             .habilitation, .generalPractitioner, .mentalHealth, .homeServices, .hospital:
             return welfare
         case .refugeeService:
             return welfare.union([.nav])
@@ -65,6 +66,8 @@ extension ServiceKind {
             return [.police, .childWelfare, .municipalAdministration, .healthStation, .school]
         case .culture:
             return [.culture, .school, .kindergarten, .sfo, .municipalAdministration]
+        case .followUpService:
+            return [.followUpService, .nav, .school, .childWelfare, .municipalAdministration]
         case .other:
             return [.other]
         }

@@ -37,6 +37,8 @@ public struct SeedArena: Sendable {
 public enum SeedUnit: String, Sendable, CaseIterable {
     case municipality, school, lowerSecondary, upperSecondary, kindergarten, healthStation, ppt, childWelfare, bup, nav
     case habilitation, dentalHealth, police, culture, municipalPsychologist, refugeeService, learningCentre, volunteerCentre
+    case schoolOffice, childrensStation, healthyLifeCentre, homeServices, mentalHealth, rehabilitation, municipalDoctor
+    case generalPractitioners, kisif, hospital, followUpService
 
     public var name: String {
         switch self {
@@ -58,6 +60,17 @@ public enum SeedUnit: String, Sendable, CaseIterable {
         case .refugeeService: "Flyktningtjenesten"
         case .learningCentre: "Pedagogisk senter"
         case .volunteerCentre: "Frivilligsentralen"
+        case .schoolOffice: "Skolekontoret"
+        case .childrensStation: "Barnas stasjon"
+        case .healthyLifeCentre: "Frisklivssentralen"
+        case .homeServices: "Hjemmetjenesten"
+        case .mentalHealth: "Psykisk helse- og rustjenesten"
+        case .rehabilitation: "Rehabiliteringstjenesten (psykisk helse og fysioterapi)"
+        case .municipalDoctor: "Kommuneoverlegen"
+        case .generalPractitioners: "Fastlegene i Nordby"
+        case .kisif: "KISIF (kvalifisering av innvandrere og flyktninger)"
+        case .hospital: "Sykehuset"
+        case .followUpService: "Oppfølgingstjenesten"
         }
     }
 
@@ -77,7 +90,15 @@ public enum SeedUnit: String, Sendable, CaseIterable {
         case .culture: .culture
         case .municipalPsychologist: .municipalPsychologist
         case .refugeeService: .refugeeService
-        case .learningCentre, .volunteerCentre: .other
+        case .learningCentre, .volunteerCentre, .childrensStation, .healthyLifeCentre: .other
+        case .schoolOffice, .municipalDoctor: .municipalAdministration
+        case .homeServices: .homeServices
+        case .mentalHealth: .mentalHealth
+        case .rehabilitation: .physiotherapy
+        case .generalPractitioners: .generalPractitioner
+        case .kisif: .refugeeService
+        case .hospital: .hospital
+        case .followUpService: .followUpService
         }
     }
 }
@@ -85,8 +106,11 @@ public enum SeedUnit: String, Sendable, CaseIterable {
 extension SeedArena {
     /// Every arena of seed 000, and the ressursteam, BUP intake, beslutningsteam,
     /// hjelpetjenesten, ansvarsgruppe, samarbeidsmøte, transition and SLT arenas of seeds
-    /// 001–004.
-    public static let all: [SeedArena] = seed000 + others
+    /// 001–004; the system-level agreements, groups and networks of seed 003; and the
+    /// meetings a school or kindergarten calls with a family (seed 004). An arena the
+    /// documents give no rhythm ("etter behov", "ikke avklart") has none: it is called as
+    /// needed. A fixed pair the documents name without a rhythm gets twice a year.
+    public static let all: [SeedArena] = seed000 + others + systemLevel + withFamilies
 
     static let seed000: [SeedArena] = [
         SeedArena(name: "Samarbeidsmøte – skolefravær og/eller vegring", kind: .samarbeidsmote, owner: .school, ownerRole: .unitLeader,
@@ -113,15 +137,18 @@ extension SeedArena {
         SeedArena(name: "Samarbeidsmøte – helsestasjon og Barnas stasjon", kind: .systemCollaboration, owner: .healthStation, ownerRole: .unitLeader,
                   targetGroup: "Helsestasjon, Barnas stasjon", purpose: "Planlegge felles kurs/samarbeid", frequencyText: "Ca 2 ganger i året",
                   rrule: "FREQ=YEARLY;BYMONTH=3,10;BYDAY=2MO", start: "2026-10-12T10:00",
-                  participants: [(.healthStation, .unitLeader, "always"), (.healthStation, .schoolNurse, "always"), (.childWelfare, .advisor, "always")], source: "000"),
+                  participants: [(.healthStation, .unitLeader, "always"), (.healthStation, .schoolNurse, "always"), (.healthStation, .clinician, "always"),
+                                 (.childrensStation, .advisor, "always")], source: "000"),
         SeedArena(name: "Samarbeidsmøte – helsestasjon og frisklivssentralen", kind: .systemCollaboration, owner: .healthStation, ownerRole: .unitLeader,
                   targetGroup: "Helsestasjon og frisklivssentralen", purpose: "Planlegge tema for undervisning i skole og eventuelle kurs etter behov",
                   frequencyText: "2–4 ganger i året", rrule: "FREQ=MONTHLY;INTERVAL=4;BYDAY=1WE", start: "2026-09-02T12:00",
-                  participants: [(.healthStation, .schoolNurse, "always"), (.volunteerCentre, .advisor, "always")], source: "000"),
+                  participants: [(.healthStation, .schoolNurse, "always"), (.healthyLifeCentre, .advisor, "always")], source: "000"),
+        // Rektor and inspektør are the school's leadership: both hold the unit_leader role.
         SeedArena(name: "Samarbeidsmøte – helsestasjon og skole", kind: .systemCollaboration, owner: .healthStation, ownerRole: .schoolNurse,
                   targetGroup: "Rektor, inspektør, sosiallærer, helsesykepleier", purpose: "Gjennomgang årshjul, planlegging av tema, psykososialt miljø",
                   frequencyText: "Fast 2 ganger i året, ellers etter behov", rrule: "FREQ=YEARLY;BYMONTH=9,2;BYDAY=1TU", start: "2026-09-01T13:00",
-                  participants: [(.healthStation, .schoolNurse, "always"), (.school, .unitLeader, "always"), (.school, .socialTeacher, "always")], source: "000"),
+                  participants: [(.healthStation, .schoolNurse, "always"), (.school, .unitLeader, "always"), (.school, .socialTeacher, "always")],
+                  source: "000, 003 (helsestasjon og skolene)"),
         SeedArena(name: "Samarbeidsmøte – helsestasjon og barnehagestyrere", kind: .systemCollaboration, owner: .healthStation, ownerRole: .unitLeader,
                   targetGroup: "Helsestasjon og barnehagestyrere", purpose: "Gjennomgang og utveksling i forhold til fag og erfaring, felles tema",
                   frequencyText: "Ca 4 ganger i året", rrule: "FREQ=MONTHLY;INTERVAL=3;BYDAY=2TH", start: "2026-09-10T09:00",
@@ -133,7 +160,8 @@ extension SeedArena {
         SeedArena(name: "Samarbeidsmøte – helsestasjon og tannhelsetjenesten", kind: .systemCollaboration, owner: .dentalHealth, ownerRole: .unitLeader,
                   targetGroup: "Ansatte i helsestasjon og tannhelsetjenesten", purpose: "Gjennomgang av rutiner, felles forståelse og oppdatering av retningslinjer",
                   frequencyText: "2–3 ganger i året", rrule: "FREQ=MONTHLY;INTERVAL=4;BYDAY=2TU", start: "2026-09-08T14:00",
-                  participants: [(.healthStation, .schoolNurse, "always"), (.dentalHealth, .clinician, "always")], source: "000"),
+                  participants: [(.healthStation, .schoolNurse, "always"), (.dentalHealth, .clinician, "always")],
+                  source: "000, 003 (helsesykepleiertjenesten og tannhelsetjenesten)"),
         SeedArena(name: "Tildelingsmøte – forvaltning og habilitering", kind: .tildelingsmote, owner: .municipality, ownerRole: .caseworker,
                   targetGroup: "Foreldre som har søkt om avlastning og lignende", purpose: "Kartlegging, tildeling og avslag på søknader",
                   frequencyText: "1 gang pr. uke", rrule: "FREQ=WEEKLY;BYDAY=TH", start: "2026-08-20T09:00", durationMinutes: 60,
@@ -162,7 +190,9 @@ extension SeedArena {
                   frequencyText: "Månedlig og hyppigere ved behov", rrule: "FREQ=MONTHLY;BYDAY=2TH", start: "2026-09-10T13:00",
                   accepts: [.anonymous, .system],
                   participants: [(.municipality, .unitLeader, "always"), (.ppt, .unitLeader, "always"), (.childWelfare, .unitLeader, "always"),
-                                 (.healthStation, .unitLeader, "always"), (.municipality, .coordinator, "always"), (.municipality, .secretary, "always")],
+                                 (.healthStation, .unitLeader, "always"), (.school, .unitLeader, "always"), (.kindergarten, .unitLeader, "always"),
+                                 (.habilitation, .unitLeader, "always"), (.culture, .unitLeader, "always"), (.mentalHealth, .unitLeader, "always"),
+                                 (.municipality, .advisor, "always"), (.municipality, .coordinator, "always"), (.municipality, .secretary, "always")],
                   source: "000"),
         SeedArena(name: "Pedagogisk team – barnehage", kind: .pedagogiskTeam, owner: .kindergarten, ownerRole: .unitLeader,
                   targetGroup: "Styrere, pedagoger; barn en undrer seg over med behov for ekstra stimulering",
@@ -175,7 +205,7 @@ extension SeedArena {
         SeedArena(name: "Ressursteam – Nordby barneskole", kind: .ressursteam, owner: .school, ownerRole: .unitLeader,
                   targetGroup: "Elever ved skolen: saker på systemnivå og individnivå",
                   purpose: "Tidlig innsats og god tilrettelegging; drøfte enkeltelever (anonymt eller med navn etter samtykke) og avgjøre henvisning til PPT",
-                  frequencyText: "1 gang i måneden", rrule: "FREQ=MONTHLY;BYDAY=1TU", start: "2026-08-18T14:00", durationMinutes: 120,
+                  frequencyText: "1 gang i måneden", rrule: "FREQ=MONTHLY;BYDAY=1TU", start: "2026-09-01T14:00", durationMinutes: 120,
                   capacity: 6, minutesPerCase: 20, submissionDeadlineHours: 168, agendaLeadHours: 72, skipSchoolHolidays: true,
                   deliveryMode: .notice, accepts: [.named, .anonymous, .system],
                   participants: [(.school, .unitLeader, "always"), (.school, .specialNeedsCoordinator, "always"),
@@ -197,17 +227,20 @@ extension SeedArena {
                   purpose: "Sikre et samordnet tilbud og avklare tjenestenivået i kommunen", frequencyText: "Hver annen måned; avlyses uten saker",
                   rrule: "FREQ=MONTHLY;INTERVAL=2;BYDAY=2TH", start: "2026-09-10T12:00", capacity: 6, cancelWhenEmpty: true, accepts: [.named],
                   participants: [(.municipality, .coordinator, "always"), (.bup, .clinician, "always"), (.healthStation, .unitLeader, "always"),
-                                 (.childWelfare, .unitLeader, "always"), (.ppt, .unitLeader, "always")], source: "003"),
+                                 (.childWelfare, .unitLeader, "always"), (.ppt, .unitLeader, "always"), (.municipalDoctor, .clinician, "always")],
+                  source: "003"),
         SeedArena(name: "Hjelpetjenesten for barn og unge", kind: .hjelpetjenesten, owner: .municipality, ownerRole: .coordinator,
                   targetGroup: "Barn, unge og familier", purpose: "Særlig vanskelige saker, kompetanseheving og forebyggende tiltak på gruppe- og systemnivå",
                   frequencyText: "Hver femte uke", rrule: "FREQ=WEEKLY;INTERVAL=5;BYDAY=TU", start: "2026-08-25T12:00", accepts: [.anonymous, .system],
-                  participants: [(.healthStation, .schoolNurse, "always"), (.ppt, .advisor, "always"), (.municipalPsychologist, .clinician, "always"),
+                  participants: [(.healthStation, .schoolNurse, "always"), (.healthStation, .advisor, "always"), (.ppt, .advisor, "always"),
+                                 (.schoolOffice, .advisor, "always"), (.municipalPsychologist, .clinician, "always"),
+                                 (.schoolOffice, .coordinator, "always"), (.schoolOffice, .caseworker, "always"),
                                  (.childWelfare, .caseworker, "always")], source: "003"),
         SeedArena(name: "Ansvarsgruppe", kind: .ansvarsgruppe, owner: .municipality, ownerRole: .coordinator,
                   targetGroup: "Barn og unge med individuell plan, eller som tiltak i barneverntjenesten",
                   purpose: "Koordinerte tjenester gjennom god informasjonsflyt og forpliktende tverrfaglig samarbeid",
                   frequencyText: "Etter behov, planlegges med familien", rrule: nil, start: nil, deliveryMode: .notice, accepts: [.named],
-                  participants: [], source: "001, 002, 003"),
+                  participants: [], source: "001, 002, 003, 004"),
         SeedArena(name: "Samarbeidsmøte om enkeltbarn", kind: .samarbeidsmote, owner: .municipality, ownerRole: .coordinator,
                   targetGroup: "Familier og hjelpere involvert i familien", purpose: "Koordinere tverrfaglig innsats; foreldre er med og bestemmer veien videre",
                   frequencyText: "Bestemmes individuelt", rrule: nil, start: nil, accepts: [.named], participants: [], source: "001, 002, 004"),
@@ -229,19 +262,150 @@ extension SeedArena {
                   rrule: "FREQ=MONTHLY;INTERVAL=3;BYDAY=2TU", start: "2026-09-08T09:00", accepts: [.anonymous, .system],
                   participants: [(.municipality, .secretary, "always"), (.police, .advisor, "always"), (.lowerSecondary, .unitLeader, "always")], source: "001"),
         SeedArena(name: "Drøftingsteam barnehage", kind: .droftingsteam, owner: .ppt, ownerRole: .unitLeader,
-                  targetGroup: "Barnehager: problemstillinger, barnegrupper eller enkeltbarn", purpose: "Tidlig innsats; rett hjelp til rett tid",
+                  targetGroup: "Barnehager: problemstillinger, barnegrupper eller enkeltbarn",
+                  purpose: "Tidlig innsats; rett hjelp til rett tid. Observasjon av barn eller barnegrupper med drøfting og tilbakemelding i barnehagen etterpå (enkeltbarn med samtykke fra foreldrene), eller reflekterende team",
                   frequencyText: "I snitt tre dager i måneden", rrule: "FREQ=MONTHLY;BYDAY=1WE,2WE,3WE", start: "2026-08-19T09:00",
                   accepts: [.named, .anonymous], participants: [(.ppt, .advisor, "always"), (.kindergarten, .unitLeader, "always")], source: "003"),
         SeedArena(name: "Rusteam for de under 18 år", kind: .rusteam, owner: .childWelfare, ownerRole: .unitLeader,
                   targetGroup: "Ungdom under 18 år", purpose: "Faglige utfordringer og arbeidet med ungdom som ønsker å slutte å ruse seg",
                   frequencyText: "Ca. 2 ganger i halvåret", rrule: "FREQ=MONTHLY;INTERVAL=3;BYDAY=1TH", start: "2026-09-03T13:00",
                   accepts: [.anonymous, .system],
-                  participants: [(.police, .advisor, "always"), (.childWelfare, .unitLeader, "always"), (.healthStation, .schoolNurse, "always")], source: "003"),
+                  participants: [(.police, .advisor, "always"), (.childWelfare, .unitLeader, "always"), (.childWelfare, .advisor, "always"),
+                                 (.healthStation, .schoolNurse, "always")], source: "003"),
         SeedArena(name: "Ressursgruppemøter «Vi bryr oss»", kind: .network, owner: .municipality, ownerRole: .coordinator,
                   targetGroup: "Ansatte som jobber med barn og unge", purpose: "Utvikle modellen og videreformidle kunnskap",
                   frequencyText: "8 ganger i året", rrule: "FREQ=MONTHLY;BYMONTH=1,2,3,4,9,10,11,12;BYDAY=2MO", start: "2026-09-14T13:00",
                   participants: [(.school, .teacher, "always"), (.kindergarten, .unitLeader, "always"), (.nav, .caseworker, "always"),
                                  (.childWelfare, .caseworker, "always"), (.ppt, .advisor, "always")], source: "001"),
+    ]
+
+    /// Seed 003's agreements, working groups, networks and the system-level pairs it lists.
+    static let systemLevel: [SeedArena] = [
+        SeedArena(name: "Samarbeidsmøte – barnehage og barneverntjenesten", kind: .systemCollaboration, owner: .childWelfare, ownerRole: .unitLeader,
+                  targetGroup: "Barnehagene og barneverntjenesten",
+                  purpose: "Samarbeidsrutiner, generelle problemstillinger, taushetsplikt, opplysningsrett og opplysningsplikt, som grunnlag for arbeidet i enkeltsaker",
+                  frequencyText: "Årlige faste samarbeidsmøter", rrule: "FREQ=YEARLY;BYMONTH=10;BYDAY=3TU", start: "2026-10-20T13:00",
+                  participants: [(.childWelfare, .unitLeader, "always"), (.childWelfare, .caseworker, "always"), (.kindergarten, .unitLeader, "always")], source: "003 (samarbeidsavtale barnehage–barnevern; barnevern og barnehage)"),
+        SeedArena(name: "Helsestasjonsmøte med barnehagesjefen", kind: .systemCollaboration, owner: .healthStation, ownerRole: .unitLeader,
+                  targetGroup: "Helsestasjonen og barnehagesjefen",
+                  purpose: "Samarbeidsavtale barnehage–helsestasjon: utveksle informasjon, tema etter ønske, felles rutiner og kunnskapsdeling",
+                  frequencyText: "1 gang i året", rrule: "FREQ=YEARLY;BYMONTH=2;BYDAY=1TH", start: "2027-02-04T09:00",
+                  participants: [(.healthStation, .unitLeader, "always"), (.healthStation, .schoolNurse, "always"), (.municipality, .unitLeader, "always")], source: "003 (samarbeidsavtale barnehage–helsestasjon)"),
+        SeedArena(name: "Styrermøte med ledende helsesykepleier", kind: .systemCollaboration, owner: .municipality, ownerRole: .unitLeader,
+                  targetGroup: "Barnehagestyrerne og ledende helsesykepleier",
+                  purpose: "Samarbeidsavtale barnehage–helsestasjon: utveksle informasjon, tema etter ønske, felles rutiner og kunnskapsdeling",
+                  frequencyText: "1 gang i året", rrule: "FREQ=YEARLY;BYMONTH=11;BYDAY=1MO", start: "2026-11-02T14:00",
+                  participants: [(.kindergarten, .unitLeader, "always"), (.municipality, .unitLeader, "always"), (.healthStation, .unitLeader, "always")], source: "003 (samarbeidsavtale barnehage–helsestasjon)"),
+        SeedArena(name: "Bufdir-prosjektet – arbeidsgruppe", kind: .systemCollaboration, owner: .municipality, ownerRole: .coordinator,
+                  targetGroup: "Utsatte barn og unge på tvers av tjenester og nivåer",
+                  purpose: "Systematisk identifikasjon og oppfølging av utsatte barn og unge; brukerrepresentanter inviteres til noen av møtene",
+                  frequencyText: "1 gang i måneden", rrule: "FREQ=MONTHLY;BYDAY=3MO", start: "2026-09-21T12:00",
+                  participants: [(.municipality, .coordinator, "always"), (.healthStation, .unitLeader, "always"), (.ppt, .unitLeader, "always"), (.childWelfare, .unitLeader, "always"), (.schoolOffice, .unitLeader, "always"), (.nav, .caseworker, "always")], source: "003"),
+        SeedArena(name: "Bufdir-prosjektet – styringsgruppe", kind: .systemCollaboration, owner: .municipality, ownerRole: .unitLeader,
+                  targetGroup: "Prosjektet for utsatte barn og unge",
+                  purpose: "Styre prosjektet for systematisk identifikasjon og oppfølging av utsatte barn og unge",
+                  frequencyText: "Ikke avklart; kalles inn ved behov", rrule: nil, start: nil,
+                  participants: [(.municipality, .unitLeader, "always"), (.childWelfare, .unitLeader, "always"), (.healthStation, .unitLeader, "always"), (.schoolOffice, .unitLeader, "always")], source: "003"),
+        SeedArena(name: "Nettverk for språk og atferd", kind: .network, owner: .ppt, ownerRole: .unitLeader,
+                  targetGroup: "Alle barnehagene i kommunen: to ressurspersoner fra hver barnehage, fortrinnsvis pedagogiske ledere",
+                  purpose: "Styrke barnehagenes kompetanse om språk og atferd, så barn med forsinket språkutvikling, språkvansker eller atferdsvansker oppdages tidlig",
+                  frequencyText: "Fire samlinger i året", rrule: "FREQ=YEARLY;BYMONTH=9,11,2,4;BYDAY=2TU", start: "2026-09-08T12:30", durationMinutes: 180,
+                  participants: [(.kindergarten, .teacher, "always"), (.ppt, .advisor, "always"), (.ppt, .unitLeader, "always")], source: "003"),
+        SeedArena(name: "Arbeidsgruppe mot vold i nære relasjoner", kind: .systemCollaboration, owner: .childWelfare, ownerRole: .unitLeader,
+                  targetGroup: "Kommunens tjenester og ansatte",
+                  purpose: "Gode og klare rutiner for alle kommunens tjenester og kompetanse i å avdekke og forholde seg til vold i nære relasjoner; handlingsplan mot vold i nære relasjoner",
+                  frequencyText: "Etter behov", rrule: nil, start: nil,
+                  participants: [(.childWelfare, .unitLeader, "always"), (.healthStation, .unitLeader, "always"), (.homeServices, .unitLeader, "always"), (.schoolOffice, .unitLeader, "always"), (.mentalHealth, .unitLeader, "always")], source: "003"),
+        SeedArena(name: "Samarbeidsmøte – helsestasjon og barneverntjenesten", kind: .systemCollaboration, owner: .healthStation, ownerRole: .unitLeader,
+                  targetGroup: "Helsestasjonen og barneverntjenesten",
+                  purpose: "Internt samarbeid på systemnivå",
+                  frequencyText: "Fast samarbeid på systemnivå; rytmen er ikke angitt i dokumentet (satt til 2 ganger i året)", rrule: "FREQ=YEARLY;BYMONTH=3,10;BYDAY=4TU", start: "2026-10-27T13:00",
+                  participants: [(.healthStation, .unitLeader, "always"), (.healthStation, .schoolNurse, "always"), (.childWelfare, .unitLeader, "always")], source: "003"),
+        SeedArena(name: "Samarbeidsmøte – helsestasjon og PPT", kind: .systemCollaboration, owner: .healthStation, ownerRole: .unitLeader,
+                  targetGroup: "Helsestasjonen og PPT",
+                  purpose: "Internt samarbeid på systemnivå",
+                  frequencyText: "Fast samarbeid på systemnivå; rytmen er ikke angitt i dokumentet (satt til 2 ganger i året)", rrule: "FREQ=YEARLY;BYMONTH=3,10;BYDAY=2WE", start: "2026-10-14T13:00",
+                  participants: [(.healthStation, .unitLeader, "always"), (.ppt, .unitLeader, "always")], source: "003"),
+        SeedArena(name: "Samarbeidsmøte – helsestasjon og hjemmetjenesten", kind: .systemCollaboration, owner: .healthStation, ownerRole: .unitLeader,
+                  targetGroup: "Helsestasjonen og hjemmetjenesten",
+                  purpose: "Internt samarbeid på systemnivå",
+                  frequencyText: "Fast samarbeid på systemnivå; rytmen er ikke angitt i dokumentet (satt til 2 ganger i året)", rrule: "FREQ=YEARLY;BYMONTH=3,10;BYDAY=3TH", start: "2026-10-15T13:00",
+                  participants: [(.healthStation, .unitLeader, "always"), (.homeServices, .unitLeader, "always")], source: "003"),
+        SeedArena(name: "Samarbeidsmøte – helsestasjon, kommuneoverlegen og fastlegene", kind: .systemCollaboration, owner: .healthStation, ownerRole: .unitLeader,
+                  targetGroup: "Helsestasjonen, kommuneoverlegen og fastlegene",
+                  purpose: "Internt samarbeid på systemnivå",
+                  frequencyText: "Fast samarbeid på systemnivå; rytmen er ikke angitt i dokumentet (satt til 2 ganger i året)", rrule: "FREQ=YEARLY;BYMONTH=4,11;BYDAY=1TH", start: "2026-11-05T15:00",
+                  participants: [(.healthStation, .unitLeader, "always"), (.municipalDoctor, .clinician, "always"), (.generalPractitioners, .clinician, "always")], source: "003"),
+        SeedArena(name: "Samarbeidsmøte – helsestasjon og rehab", kind: .systemCollaboration, owner: .healthStation, ownerRole: .unitLeader,
+                  targetGroup: "Helsestasjonen og rehab (psykisk helsetjeneste og fysioterapi)",
+                  purpose: "Internt samarbeid på systemnivå",
+                  frequencyText: "Fast samarbeid på systemnivå; rytmen er ikke angitt i dokumentet (satt til 2 ganger i året)", rrule: "FREQ=YEARLY;BYMONTH=4,11;BYDAY=2TU", start: "2026-11-10T13:00",
+                  participants: [(.healthStation, .unitLeader, "always"), (.rehabilitation, .clinician, "always"), (.mentalHealth, .unitLeader, "always")], source: "003"),
+        SeedArena(name: "Samarbeidsmøte – helsestasjon og KISIF", kind: .systemCollaboration, owner: .healthStation, ownerRole: .unitLeader,
+                  targetGroup: "Helsestasjonen og KISIF",
+                  purpose: "Internt samarbeid på systemnivå",
+                  frequencyText: "Fast samarbeid på systemnivå; rytmen er ikke angitt i dokumentet (satt til 2 ganger i året)", rrule: "FREQ=YEARLY;BYMONTH=4,11;BYDAY=3WE", start: "2026-11-18T13:00",
+                  participants: [(.healthStation, .unitLeader, "always"), (.kisif, .advisor, "always")], source: "003"),
+        SeedArena(name: "Samarbeidsmøte – helsestasjon, barneverntjenesten og NAV", kind: .systemCollaboration, owner: .healthStation, ownerRole: .unitLeader,
+                  targetGroup: "Helsestasjonen, barneverntjenesten og NAV",
+                  purpose: "Internt samarbeid på systemnivå",
+                  frequencyText: "Fast samarbeid på systemnivå; rytmen er ikke angitt i dokumentet (satt til 2 ganger i året)", rrule: "FREQ=YEARLY;BYMONTH=4,11;BYDAY=4WE", start: "2026-11-25T13:00",
+                  participants: [(.healthStation, .unitLeader, "always"), (.childWelfare, .unitLeader, "always"), (.nav, .caseworker, "always")], source: "003"),
+        SeedArena(name: "Samarbeidsmøte – NAV og psykisk helsetjeneste", kind: .systemCollaboration, owner: .nav, ownerRole: .caseworker,
+                  targetGroup: "NAV og psykisk helse- og rustjenesten",
+                  purpose: "Internt samarbeid på systemnivå",
+                  frequencyText: "Fast samarbeid på systemnivå; rytmen er ikke angitt i dokumentet (satt til 2 ganger i året)", rrule: "FREQ=YEARLY;BYMONTH=2,9;BYDAY=2TH", start: "2026-09-10T10:00",
+                  participants: [(.nav, .caseworker, "always"), (.mentalHealth, .unitLeader, "always")], source: "003"),
+        SeedArena(name: "Samarbeidsmøte – kommunen og BUP", kind: .systemCollaboration, owner: .municipality, ownerRole: .coordinator,
+                  targetGroup: "Kommunen og BUP",
+                  purpose: "Regelmessige samarbeidsmøter om samarbeid og samhandling mellom spesialisthelsetjenesten og kommunen, i tillegg til det lokale inntaksmøtet",
+                  frequencyText: "Regelmessig (satt til 4 ganger i året)", rrule: "FREQ=MONTHLY;INTERVAL=3;BYDAY=4TH", start: "2026-09-24T12:00",
+                  participants: [(.municipality, .coordinator, "always"), (.bup, .clinician, "always"), (.ppt, .unitLeader, "always"), (.childWelfare, .unitLeader, "always"), (.healthStation, .unitLeader, "always"), (.municipalPsychologist, .clinician, "always")], source: "003"),
+        SeedArena(name: "Samarbeidsmøte – kommunen og sykehuset", kind: .systemCollaboration, owner: .municipality, ownerRole: .coordinator,
+                  targetGroup: "Kommunen og sykehuset",
+                  purpose: "Eksternt samarbeid på systemnivå",
+                  frequencyText: "Fast samarbeid på systemnivå; rytmen er ikke angitt i dokumentet (satt til 2 ganger i året)", rrule: "FREQ=YEARLY;BYMONTH=3,10;BYDAY=1TU", start: "2026-10-06T10:00",
+                  participants: [(.municipality, .coordinator, "always"), (.hospital, .clinician, "always"), (.healthStation, .unitLeader, "always")], source: "003"),
+        SeedArena(name: "Samarbeidsmøte – helsesykepleier, barneverntjenesten og politiet", kind: .systemCollaboration, owner: .healthStation, ownerRole: .unitLeader,
+                  targetGroup: "Helsesykepleiertjenesten, barneverntjenesten og politiet",
+                  purpose: "Eksternt samarbeid på systemnivå",
+                  frequencyText: "Fast samarbeid på systemnivå; rytmen er ikke angitt i dokumentet (satt til 2 ganger i året)", rrule: "FREQ=YEARLY;BYMONTH=2,9;BYDAY=3TU", start: "2026-09-15T10:00",
+                  participants: [(.healthStation, .schoolNurse, "always"), (.childWelfare, .unitLeader, "always"), (.police, .advisor, "always")], source: "003"),
+        SeedArena(name: "Samarbeidsmøte – NAV og oppfølgingstjenesten", kind: .systemCollaboration, owner: .followUpService, ownerRole: .advisor,
+                  targetGroup: "Ungdom som dropper ut av videregående skole",
+                  purpose: "Oppfølgingstjenesten undersøker med NAV om ungdom som kan veiledes tilbake til skolebenken",
+                  frequencyText: "Hvert semester", rrule: "FREQ=YEARLY;BYMONTH=2,9;BYDAY=4TH", start: "2026-09-24T10:00",
+                  participants: [(.followUpService, .advisor, "always"), (.nav, .caseworker, "always")], source: "003"),
+        SeedArena(name: "Oppfølgingstjenestens kontordag på NAV", kind: .systemCollaboration, owner: .followUpService, ownerRole: .advisor,
+                  targetGroup: "Ungdom som faller ut av skolesystemet og henvender seg til NAV",
+                  purpose: "Raskt fange opp ungdom som har falt ut av skolen",
+                  frequencyText: "1 gang i måneden", rrule: "FREQ=MONTHLY;BYDAY=1WE", start: "2026-09-02T09:00", durationMinutes: 360, location: "NAV Nordby",
+                  participants: [(.followUpService, .advisor, "always"), (.nav, .caseworker, "always")], source: "003"),
+        SeedArena(name: "Rusteam med Rehab-rusteamet", kind: .rusteam, owner: .childWelfare, ownerRole: .unitLeader,
+                  targetGroup: "Ungdom under 18 år",
+                  purpose: "Rehab-rusteamet deltar i rusteamet en gang i året: faglige utfordringer og arbeidet med ungdom som ønsker å slutte å ruse seg",
+                  frequencyText: "1 gang i året", rrule: "FREQ=YEARLY;BYMONTH=5;BYDAY=1TH", start: "2027-05-06T13:00", accepts: [.anonymous, .system],
+                  participants: [(.police, .advisor, "always"), (.childWelfare, .unitLeader, "always"), (.childWelfare, .advisor, "always"), (.healthStation, .schoolNurse, "always"), (.mentalHealth, .advisor, "always")], source: "003"),
+    ]
+
+    /// Meetings a school or kindergarten calls around one child with the family (seed 004), and
+    /// the school's team against bullying around one pupil (seed 003).
+    static let withFamilies: [SeedArena] = [
+        SeedArena(name: "Beredskap mot mobbing – team rundt eleven", kind: .samarbeidsmote, owner: .school, ownerRole: .unitLeader,
+                  targetGroup: "Elever det er mistanke om ikke trives, blir ekskludert, plaget eller mobbet",
+                  purpose: "Rådgiveren for bedre barnehage- og skolemiljø etablerer et team rundt eleven i hver sak, så alle vet hvem som har ansvaret for å følge opp; det formelle ansvaret ligger hos rektor og kan delegeres til sosiallærer, rådgiver eller andre",
+                  frequencyText: "I hver enkelt sak", rrule: nil, start: nil, accepts: [.named],
+                  participants: [], source: "003"),
+        SeedArena(name: "Samarbeidsmøte med foresatte – skole", kind: .samarbeidsmote, owner: .school, ownerRole: .unitLeader,
+                  targetGroup: "Elever og foresatte, utover utviklingssamtalene",
+                  purpose: "Skolen og de foresatte samarbeider om eleven; andre tjenester (barneverntjenesten, skolehelsetjenesten, NAV) tas med i dialog med eleven og de foresatte",
+                  frequencyText: "Ved behov", rrule: nil, start: nil, accepts: [.named],
+                  participants: [], source: "004"),
+        SeedArena(name: "Samarbeidsmøte med foresatte – barnehage", kind: .samarbeidsmote, owner: .kindergarten, ownerRole: .unitLeader,
+                  targetGroup: "Barn og foresatte i barnehagen",
+                  purpose: "Barnehagen og de foresatte samarbeider om barnet; andre (PPT, logoped, fysioterapeut, BUP, helsestasjon, fastlege, barnevern, skole) tas med i dialog med de foresatte",
+                  frequencyText: "Ved behov", rrule: nil, start: nil, accepts: [.named],
+                  participants: [], source: "004"),
     ]
 
     /// The arena as the API's create body, given the world's unit ids (and owner people).
