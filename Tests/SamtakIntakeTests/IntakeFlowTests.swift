@@ -45,8 +45,13 @@ struct IntakeFlowTests {
             #expect(updated.status == 200)
             #expect(updated.json["version"] as? Int == 2)
             #expect(updated.json["capacity"] as? Int == 4)
-            #expect(await api.tap.waitFor(ArenaChanged.type, subject: ids[index]).map { try? $0.decode(ArenaChanged.self).version } == 1 ||
-                    api.tap.events(ArenaChanged.type, subject: ids[index]).count >= 1)
+            // Registered (version 1) and updated (version 2): both announced.
+            let deadline = ContinuousClock.now + .seconds(20)
+            while api.tap.events(ArenaChanged.type, subject: ids[index]).count < 2 && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            let versions = api.tap.events(ArenaChanged.type, subject: ids[index]).compactMap { try? $0.decode(ArenaChanged.self).version }
+            #expect(versions.sorted() == [1, 2])
         }
     }
 

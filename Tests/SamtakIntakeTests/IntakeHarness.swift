@@ -36,6 +36,13 @@ final class IntakeHarness: Sendable {
         var fields: [String] { (json["errors"] as? [[String: Any]] ?? []).compactMap { $0["field"] as? String } }
         func string(_ key: String) -> String? { json[key] as? String }
         var id: UUID? { string("id").flatMap(UUID.init(uuidString:)) }
+        /// The body as a typed resource (the API's JSON: snake_case keys, ISO 8601 dates).
+        func decode<T: Decodable>(_ type: T.Type) throws -> T {
+            let decoder = JSONDecoder()
+            decoder.keyDecodingStrategy = .convertFromSnakeCase
+            decoder.dateDecodingStrategy = .iso8601
+            return try decoder.decode(type, from: body)
+        }
     }
 
     /// `relaying: false` leaves the outbox unpublished (a test of thousands of calls that

@@ -102,3 +102,43 @@ public enum CaseDecision: String, Codable, Sendable, CaseIterable, Hashable {
         }
     }
 }
+
+/// Minutes are drafted (any participant, versioned) until the organiser approves them.
+public enum MinutesStatus: String, Codable, Sendable, CaseIterable, Hashable {
+    case draft
+    case approved
+}
+
+/// What happens to a meeting.
+public enum MeetingTransition: String, Sendable, CaseIterable, Hashable {
+    /// The agenda goes out (at the lead time, or now at the organiser's word).
+    case publishAgenda = "publish_agenda"
+    /// Minutes are written: the meeting has been held.
+    case writeMinutes = "write_minutes"
+    case approveMinutes = "approve_minutes"
+    case cancel
+}
+
+public struct InvalidMeetingTransition: Error, Sendable, Hashable, CustomStringConvertible {
+    public var from: MeetingStatus
+    public var transition: MeetingTransition
+    public var description: String { "\(transition.rawValue) is not allowed for a \(from.rawValue) meeting" }
+}
+
+extension MeetingStatus {
+    /// `planned → agenda_published → held → minutes_approved`, `planned | agenda_published → cancelled`;
+    /// minutes are rewritten while the meeting is held.
+    public func applying(_ transition: MeetingTransition) throws(InvalidMeetingTransition) -> MeetingStatus {
+        switch (self, transition) {
+        case (.planned, .publishAgenda): return .agendaPublished
+        case (.agendaPublished, .writeMinutes), (.held, .writeMinutes): return .held
+        case (.held, .approveMinutes): return .minutesApproved
+        case (.planned, .cancel), (.agendaPublished, .cancel): return .cancelled
+        default: throw InvalidMeetingTransition(from: self, transition: transition)
+        }
+    }
+
+    public func allows(_ transition: MeetingTransition) -> Bool {
+        (try? applying(transition)) != nil
+    }
+}

@@ -205,8 +205,8 @@ struct CalledMeetingRoutes {
         try v.throwIfAny()
         let outbox = environment.outbox
         return try await environment.mutate(request, context: context, body: raw) { connection, principal in
-            guard let meeting = try MeetingRoutes.loadMeeting(id, on: connection, forUpdate: true),
-                  try MeetingRoutes.agenda(for: principal, meeting: meeting, on: connection, requestId: context.id) != nil
+            guard let meeting = try MeetingStore.meeting(id, forUpdate: true, on: connection),
+                  try MeetingRoutes.maySee(meeting, principal: principal, on: connection)
             else { throw Problem.notFound("Meeting") }
             let isCoordinator = try meeting.childId.flatMap { try CoordinationStore.activeCoordinator(of: $0, on: connection) }?.personId == principal.personId
             guard MeetingRoles.mayMove(principal, meeting.organisation, isChildsCoordinator: isCoordinator) else {
@@ -307,10 +307,12 @@ enum CalledMeetings {
 
     /// The meeting as `principal` may see it (nil when they may not).
     static func resource(_ id: UUID, principal: Principal, on connection: PostgresConnection, requestId: String?) throws -> MeetingRoutes.MeetingResource? {
-        guard let meeting = try MeetingRoutes.loadMeeting(id, on: connection),
-              let agenda = try MeetingRoutes.agenda(for: principal, meeting: meeting, on: connection, requestId: requestId) else { return nil }
-        let minutes = try connection.query("SELECT status FROM minutes WHERE meeting_id = \(id)").first?.decode(String.self, 0)
-        return MeetingRoutes.resource(meeting, agenda: agenda, minutesStatus: minutes, participantIds: try MeetingRoutes.participantIds(meeting, on: connection))
+        guard let reading = try MeetingRoutes.reading(id, principal: principal, on: connection), let view = reading.view else { return nil }
+        var disclosures = Disclosures()
+        disclosures.add(view.disclosures, resource: "agenda", resourceId: id)
+        try AccessLog.record(disclosures, actor: principal.personId, requestId: requestId, on: connection)
+        return MeetingRoutes.resource(reading.meeting, agenda: reading.agenda ?? [], minutesStatus: try MeetingStore.minutesStatus(id, on: connection)?.rawValue,
+                                      participantIds: try MeetingStore.participantIds(reading.meeting, on: connection))
     }
 
     /// A ressursteam's "call a samarbeidsmøte" (seed 001: "et av oppfølgingstiltakene kan
@@ -321,7 +323,7 @@ enum CalledMeetings {
     /// the ressursteam whom that consent covers. At `startsAt`, or proposed two weeks after
     /// approval on a working day at 09:00 (the organiser can move it).
     static func samarbeidsmoteFromDecision(
-        _ row: CaseStore.Row, meeting: MeetingRoutes.MeetingRow, principal: Principal, startsAt: LocalDateTime?, outbox: Outbox,
+        _ row: CaseStore.Row, meeting: MeetingStore.Row, principal: Principal, startsAt: LocalDateTime?, outbox: Outbox,
         on connection: PostgresConnection, requestId: String?
     ) throws -> UUID {
         guard row.kind == .named, let childId = row.childId, let child = try CoordinationStore.child(childId, on: connection) else {

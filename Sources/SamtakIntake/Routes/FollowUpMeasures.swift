@@ -20,7 +20,7 @@ import SamtakRuntime
 /// the meeting, else the approver), from the meeting's date, evaluated on the action's due
 /// date (else six weeks after the meeting).
 enum FollowUpMeasures {
-    static func apply(meeting: MeetingRoutes.MeetingRow, principal: Principal, outbox: Outbox, on connection: PostgresConnection,
+    static func apply(meeting: MeetingStore.Row, principal: Principal, outbox: Outbox, on connection: PostgresConnection,
                       requestId: String?) throws {
         let actions = try connection.query("""
             SELECT f.id, f.description, f.responsible_id, f.due_date, c.child_id
@@ -57,7 +57,7 @@ enum FollowUpMeasures {
     }
 
     /// The log and/or plan the child's measures go to (see the type's rules); nil: none.
-    static func container(for childId: UUID, meeting: MeetingRoutes.MeetingRow, principal: Principal, outbox: Outbox,
+    static func container(for childId: UUID, meeting: MeetingStore.Row, principal: Principal, outbox: Outbox,
                           on connection: PostgresConnection) throws -> (logId: UUID?, planId: UUID?)? {
         if let planId = meeting.individualPlanId,
            try !connection.query("SELECT 1 FROM individual_plans WHERE id = \(planId) AND status = 'active'").isEmpty {

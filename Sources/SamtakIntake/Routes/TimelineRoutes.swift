@@ -123,13 +123,12 @@ struct TimelineRoutes {
     /// readers) knows of through the consent.
     static func meetingEntries(_ childId: UUID, principal: Principal, logReader: Bool, on connection: PostgresConnection,
                                requestId: String?) throws -> [Entry] {
-        let ids = try connection.query("SELECT id FROM meetings WHERE child_id = \(childId) ORDER BY created_at, id")
-            .map { row throws(PostgresError) in try row.decode(UUID.self, 0) }
+        let meetings = try MeetingStore.meetings(aroundChild: childId, on: connection)
         var entries: [Entry] = []
-        for id in ids {
-            guard let meeting = try MeetingRoutes.loadMeeting(id, on: connection) else { continue }
-            let participates = try MeetingRoutes.agenda(for: principal, meeting: meeting, on: connection, requestId: requestId) != nil
-            guard logReader || participates else { continue }
+        // Whether the caller takes part is a yes/no check: the timeline shows no agenda, so it records no agenda read.
+        for reading in try MeetingRoutes.readings(meetings, principal: principal, on: connection) {
+            let meeting = reading.meeting
+            guard logReader || reading.view != nil else { continue }
             var entry = Entry(at: meeting.createdAt, kind: "meeting.called")
             entry.meetingId = meeting.id
             entry.arenaId = meeting.arenaId

@@ -385,15 +385,16 @@ struct TransitionRoutes {
             """).map { row throws(PostgresError) in (try row.decode(UUID.self, 0), try row.decode(UUID.self, 1), try row.decode(Int.self, 2)) }
         var visible: [SeasonMeeting] = []
         for (meetingId, sendingUnit, withoutConsent) in meetings {
-            guard let meeting = try MeetingRoutes.loadMeeting(meetingId, on: connection),
-                  let agenda = try MeetingRoutes.agenda(for: principal, meeting: meeting, on: connection, requestId: requestId) else { continue }
+            // Only the positions of the agenda are used (the items log their own reads).
+            guard let reading = try MeetingRoutes.reading(meetingId, principal: principal, on: connection), let agenda = reading.agenda else { continue }
+            let meeting = reading.meeting
             let positions = Dictionary(agenda.compactMap { item in item.caseId.map { ($0, item.position) } }, uniquingKeysWith: { first, _ in first })
             let items = try connection.query("SELECT \(itemColumns) FROM transition_items WHERE meeting_id = \(meetingId) ORDER BY case_id")
                 .map(itemRow)
                 .compactMap { try itemResource($0, principal: principal, position: positions[$0.caseId], on: connection, requestId: requestId) }
             visible.append(SeasonMeeting(
                 meetingId: meetingId, sendingUnitId: sendingUnit, startsAt: meeting.startsAt, location: meeting.location, status: meeting.status,
-                participantIds: try MeetingRoutes.participantIds(meeting, on: connection) ?? [],
+                participantIds: try MeetingStore.participantIds(meeting, on: connection) ?? [],
                 childrenWithoutConsent: MeetingRoutes.isOrganiser(principal, meeting) ? withoutConsent : nil,
                 items: items.sorted { (positions[$0.id] ?? 0) < (positions[$1.id] ?? 0) }
             ))
@@ -457,7 +458,7 @@ struct TransitionRoutes {
             guard principal.isMember(of: row.submittingUnitId) && principal.kind == .staff else {
                 throw Problem.forbidden("the sending unit's staff write the transition information")
             }
-            guard let meeting = try MeetingRoutes.loadMeeting(item.meetingId, on: connection), meeting.status == .planned || meeting.status == .agendaPublished
+            guard let meeting = try MeetingStore.meeting(item.meetingId, on: connection), meeting.status == .planned || meeting.status == .agendaPublished
             else { throw Problem.conflict("meeting_held", "the transition meeting has been held; its information is closed") }
             var violations = Violations()
             for (category, text, field) in body.texts where text != nil && !item.information.contains(category) {

@@ -79,6 +79,7 @@ enum CaseStore {
         var originCaseId: UUID?
         var createdAt: Date
         var updatedAt: Date
+        var isReferral: Bool { category == "referral" }
     }
 
     static let columns: SQL = """
@@ -87,15 +88,66 @@ enum CaseStore {
         c.origin_case_id, c.created_at, c.updated_at
         """
 
+    // MARK: Changes
+
+    static func setStatus(_ id: UUID, _ status: CaseStatus, on connection: PostgresConnection) throws {
+        try connection.execute("UPDATE cases SET status = \(status.rawValue), updated_at = now() WHERE id = \(id)")
+    }
+
+    /// BUP intake, a rejected referral: the municipal service's person who follows up.
+    static func followUpOwner(_ caseId: UUID, on connection: PostgresConnection) throws -> UUID? {
+        try connection.query("SELECT follow_up_owner_id FROM referral_details WHERE case_id = \(caseId)").first?.decode(UUID?.self, 0)
+    }
+
+    static func setFollowUpOwner(_ caseId: UUID, _ owner: UUID, on connection: PostgresConnection) throws {
+        try connection.execute("UPDATE referral_details SET follow_up_owner_id = \(owner) WHERE case_id = \(caseId)")
+    }
+
+    static func setIntakeDecision(_ caseId: UUID, _ decision: IntakeDecision, on connection: PostgresConnection) throws {
+        try connection.execute("UPDATE referral_details SET intake_decision = \(decision.rawValue), decided_at = now() WHERE case_id = \(caseId)")
+    }
+
+    /// A ressursteam's "refer to PPT": the referral, with the case's texts, on `consentId`. Returns its id.
+    static func insertReferralToPPT(from row: Row, childId: UUID, consentId: UUID, by person: UUID, parentalResponsibility: [UUID],
+                                    dailyCare: [UUID], question: String, on connection: PostgresConnection) throws -> UUID {
+        let id = UUID()
+        try connection.execute("""
+            INSERT INTO cases (id, category, kind, target_service, child_id, consent_id, submitting_unit_id, submitted_by, owner_id, title, grade,
+                               concern, adaptations_tried, origin_case_id)
+            VALUES (\(id), 'referral', 'named', 'ppt', \(childId), \(consentId), \(row.submittingUnitId), \(person), \(row.ownerId),
+                    'Henvisning til PPT', \(row.grade), \(row.concern), \(row.adaptationsTried), \(row.id))
+            """)
+        try connection.execute("""
+            INSERT INTO referral_details (case_id, parental_responsibility, daily_care, consented_by, question, measures_tried, current_services)
+            VALUES (\(id), \(parentalResponsibility), \(dailyCare), \(parentalResponsibility), \(question), \(row.adaptationsTried), \([String]()))
+            """)
+        return id
+    }
+
+    /// How many columns ``columns`` has (a query may select more after them).
+    static let columnCount = 21
+
+    /// The case as the agenda's visibility rule sees it (`scope`: its arena's).
+    static func onAgenda(_ row: Row, scope: ArenaScope?) -> AgendaItemFacts.CaseOnAgenda {
+        AgendaItemFacts.CaseOnAgenda(id: row.id, facts: facts(row, scope: scope), arenaId: row.arenaId, childId: row.childId,
+                                     title: row.title, grade: row.grade)
+    }
+
+    /// The facts the access rules look at (a referral's target service counts only for a referral).
+    static func facts(_ row: Row, scope: ArenaScope?) -> CaseFacts {
+        CaseFacts(kind: row.kind, ownerId: row.ownerId, submittedBy: row.submittedBy, submittingUnitId: row.submittingUnitId,
+                  arena: scope, targetService: row.category == "referral" ? row.targetService : nil)
+    }
+
     static func row(_ row: PostgresRow) throws(PostgresError) -> Row {
         Row(
             id: try row.decode(UUID.self, 0), category: try row.decode(String.self, 1),
-            kind: CaseKind(rawValue: try row.decode(String.self, 2)) ?? .system, arenaId: try row.decode(UUID?.self, 3),
+            kind: try row.decode(CaseKind.self, 2), arenaId: try row.decode(UUID?.self, 3),
             targetService: try row.decode(String?.self, 4).flatMap(ServiceKind.init(rawValue:)), childId: try row.decode(UUID?.self, 5),
             consentId: try row.decode(UUID?.self, 6), submittingUnitId: try row.decode(UUID.self, 7), submittedBy: try row.decode(UUID.self, 8),
             ownerId: try row.decode(UUID.self, 9), title: try row.decode(String.self, 10), grade: try row.decode(Int?.self, 11),
             concern: try row.decode(String.self, 12), adaptationsTried: try row.decode(String.self, 13), responsibleNote: try row.decode(String.self, 14),
-            urgent: try row.decode(Bool.self, 15), status: CaseStatus(rawValue: try row.decode(String.self, 16)) ?? .submitted,
+            urgent: try row.decode(Bool.self, 15), status: try row.decode(CaseStatus.self, 16),
             screeningFlags: try row.decode([String].self, 17), originCaseId: try row.decode(UUID?.self, 18),
             createdAt: try row.decode(Date.self, 19), updatedAt: try row.decode(Date.self, 20)
         )
@@ -133,9 +185,7 @@ enum CaseStore {
             relations = try ChildAccessLoader.relations(childId, on: connection)?.0
             consents = try ChildAccessLoader.consents(childId, on: connection)
         }
-        let facts = CaseFacts(kind: row.kind, ownerId: row.ownerId, submittedBy: row.submittedBy, submittingUnitId: row.submittingUnitId,
-                              arena: arena, targetService: row.category == "referral" ? row.targetService : nil)
-        return AccessPolicy.caseAccess(principal: principal, facts: facts, child: relations, consents: consents,
+        return AccessPolicy.caseAccess(principal: principal, facts: facts(row, scope: arena), child: relations, consents: consents,
                                        isArenaParticipant: participant, at: Date())
     }
 

@@ -1,0 +1,24 @@
+import Foundation
+import SamtakDomain
+import SamtakPostgres
+
+/// Arenas: who takes part in them.
+enum ArenaStore {
+    /// The arenas among `arenaIds` that `principal` takes part in (by person, by role in a
+    /// unit, or as the arena's owner), in one statement.
+    static func arenasTakingPart(_ principal: Principal, among arenaIds: [UUID], on connection: PostgresConnection) throws -> Set<UUID> {
+        guard !arenaIds.isEmpty else { return [] }
+        var arenas: Set<UUID> = []
+        for row in try connection.query(SQL("""
+            SELECT arena_id, unit_id, role, person_id FROM arena_participants WHERE arena_id = ANY(\(arenaIds))
+            UNION ALL
+            SELECT id, NULL, NULL, owner_person_id FROM arenas WHERE id = ANY(\(arenaIds)) AND owner_person_id IS NOT NULL
+            """).prepared) {
+            let arenaId = try row.decode(UUID.self, 0)
+            if try row.decode(UUID?.self, 3) == principal.personId { arenas.insert(arenaId); continue }
+            if let unit = try row.decode(UUID?.self, 1), let role = try row.decode(String?.self, 2).flatMap(Role.init(rawValue:)),
+               principal.hasRole(role, in: unit) { arenas.insert(arenaId) }
+        }
+        return arenas
+    }
+}

@@ -1,0 +1,25 @@
+import Foundation
+import SamtakDomain
+import SamtakPostgres
+
+/// A domain code stored as text. Decoding a value the code does not know fails (a
+/// `decoding` error naming the type, never the value) instead of falling back to a default.
+public protocol StoredCode: RawRepresentable, PostgresEncodable, PostgresDecodable where RawValue == String {}
+
+extension StoredCode {
+    public static var postgresTypeOID: UInt32 { PostgresOID.text }
+    public var postgresText: String { rawValue }
+    public init(postgresText text: String) throws(PostgresError) {
+        guard let value = Self(rawValue: text) else { throw PostgresError(kind: .decoding, context: "unknown \(Self.self) code") }
+        self = value
+    }
+}
+
+extension MeetingStatus: StoredCode {}
+extension MinutesStatus: StoredCode {}
+extension CaseStatus: StoredCode {}
+extension CaseDecision: StoredCode {}
+extension CaseKind: StoredCode {}
+extension ArenaKind: StoredCode {}
+extension PersonKind: StoredCode {}
+extension ServiceKind: StoredCode {}
