@@ -93,11 +93,11 @@ def test_ressursteam_flow_in_the_browser(system, browser):
 
     # The scheduler places it on the next ressursteam meeting: the page shows it on reload.
     deadline = time.time() + 60
-    while "Ressursteamets møte" not in page.locator("#mote").inner_text():
+    while ("Ressursteamets møte" not in page.locator("#mote").inner_text()
+           or page.locator("#status").inner_text() != "Satt opp på et møte"):
         assert time.time() < deadline, "the case was not placed on a meeting within 60 s"
         time.sleep(1)
         page.reload()
-    assert page.locator("#status").inner_text() == "Satt opp på et møte"
     check(page, "case-placed", shots)
     page.locator("#mote a").click()
     page.wait_for_url(re.compile(r".*/moter/[0-9a-f-]{36}$"))
@@ -183,6 +183,10 @@ def test_ressursteam_flow_in_the_browser(system, browser):
         time.sleep(1)
         page.reload()
     check(page, "minutes-sent", shots)
+    # The follow-up is on the rektor's home page, with its due date.
+    page.goto(system.web.url + "/")
+    assert "Sende henvisning til PPT, frist 15. januar 2027" in page.locator("#oppfolginger").inner_text()
+    check(page, "home-rektor", shots)
     rektor_context.close()
 
     # --- An e-mail's link opens the page it names, after sign-in.

@@ -95,6 +95,16 @@ enum Bokmal {
         }
     }
 
+    static func notice(_ code: Any?) -> String {
+        [
+            "handover_requested": "Du er bedt om å overta som koordinator for et barn.",
+            "handed_over": "Koordinatoransvaret for et barn er overført.",
+            "handover_declined": "Forespørselen om å overta koordinatoransvaret ble avslått.",
+            "handover_cancelled": "Forespørselen om å overta koordinatoransvaret ble trukket tilbake.",
+            "evaluation_due": "Et tiltak skal evalueres.",
+        ][code as? String ?? ""] ?? "Et varsel fra Samtak."
+    }
+
     static func visibility(_ code: Any?) -> String {
         ["full": "", "redacted": "Du ser bare at saken står på sakslisten.", "anonymous": "Anonym sak"][code as? String ?? ""] ?? ""
     }

@@ -3,8 +3,9 @@ import Hummingbird
 
 /// "Mine oppgaver" on the home page, and the arena page.
 extension WebRoutes {
-    /// The home page's lists: the cases I submitted and where each stands, the next meetings of
-    /// the arenas my units run or take part in.
+    /// The home page's lists: the follow-ups I am responsible for (overdue first), the cases I
+    /// submitted and where each stands, the next meetings of the arenas my units run or take
+    /// part in, the notices sent to me.
     func homeTasks(_ session: WebSession, unitIds: Set<String>, context: BasicRequestContext) async throws -> [String: Any] {
         try await load(session, context: context) { () async throws(IntakeClient.Failure) -> [String: Any] in
             let me = session.personId.uuidString.lowercased()
@@ -35,8 +36,19 @@ extension WebRoutes {
                 }
             }
             meetings.sort { ($0["startsAt"] as? String ?? "") < ($1["startsAt"] as? String ?? "") }
+            let tasks = try await web.intake.object("/v1/me/tasks", as: session.personId)
+            let followUps = (tasks["follow_ups"] as? [[String: Any]] ?? []).map { item -> [String: Any] in
+                ["what": (item["description"] as? String) ?? "Oppfølging av en sak du ikke lenger har tilgang til",
+                 "due": Bokmal.day(item["due_date"]), "overdue": item["overdue"] as? Bool ?? false,
+                 "meetingId": (item["meeting_id"] as? String)?.lowercased() ?? "", "arenaName": item["arena_name"] ?? "",
+                 "meetingWhen": Bokmal.dateTime(item["meeting_starts_at"])]
+            }
+            let notices = (tasks["notices"] as? [[String: Any]] ?? []).prefix(10).map { item -> [String: Any] in
+                ["text": Bokmal.notice(item["notice"]), "when": Bokmal.dateTime(item["created_at"])]
+            }
             return ["cases": cases, "hasCases": !cases.isEmpty, "meetings": Array(meetings.prefix(6)), "hasMeetings": !meetings.isEmpty,
-                    "arenas": arenas, "hasArenas": !arenas.isEmpty]
+                    "arenas": arenas, "hasArenas": !arenas.isEmpty, "followUps": followUps, "hasFollowUps": !followUps.isEmpty,
+                    "notices": Array(notices), "hasNotices": !notices.isEmpty]
         }
     }
 
