@@ -63,6 +63,7 @@ public final class IntakeClient: Sendable {
     /// `GET /v1/me`: the signed-in person's name, kind and roles.
     struct Me: Decodable, Sendable {
         struct Membership: Decodable, Sendable {
+            var unitId: UUID
             var unitName: String
             var role: String
             var title: String

@@ -33,8 +33,8 @@ public struct WebEnvironment: Sendable {
 /// with a reference id.
 public func buildWebRouter(_ web: WebEnvironment, dependencies: Dependencies) -> Router<BasicRequestContext> {
     let router = Router(context: BasicRequestContext.self)
+    addOperationsRoutes(to: router, dependencies: dependencies, logger: web.logger)
     router.add(middleware: WebPageMiddleware(web: web))
-    addHealthRoutes(to: router, dependencies: dependencies)
     let routes = WebRoutes(web: web)
     router.get("/static/samtak.css", use: routes.stylesheet)
     router.get("/.well-known/jwks.json", use: routes.jwks)
@@ -44,6 +44,22 @@ public func buildWebRouter(_ web: WebEnvironment, dependencies: Dependencies) ->
     router.get("/logg-inn/{provider}/callback", use: routes.callback)
     router.post("/logg-ut", use: routes.signOut)
     router.get("/logget-ut", use: routes.signedOut)
+    // Issue 15: the school's side.
+    router.get("/saker/ny", use: routes.newCaseForm)
+    router.post("/saker/ny", use: routes.submitCase)
+    router.get("/saker/{id}", use: routes.casePage)
+    router.post("/saker/{id}/trekk", use: routes.withdrawCase)
+    router.get("/moter/{id}", use: routes.meetingPage)
+    router.get("/moter/{id}/kalender.ics", use: routes.meetingCalendar)
+    router.post("/moter/{id}/publiser", use: routes.publishAgenda)
+    router.post("/moter/{id}/avlys", use: routes.cancelMeeting)
+    router.get("/moter/{id}/referat", use: routes.minutesPage)
+    router.post("/moter/{id}/referat", use: routes.saveMinutes)
+    router.post("/moter/{id}/referat/godkjenn", use: routes.approveMinutes)
+    router.get("/arenaer/{id}", use: routes.arenaPage)
+    // The notifier's e-mail links (`SAMTAK_PUBLIC_URL` is this web) open the pages.
+    router.get("/v1/meetings/{id}", use: routes.mailLink)
+    router.get("/v1/meetings/{id}/minutes", use: routes.mailLink)
     return router
 }
 

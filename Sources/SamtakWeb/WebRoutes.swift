@@ -75,23 +75,20 @@ struct WebRoutes: Sendable {
             me = try await web.intake.me(session.personId)
         } catch .unauthorized {
             // The person is no longer active in the register: the session ends.
-            _ = try await web.store.endSession(idHash: session.idHash) { ended in
-                SignInEvent(event: .sessionRefused, outcome: "person_inactive", provider: ended.provider, issuer: ended.issuer,
-                            personId: ended.personId, sessionHash: ended.idHash, requestId: context.id)
-            }
-            var page = ErrorPage.sessionEnded
-            page.cookies = [Cookies.clear(Cookies.sessionName(configuration), configuration)]
-            throw page
+            throw try await personGone(session, context: context)
         } catch {
             throw ErrorPage.intakeUnavailable
         }
         let roles: [[String: String]] = me.memberships.map { membership in
             ["title": membership.title.isEmpty ? Self.roleLabel(membership.role) : membership.title, "unit": membership.unitName]
         }
-        return web.pages.page("home", [
+        var values: [String: Any] = [
             "name": me.name, "roles": roles, "hasRoles": !roles.isEmpty, "administrator": me.administrator,
             "kindText": Self.kindText(me.kind),
-        ], session: session)
+        ]
+        values.merge(try await homeTasks(session, unitIds: Set(me.memberships.map { $0.unitId.uuidString.lowercased() }), context: context)) { $1 }
+        values["canSubmit"] = me.memberships.contains { ["teacher", "unit_leader", "special_needs_coordinator", "social_teacher"].contains($0.role) }
+        return web.pages.page("home", values, session: session)
     }
 
     static func signInRedirect(returnTo: String) -> Response {

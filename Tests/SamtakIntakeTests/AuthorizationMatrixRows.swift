@@ -46,6 +46,7 @@ enum MatrixRows {
 
             // The register: read by everyone, changed by administrators.
             MatrixRow(endpoint: "GET /v1/me", request: fixed("/v1/me"), expect: everyone),
+            MatrixRow(endpoint: "GET /v1/me/tasks", request: fixed("/v1/me/tasks"), expect: everyone),
             MatrixRow(endpoint: "POST /v1/units", request: fixed("/v1/units", ["name": "Matriseskolen", "service": "school"]), expect: administrators(201)),
             MatrixRow(endpoint: "GET /v1/units", request: fixed("/v1/units"), expect: everyone),
             MatrixRow(endpoint: "GET /v1/units/{id}", request: fixed("/v1/units/\(w.school)"), expect: everyone),

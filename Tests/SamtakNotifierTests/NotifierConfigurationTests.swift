@@ -9,7 +9,7 @@ struct NotifierConfigurationTests {
     func defaults() throws {
         let configuration = try NotifierConfiguration(environment: [:])
         #expect(configuration.from == Recipient(name: "Samtak", email: "samtak@nordby.example"))
-        #expect(configuration.publicURL == "http://127.0.0.1:8080")
+        #expect(configuration.publicURL == "http://127.0.0.1:8090")
         #expect(configuration.workers == 8)
         #expect(configuration.smtp.url == "smtp://127.0.0.1:2525")
         #expect(configuration.lease == .seconds(120))

@@ -173,7 +173,8 @@ class System:
             "samtak-intake": {"SAMTAK_HTTP_PORT": self.ports["intake"]},
             "samtak-scheduler": {"SAMTAK_HTTP_PORT": self.ports["scheduler"]},
             "samtak-notifier": {"SAMTAK_HTTP_PORT": self.ports["notifier"],
-                                "SAMTAK_SMTP_URL": f"smtp://127.0.0.1:{self.ports['smtp']}", "SAMTAK_PUBLIC_URL": self.intake_url},
+                                "SAMTAK_SMTP_URL": f"smtp://127.0.0.1:{self.ports['smtp']}",
+                                "SAMTAK_PUBLIC_URL": f"http://127.0.0.1:{self.ports['web']}"},
         }
         started = []
         for name, extra in services.items():
@@ -182,7 +183,7 @@ class System:
             started.append((self.spawn(name, [str(self.bin / name)], service_env), extra["SAMTAK_HTTP_PORT"]))
         for process, port in started:
             self.wait_ready(f"http://127.0.0.1:{port}", process)
-        self.web = self.start_web()
+        self.web = self.start_web(port=self.ports["web"])
         return self
 
     def spawn(self, name, args, env):
@@ -190,9 +191,9 @@ class System:
         self.processes.append(process)
         return process
 
-    def start_web(self, name=None, **overrides):
+    def start_web(self, name=None, port=None, **overrides):
         """A samtak-web process on a port of its own (more than one share the sessions)."""
-        port = free_port()
+        port = port or free_port()
         process = self.spawn(name or f"samtak-web-{port}", [str(self.bin / "samtak-web")], self.web_env(port, **overrides))
         self.wait_ready(f"http://127.0.0.1:{port}", process)
         web = Web(process, port)

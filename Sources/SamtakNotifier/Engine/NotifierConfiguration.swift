@@ -12,7 +12,7 @@ import SamtakRuntime
 /// | `SAMTAK_SMTP_TIMEOUT_S` | 30 | limit for one send, connecting included |
 /// | `SAMTAK_SMTP_HELO_DOMAIN` | libcurl's choice | EHLO name |
 /// | `SAMTAK_NOTIFIER_FROM` | `Samtak <samtak@nordby.example>` | From of every message (`Name <address>` or an address) |
-/// | `SAMTAK_PUBLIC_URL` | `http://127.0.0.1:8080` | base of the read links (`/v1/meetings/<id>`, `.../minutes`) |
+/// | `SAMTAK_PUBLIC_URL` | `http://127.0.0.1:8090` (samtak-web) | base of the read links (`/v1/meetings/<id>`, `.../minutes`) |
 /// | `SAMTAK_NOTIFIER_WORKERS` | 8 | concurrent sends per process (1–64) |
 /// | `SAMTAK_NOTIFIER_LEASE_S` | 120 | how long a claimed delivery belongs to its worker; must exceed the SMTP timeout |
 /// | `SAMTAK_NOTIFIER_MAX_ATTEMPTS` | 20 | attempts before a delivery is given up (`retries_exhausted`) |
@@ -35,7 +35,7 @@ public struct NotifierConfiguration: Sendable {
     public var smtp: SMTPConfiguration
 
     public static let defaultFrom = "Samtak <samtak@nordby.example>"
-    public static let defaultPublicURL = "http://127.0.0.1:8080"
+    public static let defaultPublicURL = "http://127.0.0.1:8090"
 
     public init(
         from: Recipient = Recipient(name: "Samtak", email: "samtak@nordby.example"), publicURL: String = NotifierConfiguration.defaultPublicURL,

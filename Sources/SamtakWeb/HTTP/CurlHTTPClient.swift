@@ -52,6 +52,11 @@ public final class CurlHTTPClient: Sendable {
         try await perform(Request(url: url, method: "POST", headers: headers, body: body))
     }
 
+    /// Any method with an optional body (PUT, DELETE, ...); the intake client's writes.
+    public func send(_ method: String, _ url: String, headers: [String], body: [UInt8]?) async throws(HTTPClientError) -> HTTPClientResponse {
+        try await perform(Request(url: url, method: method, headers: headers, body: body))
+    }
+
     struct Request: Sendable {
         var url: String
         var method: String
@@ -100,7 +105,17 @@ public final class CurlHTTPClient: Sendable {
                 _ = samtak_curl_setopt_write_function(handle, httpWriteCallback)
                 _ = samtak_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, me)
                 _ = samtak_curl_setopt_headers(handle, headerList)
-                if let body = request.body {
+                if request.method != "GET" && request.method != "POST" {
+                    _ = samtak_curl_setopt_string(handle, CURLOPT_CUSTOMREQUEST, request.method)
+                }
+                if request.method == "POST" || request.method == "PUT" || request.body != nil {
+                    let body = request.body ?? []
+                    if body.isEmpty {
+                        return "".withCString { empty in
+                            _ = samtak_curl_setopt_post_body(handle, empty, 0)
+                            return curl_easy_perform(handle)
+                        }
+                    }
                     return body.withUnsafeBufferPointer { bodyPointer in
                         bodyPointer.withMemoryRebound(to: CChar.self) { chars in
                             _ = samtak_curl_setopt_post_body(handle, chars.baseAddress, body.count)

@@ -1,0 +1,80 @@
+/// # Mine oppgaver
+///
+/// `GET /v1/me/tasks`: what waits for the caller: the follow-up actions of approved minutes
+/// they are responsible for (earliest due date first, with `overdue` set when the date has
+/// passed in Oslo) and the notices sent to them (code and path, never content).
+///
+/// A follow-up about a case shows its text only while the caller may see that case in full
+/// (``CaseStore/access``); otherwise it is listed without text (`redacted`). Every text shown
+/// of a named case is written to the access log.
+import Foundation
+import Hummingbird
+import SamtakDomain
+import SamtakPostgres
+import SamtakRuntime
+
+struct TaskRoutes {
+    let environment: IntakeEnvironment
+    init(_ environment: IntakeEnvironment) { self.environment = environment }
+
+    func register(on group: RouterGroup<IntakeRequestContext>) {
+        group.get("me/tasks", use: tasks)
+    }
+
+    struct FollowUpResource: Codable, Sendable {
+        var id: UUID
+        var description: String?
+        var redacted: Bool
+        var dueDate: LocalDate?
+        var overdue: Bool
+        var meetingId: UUID
+        var meetingStartsAt: Date
+        var arenaName: String
+        var caseId: UUID?
+    }
+
+    struct NoticeResource: Codable, Sendable {
+        var id: UUID
+        var notice: String
+        var path: String
+        var createdAt: Date
+    }
+
+    struct TasksResource: Codable, Sendable {
+        var followUps: [FollowUpResource]
+        var notices: [NoticeResource]
+    }
+
+    @Sendable func tasks(_ request: Request, context: IntakeRequestContext) async throws -> Response {
+        let resource = try await environment.read(context) { connection, principal -> TasksResource in
+            // Load the facts.
+            let followUps = try TaskStore.followUps(responsible: principal.personId, on: connection)
+            let notices = try TaskStore.notices(recipient: principal.personId, on: connection)
+            let today = OsloTime.localDate(at: Date())
+            var items: [FollowUpResource] = []
+            for row in followUps {
+                // Decide what the caller may see of each (the case rules), and log what is shown.
+                var visible = true
+                if let caseId = row.caseId {
+                    visible = false
+                    if let caseRow = try CaseStore.load(caseId, on: connection),
+                       case .full(let basis, let consentId) = try CaseStore.access(principal, to: caseRow, on: connection) {
+                        visible = true
+                        if let childId = caseRow.childId {
+                            try AccessLog.record(on: connection, actor: principal.personId, action: .read, resource: "follow_up_action",
+                                                 resourceId: row.id, childId: childId, basis: basis, consentId: consentId, requestId: context.id)
+                        }
+                    }
+                }
+                items.append(FollowUpResource(
+                    id: row.id, description: visible ? row.description : nil, redacted: !visible, dueDate: row.dueDate,
+                    overdue: row.dueDate.map { $0 < today } ?? false, meetingId: row.meetingId, meetingStartsAt: row.meetingStartsAt,
+                    arenaName: row.arenaName, caseId: visible ? row.caseId : nil))
+            }
+            // Overdue first, then by due date (the store's order).
+            return TasksResource(followUps: items.filter(\.overdue) + items.filter { !$0.overdue },
+                                 notices: notices.map { NoticeResource(id: $0.id, notice: $0.notice, path: $0.path, createdAt: $0.createdAt) })
+        }
+        return try APIJSON.response(resource)
+    }
+}

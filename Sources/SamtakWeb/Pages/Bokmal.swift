@@ -1,0 +1,142 @@
+import Foundation
+
+/// How the pages say things in bokmål: times in Europe/Oslo, the API's codes in words.
+enum Bokmal {
+    static let oslo = TimeZone(identifier: "Europe/Oslo") ?? .current
+
+    static func date(_ iso: Any?) -> Date? {
+        guard let text = iso as? String else { return nil }
+        return try? Date(text, strategy: .iso8601)
+    }
+
+    private static let weekdays = ["søndag", "mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag"]
+    private static let months = ["januar", "februar", "mars", "april", "mai", "juni", "juli", "august", "september", "oktober",
+                                 "november", "desember"]
+
+    static func parts(_ date: Date) -> DateComponents {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = oslo
+        return calendar.dateComponents([.year, .month, .day, .weekday, .hour, .minute], from: date)
+    }
+
+    /// "tirsdag 5. januar 2027 kl. 09.00"
+    static func dateTime(_ iso: Any?) -> String {
+        guard let date = date(iso) else { return "" }
+        let p = parts(date)
+        return "\(weekdays[(p.weekday ?? 1) - 1]) \(p.day ?? 0). \(months[(p.month ?? 1) - 1]) \(p.year ?? 0) kl. \(time(p))"
+    }
+
+    /// "09.00"
+    static func clock(_ iso: Any?) -> String {
+        guard let date = date(iso) else { return "" }
+        return time(parts(date))
+    }
+
+    static func time(_ p: DateComponents) -> String {
+        String(format: "%02d.%02d", p.hour ?? 0, p.minute ?? 0)
+    }
+
+    /// A calendar date "2027-01-15" → "15. januar 2027".
+    static func day(_ text: Any?) -> String {
+        guard let text = text as? String else { return "" }
+        let fields = text.split(separator: "-").compactMap { Int($0) }
+        guard fields.count == 3, (1...12).contains(fields[1]) else { return text }
+        return "\(fields[2]). \(months[fields[1] - 1]) \(fields[0])"
+    }
+
+    static func caseStatus(_ code: Any?) -> String {
+        [
+            "submitted": "Sendt inn, venter på et møte", "scheduled": "Satt opp på et møte", "discussed": "Drøftet i møtet",
+            "closed": "Avsluttet", "referred_on": "Henvist videre", "withdrawn": "Trukket tilbake",
+            "awaiting_information": "Venter på flere opplysninger",
+        ][code as? String ?? ""] ?? "Ukjent status"
+    }
+
+    static func meetingStatus(_ code: Any?) -> String {
+        [
+            "planned": "Planlagt", "agenda_published": "Saksliste sendt ut", "held": "Holdt", "cancelled": "Avlyst",
+            "minutes_approved": "Referat godkjent",
+        ][code as? String ?? ""] ?? (code as? String ?? "")
+    }
+
+    static func minutesStatus(_ code: Any?) -> String {
+        ["none": "Ikke påbegynt", "draft": "Utkast", "approved": "Godkjent"][code as? String ?? ""] ?? (code as? String ?? "Ikke påbegynt")
+    }
+
+    /// The decisions of a ressursteam meeting, in the order the form offers them.
+    static let decisions: [(code: String, label: String)] = [
+        ("follow_up", "Drøftet, følges opp videre"), ("close", "Avsluttes"), ("refer_to_ppt", "Henvises til PPT"),
+        ("call_samarbeidsmote", "Innkalle til samarbeidsmøte"),
+    ]
+
+    static func decision(_ code: Any?) -> String {
+        let code = code as? String ?? ""
+        if let known = decisions.first(where: { $0.code == code }) { return known.label }
+        return ["accepted": "Tatt inn", "rejected": "Ikke tatt inn", "needs_more_information": "Trenger flere opplysninger"][code] ?? ""
+    }
+
+    static func deliveryState(_ code: Any?) -> String {
+        ["pending": "Venter", "sending": "Sendes", "sent": "Sendt", "failed": "Feilet"][code as? String ?? ""] ?? (code as? String ?? "")
+    }
+
+    static func documentKind(_ code: Any?) -> String {
+        ["agenda": "Saksliste", "minutes": "Referat", "cancellation": "Avlysning", "notice": "Varsel"][code as? String ?? ""]
+            ?? (code as? String ?? "")
+    }
+
+    static func failureReason(_ code: Any?) -> String {
+        guard let code = code as? String, !code.isEmpty else { return "" }
+        switch code {
+        case "no_address": return "Mottakeren har ingen e-postadresse i registeret."
+        case "retries_exhausted": return "E-posttjeneren svarte ikke etter gjentatte forsøk."
+        default:
+            if code.hasPrefix("smtp_") { return "E-posttjeneren avviste meldingen (kode \(code.dropFirst(5)))." }
+            return "Ukjent feil (\(code))."
+        }
+    }
+
+    static func notice(_ code: Any?) -> String {
+        [
+            "handover_requested": "Du er bedt om å overta som koordinator for et barn.",
+            "handed_over": "Koordinatoransvaret for et barn er overført.",
+            "handover_declined": "Forespørselen om å overta koordinatoransvaret ble avslått.",
+            "handover_cancelled": "Forespørselen om å overta koordinatoransvaret ble trukket tilbake.",
+            "evaluation_due": "Et tiltak skal evalueres.",
+        ][code as? String ?? ""] ?? "Et varsel fra Samtak."
+    }
+
+    static func visibility(_ code: Any?) -> String {
+        ["full": "", "redacted": "Du ser bare at saken står på sakslisten.", "anonymous": "Anonym sak"][code as? String ?? ""] ?? ""
+    }
+
+    /// The API's finding messages for an anonymous case (fixed English sentences, never the
+    /// text found) in bokmål.
+    static func finding(_ message: String) -> String {
+        if message.contains("eleven-digit") { return "inneholder et tall med elleve sifre (kan være et fødselsnummer)" }
+        if message.contains("date of birth") { return "inneholder noe som ligner en fødselsdato" }
+        if message.contains("phone") { return "inneholder noe som ligner et telefonnummer" }
+        if message.contains("known to the submitting unit") { return "inneholder navnet på et barn ved enheten din" }
+        if message.contains("full name of a child") { return "inneholder det fulle navnet på et barn i kommunen" }
+        return "kan inneholde opplysninger som identifiserer noen"
+    }
+}
+
+/// The fields of a submitted form, in order, with every value of a repeated name.
+struct FormFields: Sendable {
+    var pairs: [(String, String)]
+
+    init(body: String) {
+        pairs = body.split(separator: "&").map { pair in
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let decode = { (text: Substring) in text.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? "" }
+            return (decode(parts[0]), parts.count > 1 ? decode(parts[1]) : "")
+        }
+    }
+
+    subscript(_ name: String) -> String? { pairs.first { $0.0 == name }?.1 }
+
+    /// The value, trimmed; "" when absent.
+    func text(_ name: String) -> String { (self[name] ?? "").trimmingCharacters(in: .whitespacesAndNewlines) }
+
+    func all(_ name: String) -> [String] { pairs.filter { $0.0 == name }.map(\.1) }
+}

@@ -1,0 +1,305 @@
+import Foundation
+import Hummingbird
+
+/// The meeting page, its calendar file, the organiser's actions, the minutes and their
+/// deliveries.
+extension WebRoutes {
+    struct MeetingView {
+        var meeting: [String: Any]
+        /// The delivery list: only the organiser may read it (so its presence says who organises).
+        var deliveries: [String: Any]?
+    }
+
+    func meetingView(_ id: String, session: WebSession, context: BasicRequestContext) async throws -> MeetingView {
+        try await load(session, context: context) { () async throws(IntakeClient.Failure) -> MeetingView in
+            let meeting = try await web.intake.object("/v1/meetings/\(id)", as: session.personId)
+            let deliveries = try await web.intake.call("GET", "/v1/meetings/\(id)/deliveries", as: session.personId)
+            return MeetingView(meeting: meeting, deliveries: deliveries.status == 200 ? deliveries.object : nil)
+        }
+    }
+
+    static func agendaRows(_ meeting: [String: Any]) -> [[String: Any]] {
+        (meeting["agenda"] as? [[String: Any]] ?? []).map { item in
+            let visibility = item["visibility"] as? String ?? ""
+            return [
+                "position": item["position"] ?? "", "title": item["title"] ?? "", "time": Bokmal.clock(item["starts_at"]),
+                "minutes": item["minutes"] ?? "", "note": Bokmal.visibility(visibility),
+                "caseId": visibility == "full" ? ((item["case_id"] as? String)?.lowercased() ?? "") : "",
+                "overCapacity": item["over_capacity"] as? Bool ?? false,
+                "caseStatus": item["case_status"].map { Bokmal.caseStatus($0) } ?? "",
+            ]
+        }
+    }
+
+    static func deliveryRows(_ deliveries: [String: Any]?) -> [[String: Any]] {
+        (deliveries?["items"] as? [[String: Any]] ?? []).map { item in
+            let kind = item["recipient_kind"] as? String ?? ""
+            let who = (item["recipient_name"] as? String)
+                ?? ["guardian": "Foresatt", "young_person": "Ungdom"][kind] ?? "Mottaker"
+            return [
+                "document": Bokmal.documentKind(item["document_kind"]), "recipient": who,
+                "state": Bokmal.deliveryState(item["state"]), "failed": (item["state"] as? String) == "failed",
+                "reason": Bokmal.failureReason(item["failure_reason"]),
+            ]
+        }
+    }
+
+    @Sendable func meetingPage(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let session = try await requireSession(request, context: context)
+        let id = try pathId(context)
+        let view = try await meetingView(id, session: session, context: context)
+        return meetingResponse(view, session: session, message: request.uri.queryParameters["melding"].flatMap { Self.messages[String($0)] })
+    }
+
+    static let messages = [
+        "publisert": "Sakslisten sendes ut nå. Deltakerne får den på e-post om kort tid.",
+        "avlyst": "Møtet er avlyst. Sakene flyttes til neste møte, og deltakerne får beskjed.",
+        "ikke-publisert": "Sakslisten kunne ikke sendes nå: møtet er avlyst, holdt eller sakslisten er allerede sendt.",
+        "ikke-avlyst": "Møtet kan ikke avlyses nå: det er allerede holdt eller avlyst.",
+    ]
+
+    func meetingResponse(_ view: MeetingView, session: WebSession, message: String?) -> Response {
+        let meeting = view.meeting
+        let status = meeting["status"] as? String ?? ""
+        let organiser = view.deliveries != nil
+        let agenda = Self.agendaRows(meeting)
+        var values: [String: Any] = [
+            "id": (meeting["id"] as? String)?.lowercased() ?? "", "arenaId": (meeting["arena_id"] as? String)?.lowercased() ?? "",
+            "arenaName": meeting["arena_name"] ?? "", "when": Bokmal.dateTime(meeting["starts_at"]),
+            "ends": Bokmal.clock(meeting["ends_at"]), "location": meeting["location"] ?? "",
+            "statusText": Bokmal.meetingStatus(status), "agenda": agenda, "hasAgenda": !agenda.isEmpty,
+            "organiser": organiser, "cancelled": status == "cancelled",
+            "canPublish": organiser && status == "planned", "canCancel": organiser && (status == "planned" || status == "agenda_published"),
+            "minutesStatus": Bokmal.minutesStatus(meeting["minutes_status"] ?? "none"),
+            "deliveries": Self.deliveryRows(view.deliveries), "hasDeliveries": !Self.deliveryRows(view.deliveries).isEmpty,
+            "capacity": meeting["capacity"] ?? "", "deadline": Bokmal.dateTime(meeting["submission_deadline"]),
+        ]
+        if let message { values["message"] = message }
+        return web.pages.page("meeting", values, session: session)
+    }
+
+    /// The meeting as an iCalendar file: time, place and the arena's name; never the agenda
+    /// (it may name a child).
+    @Sendable func meetingCalendar(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let session = try await requireSession(request, context: context)
+        let id = try pathId(context)
+        let meeting = try await load(session, context: context) { () async throws(IntakeClient.Failure) -> [String: Any] in
+            try await web.intake.object("/v1/meetings/\(id)", as: session.personId)
+        }
+        guard let start = Bokmal.date(meeting["starts_at"]), let end = Bokmal.date(meeting["ends_at"]) else { throw ErrorPage.intakeUnavailable }
+        let stamp = { (date: Date) -> String in
+            var calendar = Calendar(identifier: .gregorian)
+            calendar.timeZone = TimeZone(identifier: "UTC")!
+            let p = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+            return String(format: "%04d%02d%02dT%02d%02d%02dZ", p.year ?? 0, p.month ?? 0, p.day ?? 0, p.hour ?? 0, p.minute ?? 0, p.second ?? 0)
+        }
+        let escape = { (text: String) in
+            text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: ";", with: "\\;")
+                .replacingOccurrences(of: ",", with: "\\,").replacingOccurrences(of: "\n", with: "\\n")
+        }
+        let cancelled = (meeting["status"] as? String) == "cancelled"
+        let lines = [
+            "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Samtak//Samtak//NB", "METHOD:PUBLISH", "BEGIN:VEVENT",
+            "UID:\(id)@samtak", "DTSTAMP:\(stamp(Date()))", "DTSTART:\(stamp(start))", "DTEND:\(stamp(end))",
+            "SEQUENCE:\(meeting["sequence"] as? Int ?? 0)", "SUMMARY:\(escape(meeting["arena_name"] as? String ?? "Møte"))",
+            "LOCATION:\(escape(meeting["location"] as? String ?? ""))", "STATUS:\(cancelled ? "CANCELLED" : "CONFIRMED")",
+            "URL:\(configuration.origin)/moter/\(id)", "END:VEVENT", "END:VCALENDAR",
+        ]
+        var headers = HTTPFields()
+        headers[.contentType] = "text/calendar; charset=utf-8"
+        headers[.contentDisposition] = "attachment; filename=\"mote.ics\""
+        headers[.cacheControl] = "no-store"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: lines.joined(separator: "\r\n") + "\r\n")))
+    }
+
+    @Sendable func publishAgenda(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        try await meetingAction(request, context: context, api: "publish-agenda", done: "publisert", refused: "ikke-publisert")
+    }
+
+    @Sendable func cancelMeeting(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        try await meetingAction(request, context: context, api: "cancel", done: "avlyst", refused: "ikke-avlyst")
+    }
+
+    func meetingAction(_ request: Request, context: BasicRequestContext, api: String, done: String, refused: String) async throws -> Response {
+        let (_, id, answer) = try await postButton(request, context: context) { "/v1/meetings/\($0)/\(api)" }
+        switch answer.status {
+        case 200: return redirect(to: "/moter/\(id)?melding=\(done)")
+        case 403: throw ErrorPage.forbidden
+        case 404: throw ErrorPage.notFound
+        default: return redirect(to: "/moter/\(id)?melding=\(refused)")
+        }
+    }
+
+    /// GET links of the notifier's e-mails (`/v1/meetings/<id>[/minutes]`) open the pages.
+    @Sendable func mailLink(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let id = try pathId(context)
+        return redirect(to: request.uri.path.hasSuffix("/minutes") ? "/moter/\(id)/referat" : "/moter/\(id)")
+    }
+
+    // MARK: Minutes
+
+    struct MinutesView {
+        var meeting: [String: Any]
+        var minutes: [String: Any]
+        var deliveries: [String: Any]?
+    }
+
+    func minutesView(_ id: String, session: WebSession, context: BasicRequestContext) async throws -> MinutesView {
+        let view = try await meetingView(id, session: session, context: context)
+        let minutes = try await load(session, context: context) { () async throws(IntakeClient.Failure) -> [String: Any] in
+            try await web.intake.object("/v1/meetings/\(id)/minutes", as: session.personId)
+        }
+        var entries = minutes["entries"] as? [[String: Any]] ?? []
+        if entries.isEmpty {
+            // No minutes yet: the entries to write are the agenda's items (as this person sees them).
+            entries = (view.meeting["agenda"] as? [[String: Any]] ?? []).map { item in
+                ["agenda_item_id": item["id"] ?? "", "title": item["title"] ?? "", "visibility": item["visibility"] ?? "",
+                 "follow_ups": [[String: Any]]()]
+            }
+        }
+        var filled = minutes
+        filled["entries"] = entries
+        return MinutesView(meeting: view.meeting, minutes: filled, deliveries: view.deliveries)
+    }
+
+    @Sendable func minutesPage(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let session = try await requireSession(request, context: context)
+        let id = try pathId(context)
+        let view = try await minutesView(id, session: session, context: context)
+        let message = request.uri.queryParameters["melding"].flatMap { ["lagret": "Utkastet er lagret.", "godkjent": "Referatet er godkjent og sendes til deltakerne."][String($0)] }
+        return minutesResponse(view, form: nil, conflict: nil, errors: FieldErrors(), message: message, session: session)
+    }
+
+    /// The follow-up rows offered per agenda item.
+    static let followUpRows = 2
+
+    func minutesResponse(_ view: MinutesView, form: FormFields?, conflict: [String: Any]?, errors: FieldErrors, message: String?,
+                         session: WebSession, status: HTTPResponse.Status = .ok) -> Response {
+        let minutes = view.minutes
+        let approved = (minutes["status"] as? String) == "approved"
+        let organiser = view.deliveries != nil
+        let theirs = conflict.map { Dictionary(uniqueKeysWithValues: ($0["entries"] as? [[String: Any]] ?? []).map { (($0["agenda_item_id"] as? String ?? "").lowercased(), $0) }) }
+        let entries: [[String: Any]] = (minutes["entries"] as? [[String: Any]] ?? []).map { entry in
+            let item = (entry["agenda_item_id"] as? String ?? "").lowercased()
+            let full = (entry["visibility"] as? String) == "full"
+            let decision = form?["beslutning_\(item)"] ?? entry["decision"] as? String ?? ""
+            let saved = entry["follow_ups"] as? [[String: Any]] ?? []
+            var followUps: [[String: Any]] = []
+            for index in 0..<max(Self.followUpRows, saved.count + 1) {
+                let existing = index < saved.count ? saved[index] : nil
+                followUps.append([
+                    "item": item, "index": index, "number": index + 1,
+                    "what": form?["oppfolging_\(item)_\(index)_hva"] ?? existing?["description"] as? String ?? "",
+                    "due": form?["oppfolging_\(item)_\(index)_frist"] ?? existing?["due_date"] as? String ?? "",
+                    "mine": (form?["oppfolging_\(item)_\(index)_hvem"] ?? (existing?["responsible_id"] as? String)?.lowercased() ?? "")
+                        == session.personId.uuidString.lowercased(),
+                    "dueText": Bokmal.day(existing?["due_date"]),
+                ])
+            }
+            var row: [String: Any] = [
+                "item": item, "title": entry["title"] ?? "", "full": full,
+                "discussion": form?["drofting_\(item)"] ?? entry["discussion"] as? String ?? "",
+                "decisionText": form?["vedtak_\(item)"] ?? entry["decision_text"] as? String ?? "",
+                "decisionLabel": Bokmal.decision(entry["decision"]),
+                "decisions": Bokmal.decisions.map { ["code": $0.code, "label": $0.label, "selected": $0.code == decision] },
+                "followUps": followUps, "hasSavedFollowUps": !saved.isEmpty, "savedFollowUps": saved.map { ["what": $0["description"] ?? "", "due": Bokmal.day($0["due_date"])] },
+            ]
+            if let other = theirs?[item] {
+                row["conflict"] = ["discussion": other["discussion"] ?? "", "decision": Bokmal.decision(other["decision"]),
+                                   "decisionText": other["decision_text"] ?? ""]
+            }
+            return row
+        }
+        let version = conflict?["version"] ?? minutes["version"] ?? 0
+        var values: [String: Any] = [
+            "id": (view.meeting["id"] as? String)?.lowercased() ?? "", "arenaName": view.meeting["arena_name"] ?? "",
+            "when": Bokmal.dateTime(view.meeting["starts_at"]), "statusText": Bokmal.minutesStatus(minutes["status"]),
+            "approved": approved, "editable": !approved, "organiser": organiser,
+            "canApprove": organiser && (minutes["status"] as? String) == "draft" && conflict == nil,
+            "version": version, "entries": entries, "hasEntries": !entries.isEmpty,
+            "generalNotes": form?["generelt"] ?? minutes["general_notes"] as? String ?? "",
+            "conflict": conflict != nil, "conflictNotes": conflict?["general_notes"] ?? "",
+            "deliveries": Self.deliveryRows(view.deliveries).filter { ($0["document"] as? String) == "Referat" },
+            "errors": errors.summary, "hasErrors": !errors.isEmpty, "meId": session.personId.uuidString.lowercased(),
+        ]
+        values["hasDeliveries"] = !(values["deliveries"] as? [[String: Any]] ?? []).isEmpty
+        if let message { values["message"] = message }
+        return web.pages.page("minutes", values, session: session, status: status)
+    }
+
+    static func minutesBody(_ form: FormFields, entries: [[String: Any]], me: UUID) -> [String: Any] {
+        var body: [String: Any] = ["version": Int(form.text("version")) ?? 0, "general_notes": form.text("generelt")]
+        body["entries"] = entries.compactMap { entry -> [String: Any]? in
+            let item = (entry["agenda_item_id"] as? String ?? "").lowercased()
+            guard (entry["visibility"] as? String) == "full" else { return nil }
+            var out: [String: Any] = ["agenda_item_id": item, "discussion": form.text("drofting_\(item)"), "decision_text": form.text("vedtak_\(item)")]
+            let decision = form.text("beslutning_\(item)")
+            if !decision.isEmpty { out["decision"] = decision }
+            var followUps: [[String: Any]] = []
+            for index in 0..<20 {
+                let what = form.text("oppfolging_\(item)_\(index)_hva")
+                guard !what.isEmpty else { continue }
+                var followUp: [String: Any] = ["description": what]
+                let due = form.text("oppfolging_\(item)_\(index)_frist")
+                if !due.isEmpty { followUp["due_date"] = due }
+                let who = form.text("oppfolging_\(item)_\(index)_hvem")
+                if !who.isEmpty, UUID(uuidString: who) != nil { followUp["responsible_id"] = who }
+                followUps.append(followUp)
+            }
+            out["follow_ups"] = followUps
+            return out
+        }
+        return body
+    }
+
+    @Sendable func saveMinutes(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let session = try await requireSession(request, context: context)
+        let id = try pathId(context)
+        let form = try await postedForm(request, session: session)
+        let view = try await minutesView(id, session: session, context: context)
+        let body = Self.minutesBody(form, entries: view.minutes["entries"] as? [[String: Any]] ?? [], me: session.personId)
+        guard let answer = try await send("PUT", "/v1/meetings/\(id)/minutes", json: body, session: session, context: context) else {
+            return minutesResponse(view, form: form, conflict: nil, errors: FieldErrors(), message: Self.unavailableMessage(context),
+                                   session: session, status: .badGateway)
+        }
+        switch answer.status {
+        case 200:
+            return redirect(to: "/moter/\(id)/referat?melding=lagret")
+        case 409 where answer.code != "minutes_approved" && answer.code != "already_approved":
+            // Someone else saved in between: both texts are shown, the form keeps this writer's.
+            var errors = FieldErrors()
+            errors.add("referat", "Noen andre lagret referatet mens du skrev. Begge versjonene vises nedenfor: din står i skjemaet, "
+                + "den lagrede står ved siden av. Slå dem sammen og lagre igjen.")
+            return minutesResponse(view, form: form, conflict: view.minutes, errors: errors, message: nil, session: session, status: .conflict)
+        case 403, 404:
+            throw ErrorPage.forbidden
+        default:
+            var errors = FieldErrors()
+            let items = answer.object["errors"] as? [[String: Any]] ?? []
+            for item in items {
+                let field = item["field"] as? String ?? ""
+                errors.add("referat", field.contains("due_date") ? "En frist er ikke en gyldig dato (åååå-mm-dd)."
+                    : field.contains("decision") ? "En beslutning passer ikke for denne saken."
+                    : field.contains("responsible") ? "Den ansvarlige for en oppfølging er ikke deltaker i møtet."
+                    : "Referatet har et felt som ikke er gyldig (\(field)).")
+            }
+            if items.isEmpty {
+                errors.add("referat", answer.status == 409 ? "Referatet er allerede godkjent og kan ikke endres." : "Referatet kunne ikke lagres.")
+            }
+            return minutesResponse(view, form: form, conflict: nil, errors: errors, message: nil, session: session, status: .unprocessableContent)
+        }
+    }
+
+    @Sendable func approveMinutes(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let (session, id, answer) = try await postButton(request, context: context) { "/v1/meetings/\($0)/minutes/approve" }
+        switch answer.status {
+        case 200: return redirect(to: "/moter/\(id)/referat?melding=godkjent")
+        case 403, 404: throw ErrorPage.forbidden
+        default:
+            let view = try await minutesView(id, session: session, context: context)
+            var errors = FieldErrors()
+            errors.add("referat", "Referatet kunne ikke godkjennes nå: det er ikke lagret som utkast, eller det er allerede godkjent.")
+            return minutesResponse(view, form: nil, conflict: nil, errors: errors, message: nil, session: session, status: .conflict)
+        }
+    }
+}

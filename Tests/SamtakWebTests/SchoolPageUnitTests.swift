@@ -1,0 +1,49 @@
+import Foundation
+@testable import SamtakWeb
+import Testing
+
+/// The pure parts of issue 15's pages: forms with repeated fields, the adaptations rows as the
+/// API's text, the API's codes and times in bokmål, the case problem at its field.
+@Suite("Web: the school's pages (pure parts)")
+struct SchoolPageUnitTests {
+    @Test("a form keeps every value of a repeated name, decodes + and %, and trims on request")
+    func formFields() {
+        let form = FormFields(body: "a=1&b=to+ord&a=2&c=%C3%A6%C3%B8%C3%A5&d=+x+")
+        #expect(form["a"] == "1" && form.all("a") == ["1", "2"])
+        #expect(form["b"] == "to ord" && form["c"] == "æøå")
+        #expect(form.text("d") == "x" && form.text("missing") == "")
+    }
+
+    @Test("adaptation rows become one line each; empty rows are left out")
+    func adaptations() {
+        let form = FormFields(body: "tiltak_0_hva=Lesetrening&tiltak_0_fra=september&tiltak_0_varighet=seks+uker&tiltak_0_resultat=Bedre"
+            + "&tiltak_1_hva=&tiltak_1_resultat=ingenting&tiltak_2_hva=Pauser")
+        #expect(WebRoutes.adaptationsText(form) == "– Lesetrening (fra september, seks uker): Bedre\n– Pauser")
+        #expect(WebRoutes.adaptationsText(FormFields(body: "")) == "")
+    }
+
+    @Test("times in Europe/Oslo, dates and codes in bokmål")
+    func bokmal() {
+        #expect(Bokmal.dateTime("2027-01-05T13:00:00Z") == "tirsdag 5. januar 2027 kl. 14.00")
+        #expect(Bokmal.dateTime("2027-07-01T07:30:00Z") == "torsdag 1. juli 2027 kl. 09.30")
+        #expect(Bokmal.day("2027-01-15") == "15. januar 2027")
+        #expect(Bokmal.caseStatus("scheduled") == "Satt opp på et møte")
+        #expect(Bokmal.decision("refer_to_ppt") == "Henvises til PPT")
+        #expect(Bokmal.failureReason("smtp_550") == "E-posttjeneren avviste meldingen (kode 550).")
+        #expect(Bokmal.finding("contains an eleven-digit number (possibly a national identity number)").contains("elleve sifre"))
+    }
+
+    @Test("the API's problems land at the form's fields, in bokmål, never echoing input")
+    func caseProblems() {
+        let consent = APIAnswer(status: 422, body: Array(#"{"code":"consent_required","errors":[{"field":"child_id","rule":"consent_required","message":"x"}]}"#.utf8))
+        var errors = FieldErrors()
+        WebRoutes.caseErrors(consent, kind: "named", into: &errors)
+        #expect(errors["child_id"]?.contains("anonymt") == true)
+        let screened = APIAnswer(status: 422, body: Array(#"{"code":"personal_data_suspected","errors":[{"field":"concern","rule":"personal_data_suspected","message":"contains what looks like a date of birth"}]}"#.utf8))
+        errors = FieldErrors()
+        WebRoutes.caseErrors(screened, kind: "anonymous", into: &errors)
+        #expect(errors["concern"]?.contains("fødselsdato") == true)
+        #expect(errors["confirm_no_personal_data"] != nil)
+        #expect(errors.summary.first?["href"] == "#concern")
+    }
+}
