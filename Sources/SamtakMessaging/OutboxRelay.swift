@@ -43,14 +43,24 @@ public final class OutboxRelay: Service, Sendable {
         public var pipelineDepth: Int
         /// Longest sleep without a notification (a safety net for missed notifications).
         public var idlePoll: Duration
-        /// Published rows older than this are deleted (0 keeps them).
-        public var retention: Duration
+        /// What the relay's periodic sweep deletes (published outbox rows, inbox rows,
+        /// idempotency keys, the access log; ``RetentionPolicy``). Defaults to the
+        /// `SAMTAK_RETENTION_*` settings of the process.
+        public var retentionPolicy: RetentionPolicy
+        /// How often the sweep runs (the first one this long after start).
+        public var retentionSweepInterval: Duration
+        /// Published rows older than this are deleted (0 keeps them): the policy's outbox period.
+        public var retention: Duration {
+            get { retentionPolicy.outbox }
+            set { retentionPolicy.outbox = newValue }
+        }
         public init(batchSize: Int = 2000, pipelineDepth: Int = 2, idlePoll: Duration = .seconds(2),
-                    retention: Duration = .seconds(7 * 24 * 3600)) {
+                    retentionPolicy: RetentionPolicy = .fromProcessEnvironment(), retentionSweepInterval: Duration = .seconds(600)) {
             self.batchSize = batchSize
             self.pipelineDepth = pipelineDepth
             self.idlePoll = idlePoll
-            self.retention = retention
+            self.retentionPolicy = retentionPolicy
+            self.retentionSweepInterval = retentionSweepInterval
         }
     }
 
@@ -92,6 +102,11 @@ public final class OutboxRelay: Service, Sendable {
             // A producer this relay created in place of the original is this relay's to close.
             if producers.wasReplaced { Task { [producers] in await producers.current.shutdown() } }
         }
+        do {
+            _ = try RetentionPolicy(environment: ProcessInfo.processInfo.environment)
+        } catch {
+            logger.error("ignoring an unusable retention setting; the default applies", metadata: ["error": "\(error)"])
+        }
         var backoff = Duration.milliseconds(100)
         var lastRetentionSweep = ContinuousClock.now
         var failedRounds = 0
@@ -130,9 +145,9 @@ public final class OutboxRelay: Service, Sendable {
                 backoff = min(backoff * 2, .seconds(5))
                 continue
             }
-            if configuration.retention > .zero, ContinuousClock.now - lastRetentionSweep > .seconds(600) {
+            if ContinuousClock.now - lastRetentionSweep > configuration.retentionSweepInterval {
                 lastRetentionSweep = ContinuousClock.now
-                await sweepPublished()
+                await sweepRetention()
             }
             await withTaskCancellationOrGracefulShutdownHandler {
                 _ = await listener.wait(timeout: configuration.idlePoll)
@@ -311,17 +326,12 @@ public final class OutboxRelay: Service, Sendable {
         )
     }
 
-    private func sweepPublished() async {
-        let seconds = Int(configuration.retention.components.seconds)
+    /// Deletes what the retention policy no longer keeps (``RetentionSweep``).
+    func sweepRetention() async {
         do {
-            let deleted = try await pool.withConnection { connection in
-                try connection.execute("""
-                    DELETE FROM outbox WHERE published_at < now() - make_interval(secs => \(seconds))
-                    """)
-            }
-            if deleted > 0 { logger.info("deleted published outbox rows", metadata: ["count": "\(deleted)"]) }
+            try await RetentionSweep(policy: configuration.retentionPolicy).run(pool: pool, logger: logger)
         } catch {
-            logger.warning("outbox retention sweep failed", metadata: ["error": "\(error)"])
+            logger.warning("retention sweep failed", metadata: ["error": "\(error)"])
         }
     }
 }

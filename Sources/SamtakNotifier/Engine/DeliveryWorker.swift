@@ -35,6 +35,7 @@ public final class DeliveryWorker: Service, Sendable {
     let health: SMTPHealth
     let logger: Logger
     let listener: PostgresListener
+    let recorder: OutcomeRecorder
     private let inFlight = Mutex(0)
     private let counters = Mutex(Statistics())
 
@@ -48,6 +49,7 @@ public final class DeliveryWorker: Service, Sendable {
         self.health = health
         self.logger = logger
         self.listener = PostgresListener(configuration: pool.configuration, channels: ["samtak_deliveries"], logger: logger)
+        self.recorder = OutcomeRecorder(pool: pool, store: store, lease: configuration.lease, logger: logger)
     }
 
     public var statistics: Statistics { counters.withLock { $0 } }
@@ -201,62 +203,34 @@ public final class DeliveryWorker: Service, Sendable {
         }
     }
 
-    /// Records the outcome; a database failure is retried until the lease would have run out
-    /// (after that another worker owns the row and the record would be refused anyway).
+    /// Records the outcome through the worker's ``OutcomeRecorder`` (outcomes finishing
+    /// together share one transaction); nil when it could not be recorded before the lease
+    /// would have run out (the row is then retried after its lease).
     private func record(_ delivery: ClaimedDelivery, token: UUID, outcome: DeliveryOutcome) async {
-        let store = self.store
-        let deadline = ContinuousClock.now + configuration.lease
-        var backoff = Duration.milliseconds(50)
-        while true {
-            do {
-                var result = try await pool.withTransaction { connection in
-                    try store.finish(delivery, token: token, outcome: outcome, on: connection)
-                }
-                if case .applied = result, outcome.isFinal {
-                    // After the finish committed (see DeliveryStore.hasOpenDeliveries); if this
-                    // fails, the maintenance sweep completes the document.
-                    let documentId = delivery.documentId
-                    var completed = false
-                    if let open = try? await pool.withConnection({ try store.hasOpenDeliveries(documentId: documentId, on: $0) }), !open {
-                        completed = (try? await pool.withTransaction { try store.completeIfDone(documentId: documentId, on: $0) }) ?? false
-                    }
-                    result = .applied(completed: completed)
-                }
-                counters.withLock { counters in
-                    switch (result, outcome) {
-                    case (.leaseLost, _): counters.leasesLost += 1
-                    case (.applied, .sent): counters.sent += 1
-                    case (.applied, .retry): counters.retried += 1
-                    case (.applied, .failed): counters.failed += 1
-                    }
-                }
-                DeliveryMetrics.record(result, outcome)
-                switch (result, outcome) {
-                case (.leaseLost, _):
-                    logger.warning("delivery lease lost before its outcome was recorded", metadata: ["delivery_id": "\(delivery.id)"])
-                case (.applied(let completed), .failed(let reason)):
-                    logger.warning("delivery failed", metadata: [
-                        "delivery_id": "\(delivery.id)", "document_id": "\(delivery.documentId)", "reason": "\(reason)",
-                        "document_completed": "\(completed)",
-                    ])
-                case (.applied, .retry(let code, let delay)):
-                    logger.info("delivery will be retried", metadata: [
-                        "delivery_id": "\(delivery.id)", "error": "\(code)", "attempt": "\(delivery.attempts)", "retry_in": "\(delay)",
-                    ])
-                case (.applied(let completed), .sent):
-                    if completed { logger.info("document delivered", metadata: ["document_id": "\(delivery.documentId)"]) }
-                }
-                return
-            } catch {
-                if ContinuousClock.now + backoff > deadline {
-                    logger.error("could not record a delivery's outcome; it is retried after its lease", metadata: [
-                        "delivery_id": "\(delivery.id)", "error": "\(error)",
-                    ])
-                    return
-                }
-                try? await Task.sleep(for: backoff)
-                backoff = min(backoff * 2, .seconds(5))
+        guard let result = await recorder.record(delivery, token: token, outcome: outcome) else { return }
+        counters.withLock { counters in
+            switch (result, outcome) {
+            case (.leaseLost, _): counters.leasesLost += 1
+            case (.applied, .sent): counters.sent += 1
+            case (.applied, .retry): counters.retried += 1
+            case (.applied, .failed): counters.failed += 1
             }
+        }
+        DeliveryMetrics.record(result, outcome)
+        switch (result, outcome) {
+        case (.leaseLost, _):
+            logger.warning("delivery lease lost before its outcome was recorded", metadata: ["delivery_id": "\(delivery.id)"])
+        case (.applied(let completed), .failed(let reason)):
+            logger.warning("delivery failed", metadata: [
+                "delivery_id": "\(delivery.id)", "document_id": "\(delivery.documentId)", "reason": "\(reason)",
+                "document_completed": "\(completed)",
+            ])
+        case (.applied, .retry(let code, let delay)):
+            logger.info("delivery will be retried", metadata: [
+                "delivery_id": "\(delivery.id)", "error": "\(code)", "attempt": "\(delivery.attempts)", "retry_in": "\(delay)",
+            ])
+        case (.applied(let completed), .sent):
+            if completed { logger.info("document delivered", metadata: ["document_id": "\(delivery.documentId)"]) }
         }
     }
 
