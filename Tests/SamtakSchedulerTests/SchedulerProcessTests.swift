@@ -191,6 +191,11 @@ struct SchedulerProcessTests {
                 SELECT count(*)::int8 FROM used WHERE n < capacity AND starts_at < (SELECT max(starts_at) FROM used WHERE n > 0)
                   AND starts_at > now() + interval '1 day'
                 """) == 0)
+            // A case the planner's reconciliation placed before its event arrived is in the
+            // inbox once the event is consumed: wait for the stream to drain, then count.
+            _ = await eventually(timeout: .seconds(60), interval: .milliseconds(250)) {
+                (try? await fixture.count("SELECT count(*)::int8 FROM inbox WHERE event_type = 'case.submitted'")) ?? 0 >= 5000
+            }
             let inboxes = try await fixture.count("SELECT count(*)::int8 FROM inbox WHERE event_type = 'case.submitted'")
             #expect(inboxes == 5000)
             #expect(await first.terminate() == 0)
