@@ -10,8 +10,9 @@ import Testing
 struct DeliveryFailureTests {
     @Test("SMTP server down, then up: the deliveries complete; a rejected address is failed and announced on Kafka")
     func downThenUpAndRejected() async throws {
-        // Nothing listens on this port yet.
-        let port = try SMTPSinkProcess.freeLoopbackPort()
+        // Nothing listens on this port yet, and no other test can take it meanwhile.
+        let reservation = try LoopbackPortReservation()
+        let port = reservation.port
         let rejected = EngineWorld.address("Vigdis Aune")
         try await withTestDatabase { database in
             let world = try await database.pool.withTransaction { try EngineWorld.create(on: $0) }
@@ -49,6 +50,7 @@ struct DeliveryFailureTests {
             #expect(try await harness.states(document)["sent"] == nil)
 
             // The relay comes up (and refuses one recipient for good).
+            reservation.release()
             let sink = try await SMTPSinkProcess.start(rejecting: [rejected], port: port)
             defer { sink.stop() }
             let counts = try #require(try await harness.waitUntilComplete(document, timeout: .seconds(60)))

@@ -301,13 +301,28 @@ final class SMTPSinkProcess: @unchecked Sendable {
 
     /// A port nothing listens on right now (bound to 0, read back, closed).
     static func freeLoopbackPort() throws -> Int {
+        let reservation = try LoopbackPortReservation()
+        defer { reservation.release() }
+        return reservation.port
+    }
+}
+
+/// A loopback port held by a bound socket that does not listen: a connection to it is
+/// refused at once (as to a relay that is down), and no other process of a parallel test can
+/// take it (a closed, merely "free" port can be handed to another test's server meanwhile;
+/// sends to it then hang until their timeout instead of being refused). `release()` frees it
+/// for the server that is to come up on it.
+final class LoopbackPortReservation: @unchecked Sendable {
+    let port: Int
+    private var fd: Int32
+
+    init() throws {
         #if canImport(Glibc)
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         #else
         let fd = socket(AF_INET, SOCK_STREAM, 0)
         #endif
         guard fd >= 0 else { throw ToolFailure("socket() failed") }
-        defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = 0
@@ -315,14 +330,22 @@ final class SMTPSinkProcess: @unchecked Sendable {
         let bound = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard bound == 0 else { throw ToolFailure("bind() failed") }
+        guard bound == 0 else { close(fd); throw ToolFailure("bind() failed") }
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let named = withUnsafeMutablePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
         }
-        guard named == 0 else { throw ToolFailure("getsockname() failed") }
-        return Int(UInt16(bigEndian: address.sin_port))
+        guard named == 0 else { close(fd); throw ToolFailure("getsockname() failed") }
+        self.fd = fd
+        port = Int(UInt16(bigEndian: address.sin_port))
     }
+
+    func release() {
+        if fd >= 0 { close(fd) }
+        fd = -1
+    }
+
+    deinit { release() }
 }
 
 /// Collects a child's stdout lines from the pipe's handler thread.

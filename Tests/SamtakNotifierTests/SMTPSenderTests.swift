@@ -61,7 +61,9 @@ struct SMTPSenderTests {
 
     @Test("nothing listening is a transient failure")
     func serverDown() async throws {
-        let port = try SMTPSinkProcess.freeLoopbackPort()
+        let reservation = try LoopbackPortReservation()
+        defer { reservation.release() }
+        let port = reservation.port
         let sender = SMTPSender(configuration: SMTPConfiguration(url: "smtp://127.0.0.1:\(port)", timeout: .seconds(5)))
         let (raw, _) = try Self.renderedMessage()
         do {
