@@ -80,6 +80,15 @@ struct DocumentDeliveryTests {
             // The teacher owns the case and sees it because she works at Emma's school (owning it is no basis, issue 12).
             #expect(bases[world.nurse] == "consent" && bases[world.hilde] == "guardian" && bases[world.teacher] == "own_unit")
             #expect(bases[world.caseworker] == nil)
+            // The copy showing the named case redacted records that read without the child,
+            // as the API's agenda read does (one visibility rule, AgendaVisibility).
+            let redactedReads = try await harness.sql { connection in
+                try connection.query("""
+                    SELECT count(*)::int8 FROM access_log
+                    WHERE action = 'send' AND actor_id = \(world.caseworker) AND child_id IS NULL AND resource = 'agenda'
+                    """).first?.decode(Int.self, 0)
+            }
+            #expect(redactedReads == 1)
         }
     }
 

@@ -43,6 +43,17 @@ struct DocumentFacts: Sendable {
         var minutes: Int
         var start: Date
         var caseRow: CaseRow?
+
+        /// The item as the visibility rule (``AgendaVisibility``) sees it.
+        func visibilityFacts(scopes: [UUID: ArenaScope]) -> AgendaItemFacts {
+            AgendaItemFacts(id: id, position: position, title: title, onAgenda: caseRow.map { row in
+                AgendaItemFacts.CaseOnAgenda(
+                    id: row.id,
+                    facts: CaseFacts(kind: row.kind, ownerId: row.ownerId, submittedBy: row.submittedBy, submittingUnitId: row.submittingUnitId,
+                                     arena: row.arenaId.flatMap { scopes[$0] }, targetService: row.targetService),
+                    arenaId: row.arenaId, childId: row.childId, title: row.title, grade: row.grade)
+            })
+        }
     }
 
     struct MinutesEntry: Sendable {
