@@ -359,7 +359,7 @@ struct ExistingMeeting {
             id: try row.decode(UUID.self, 0), occurrenceDate: try row.decode(LocalDate.self, 1), startsAt: try row.decode(Date.self, 2),
             endsAt: try row.decode(Date.self, 3), submissionDeadline: try row.decode(Date.self, 4), agendaDueAt: try row.decode(Date.self, 5),
             capacity: try row.decode(Int.self, 6), location: try row.decode(String.self, 7),
-            status: MeetingStatus(rawValue: try row.decode(String.self, 8)) ?? .planned, activeItems: try row.decode(Int.self, 9),
+            status: try row.decode(MeetingStatus.self, 8), activeItems: try row.decode(Int.self, 9),
             hadItems: try row.decode(Bool.self, 10), hasOpenConflict: try row.decode(Bool.self, 11)
         )
     }

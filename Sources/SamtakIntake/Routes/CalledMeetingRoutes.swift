@@ -259,7 +259,7 @@ enum CalledMeetings {
                    young_person_consent_age
             FROM arenas WHERE id = \(id)
             """).first else { return nil }
-        return Arena(id: try row.decode(UUID.self, 0), kind: ArenaKind(rawValue: try row.decode(String.self, 1)) ?? .other,
+        return Arena(id: try row.decode(UUID.self, 0), kind: try row.decode(ArenaKind.self, 1),
                      active: try row.decode(Bool.self, 2), ownerUnitId: try row.decode(UUID.self, 3), durationMinutes: try row.decode(Int.self, 4),
                      location: try row.decode(String.self, 5), capacity: try row.decode(Int.self, 6), minutesPerCase: try row.decode(Int.self, 7),
                      agendaLeadHours: try row.decode(Int.self, 8), holidayPolicy: HolidayPolicy(code: try row.decode(String.self, 9)) ?? .keep,

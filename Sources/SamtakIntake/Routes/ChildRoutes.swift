@@ -492,7 +492,7 @@ struct ChildRoutes {
             arenaIds: try row.decode([UUID].self, 5), unitIds: try row.decode([UUID].self, 13),
             information: try row.decode([String].self, 6).compactMap(InformationCategory.init(rawValue:)),
             validFrom: validFrom, validUntil: validUntil,
-            method: ConsentMethod(rawValue: try row.decode(String.self, 9)) ?? .written,
+            method: try row.decode(ConsentMethod.self, 9),
             guardianRule: try row.decode(String?.self, 14).flatMap(ConsentGiverRule.init(rawValue:)),
             recordedBy: try row.decode(UUID.self, 10), recordedAt: try row.decode(Date.self, 11), withdrawnAt: withdrawnAt,
             endedReason: try row.decode(String?.self, 15).flatMap(CorrectionReason.init(rawValue:)),

@@ -112,7 +112,7 @@ struct DocumentFacts: Sendable {
             """).prepared).first, let kind = DocumentKind(rawValue: try row.decode(String.self, 0)) else { return nil }
         let meeting = Meeting(
             id: try row.decode(UUID.self, 2), arenaId: try row.decode(UUID.self, 3), arenaName: try row.decode(String.self, 4),
-            deliveryMode: DeliveryMode(rawValue: try row.decode(String.self, 5)) ?? .notice,
+            deliveryMode: try row.decode(DeliveryMode.self, 5),
             startsAt: try row.decode(Date.self, 6), endsAt: try row.decode(Date.self, 7), location: try row.decode(String.self, 8),
             cancelledReason: try row.decode(String?.self, 9), ownerPersonId: try row.decode(UUID?.self, 10), childId: try row.decode(UUID?.self, 11))
         var facts = DocumentFacts(

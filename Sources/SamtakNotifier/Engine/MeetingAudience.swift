@@ -69,7 +69,7 @@ struct MeetingAudience: Sendable, Equatable {
             WHERE ai.meeting_id = \(meetingId) AND ai.removed_at IS NULL
             """).prepared).map { row throws(PostgresError) -> (facts: CaseFacts, arenaId: UUID?, childId: UUID?) in
             let isReferral = try row.decode(String.self, 5) == "referral"
-            let facts = CaseFacts(kind: CaseKind(rawValue: try row.decode(String.self, 0)) ?? .system, ownerId: try row.decode(UUID.self, 1),
+            let facts = CaseFacts(kind: try row.decode(CaseKind.self, 0), ownerId: try row.decode(UUID.self, 1),
                                   submittedBy: try row.decode(UUID.self, 2), submittingUnitId: try row.decode(UUID.self, 3), arena: nil,
                                   targetService: isReferral ? try row.decode(String?.self, 6).flatMap(ServiceKind.init(rawValue:)) : nil)
             return (facts, try row.decode(UUID?.self, 4), try row.decode(UUID?.self, 7))
