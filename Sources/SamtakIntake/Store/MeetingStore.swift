@@ -131,8 +131,10 @@ enum MeetingStore {
         var children: ChildFactsBatch
         /// The arenas (of the meetings and of their cases) the viewer takes part in.
         var viewerArenas: Set<UUID>
-        /// The meetings the viewer is an explicit participant of.
+        /// The meetings the viewer is an explicit participant of (the whole meeting).
         var viewerInvitedTo: Set<UUID>
+        /// The items the viewer is invited to, by meeting (invited for part of the meeting).
+        var viewerInvitedToItems: [UUID: Set<UUID>] = [:]
     }
 
     /// Loads the agenda facts of `meetings` for `viewer` in a fixed number of statements
@@ -168,9 +170,7 @@ enum MeetingStore {
             facts.items[meetingId]![index].caseStatus = row.status
         }
         facts.viewerArenas = try ArenaStore.arenasTakingPart(viewer, among: Array(caseArenas.union(meetings.map(\.arenaId))), on: connection)
-        facts.viewerInvitedTo = Set(try connection.query(SQL("""
-            SELECT meeting_id FROM meeting_participants WHERE meeting_id = ANY(\(meetingIds)) AND person_id = \(viewer.personId)
-            """).prepared).map { row throws(PostgresError) in try row.decode(UUID.self, 0) })
+        (facts.viewerInvitedTo, facts.viewerInvitedToItems) = try ParticipantStore.invitations(of: viewer.personId, to: meetingIds, on: connection)
         let childIds = Array(Set(caseRows.compactMap(\.row.childId) + meetings.compactMap(\.childId)))
         facts.children = ChildFactsBatch(relations: try AccessFacts.childRelations(childIds, on: connection),
                                          consents: try AccessFacts.consents(childIds, on: connection))

@@ -151,9 +151,13 @@ struct RecipientView {
     }
 
     /// The meeting's audience takes part (and, around one child, is the invited); being in
-    /// it makes one a participant of the arenas of the cases on the agenda.
+    /// it makes one a participant of the arenas of the cases on the agenda. Someone invited
+    /// for some items only takes part in those, as a guest (not an arena participant).
     static func viewer(_ principal: Principal, of facts: DocumentFacts) -> AgendaViewer {
         let takesPart = facts.audience.participants.contains(principal.personId)  // the recipient's own id
+        if !takesPart, let items = facts.audience.itemParticipants[principal.personId] {
+            return AgendaViewer(principal: principal, takesPart: true, invited: true, arenas: [], partOnly: items)
+        }
         let arenas = takesPart ? Set(facts.items.compactMap { $0.caseRow?.arenaId }) : []
         return AgendaViewer(principal: principal, takesPart: takesPart, invited: takesPart, arenas: arenas)
     }

@@ -25,8 +25,11 @@ struct MeetingAudience: Sendable, Equatable {
     /// For participants by role: the unit whose role made them a participant (shown next
     /// to their name in the agenda's list of participants).
     var participantUnit: [UUID: UUID]
+    /// Invited for some agenda items only (Schema/0020): those items, by person. They take
+    /// part only while those items are discussed (``AgendaViewer/partOnly``).
+    var itemParticipants: [UUID: Set<UUID>] = [:]
 
-    var everyone: Set<UUID> { participants.union(parties) }
+    var everyone: Set<UUID> { participants.union(parties).union(itemParticipants.keys) }
 
     static func load(meetingId: UUID, on connection: PostgresConnection) throws -> MeetingAudience {
         var audience = MeetingAudience(participants: [], parties: [], participantUnit: [:])
@@ -56,6 +59,15 @@ struct MeetingAudience: Sendable, Equatable {
             if let unit = try row.decode(UUID?.self, 1), audience.participantUnit[person] == nil {
                 audience.participantUnit[person] = unit
             }
+        }
+        for row in try connection.query(SQL("""
+            SELECT ip.person_id, ip.agenda_item_id FROM meeting_item_participants ip
+            JOIN agenda_items ai ON ai.id = ip.agenda_item_id AND ai.removed_at IS NULL
+            WHERE ip.meeting_id = \(meetingId)
+            """).prepared) {
+            let person = try row.decode(UUID.self, 0)
+            guard !audience.participants.contains(person) else { continue }
+            audience.itemParticipants[person, default: []].insert(try row.decode(UUID.self, 1))
         }
         audience.parties = try parties(meetingId: meetingId, on: connection).subtracting(audience.participants)
         return audience
