@@ -108,6 +108,33 @@ struct ParticipantTests {
     }
 }
 
+extension ParticipantTests {
+    @Test("the organiser moves one meeting of the ressursteam's series: new time, sequence + 1, meeting.moved, marked for the planner; others may not")
+    func organiserMovesASeriesMeeting() async throws {
+        try await withIntake(relaying: false) { api in
+            let world = try await AccessLogTests.World.make(api)
+            let meeting = try await world.meeting(day: 0, status: "planned", startsInDays: 10, cases: [("emma", world.emmaConsent)])
+            let newTime = OsloTime.localDateTime(at: Date().addingTimeInterval(12 * 86400))
+            let body: [String: Any] = ["starts_at": "\(newTime.date)T09:00", "location": "Møterom 2"]
+            let byNurse = try await api.call("POST", "/v1/meetings/\(meeting)/reschedule", as: world.nurse, json: body)
+            #expect(byNurse.status == 403, "\(byNurse.text)")
+            let moved = try await api.call("POST", "/v1/meetings/\(meeting)/reschedule", as: world.leader, json: body)
+            #expect(moved.status == 200, "\(moved.text)")
+            #expect(moved.json["location"] as? String == "Møterom 2")
+            #expect(try await api.outboxCount(MeetingMoved.type) == 1)
+            let marked = try await api.sql { connection in
+                try connection.query("SELECT moved_by_owner_at IS NOT NULL, sequence FROM meetings WHERE id = \(meeting)").first.map { row throws(PostgresError) in
+                    (try row.decode(Bool.self, 0), try row.decode(Int.self, 1))
+                }
+            }
+            #expect(marked?.0 == true && marked?.1 == 1)
+            // In the past: refused naming the field.
+            let past = try await api.call("POST", "/v1/meetings/\(meeting)/reschedule", as: world.leader, json: ["starts_at": "2020-01-01T09:00"])
+            #expect(past.status == 422 && past.rules.contains("range"), "\(past.text)")
+        }
+    }
+}
+
 extension IntakeHarness {
     func outboxCount(_ type: String) async throws -> Int {
         try await sql { connection in

@@ -147,6 +147,20 @@ def test_ressursteam_flow_in_the_browser(system, browser):
     assert "bare sak 1" in invited, invited
     check(page, "meeting-invited", shots)
 
+    # The rektor moves this one meeting to 15.00 the same day; a bad date is refused at the field, input kept.
+    day = page.get_by_label("Ny dato (åååå-mm-dd)").input_value()
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", day), day
+    page.get_by_label("Ny dato (åååå-mm-dd)").fill("5. januar")
+    page.get_by_role("button", name="Flytt møtet").click()
+    assert "Skriv datoen som åååå-mm-dd" in page.locator(".feilsammendrag").inner_text()
+    assert page.get_by_label("Ny dato (åååå-mm-dd)").input_value() == "5. januar"
+    check(page)
+    page.get_by_label("Ny dato (åååå-mm-dd)").fill(day)
+    page.get_by_label("Klokkeslett (tt:mm)").fill("15:00")
+    page.get_by_role("button", name="Flytt møtet").click()
+    page.wait_for_url(re.compile(r".*melding=flyttet$"))
+    assert "kl. 15.00" in page.locator(".fakta").inner_text()
+
     # Child welfare sees that one item, anonymised: the consent does not name child welfare.
     welfare_context, welfare_page = new_page(browser)
     sign_in(system, welfare_page, "Vigdis Aune", land=f"/moter/{meeting_id}")

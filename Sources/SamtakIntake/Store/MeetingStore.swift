@@ -110,6 +110,20 @@ enum MeetingStore {
             """)
     }
 
+    /// Moves a meeting: new time, agenda date and place, `sequence` + 1 (calendars update the
+    /// entry); `byOwner` marks a series meeting the planner must leave as moved (Schema/0021).
+    /// Returns the new sequence.
+    static func move(_ id: UUID, startsAt: Date, endsAt: Date, agendaDueAt: Date, location: String?, byOwner: Bool,
+                     on connection: PostgresConnection) throws -> Int? {
+        try connection.query(SQL("""
+            UPDATE meetings SET starts_at = \(startsAt), ends_at = \(endsAt), agenda_due_at = \(agendaDueAt),
+                submission_deadline = least(submission_deadline, \(agendaDueAt)), location = coalesce(\(location), location),
+                sequence = sequence + 1, minutes_reminded_at = NULL,
+                moved_by_owner_at = CASE WHEN \(byOwner) THEN now() ELSE moved_by_owner_at END
+            WHERE id = \(id) RETURNING sequence
+            """).prepared).first?.decode(Int.self, 0)
+    }
+
     static func setStatus(_ id: UUID, _ status: MeetingStatus, on connection: PostgresConnection) throws {
         try connection.execute("UPDATE meetings SET status = \(status.rawValue) WHERE id = \(id)")
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import SamtakDomain
 
 /// The meeting page, its calendar file, the organiser's actions, the minutes and their
 /// deliveries.
@@ -97,6 +98,7 @@ extension WebRoutes {
         "avlyst": "Møtet er avlyst. Sakene flyttes til neste møte, og deltakerne får beskjed.",
         "ikke-publisert": "Sakslisten kunne ikke sendes nå: møtet er avlyst, holdt eller sakslisten er allerede sendt.",
         "ikke-avlyst": "Møtet kan ikke avlyses nå: det er allerede holdt eller avlyst.",
+        "flyttet": "Møtet er flyttet. Har sakslisten gått ut, får deltakerne en oppdatert kalenderinvitasjon.",
         "invitert": "Invitasjonen er registrert. Er sakslisten sendt, får den inviterte den på e-post om kort tid.",
         "trukket": "Invitasjonen er trukket tilbake.",
         "ikke-trukket": "Invitasjonen kunne ikke trekkes tilbake: møtet er holdt eller avlyst, eller invitasjonen finnes ikke lenger.",
@@ -143,7 +145,12 @@ extension WebRoutes {
         }
         values["errors"] = errors.summary
         values["hasErrors"] = !errors.isEmpty
-        for field in ["person", "omfang"] { if let text = errors[field] { values["error_\(field)"] = text } }
+        for field in ["person", "omfang", "dato", "klokkeslett", "sted"] { if let text = errors[field] { values["error_\(field)"] = text } }
+        // Moving: the form keeps what was typed, else the meeting's own time and place.
+        values["canMove"] = values["canCancel"]
+        values["moveDate"] = invite?["dato"] ?? Bokmal.isoDay(meeting["starts_at"])
+        values["moveTime"] = invite?["klokkeslett"] ?? Bokmal.clock(meeting["starts_at"]).replacingOccurrences(of: ".", with: ":")
+        values["moveLocation"] = invite?["sted"] ?? meeting["location"] as? String ?? ""
         if let message { values["message"] = message }
         return web.pages.page("meeting", values, session: session, status: httpStatus)
     }
@@ -182,6 +189,36 @@ extension WebRoutes {
             } else {
                 errors.add("person", "Invitasjonen kunne ikke sendes.")
             }
+        }
+        return meetingResponse(view, session: session, message: nil, invite: form, errors: errors, status: .unprocessableContent)
+    }
+
+    /// The organiser moves the meeting (a meeting of a series on its own; the others follow the series).
+    @Sendable func moveMeeting(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let session = try await requireSession(request, context: context)
+        let id = try pathId(context)
+        let form = try await postedForm(request, session: session)
+        let view = try await meetingView(id, session: session, context: context)
+        var errors = FieldErrors()
+        let date = form.text("dato"), time = form.text("klokkeslett").replacingOccurrences(of: ".", with: ":"), place = form.text("sted")
+        if LocalDate(date) == nil { errors.add("dato", "Skriv datoen som åååå-mm-dd, for eksempel 2027-03-02.") }
+        if LocalTime(time) == nil { errors.add("klokkeslett", "Skriv klokkeslettet som tt:mm, for eksempel 14:00.") }
+        if place.count > 200 { errors.add("sted", "Stedet kan ha høyst 200 tegn.") }
+        if !errors.isEmpty { return meetingResponse(view, session: session, message: nil, invite: form, errors: errors, status: .unprocessableContent) }
+        var body: [String: Any] = ["starts_at": "\(date)T\(time)"]
+        if !place.isEmpty { body["location"] = place }
+        guard let answer = try await send("POST", "/v1/meetings/\(id)/reschedule", json: body, session: session, context: context) else {
+            return meetingResponse(view, session: session, message: Self.unavailableMessage(context), invite: form, status: .badGateway)
+        }
+        switch answer.status {
+        case 200: return redirect(to: "/moter/\(id)?melding=flyttet")
+        case 403: throw ErrorPage.forbidden
+        case 404: throw ErrorPage.notFound
+        case 409: errors.add("dato", "Møtet kan ikke flyttes nå: det er holdt eller avlyst.")
+        default:
+            let fields = (answer.object["errors"] as? [[String: Any]] ?? []).compactMap { $0["field"] as? String }
+            if fields.contains("location") { errors.add("sted", "Stedet kan ikke brukes. Skriv et kortere sted uten spesialtegn.") }
+            if fields.contains("starts_at") || fields.isEmpty { errors.add("dato", "Det nye tidspunktet må være fram i tid og være et gyldig tidspunkt.") }
         }
         return meetingResponse(view, session: session, message: nil, invite: form, errors: errors, status: .unprocessableContent)
     }
