@@ -459,8 +459,9 @@ struct MeetingRoutes {
                                        entries: entries, by: principal.personId, on: connection)
             let next = try Self.transition(meeting, .writeMinutes)
             if next != meeting.status { try MeetingStore.setStatus(id, next, on: connection) }
-            for entry in body.entries ?? [] {
+            for (index, entry) in (body.entries ?? []).enumerated() {
                 if let owner = entry.followUpOwnerId, let caseId = visible[entry.agendaItemId]?.caseId {
+                    try ReferralIntakeDecisions.requireMunicipalOwner(owner, field: "entries[\(index)].follow_up_owner_id", on: connection)
                     try CaseStore.setFollowUpOwner(caseId, owner, on: connection)
                 }
             }
@@ -543,12 +544,8 @@ enum DecisionApplier {
                 throw Problem.conflict("invalid_decision", "\(decision.rawValue) is a decision on a referral")
             }
             let intake = IntakeDecision(rawValue: decision.rawValue)!
-            if decision == .rejected {
-                guard try CaseStore.followUpOwner(caseId, on: connection) != nil else {
-                    throw Problem.conflict("follow_up_owner_required", "a rejected referral needs a municipal follow-up owner (follow_up_owner_id in its minutes entry)")
-                }
-            }
             try CaseStore.setIntakeDecision(caseId, intake, on: connection)
+            try ReferralIntakeDecisions.apply(intake, text: text, row: row, meeting: meeting, outbox: outbox, on: connection)
         case .referToPPT:
             createdCase = try referToPPT(row, text: text, principal: principal, outbox: outbox, on: connection, requestId: requestId)
         case .callSamarbeidsmote:
