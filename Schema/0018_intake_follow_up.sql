@@ -46,3 +46,10 @@ CREATE TABLE referral_notes (
     created_at  timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX referral_notes_case ON referral_notes (case_id, created_at);
+
+-- A referral the intake meeting asked more of comes back on a later meeting's agenda while its
+-- item stays in the first meeting's agenda and minutes: that item is marked completed (set with
+-- the decision), and "one item per case" holds for the items not removed and not completed.
+ALTER TABLE agenda_items ADD COLUMN completed_at timestamptz;
+DROP INDEX agenda_items_one_per_case;
+CREATE UNIQUE INDEX agenda_items_one_per_case ON agenda_items (case_id) WHERE removed_at IS NULL AND completed_at IS NULL AND case_id IS NOT NULL;

@@ -115,6 +115,14 @@ struct ReferralIntakeTests {
             #expect(completed.status == 200, "\(completed.text)")
             #expect(completed.string("status") == "submitted")
             #expect(await api.tap.waitFor(CaseResubmitted.type, subject: caseId) != nil)
+            // It goes on the next intake meeting's agenda, and stays in the first meeting's agenda and minutes.
+            let (nextMeeting, _) = try await Self.placeOnMeeting(api, arenaId: arenaId, caseId: caseId, day: "2026-12-09")
+            let placed = try await api.call("GET", "/v1/referrals/\(caseId)", as: nurse)
+            #expect((placed.json["scheduled"] as? [String: Any])?["meeting_id"] as? String == nextMeeting.uuidString.lowercased()
+                || (placed.json["scheduled"] as? [String: Any])?["meeting_id"] as? String == nextMeeting.uuidString)
+            let firstMinutes = try await api.call("GET", "/v1/meetings/\(meetingId)/minutes", as: bup)
+            let firstEntries = firstMinutes.json["entries"] as? [[String: Any]] ?? []
+            #expect(firstEntries.count == 1 && firstEntries.first?["decision"] as? String == "needs_more_information")
         }
     }
 

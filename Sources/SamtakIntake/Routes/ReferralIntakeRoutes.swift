@@ -262,6 +262,7 @@ enum ReferralIntakeDecisions {
             }
         case .needsMoreInformation:
             try ReferralFollowUpStore.setInformationRequested(row.id, text.trimmed, on: connection)
+            try ReferralFollowUpStore.completeAgendaItem(caseId: row.id, meetingId: meeting.id, on: connection)
             try outbox.append(ReferralInformationRequested(caseId: row.id, meetingId: meeting.id, referrerId: row.submittedBy), on: connection)
         }
     }

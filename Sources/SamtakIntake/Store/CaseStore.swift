@@ -214,7 +214,7 @@ enum CaseStore {
         }
         let scheduled = onNoAgenda ? nil : try connection.query(SQL("""
             SELECT ai.meeting_id, m.starts_at, ai.position, ai.over_capacity FROM agenda_items ai JOIN meetings m ON m.id = ai.meeting_id
-            WHERE ai.case_id = \(row.id) AND ai.removed_at IS NULL
+            WHERE ai.case_id = \(row.id) AND ai.removed_at IS NULL AND ai.completed_at IS NULL
             """).prepared).first.map { item throws(PostgresError) in
             CaseResource.Scheduling(meetingId: try item.decode(UUID.self, 0), startsAt: try item.decode(Date.self, 1),
                                     position: try item.decode(Int.self, 2), overCapacity: try item.decode(Bool.self, 3))

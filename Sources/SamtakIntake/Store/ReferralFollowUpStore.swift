@@ -87,4 +87,13 @@ enum ReferralFollowUpStore {
     static func setInformationRequested(_ caseId: UUID, _ text: String, on connection: PostgresConnection) throws {
         try connection.execute("UPDATE referral_details SET information_requested = \(text) WHERE case_id = \(caseId)")
     }
+
+    /// The referral's item on `meetingId` is done (the meeting asked for more): it stays in that
+    /// meeting's agenda and minutes, and the referral may be placed on a later meeting.
+    static func completeAgendaItem(caseId: UUID, meetingId: UUID, on connection: PostgresConnection) throws {
+        try connection.execute("""
+            UPDATE agenda_items SET completed_at = now() WHERE case_id = \(caseId) AND meeting_id = \(meetingId) AND removed_at IS NULL
+              AND completed_at IS NULL
+            """)
+    }
 }

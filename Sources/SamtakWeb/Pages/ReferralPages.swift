@@ -127,11 +127,12 @@ extension WebRoutes {
         // The submitting unit: the referrer's first unit (a referrer works in one service).
         let unit = (data.me["memberships"] as? [[String: Any]] ?? []).compactMap { $0["unit_id"] as? String }.first ?? ""
         let services = form.all("tjenester").filter { code in Self.currentServiceChoices.contains { $0.code == code } }
-        var body: [String: Any] = [
-            "target_service": "bup", "child_id": childId, "submitting_unit_id": unit,
-            "parental_responsibility": form.all("foreldreansvar"), "daily_care": form.all("daglig_omsorg"),
-            "consented_by": form.all("samtykke"), "urgent": form["urgent"] == "ja",
-        ]
+        var body: [String: Any] = ["target_service": "bup", "child_id": childId, "submitting_unit_id": unit, "urgent": form["urgent"] == "ja"]
+        // Nobody ticked is the answer missing (the API says "missing", not "mismatch").
+        for (key, name) in [("parental_responsibility", "foreldreansvar"), ("daily_care", "daglig_omsorg"), ("consented_by", "samtykke")]
+        where !form.all(name).isEmpty {
+            body[key] = form.all(name)
+        }
         // Nothing ticked and "none" not ticked either: the list is missing, not empty.
         if !services.isEmpty || form.all("tjenester").contains("ingen") { body["current_services"] = services }
         for (key, name) in [("question", "question"), ("measures_tried", "measures_tried"), ("concern", "concern")] where !form.text(name).isEmpty {
