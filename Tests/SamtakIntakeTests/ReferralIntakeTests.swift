@@ -130,7 +130,19 @@ struct ReferralIntakeTests {
     func rejectionFollowUp() async throws {
         try await withIntake { api in
             let arenaId = try await api.registerArena(api.arena(named: "Lokalt inntaksmøte BUP"))
-            try await api.sql { try $0.execute("UPDATE arenas SET follow_up_days = 10 WHERE id = \(arenaId)") }
+            // The arena's owner-side setting: 10 days to follow up (the API keeps it; out of range is a 422).
+            let admin = api.world.person(.municipality, .administrator)
+            let current = try await api.call("GET", "/v1/arenas/\(arenaId)", as: admin)
+            #expect(current.json["follow_up_days"] as? Int == 14)
+            let seed = api.arena(named: "Lokalt inntaksmøte BUP")
+            var changed = seed.requestBody(unitIds: api.world.units, ownerPersonId: api.world.person(.municipality, .coordinator))
+            changed["version"] = current.json["version"] as? Int ?? 1
+            changed["follow_up_days"] = 500
+            let outOfRange = try await api.call("PUT", "/v1/arenas/\(arenaId)", as: admin, json: changed)
+            #expect(outOfRange.status == 422 && outOfRange.fields == ["follow_up_days"])
+            changed["follow_up_days"] = 10
+            let updated = try await api.call("PUT", "/v1/arenas/\(arenaId)", as: admin, json: changed)
+            #expect(updated.status == 200 && updated.json["follow_up_days"] as? Int == 10, "\(updated.text)")
             let nurse = api.world.person(.healthStation, .schoolNurse)
             let emma = api.world.child("emma")
             _ = try await api.recordConsent(child: emma, by: api.world.person(.school, .teacher),

@@ -45,7 +45,7 @@ extension WebRoutes {
             }
             let notices = (tasks["notices"] as? [[String: Any]] ?? []).prefix(10).map { item -> [String: Any] in
                 ["text": Bokmal.notice(item["notice"]), "when": Bokmal.dateTime(item["created_at"]),
-                 "href": Self.noticePage(item["path"] as? String ?? "")]
+                 "href": Self.shown(Self.noticePage(item["path"] as? String ?? ""))]
             }
             return ["cases": cases, "hasCases": !cases.isEmpty, "meetings": Array(meetings.prefix(6)), "hasMeetings": !meetings.isEmpty,
                     "arenas": arenas, "hasArenas": !arenas.isEmpty, "followUps": followUps, "hasFollowUps": !followUps.isEmpty,
