@@ -73,6 +73,10 @@ public func buildWebRouter(_ web: WebEnvironment, dependencies: Dependencies) ->
     router.post("/oppfolging/{id}/lukk", use: routes.closeFollowUp)
     router.get("/v1/referrals/{id}", use: routes.referralMailLink)
     router.get("/v1/referral-follow-ups", use: routes.referralMailLink)
+    router.get("/koordinator/overtakelser/{id}", use: routes.handoverPage)
+    router.post("/koordinator/overtakelser/{id}/godta", use: routes.acceptHandover)
+    router.post("/koordinator/overtakelser/{id}/avsla", use: routes.declineHandover)
+    router.get("/v1/coordinator-handovers/{id}", use: routes.handoverMailLink)
     return router
 }
 

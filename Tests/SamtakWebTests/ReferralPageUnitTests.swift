@@ -19,13 +19,14 @@ struct ReferralPageUnitTests {
                                                          "current_services"])
     }
 
-    @Test("notice links open the referral and the follow-up list; others have no link")
+    @Test("notice links open the referral, the follow-up list and the handover; others have no link")
     func noticeLinks() {
         let id = UUID()
         #expect(WebRoutes.noticePage("/v1/referrals/\(id.uuidString)") == "/henvisninger/\(id.uuidString.lowercased())")
         #expect(WebRoutes.noticePage("/v1/referral-follow-ups") == "/oppfolging")
         #expect(WebRoutes.noticePage("/v1/referrals/ikke-en-id") == "")
-        #expect(WebRoutes.noticePage("/v1/coordinator-handovers/\(id)") == "")
+        #expect(WebRoutes.noticePage("/v1/coordinator-handovers/\(id)") == "/koordinator/overtakelser/\(id.uuidString.lowercased())")
+        #expect(WebRoutes.noticePage("/v1/children/\(id)/coordinator") == "")
         #expect(Bokmal.notice("referral_follow_up_overdue").contains("Fristen"))
     }
 

@@ -202,3 +202,40 @@ def test_bup_intake_in_the_browser(system, browser):
     assert "Ingen åpne oppfølginger." in page.locator("main").inner_text()
     check(page)
     advisor_context.close()
+
+
+def test_coordinator_handover_accepted_in_the_browser(system, browser):
+    """Emma's coordinator (the PPT advisor) asks the health nurse to take over (through the API);
+    the nurse's notice opens the handover page, where she accepts: she is the coordinator."""
+    import requests
+
+    shots = screenshot_dir(system)
+    shots.mkdir(exist_ok=True)
+    advisor, nurse = system.user(ADVISOR), system.user(NURSE)
+    emma = system.scalar("SELECT id FROM children WHERE name = 'Emma Nordli'")
+    asked = requests.post(f"{system.intake_url}/v1/children/{emma}/coordinator/handovers", timeout=10,
+                          headers={"Authorization": f"Bearer {advisor['token']}"},
+                          json={"to_person_id": nurse["id"], "note": "Helsesykepleier følger Emma tettest nå."})
+    assert asked.status_code == 201, asked.text
+    handover = asked.json()["id"].lower()
+
+    context, page = new_page(browser)
+    sign_in(system, page, NURSE)
+    notice = page.locator("#varselliste a", has_text="overta som koordinator")
+    wait_for(page, lambda: notice.count() >= 1, "the nurse got no notice of the handover")
+    notice.first.click()
+    page.wait_for_url(f"{system.web.url}/koordinator/overtakelser/{handover}")
+    assert page.get_by_role("heading", level=1).inner_text() == "Overta som koordinator for Emma Nordli"
+    assert "Helsesykepleier følger Emma tettest nå." in page.locator("main").inner_text()
+    check(page, "handover-asked", shots)
+    page.get_by_role("button", name="Godta og bli koordinator").click()
+    page.wait_for_url(re.compile(r".*melding=godtatt$"))
+    assert page.locator("#status").inner_text() == "Godtatt"
+    assert page.get_by_role("button", name="Godta og bli koordinator").count() == 0
+    check(page, "handover-accepted", shots)
+    context.close()
+
+    coordinator = requests.get(f"{system.intake_url}/v1/children/{emma}/coordinator", timeout=10,
+                               headers={"Authorization": f"Bearer {nurse['token']}"})
+    assert coordinator.status_code == 200
+    assert coordinator.json()["current"]["person_id"].lower() == nurse["id"].lower()

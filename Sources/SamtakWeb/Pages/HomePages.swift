@@ -56,6 +56,10 @@ extension WebRoutes {
     /// The page a notice's link opens, for the notices that have one.
     static func noticePage(_ path: String) -> String {
         if path == "/v1/referral-follow-ups" { return "/oppfolging" }
+        if path.hasPrefix("/v1/coordinator-handovers/"),
+           let id = UUID(uuidString: String(path.dropFirst("/v1/coordinator-handovers/".count))) {
+            return "/koordinator/overtakelser/\(id.uuidString.lowercased())"
+        }
         if path.hasPrefix("/v1/referrals/"), let id = UUID(uuidString: String(path.dropFirst("/v1/referrals/".count))) {
             return "/henvisninger/\(id.uuidString.lowercased())"
         }
