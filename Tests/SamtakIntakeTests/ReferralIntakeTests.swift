@@ -123,6 +123,8 @@ struct ReferralIntakeTests {
             let firstMinutes = try await api.call("GET", "/v1/meetings/\(meetingId)/minutes", as: bup)
             let firstEntries = firstMinutes.json["entries"] as? [[String: Any]] ?? []
             #expect(firstEntries.count == 1 && firstEntries.first?["decision"] as? String == "needs_more_information")
+            // The note PPT added is part of the meeting's minutes.
+            #expect((firstEntries.first?["notes"] as? [[String: Any]])?.first?["text"] as? String == note["text"])
         }
     }
 

@@ -103,14 +103,28 @@ def test_bup_intake_in_the_browser(system, browser):
     assert meeting_of(page, system, second) == meeting
     nurse_context.close()
 
-    # --- The arena's owner publishes the agenda; BUP decides on the intake page.
+    # --- The arena's owner publishes the agenda; PPT's leader adds what PPT knows; BUP decides on the intake page.
     publish(system, browser, meeting)
+    ppt_context, page = new_page(browser)
+    sign_in(system, page, "Sigurd Lien", land=f"/inntaksmoter/{meeting}")
+    first_section = page.locator(".sak").filter(has=page.locator(f"a[href='/henvisninger/{first}']"))
+    first_section.get_by_role("button", name="Legg til informasjonen").click()
+    assert "Skriv det tjenesten din vet" in page.get_by_role("alert").inner_text()
+    check(page)
+    first_section = page.locator(".sak").filter(has=page.locator(f"a[href='/henvisninger/{first}']"))
+    first_section.get_by_label("Legg til det tjenesten din vet").fill("PPT har fulgt Sara siden ungdomsskolen; utredet for lesevansker 2024.")
+    first_section.get_by_role("button", name="Legg til informasjonen").click()
+    page.wait_for_url(re.compile(r".*melding=notat$"))
+    assert "PPT har fulgt Sara siden ungdomsskolen" in page.locator(f"#notater-{first}").inner_text()
+    check(page, "intake-note", shots)
+    ppt_context.close()
     bup_context, page = new_page(browser)
     sign_in(system, page, BUP, land=f"/moter/{meeting}")
     page.get_by_role("link", name="Inntaksmøtets henvisninger og beslutninger").click()
     page.wait_for_url(f"{system.web.url}/inntaksmoter/{meeting}")
     assert page.locator(".sak").count() == 2
     assert "Henvisningen har alt innholdet BUP krever." in page.locator("main").inner_text()
+    assert "PPT har fulgt Sara siden ungdomsskolen" in page.locator(f"#notater-{first}").inner_text()
     check(page, "intake-meeting", shots)
     def section(referral_id):
         return page.locator(".sak").filter(has=page.locator(f"a[href='/henvisninger/{referral_id}']"))

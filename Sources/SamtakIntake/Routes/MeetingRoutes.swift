@@ -342,6 +342,8 @@ struct MeetingRoutes {
         var decision: CaseDecision?
         var decisionText: String?
         var followUps: [FollowUpResource]
+        /// BUP intake: what the municipality added to the referral (only where the item is shown in full).
+        var notes: [ReferralIntakeStore.NoteRow]?
     }
 
     struct MinutesResource: Codable, Sendable {
@@ -366,6 +368,9 @@ struct MeetingRoutes {
                                    approvedBy: nil, approvedAt: nil, entries: [])
         }
         let (entries, followUps) = try MeetingStore.entries(meeting.id, on: connection)
+        // An intake meeting's minutes carry the notes the municipality added to each referral (one statement).
+        let notes = meeting.arenaKind == .bupIntake
+            ? try ReferralIntakeStore.notes(caseIds: agenda.filter { $0.visibility == "full" }.compactMap(\.caseId), on: connection) : [:]
         let resources = agenda.map { item in
             let entry = entries[item.id]
             let full = item.visibility == "full"
@@ -374,7 +379,8 @@ struct MeetingRoutes {
                 discussion: full ? entry?.discussion : nil, decision: entry?.decision, decisionText: full ? entry?.decisionText : nil,
                 followUps: full ? (followUps[item.id] ?? []).map {
                     FollowUpResource(id: $0.id, description: $0.description, responsibleId: $0.responsibleId, dueDate: $0.dueDate)
-                } : [])
+                } : [],
+                notes: full && meeting.arenaKind == .bupIntake ? item.caseId.map { notes[$0] ?? [] } : nil)
         }
         // Around one child, the general notes are about the child.
         return MinutesResource(

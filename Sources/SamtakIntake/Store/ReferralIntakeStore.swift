@@ -64,17 +64,26 @@ enum ReferralIntakeStore {
         return id
     }
 
-    /// A referral's notes, oldest first (at most 100).
+    /// A referral's notes, oldest first.
     static func notes(caseId: UUID, on connection: PostgresConnection) throws -> [NoteRow] {
-        try connection.query(SQL("""
-            SELECT n.id, n.unit_id, u.name, u.service, n.author_id, p.name, n.text, n.created_at
+        try notes(caseIds: [caseId], on: connection)[caseId] ?? []
+    }
+
+    /// The notes of several referrals in one statement (a meeting's minutes), oldest first.
+    static func notes(caseIds: [UUID], on connection: PostgresConnection) throws -> [UUID: [NoteRow]] {
+        guard !caseIds.isEmpty else { return [:] }
+        var result: [UUID: [NoteRow]] = [:]
+        for row in try connection.query(SQL("""
+            SELECT n.case_id, n.id, n.unit_id, u.name, u.service, n.author_id, p.name, n.text, n.created_at
             FROM referral_notes n JOIN units u ON u.id = n.unit_id JOIN people p ON p.id = n.author_id
-            WHERE n.case_id = \(caseId) ORDER BY n.created_at, n.id LIMIT 100
-            """).prepared).map { row throws(PostgresError) in
-            NoteRow(id: try row.decode(UUID.self, 0), unitId: try row.decode(UUID.self, 1), unitName: try row.decode(String.self, 2),
-                    service: try row.decode(ServiceKind.self, 3), authorId: try row.decode(UUID.self, 4), authorName: try row.decode(String.self, 5),
-                    text: try row.decode(String.self, 6), createdAt: try row.decode(Date.self, 7))
+            WHERE n.case_id = ANY(\(caseIds)) ORDER BY n.case_id, n.created_at, n.id
+            """).prepared) {
+            result[try row.decode(UUID.self, 0), default: []].append(NoteRow(
+                id: try row.decode(UUID.self, 1), unitId: try row.decode(UUID.self, 2), unitName: try row.decode(String.self, 3),
+                service: try row.decode(ServiceKind.self, 4), authorId: try row.decode(UUID.self, 5), authorName: try row.decode(String.self, 6),
+                text: try row.decode(String.self, 7), createdAt: try row.decode(Date.self, 8)))
         }
+        return result
     }
 
     static func childName(_ childId: UUID, on connection: PostgresConnection) throws -> String? {
