@@ -161,6 +161,14 @@ struct ReferralIntakeTests {
             #expect(notMunicipal.status == 422)
             #expect(notMunicipal.fields == ["entries[0].follow_up_owner_id"] && notMunicipal.rules == ["not_municipal"])
 
+            // A municipal person the consent does not let see the child cannot own it (the task would name no one to them).
+            try await api.sql { try $0.execute("UPDATE consents SET services = array_remove(services, 'child_welfare') WHERE child_id = \(emma.id)") }
+            let uncovered = try await api.call("PUT", "/v1/meetings/\(meetingId)/minutes", as: bup, json: [
+                "version": 0, "entries": [["agenda_item_id": itemId.uuidString, "decision": "rejected",
+                                           "follow_up_owner_id": api.world.person(.childWelfare, .caseworker).uuidString]],
+            ] as [String: Any])
+            #expect(uncovered.status == 422 && uncovered.rules == ["no_access_basis"])
+
             let owners = try await api.call("GET", "/v1/referral-follow-up-owners", as: bup)
             let ownerIds = (owners.json["items"] as? [[String: Any]] ?? []).compactMap { ($0["id"] as? String).flatMap(UUID.init(uuidString:)) }
             #expect(ownerIds.contains(advisor) && !ownerIds.contains(bup))

@@ -467,7 +467,8 @@ struct MeetingRoutes {
             if next != meeting.status { try MeetingStore.setStatus(id, next, on: connection) }
             for (index, entry) in (body.entries ?? []).enumerated() {
                 if let owner = entry.followUpOwnerId, let caseId = visible[entry.agendaItemId]?.caseId {
-                    try ReferralIntakeDecisions.requireMunicipalOwner(owner, field: "entries[\(index)].follow_up_owner_id", on: connection)
+                    try ReferralIntakeDecisions.requireMunicipalOwner(owner, caseId: caseId, field: "entries[\(index)].follow_up_owner_id",
+                                                                      on: connection)
                     try CaseStore.setFollowUpOwner(caseId, owner, on: connection)
                 }
             }

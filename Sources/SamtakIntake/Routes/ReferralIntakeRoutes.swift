@@ -252,7 +252,7 @@ enum ReferralIntakeDecisions {
                 throw Problem.conflict("follow_up_owner_required",
                                        "a rejected referral needs a municipal follow-up owner (follow_up_owner_id in its minutes entry)")
             }
-            try requireMunicipalOwner(owner, field: "follow_up_owner_id", on: connection)
+            try requireMunicipalOwner(owner, caseId: row.id, field: "follow_up_owner_id", on: connection)
             let days = try ReferralFollowUpStore.followUpDays(arenaId: meeting.arenaId, on: connection)
             let due = ReferralFollowUpRules.dueDate(decidedOn: OsloTime.localDate(at: Date()), days: days)
             if let id = try ReferralFollowUpStore.insert(caseId: row.id, meetingId: meeting.id, arenaId: meeting.arenaId, ownerId: owner,
@@ -267,10 +267,18 @@ enum ReferralIntakeDecisions {
         }
     }
 
-    /// A follow-up's owner works in PPT, the health station or child welfare (``ReferralFollowUpRules/mayOwn``).
-    static func requireMunicipalOwner(_ owner: UUID, field: String, on connection: PostgresConnection) throws {
+    /// A follow-up's owner works in PPT, the health station or child welfare (``ReferralFollowUpRules/mayOwn``)
+    /// and may already see the child (own unit or a consent covering their service): naming an
+    /// owner never opens the child to anyone, and an owner who cannot see whom to follow up
+    /// could not do it.
+    static func requireMunicipalOwner(_ owner: UUID, caseId: UUID, field: String, on connection: PostgresConnection) throws {
         guard let principal = try PrincipalCache.load(owner, on: connection), ReferralFollowUpRules.mayOwn(principal) else {
             throw Problem.field(field, "not_municipal", "must be a person working in PPT, the health station or child welfare")
+        }
+        if let childId = try CaseStore.load(caseId, on: connection)?.childId {
+            guard case .full = try ChildAccessLoader.decide(principal: principal, childId: childId, on: connection) else {
+                throw Problem.field(field, "no_access_basis", "must be someone the child's consent (or own unit) already lets see the child")
+            }
         }
     }
 }

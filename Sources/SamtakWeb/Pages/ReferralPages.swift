@@ -390,7 +390,9 @@ extension WebRoutes {
         case 403, 404: throw ErrorPage.forbidden
         default:
             for violation in answer.violations where violation.field.contains("follow_up_owner_id") {
-                errors.add("beslutninger", "Den som skal følge opp et avslag, må arbeide i PPT, helsestasjonen eller barneverntjenesten.")
+                errors.add("beslutninger", violation.rule == "no_access_basis"
+                    ? "Den som skal følge opp et avslag, må ha samtykke til å se barnet. Velg en person i en tjeneste samtykket dekker."
+                    : "Den som skal følge opp et avslag, må arbeide i PPT, helsestasjonen eller barneverntjenesten.")
             }
             if errors.isEmpty {
                 errors.add("beslutninger", answer.status == 409 ? "Noen andre lagret referatet mens du skrev, eller det er allerede godkjent. Last siden på nytt."
