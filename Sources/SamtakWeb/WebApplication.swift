@@ -54,6 +54,7 @@ public func buildWebRouter(_ web: WebEnvironment, dependencies: Dependencies) ->
     router.post("/moter/{id}/publiser", use: routes.publishAgenda)
     router.post("/moter/{id}/avlys", use: routes.cancelMeeting)
     router.post("/moter/{id}/flytt", use: routes.moveMeeting)
+    router.get("/moter/{id}/deltakere/ny", use: routes.invitePage)
     router.post("/moter/{id}/deltakere", use: routes.inviteParticipant)
     router.post("/moter/{id}/deltakere/{personId}/fjern", use: routes.removeParticipant)
     router.get("/moter/{id}/referat", use: routes.minutesPage)

@@ -8,35 +8,23 @@ extension WebRoutes {
     /// part in, the notices sent to me.
     func homeTasks(_ session: WebSession, unitIds: Set<String>, context: BasicRequestContext) async throws -> [String: Any] {
         try await load(session, context: context) { () async throws(IntakeClient.Failure) -> [String: Any] in
-            let me = session.personId.uuidString.lowercased()
-            let cases = try await web.intake.items("/v1/cases?category=case&limit=50", as: session.personId)
-                .filter { ($0["submitted_by"] as? String)?.lowercased() == me }
-                .map { item -> [String: Any] in
-                    let scheduled = item["scheduled"] as? [String: Any]
-                    return ["id": (item["id"] as? String)?.lowercased() ?? "", "title": item["title"] ?? "",
-                            "status": Bokmal.caseStatus(item["status"]),
-                            "meetingId": (scheduled?["meeting_id"] as? String)?.lowercased() ?? "",
-                            "meetingWhen": Bokmal.dateTime(scheduled?["starts_at"])]
-                }
-            var meetings: [[String: Any]] = []
-            var arenas: [[String: Any]] = []
-            if !unitIds.isEmpty {
-                let today = Self.today()
-                for arena in try await web.intake.items("/v1/arenas?limit=100", as: session.personId) {
-                    let units = [arena["owner_unit_id"] as? String ?? ""] + (arena["participants"] as? [[String: Any]] ?? []).compactMap { $0["unit_id"] as? String }
-                    guard units.contains(where: unitIds.contains), arena["active"] as? Bool ?? true else { continue }
-                    let arenaId = (arena["id"] as? String)?.lowercased() ?? ""
-                    arenas.append(["id": arenaId, "name": arena["name"] ?? ""])
-                    for meeting in try await web.intake.items("/v1/meetings?arena_id=\(arenaId)&from=\(today)&limit=2", as: session.personId)
-                    where (meeting["status"] as? String) != "cancelled" {
-                        meetings.append(["id": (meeting["id"] as? String)?.lowercased() ?? "", "arenaName": meeting["arena_name"] ?? "",
-                                         "startsAt": meeting["starts_at"] as? String ?? "", "when": Bokmal.dateTime(meeting["starts_at"]),
-                                         "status": Bokmal.meetingStatus(meeting["status"])])
-                    }
-                }
-            }
-            meetings.sort { ($0["startsAt"] as? String ?? "") < ($1["startsAt"] as? String ?? "") }
+            // One call: the intake gathers the lists (and logs only the case reads it returns).
             let tasks = try await web.intake.object("/v1/me/tasks", as: session.personId)
+            let cases = (tasks["cases"] as? [[String: Any]] ?? []).map { item -> [String: Any] in
+                let scheduled = item["scheduled"] as? [String: Any]
+                return ["id": (item["id"] as? String)?.lowercased() ?? "", "title": item["title"] ?? "",
+                        "status": Bokmal.caseStatus(item["status"]),
+                        "meetingId": (scheduled?["meeting_id"] as? String)?.lowercased() ?? "",
+                        "meetingWhen": Bokmal.dateTime(scheduled?["starts_at"])]
+            }
+            let arenas = (tasks["arenas"] as? [[String: Any]] ?? []).map { arena -> [String: Any] in
+                ["id": (arena["id"] as? String)?.lowercased() ?? "", "name": arena["name"] ?? ""]
+            }
+            let meetings = (tasks["meetings"] as? [[String: Any]] ?? []).map { meeting -> [String: Any] in
+                ["id": (meeting["id"] as? String)?.lowercased() ?? "", "arenaName": meeting["arena_name"] ?? "",
+                 "startsAt": meeting["starts_at"] as? String ?? "", "when": Bokmal.dateTime(meeting["starts_at"]),
+                 "status": Bokmal.meetingStatus(meeting["status"])]
+            }
             let followUps = (tasks["follow_ups"] as? [[String: Any]] ?? []).map { item -> [String: Any] in
                 ["what": (item["description"] as? String) ?? "Oppfølging av en sak du ikke lenger har tilgang til",
                  "due": Bokmal.day(item["due_date"]), "overdue": item["overdue"] as? Bool ?? false,
