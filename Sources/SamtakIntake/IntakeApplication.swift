@@ -82,6 +82,7 @@ public func buildIntakeRouter(_ environment: IntakeEnvironment, dependencies: De
     CalledMeetingRoutes(environment).register(on: v1)
     TransitionRoutes(environment).register(on: v1)
     TimelineRoutes(environment).register(on: v1)
+    TalkRoutes(environment).register(on: v1)
     return router
 }
 

@@ -60,6 +60,17 @@ public func buildWebRouter(_ web: WebEnvironment, dependencies: Dependencies) ->
     // The notifier's e-mail links (`SAMTAK_PUBLIC_URL` is this web) open the pages.
     router.get("/v1/meetings/{id}", use: routes.mailLink)
     router.get("/v1/meetings/{id}/minutes", use: routes.mailLink)
+    // Issue 18: utviklingssamtaler and foreldresamtaler.
+    router.get("/samtaler", use: routes.talkList)
+    router.get("/samtaler/ny", use: routes.talkPlanForm)
+    router.post("/samtaler/ny", use: routes.submitTalkPlan)
+    router.get("/samtaler/rapport", use: routes.talkReport)
+    router.get("/samtaler/{id}", use: routes.talkRoundPage)
+    router.post("/samtaler/{id}/bestill", use: routes.bookTalk)
+    router.post("/samtaler/{id}/tider/{slot}/avlys", use: routes.cancelTalk)
+    router.get("/samtaler/{id}/tider/{slot}/referat", use: routes.talkSummaryForm)
+    router.post("/samtaler/{id}/tider/{slot}/referat", use: routes.saveTalkSummary)
+    router.get("/samtaler/{id}/tider/{slot}/kalender.ics", use: routes.talkCalendar)
     return router
 }
 
