@@ -52,3 +52,14 @@ CREATE TABLE talk_summaries (
     written_at    timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX talk_summaries_child ON talk_summaries (child_id);
+
+-- The reminder the day before (issue 18): the scheduler claims each booking once
+-- (`reminded_at`, FOR UPDATE SKIP LOCKED) and announces `talk.reminder_due` in the same
+-- transaction; the notifier sends the pupil's guardians the notice "talk_reminder" (a link,
+-- no content, no name). A moved booking is a new row, so it is reminded again.
+ALTER TABLE talk_bookings ADD COLUMN reminded_at timestamptz;
+CREATE INDEX talk_bookings_unreminded ON talk_bookings (slot_id) WHERE reminded_at IS NULL;
+ALTER TABLE documents DROP CONSTRAINT documents_notice_check;
+ALTER TABLE documents ADD CONSTRAINT documents_notice_check
+    CHECK (notice IN ('handover_requested', 'handed_over', 'handover_declined', 'handover_cancelled', 'evaluation_due', 'minutes_overdue',
+                      'talk_reminder'));

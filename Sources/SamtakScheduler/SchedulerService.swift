@@ -116,10 +116,13 @@ public struct Scheduler: Sendable {
     public let reminders: MeasureEvaluationReminders
     /// Ansvarsgruppe meetings whose minutes are overdue, announced once each.
     public let minutesReminders: MinutesReminders
+    /// Talks (utviklingssamtaler, foreldresamtaler) tomorrow, announced once per booking.
+    public let talkReminders: TalkReminders
 
     public init(pool: PostgresPool, outbox: Outbox, configuration: SchedulerConfiguration = .init(), logger: Logger) {
         reminders = MeasureEvaluationReminders(outbox: outbox)
         minutesReminders = MinutesReminders(outbox: outbox, due: configuration.minutesDue)
+        talkReminders = TalkReminders(outbox: outbox)
         self.pool = pool
         self.configuration = configuration
         self.logger = logger
@@ -133,7 +136,7 @@ public struct Scheduler: Sendable {
     /// The periodic workers: planner, agenda publisher, reconciliation, evaluation reminders.
     public func periodicWorkers() -> [any Service] {
         let (planner, publisher, reconciler, pool, reminders, logger) = (planner, publisher, reconciler, pool, reminders, logger)
-        let minutesReminders = self.minutesReminders
+        let minutesReminders = self.minutesReminders, talkReminders = self.talkReminders
         return [
             PeriodicWorker(name: "planner", interval: configuration.planInterval, logger: logger) {
                 _ = try await planner.planAll(pool: pool)
@@ -148,6 +151,7 @@ public struct Scheduler: Sendable {
             PeriodicWorker(name: "evaluation-reminders", interval: configuration.reminderInterval, logger: logger) {
                 _ = try await reminders.claimDue(pool: pool, logger: logger)
                 _ = try await minutesReminders.claimDue(pool: pool, logger: logger)
+                _ = try await talkReminders.claimDue(pool: pool, logger: logger)
             },
         ]
     }

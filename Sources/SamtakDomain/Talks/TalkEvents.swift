@@ -36,3 +36,15 @@ public struct TalkCancelled: DomainEvent, Equatable {
     public var subject: UUID { roundId }
     public init(roundId: UUID, slotId: UUID, childId: UUID) { self.roundId = roundId; self.slotId = slotId; self.childId = childId }
 }
+
+/// The talk is tomorrow: the scheduler announces it once per booking, the notifier reminds the
+/// pupil's guardians (a notice with a link, never the child's name).
+public struct TalkReminderDue: DomainEvent, Equatable {
+    public static let type = "talk.reminder_due"
+    public static let topic = EventTopic.meetings
+    public var roundId: UUID
+    public var slotId: UUID
+    public var childId: UUID
+    public var subject: UUID { roundId }
+    public init(roundId: UUID, slotId: UUID, childId: UUID) { self.roundId = roundId; self.slotId = slotId; self.childId = childId }
+}

@@ -29,11 +29,12 @@ public enum NoticeKind: String, Sendable, CaseIterable {
     case handoverCancelled = "handover_cancelled"
     case evaluationDue = "evaluation_due"
     case minutesOverdue = "minutes_overdue"
+    case talkReminder = "talk_reminder"
 
     /// The event types that make notices.
     public static let eventTypes = [
         CoordinatorHandoverRequested.type, CoordinatorHandedOver.type, CoordinatorHandoverClosed.type, MeasureEvaluationDue.type,
-        MinutesOverdue.type,
+        MinutesOverdue.type, TalkReminderDue.type,
     ]
 
     /// Subject and body text (bokmål).
@@ -57,6 +58,9 @@ public enum NoticeKind: String, Sendable, CaseIterable {
         case .minutesOverdue:
             ("Samtak: Referatet fra et ansvarsgruppemøte mangler",
              "Et ansvarsgruppemøte du er møteleder for, er holdt, men referatet er ikke godkjent. Skriv og godkjenn referatet i Samtak.")
+        case .talkReminder:
+            ("Samtak: Påminnelse om samtale i morgen",
+             "Du har en utviklingssamtale eller foreldresamtale i morgen. Se tidspunktet, last det ned i kalenderen eller flytt samtalen i Samtak.")
         }
     }
 }
@@ -118,6 +122,16 @@ public struct NoticeFanOut: Sendable {
                   AND NOT EXISTS (SELECT 1 FROM minutes mi WHERE mi.meeting_id = m.id AND mi.status = 'approved')
                 """), envelope, on: connection) else { return }
             (notice, recipients, path) = (.minutesOverdue, [event.organiserId], "/v1/meetings/\(Self.id(event.meetingId))/minutes")
+        case TalkReminderDue.type:
+            let event = try envelope.payload(TalkReminderDue.self)
+            // Only while the booking stands (not cancelled or moved since).
+            guard try stillHolds(SQL("""
+                SELECT 1 FROM talk_bookings WHERE slot_id = \(event.slotId) AND child_id = \(event.childId) AND reminded_at IS NOT NULL
+                """), envelope, on: connection) else { return }
+            let guardians = try connection.query(SQL("""
+                SELECT guardian_id FROM guardianships WHERE child_id = \(event.childId) AND parental_responsibility
+                """).prepared).map { row throws(PostgresError) in try row.decode(UUID.self, 0) }
+            (notice, recipients, path) = (.talkReminder, guardians, "/samtaler/\(Self.id(event.roundId))")
         default:
             return
         }
