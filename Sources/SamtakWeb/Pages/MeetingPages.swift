@@ -208,7 +208,7 @@ extension WebRoutes {
                 "discussion": form?["drofting_\(item)"] ?? entry["discussion"] as? String ?? "",
                 "decisionText": form?["vedtak_\(item)"] ?? entry["decision_text"] as? String ?? "",
                 "decisionLabel": Bokmal.decision(entry["decision"]),
-                "decisions": Bokmal.decisions.map { ["code": $0.code, "label": $0.label, "selected": $0.code == decision] },
+                "decisions": Bokmal.decisions(for: view.meeting["arena_kind"]).map { ["code": $0.code, "label": $0.label, "selected": $0.code == decision] },
                 "followUps": followUps, "hasSavedFollowUps": !saved.isEmpty, "savedFollowUps": saved.map { ["what": $0["description"] ?? "", "due": Bokmal.day($0["due_date"])] },
             ]
             if let other = theirs?[item] {

@@ -126,6 +126,21 @@ struct TalkRoundTests {
         #expect(TalkBookingRules.maySummarize(role: .manager, slot: slot, now: before)?.rule == "not_yet")
         #expect(TalkBookingRules.maySummarize(role: guardian, slot: slot, now: after)?.rule == "not_allowed")
     }
+
+    @Test("each arena kind has its own decisions: a tildelingsmøte grants, denies or asks for more and never refers on")
+    func decisionsPerArena() {
+        #expect(CaseDecision.allowed(in: .tildelingsmote) == [.granted, .denied, .needsMoreInformation])
+        #expect(!CaseDecision.referToPPT.isAllowed(in: .tildelingsmote) && !CaseDecision.callSamarbeidsmote.isAllowed(in: .tildelingsmote))
+        #expect(CaseDecision.allowed(in: .bupIntake) == [.accepted, .rejected, .needsMoreInformation])
+        #expect(CaseDecision.allowed(in: .ressursteam) == [.followUp, .close, .referToPPT, .callSamarbeidsmote])
+        for kind in ArenaKind.allCases {
+            #expect(!CaseDecision.allowed(in: kind).isEmpty, "\(kind) decides nothing")
+            #expect((kind == .tildelingsmote) == CaseDecision.granted.isAllowed(in: kind), "only a tildelingsmøte grants (\(kind))")
+        }
+        // Every decision belongs to some arena.
+        #expect(Set(ArenaKind.allCases.flatMap { CaseDecision.allowed(in: $0) }) == Set(CaseDecision.allCases))
+        #expect(CaseDecision.granted.caseTransition == .close && CaseDecision.denied.caseTransition == .close)
+    }
 }
 
 extension TalkBookingRules.Outcome {
