@@ -71,6 +71,7 @@ public func buildWebRouter(_ web: WebEnvironment, dependencies: Dependencies) ->
     router.get("/samtaler/{id}/tider/{slot}/referat", use: routes.talkSummaryForm)
     router.post("/samtaler/{id}/tider/{slot}/referat", use: routes.saveTalkSummary)
     router.get("/samtaler/{id}/tider/{slot}/kalender.ics", use: routes.talkCalendar)
+    router.post("/arenaer/{id}/kall-inn", use: routes.callArenaMeeting)
     return router
 }
 

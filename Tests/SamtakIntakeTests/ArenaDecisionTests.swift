@@ -69,3 +69,43 @@ struct ArenaDecisionTests {
         }
     }
 }
+
+/// "Etter behov" (issue 18): an arena without a rhythm has a "call a meeting" action.
+@Suite("Calling a meeting of an arena without a rhythm", .timeLimit(.minutes(3)))
+struct ArenaCallTests {
+    @Test("the owning unit's leader calls a meeting (meeting.called); others are refused; an arena with a series or around one child is called otherwise")
+    func callAsNeeded() async throws {
+        try await withIntake { api in
+            let admin = api.world.person(.municipality, .administrator), frode = api.world.person(.school, .unitLeader)
+            let created = try await api.call("POST", "/v1/arenas", as: admin, json: [
+                "name": "Arbeidsgruppe mot mobbing", "kind": "other", "owner_unit_id": api.world.units[.school]!.uuidString,
+                "frequency_text": "Etter behov",
+            ] as [String: Any])
+            let arena = try #require(created.id, "\(created.text)")
+            let start = OsloTime.localDate(at: Date()).adding(days: 20).description + "T10:00"
+            let called = try await api.call("POST", "/v1/arenas/\(arena)/meetings", as: frode, json: ["starts_at": start, "location": "Møterom 2"])
+            #expect(called.status == 201, "\(called.text)")
+            #expect(called.string("status") == "planned" && called.string("location") == "Møterom 2")
+            let meetingId = try #require(called.id)
+            let (calledBy, events) = try await api.sql { connection in
+                (try connection.query("SELECT called_by FROM meetings WHERE id = \(meetingId)").first?.decode(UUID?.self, 0),
+                 try connection.query("SELECT count(*)::int8 FROM outbox WHERE event_type = 'meeting.called' AND subject = \(meetingId.uuidString.lowercased())")
+                    .first?.decode(Int.self, 0))
+            }
+            #expect(calledBy == frode && events == 1)
+            // Not the organiser: refused; bad input names the field.
+            #expect(try await api.call("POST", "/v1/arenas/\(arena)/meetings", as: api.world.person(.school, .teacher), json: ["starts_at": start]).status == 403)
+            let past = try await api.call("POST", "/v1/arenas/\(arena)/meetings", as: frode, json: ["starts_at": "2026-01-05T10:00"])
+            #expect(past.status == 422 && past.fields == ["starts_at"], "\(past.text)")
+            let long = try await api.call("POST", "/v1/arenas/\(arena)/meetings", as: frode, json: ["starts_at": start, "duration_minutes": 2000])
+            #expect(long.status == 422 && long.fields == ["duration_minutes"])
+            // The ressursteam meets in a series; a samarbeidsmøte is called around a child.
+            let ressursteam = try await api.registerArena(api.arena(named: "Ressursteam – Nordby"))
+            let series = try await api.call("POST", "/v1/arenas/\(ressursteam)/meetings", as: frode, json: ["starts_at": start])
+            #expect(series.status == 409 && series.string("code") == "has_rhythm", "\(series.text)")
+            let perChild = try await api.registerArena(api.arena(named: "Samarbeidsmøte – skolefravær"))
+            let aroundChild = try await api.call("POST", "/v1/arenas/\(perChild)/meetings", as: frode, json: ["starts_at": start])
+            #expect(aroundChild.status == 422 && aroundChild.fields == ["id"], "\(aroundChild.text)")
+        }
+    }
+}

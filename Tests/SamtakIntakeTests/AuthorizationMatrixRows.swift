@@ -264,7 +264,7 @@ enum MatrixRows {
             MatrixRow(endpoint: "PUT /v1/transition-items/{id}", request: fixed("/v1/transition-items/\(w.item)", ["school_situation": "Trives."]),
                       expect: { $0.isGuardian ? E(403) : E(404) }),
         ]
-        rows += talks(w)
+        rows += talks(w) + asNeeded(w)
         rows.sort { $0.endpoint < $1.endpoint }
         return rows
     }

@@ -281,3 +281,19 @@ extension MatrixRows {
         ]
     }
 }
+
+extension MatrixRows {
+    /// Calling a meeting of an arena without a rhythm: a fresh "etter behov" arena owned by Emma's school.
+    static func asNeeded(_ w: MatrixWorld) -> [MatrixRow] {
+        [
+            MatrixRow(endpoint: "POST /v1/arenas/{id}/meetings", request: { _ in
+                let arena = try await w.api.call("POST", "/v1/arenas", as: w.admin, json: [
+                    "name": "Arbeidsgruppe etter behov", "kind": "other", "owner_unit_id": w.school.uuidString,
+                ] as [String: Any])
+                guard let id = arena.id else { throw MissingTestDependency("matrix arena: \(arena.text)") }
+                let start = OsloTime.localDate(at: Date()).adding(days: 20).description + "T10:00"
+                return MatrixRequest(path: "/v1/arenas/\(id)/meetings", body: ["starts_at": start])
+            }, expect: { a in (a.relation == .ownUnit && a.role == .unitLeader) || a.special == .arenaOwner ? E(201) : E(403) }),
+        ]
+    }
+}

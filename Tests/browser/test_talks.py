@@ -162,3 +162,31 @@ def test_talk_round_in_the_browser(system, browser):
     guardian_context.close()
     for http in sessions:
         http.close()
+
+
+def test_call_a_meeting_of_an_arena_without_rhythm(system, browser):
+    """'Etter behov': the school's rektor calls a meeting from the arena's page; a time in the past is refused at the field."""
+    school = system.scalar("SELECT id FROM units WHERE service = 'school' ORDER BY name LIMIT 1")
+    arena = system.scalar("SELECT gen_random_uuid()")
+    system.psql(f"INSERT INTO arenas (id, name, kind, owner_unit_id, frequency_text) "
+                f"VALUES ('{arena}', 'Arbeidsgruppe mot mobbing', 'other', '{school}', 'Etter behov')")
+    context, page = new_page(browser)
+    sign_in(system, page, "Frode Nygaard")
+    page.goto(f"{system.web.url}/arenaer/{arena}")
+    assert page.get_by_role("heading", name="Kall inn til møte").is_visible()
+    check(page)
+    page.get_by_label("Dato").fill("2026-01-05")
+    page.get_by_label("Klokkeslett").fill("10:00")
+    page.get_by_role("button", name="Kall inn").click()
+    assert page.locator("#dato-feil").inner_text() == "Møtet må være fram i tid."
+    assert page.get_by_label("Klokkeslett").input_value() == "10:00"
+    check(page)
+    day = (datetime.date.today() + datetime.timedelta(days=21)).isoformat()
+    page.get_by_label("Dato").fill(day)
+    page.get_by_label("Sted (valgfritt)").fill("Møterom 2")
+    page.get_by_role("button", name="Kall inn").click()
+    page.wait_for_url(re.compile(re.escape(system.web.url) + r"/moter/[0-9a-f-]{36}$"))
+    assert "Arbeidsgruppe mot mobbing" in page.inner_text("main")
+    check(page)
+    assert system.scalar(f"SELECT count(*) FROM meetings WHERE arena_id = '{arena}' AND called_by IS NOT NULL") == "1"
+    context.close()

@@ -72,11 +72,8 @@ extension WebRoutes {
             "grade": form?["grade"] ?? "", "first_day": form?["first_day"] ?? "", "last_day": form?["last_day"] ?? "",
             "from": form?["from"] ?? "12:00", "to": form?["to"] ?? "16:00", "slot_minutes": form?["slot_minutes"] ?? "20",
             "pause_minutes": form?["pause_minutes"] ?? "5", "break_from": form?["break_from"] ?? "", "break_to": form?["break_to"] ?? "",
-            "errors": errors.summary, "hasErrors": !errors.isEmpty,
         ]
-        for field in ["unit_id", "kind", "grade", "first_day", "last_day", "from", "slot_minutes", "pause_minutes", "break_from"] {
-            if let message = errors[field] { values["error_\(field)"] = message }
-        }
+        values.merge(errors.templateValues(["unit_id", "kind", "grade", "first_day", "last_day", "from", "slot_minutes", "pause_minutes", "break_from"])) { $1 }
         if let notice { values["notice"] = notice }
         return web.pages.page("talk_new", values, session: session, status: status)
     }
@@ -214,11 +211,8 @@ extension WebRoutes {
             "bookedCount": slots.filter { !($0["free"] as? Bool ?? true) }.count, "pupilCount": pupils.count,
             "missingPupils": pupils.filter { $0["slot_id"] == nil }.map { ["name": $0["name"] ?? ""] },
             "interpreter_language": form?["interpreter_language"] ?? "", "pupilAttends": form.map { $0["pupil_attends"] == "ja" } ?? true,
-            "errors": errors.summary, "hasErrors": !errors.isEmpty,
         ]
-        for field in ["slot_id", "child_id", "interpreter_language"] {
-            if let message = errors[field] { values["error_\(field)"] = message }
-        }
+        values.merge(errors.templateValues(["slot_id", "child_id", "interpreter_language"])) { $1 }
         if let message { values["message"] = message }
         return web.pages.page("talk_round", values, session: session, status: status)
     }
@@ -298,11 +292,8 @@ extension WebRoutes {
             "agreed_school": form?["agreed_school"] ?? summary?["agreed_school"] ?? "",
             "agreed_home": form?["agreed_home"] ?? summary?["agreed_home"] ?? "",
             "agreed_pupil": form?["agreed_pupil"] ?? summary?["agreed_pupil"] ?? "",
-            "errors": errors.summary, "hasErrors": !errors.isEmpty,
         ]
-        for field in ["agreed_school", "agreed_home", "agreed_pupil"] {
-            if let message = errors[field] { values["error_\(field)"] = message }
-        }
+        values.merge(errors.templateValues(["agreed_school", "agreed_home", "agreed_pupil"])) { $1 }
         return web.pages.page("talk_summary", values, session: session, status: status)
     }
 
