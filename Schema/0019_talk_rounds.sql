@@ -23,6 +23,8 @@ CREATE TABLE talk_slots (
     CHECK (ends_at > starts_at),
     UNIQUE (round_id, starts_at)
 );
+-- The reminder sweep looks up tomorrow's talks across rounds.
+CREATE INDEX talk_slots_starts ON talk_slots (starts_at);
 
 -- The slot is the primary key: of two concurrent bookings of one slot exactly one commits
 -- (first come, first served). One slot per pupil and round. Moving deletes and inserts in

@@ -217,6 +217,9 @@ struct TalkRoundAPITests {
             // The guardian's list shows her child's rounds.
             let list = try await api.call("GET", "/v1/talk-rounds", as: hilde)
             #expect((list.json["items"] as? [[String: Any]])?.count == 2)
+            // The rektor's list has them too; staff of another service see none (the list names only rounds the caller may open).
+            #expect((try await api.call("GET", "/v1/talk-rounds", as: frode).json["items"] as? [[String: Any]])?.count == 2)
+            #expect((try await api.call("GET", "/v1/talk-rounds", as: api.world.person(.ppt, .advisor)).json["items"] as? [[String: Any]])?.isEmpty == true)
         }
     }
 }

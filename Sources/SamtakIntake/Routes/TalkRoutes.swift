@@ -251,9 +251,10 @@ struct TalkRoutes {
 
     @Sendable func list(_ request: Request, context: IntakeRequestContext) async throws -> Response {
         let list = try await environment.read(context) { connection, principal -> RoundList in
-            let managed = principal.memberships.filter { $0.role == .teacher || $0.role == .unitLeader }.map(\.unitId)
+            let led = principal.memberships.filter { $0.role == .unitLeader }.map(\.unitId)
             let children = try TalkStore.childrenInCare(principal.personId, on: connection)
-            let rounds = try TalkStore.rounds(units: managed, childClasses: children.map { ($0.unitId, $0.grade) }, on: connection)
+            let rounds = try TalkStore.rounds(teacherId: principal.personId, leaderUnits: led, childClasses: children.map { ($0.unitId, $0.grade) },
+                                              on: connection)
             let days = try TalkStore.roundDays(rounds.map(\.id), on: connection)
             return RoundList(items: rounds.map {
                 RoundListItem(id: $0.id, kind: $0.kind, unitName: $0.unitName, grade: $0.grade, schoolYear: $0.schoolYear, teacherName: $0.teacherName,

@@ -159,13 +159,15 @@ enum TalkStore {
         return (try bookingRow(row), slot)
     }
 
-    /// The rounds of the units `unitIds` (managers) or of the classes of `children` (guardians), newest first.
-    static func rounds(units unitIds: [UUID], childClasses: [(unitId: UUID, grade: Int)], on connection: PostgresConnection) throws -> [RoundRow] {
+    /// The rounds `teacherId` planned, those of the units `leaderUnits` (their leader manages them) and those of the classes of
+    /// `childClasses` (a guardian's children), newest first: the rounds the caller may open.
+    static func rounds(teacherId: UUID, leaderUnits unitIds: [UUID], childClasses: [(unitId: UUID, grade: Int)],
+                       on connection: PostgresConnection) throws -> [RoundRow] {
         let units = childClasses.map(\.unitId), grades = childClasses.map(\.grade)
         return try connection.query(SQL("""
             SELECT r.id, r.kind, r.unit_id, u.name, r.grade, r.school_year, r.teacher_id, p.name
             FROM talk_rounds r JOIN units u ON u.id = r.unit_id JOIN people p ON p.id = r.teacher_id
-            WHERE r.unit_id = ANY(\(unitIds))
+            WHERE r.teacher_id = \(teacherId) OR r.unit_id = ANY(\(unitIds))
                OR (r.unit_id, r.grade) IN (SELECT * FROM unnest(\(units)::uuid[], \(grades)::int[]))
             ORDER BY r.created_at DESC, r.id LIMIT 100
             """).prepared).map(roundRow)
