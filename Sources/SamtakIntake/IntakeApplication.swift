@@ -84,6 +84,8 @@ public func buildIntakeRouter(_ environment: IntakeEnvironment, dependencies: De
     TransitionRoutes(environment).register(on: v1)
     TimelineRoutes(environment).register(on: v1)
     ReferralIntakeRoutes(environment).register(on: v1)
+    TalkRoutes(environment).register(on: v1)
+    ArenaCallRoutes(environment).register(on: v1)
     return router
 }
 

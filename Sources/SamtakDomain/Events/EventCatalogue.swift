@@ -27,6 +27,7 @@ public enum EventCatalogue {
         entry(MeasureAdded.self), entry(MeasureEvaluated.self), entry(MeasureEvaluationDue.self), entry(IndividualPlanChanged.self),
         entry(ReferralInformationRequested.self), entry(ReferralFollowUpCreated.self), entry(ReferralFollowUpClosed.self),
         entry(ReferralFollowUpOverdue.self), entry(ReferralNoteAdded.self),
+        entry(TalkBooked.self), entry(TalkMoved.self), entry(TalkCancelled.self), entry(TalkReminderDue.self),
     ] + DocumentKind.allCases.map { Entry(type: "\($0.rawValue).sent", topic: DocumentSent.topic, payload: DocumentSent.self) }
 
     /// The type an event of this payload is announced under, when it is not the payload's own

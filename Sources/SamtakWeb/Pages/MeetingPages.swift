@@ -261,6 +261,14 @@ extension WebRoutes {
             try await web.intake.object("/v1/meetings/\(id)", as: session.personId)
         }
         guard let start = Bokmal.date(meeting["starts_at"]), let end = Bokmal.date(meeting["ends_at"]) else { throw ErrorPage.intakeUnavailable }
+        return Self.calendarFile(uid: id, start: start, end: end, sequence: meeting["sequence"] as? Int ?? 0,
+                                 summary: meeting["arena_name"] as? String ?? "Møte", location: meeting["location"] as? String ?? "",
+                                 cancelled: (meeting["status"] as? String) == "cancelled", url: "\(configuration.origin)/moter/\(id)", filename: "mote.ics")
+    }
+
+    /// One event as an iCalendar download (METHOD:PUBLISH; UTC times; `uid` + "@samtak").
+    static func calendarFile(uid: String, start: Date, end: Date, sequence: Int, summary: String, location: String, cancelled: Bool,
+                             url: String, filename: String) -> Response {
         let stamp = { (date: Date) -> String in
             var calendar = Calendar(identifier: .gregorian)
             calendar.timeZone = TimeZone(identifier: "UTC")!
@@ -271,17 +279,16 @@ extension WebRoutes {
             text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: ";", with: "\\;")
                 .replacingOccurrences(of: ",", with: "\\,").replacingOccurrences(of: "\n", with: "\\n")
         }
-        let cancelled = (meeting["status"] as? String) == "cancelled"
         let lines = [
             "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Samtak//Samtak//NB", "METHOD:PUBLISH", "BEGIN:VEVENT",
-            "UID:\(id)@samtak", "DTSTAMP:\(stamp(Date()))", "DTSTART:\(stamp(start))", "DTEND:\(stamp(end))",
-            "SEQUENCE:\(meeting["sequence"] as? Int ?? 0)", "SUMMARY:\(escape(meeting["arena_name"] as? String ?? "Møte"))",
-            "LOCATION:\(escape(meeting["location"] as? String ?? ""))", "STATUS:\(cancelled ? "CANCELLED" : "CONFIRMED")",
-            "URL:\(configuration.origin)/moter/\(id)", "END:VEVENT", "END:VCALENDAR",
+            "UID:\(uid)@samtak", "DTSTAMP:\(stamp(Date()))", "DTSTART:\(stamp(start))", "DTEND:\(stamp(end))",
+            "SEQUENCE:\(sequence)", "SUMMARY:\(escape(summary))",
+            "LOCATION:\(escape(location))", "STATUS:\(cancelled ? "CANCELLED" : "CONFIRMED")",
+            "URL:\(url)", "END:VEVENT", "END:VCALENDAR",
         ]
         var headers = HTTPFields()
         headers[.contentType] = "text/calendar; charset=utf-8"
-        headers[.contentDisposition] = "attachment; filename=\"mote.ics\""
+        headers[.contentDisposition] = "attachment; filename=\"\(filename)\""
         headers[.cacheControl] = "no-store"
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: lines.joined(separator: "\r\n") + "\r\n")))
     }
@@ -393,7 +400,7 @@ extension WebRoutes {
                 "discussion": form?["drofting_\(item)"] ?? entry["discussion"] as? String ?? "",
                 "decisionText": form?["vedtak_\(item)"] ?? entry["decision_text"] as? String ?? "",
                 "decisionLabel": Bokmal.decision(entry["decision"]),
-                "decisions": Bokmal.decisions.map { ["code": $0.code, "label": $0.label, "selected": $0.code == decision] },
+                "decisions": Bokmal.decisions(for: view.meeting["arena_kind"]).map { ["code": $0.code, "label": $0.label, "selected": $0.code == decision] },
                 "followUps": followUps, "hasSavedFollowUps": !saved.isEmpty, "savedFollowUps": saved.map { ["what": $0["description"] ?? "", "due": Bokmal.day($0["due_date"])] },
             ]
             if let other = theirs?[item] {
