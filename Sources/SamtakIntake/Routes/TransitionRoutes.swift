@@ -151,12 +151,12 @@ struct TransitionRoutes {
             guard let arena = try CalledMeetings.arena(body.arenaId, on: connection), arena.active, arena.kind == .transition else {
                 throw Problem.field("arena_id", "not_found", "is not an active transition arena")
             }
-            let arenaOwner = try connection.query("SELECT owner_person_id FROM arenas WHERE id = \(arena.id)").first?.decode(UUID?.self, 0)
+            let arenaOwner = try TransitionStore.arenaOwner(arena.id, on: connection)
             guard principal.hasRole(.unitLeader, in: body.receivingUnitId) || arenaOwner == principal.personId else {
                 throw Problem.forbidden("the receiving unit's leader (or the arena's owner) invites to transition meetings")
             }
             var v = Violations()
-            let services = try Self.unitServices([body.receivingUnitId] + body.meetings.map(\.sendingUnitId), on: connection)
+            let services = try TransitionStore.unitServices([body.receivingUnitId] + body.meetings.map(\.sendingUnitId), on: connection)
             if services[body.receivingUnitId] != body.stage.receivingService {
                 v.add("receiving_unit_id", "service", "must be a \(body.stage.receivingService.rawValue) unit")
             }
@@ -166,10 +166,8 @@ struct TransitionRoutes {
             try v.throwIfAny()
             let seasonId = UUID()
             do {
-                try connection.execute("""
-                    INSERT INTO transition_seasons (id, school_year, stage, arena_id, receiving_unit_id, created_by)
-                    VALUES (\(seasonId), \(body.schoolYear), \(body.stage.rawValue), \(arena.id), \(body.receivingUnitId), \(principal.personId))
-                    """)
+                try TransitionStore.insertSeason(seasonId, schoolYear: body.schoolYear, stage: body.stage, arenaId: arena.id,
+                                                 receivingUnitId: body.receivingUnitId, by: principal.personId, on: connection)
             } catch let error as PostgresError where error.isUniqueViolation {
                 throw Problem.conflict("season_exists", "this school year's \(body.stage.rawValue) meetings are already planned for the receiving unit")
             }
@@ -191,14 +189,6 @@ struct TransitionRoutes {
         }
     }
 
-    static func unitServices(_ ids: [UUID], on connection: PostgresConnection) throws -> [UUID: ServiceKind] {
-        var out: [UUID: ServiceKind] = [:]
-        for row in try connection.query("SELECT id, service FROM units WHERE id = ANY(\(Array(Set(ids)))) AND active") {
-            out[try row.decode(UUID.self, 0)] = ServiceKind(rawValue: try row.decode(String.self, 1))
-        }
-        return out
-    }
-
     /// One sending unit's meeting: its children's items (named with consent, none without),
     /// its participants, `meeting.called`. Returns the meeting and its number of named items.
     static func planMeeting(
@@ -210,18 +200,14 @@ struct TransitionRoutes {
         var children: [(id: UUID, specialNeeds: Bool?)]
         if let given = meeting.children {
             children = given.map { ($0.childId, $0.specialNeedsSupport) }
-            let atUnit = Set(try connection.query("""
-                SELECT id FROM children WHERE id = ANY(\(given.map(\.childId))) AND unit_id = \(meeting.sendingUnitId)
-                """).map { row throws(PostgresError) in try row.decode(UUID.self, 0) })
+            let atUnit = try TransitionStore.childrenAt(meeting.sendingUnitId, among: given.map(\.childId), on: connection)
             var v = Violations()
             for (childIndex, child) in given.enumerated() where !atUnit.contains(child.childId) {
                 v.add("\(field).children[\(childIndex)].child_id", "not_at_sending_unit", "is not a child of the sending unit")
             }
             try v.throwIfAny()
         } else {
-            children = try connection.query("""
-                SELECT id FROM children WHERE unit_id = \(meeting.sendingUnitId) AND grade = \(body.stage.leavingGrade) ORDER BY name, id
-                """).map { row throws(PostgresError) in (try row.decode(UUID.self, 0), nil) }
+            children = try TransitionStore.children(at: meeting.sendingUnitId, grade: body.stage.leavingGrade, on: connection).map { ($0, nil) }
         }
         let planned: [PlannedMeeting]
         do throws(CalledMeetingPlan.PlanError) {
@@ -241,35 +227,24 @@ struct TransitionRoutes {
                 withoutConsent += 1
                 continue
             }
-            let specialNeeds = try child.specialNeeds ?? !connection.query("""
-                SELECT 1 FROM cases WHERE child_id = \(child.id) AND category = 'referral' AND target_service = 'ppt' AND status <> 'withdrawn'
-                """).isEmpty
+            let specialNeeds = try child.specialNeeds ?? TransitionStore.hasPPTReferral(child.id, on: connection)
             // The consent releases the child's identity to the arena: the item names the child.
             // Viewers it does not cover see the anonymised title, as for any named case.
-            let name = try connection.query("SELECT name FROM children WHERE id = \(child.id)").first?.decode(String.self, 0) ?? ""
+            let name = try TransitionStore.childName(child.id, on: connection)?.name ?? ""
             let title = "Overgang \(body.stage.norwegianName): \(name)"
             let caseId = UUID()
             let released = categories.isEmpty ? "ingen utover identitet" : categories.map(\.rawValue).joined(separator: ", ")
-            try connection.execute("""
-                INSERT INTO cases (id, category, kind, arena_id, child_id, consent_id, submitting_unit_id, submitted_by, owner_id, title, grade,
-                                   concern, status)
-                VALUES (\(caseId), 'case', 'named', \(arena.id), \(child.id), \(consent.id), \(meeting.sendingUnitId), \(principal.personId),
-                        \(principal.personId), \(title), \(facts.grade), \("Overføring etter samtykke. Kategorier: \(released)."), 'scheduled')
-                """)
+            try TransitionStore.insertCase(caseId, arenaId: arena.id, childId: child.id, consentId: consent.id, sendingUnitId: meeting.sendingUnitId,
+                                           by: principal.personId, title: title, grade: facts.grade,
+                                           concern: "Overføring etter samtykke. Kategorier: \(released).", on: connection)
             items.append((caseId, child.id, consent, categories, specialNeeds))
         }
         // Participants: the organiser, both units' leaders, the sending unit's teachers, PPT where needed, and those named.
         var participants = [principal.personId]
-        participants += try connection.query("""
-            SELECT DISTINCT person_id FROM memberships m JOIN people p ON p.id = m.person_id AND p.active
-            WHERE (m.unit_id = \(body.receivingUnitId) AND m.role = 'unit_leader')
-               OR (m.unit_id = \(meeting.sendingUnitId) AND m.role IN ('unit_leader', 'teacher'))
-            """).map { row throws(PostgresError) in try row.decode(UUID.self, 0) }
-        if items.contains(where: \.specialNeeds) { participants += try pptPeople(arena: arena.id, on: connection) }
+        participants += try TransitionStore.leadersAndTeachers(receivingUnitId: body.receivingUnitId, sendingUnitId: meeting.sendingUnitId, on: connection)
+        if items.contains(where: \.specialNeeds) { participants += try TransitionStore.pptPeople(arena: arena.id, on: connection) }
         if let named = meeting.participantIds, !named.isEmpty {
-            let staff = Set(try connection.query("""
-                SELECT id FROM people WHERE id = ANY(\(named)) AND kind = 'staff' AND active
-                """).map { row throws(PostgresError) in try row.decode(UUID.self, 0) })
+            let staff = try TransitionStore.activeStaff(among: named, on: connection)
             var v = Violations()
             for (personIndex, person) in named.enumerated() where !staff.contains(person) {
                 v.add("\(field).participant_ids[\(personIndex)]", "not_staff", "must be active staff")
@@ -283,69 +258,21 @@ struct TransitionRoutes {
                                                   participants: participants,
                                                   items: items.map { CalledMeetings.Item(caseId: $0.caseId, presenterId: nil, minutes: nil) },
                                                   consentId: nil, originCaseId: nil, planId: nil, seriesId: season, outbox: outbox, on: connection)
-        try connection.execute("""
-            INSERT INTO transition_meetings (meeting_id, season_id, sending_unit_id, children_without_consent)
-            VALUES (\(meetingId), \(season), \(meeting.sendingUnitId), \(withoutConsent))
-            """)
+        try TransitionStore.insertMeeting(meetingId, season: season, sendingUnitId: meeting.sendingUnitId, withoutConsent: withoutConsent, on: connection)
         for item in items {
-            try connection.execute("""
-                INSERT INTO transition_items (case_id, meeting_id, child_id, consent_id, information, special_needs_support)
-                VALUES (\(item.caseId), \(meetingId), \(item.childId), \(item.consent.id), \(item.categories.map(\.rawValue)), \(item.specialNeeds))
-                """)
+            try TransitionStore.insertItem(caseId: item.caseId, meetingId: meetingId, childId: item.childId, consentId: item.consent.id,
+                                           information: item.categories, specialNeeds: item.specialNeeds, on: connection)
             try AccessLog.record(on: connection, actor: principal.personId, action: .create, resource: "transition_item", resourceId: item.caseId,
                                  childId: item.childId, basis: .consent, consentId: item.consent.id, requestId: requestId)
         }
         return (meetingId, items.count)
     }
 
-    /// PPT's people for the arena: its PPT participants (by person or unit role), else PPT's leaders.
-    static func pptPeople(arena: UUID, on connection: PostgresConnection) throws -> [UUID] {
-        let listed = try connection.query("""
-            SELECT DISTINCT coalesce(ap.person_id, m.person_id)
-            FROM arena_participants ap
-            LEFT JOIN units u ON u.id = ap.unit_id
-            LEFT JOIN memberships m ON m.unit_id = ap.unit_id AND m.role = ap.role
-            LEFT JOIN memberships pm ON pm.person_id = ap.person_id
-            LEFT JOIN units pu ON pu.id = pm.unit_id
-            WHERE ap.arena_id = \(arena) AND coalesce(u.service, pu.service) = 'ppt' AND coalesce(ap.person_id, m.person_id) IS NOT NULL
-            """).map { row throws(PostgresError) in try row.decode(UUID.self, 0) }
-        if !listed.isEmpty { return listed }
-        return try connection.query("""
-            SELECT m.person_id FROM memberships m JOIN units u ON u.id = m.unit_id AND u.active WHERE u.service = 'ppt' AND m.role = 'unit_leader'
-            """).map { row throws(PostgresError) in try row.decode(UUID.self, 0) }
-    }
-
     // MARK: Reading
-
-    struct ItemRow: Sendable {
-        var caseId: UUID
-        var meetingId: UUID
-        var childId: UUID
-        var consentId: UUID
-        var information: [InformationCategory]
-        var specialNeedsSupport: Bool
-        var texts: [InformationCategory: String]
-        var updatedAt: Date
-    }
-
-    static func itemRow(_ row: PostgresRow) throws(PostgresError) -> ItemRow {
-        var texts: [InformationCategory: String] = [:]
-        for (offset, category) in TransitionRules.itemCategories.enumerated() {
-            if let text = try row.decode(String?.self, 6 + offset) { texts[category] = text }
-        }
-        return ItemRow(caseId: try row.decode(UUID.self, 0), meetingId: try row.decode(UUID.self, 1), childId: try row.decode(UUID.self, 2),
-                       consentId: try row.decode(UUID.self, 3),
-                       information: try row.decode([String].self, 4).compactMap(InformationCategory.init(rawValue:)),
-                       specialNeedsSupport: try row.decode(Bool.self, 5), texts: texts, updatedAt: try row.decode(Date.self, 10))
-    }
-
-    static let itemColumns: SQL = """
-        case_id, meeting_id, child_id, consent_id, information, special_needs_support, school_situation, special_needs, health, family, updated_at
-        """
 
     /// What `principal` may see of an item: the case's access decision, and nothing (but
     /// for the guardians) once the consent it stands on is no longer in force.
-    static func itemAccess(_ item: ItemRow, principal: Principal, on connection: PostgresConnection) throws -> (AccessDecision, CaseStore.Row)? {
+    static func itemAccess(_ item: TransitionStore.ItemRow, principal: Principal, on connection: PostgresConnection) throws -> (AccessDecision, CaseStore.Row)? {
         guard let row = try CaseStore.load(item.caseId, on: connection) else { return nil }
         var decision = try CaseStore.access(principal, to: row, on: connection)
         if decision.basis != .guardian && decision.basis != .selfAccess,
@@ -355,7 +282,7 @@ struct TransitionRoutes {
         return (decision, row)
     }
 
-    static func itemResource(_ item: ItemRow, principal: Principal, position: Int?, on connection: PostgresConnection, requestId: String?) throws -> ItemResource? {
+    static func itemResource(_ item: TransitionStore.ItemRow, principal: Principal, position: Int?, on connection: PostgresConnection, requestId: String?) throws -> ItemResource? {
         guard let (decision, row) = try itemAccess(item, principal: principal, on: connection), let basis = decision.basis else { return nil }
         guard decision.canSeeChild else {
             return ItemResource(id: item.caseId, meetingId: item.meetingId, visibility: "redacted",
@@ -364,11 +291,11 @@ struct TransitionRoutes {
         }
         try AccessLog.record(on: connection, actor: principal.personId, action: .read, resource: "transition_item", resourceId: item.caseId,
                              childId: item.childId, basis: basis, consentId: decision.consentId ?? item.consentId, requestId: requestId)
-        let child = try connection.query("SELECT name, birth_date FROM children WHERE id = \(item.childId)").first
+        let child = try TransitionStore.childName(item.childId, on: connection)
         func text(_ category: InformationCategory) -> String? { item.information.contains(category) ? item.texts[category] : nil }
         return ItemResource(
             id: item.caseId, meetingId: item.meetingId, visibility: "full", title: row.title,
-            child: ItemChild(id: item.childId, name: try child?.decode(String.self, 0) ?? "", birthDate: try child?.decode(LocalDate?.self, 1)),
+            child: ItemChild(id: item.childId, name: child?.name ?? "", birthDate: child?.birthDate),
             specialNeedsSupport: item.information.contains(.specialNeeds) ? item.specialNeedsSupport : nil, information: item.information,
             schoolSituation: text(.schoolSituation), specialNeeds: text(.specialNeeds), health: text(.health), family: text(.family),
             updatedAt: item.updatedAt
@@ -376,21 +303,15 @@ struct TransitionRoutes {
     }
 
     static func season(_ id: UUID, principal: Principal, on connection: PostgresConnection, requestId: String?) throws -> SeasonResource? {
-        guard let row = try connection.query("""
-            SELECT id, school_year, stage, arena_id, receiving_unit_id, created_by, created_at FROM transition_seasons WHERE id = \(id)
-            """).first else { return nil }
-        let meetings = try connection.query("""
-            SELECT tm.meeting_id, tm.sending_unit_id, tm.children_without_consent FROM transition_meetings tm JOIN meetings m ON m.id = tm.meeting_id
-            WHERE tm.season_id = \(id) ORDER BY m.starts_at, m.id
-            """).map { row throws(PostgresError) in (try row.decode(UUID.self, 0), try row.decode(UUID.self, 1), try row.decode(Int.self, 2)) }
+        guard let row = try TransitionStore.season(id, on: connection) else { return nil }
+        let meetings = try TransitionStore.meetings(ofSeason: id, on: connection)
         var visible: [SeasonMeeting] = []
         for (meetingId, sendingUnit, withoutConsent) in meetings {
             // Only the positions of the agenda are used (the items log their own reads).
             guard let reading = try MeetingRoutes.reading(meetingId, principal: principal, on: connection), let agenda = reading.agenda else { continue }
             let meeting = reading.meeting
             let positions = Dictionary(agenda.compactMap { item in item.caseId.map { ($0, item.position) } }, uniquingKeysWith: { first, _ in first })
-            let items = try connection.query("SELECT \(itemColumns) FROM transition_items WHERE meeting_id = \(meetingId) ORDER BY case_id")
-                .map(itemRow)
+            let items = try TransitionStore.items(ofMeeting: meetingId, on: connection)
                 .compactMap { try itemResource($0, principal: principal, position: positions[$0.caseId], on: connection, requestId: requestId) }
             visible.append(SeasonMeeting(
                 meetingId: meetingId, sendingUnitId: sendingUnit, startsAt: meeting.startsAt, location: meeting.location, status: meeting.status,
@@ -415,15 +336,10 @@ struct TransitionRoutes {
         return try APIJSON.response(season)
     }
 
-    static func loadItem(_ id: UUID, on connection: PostgresConnection, forUpdate: Bool = false) throws -> ItemRow? {
-        let lock: SQL = forUpdate ? " FOR UPDATE" : ""
-        return try connection.query("SELECT \(itemColumns) FROM transition_items WHERE case_id = \(id)\(lock)").first.map(itemRow)
-    }
-
     @Sendable func getItem(_ request: Request, context: IntakeRequestContext) async throws -> Response {
         let id = try request.uuidParameter("id", context: context, resource: "transition item")
         let item = try await environment.read(context) { connection, principal -> ItemResource? in
-            guard let item = try Self.loadItem(id, on: connection) else { return nil }
+            guard let item = try TransitionStore.loadItem(id, on: connection) else { return nil }
             return try Self.itemResource(item, principal: principal, position: nil, on: connection, requestId: context.id)
         }
         guard let item else { throw Problem.notFound("Transition item") }
@@ -452,7 +368,7 @@ struct TransitionRoutes {
         for (_, text, field) in body.texts { v.text(text, field, required: false, max: 8000) }
         try v.throwIfAny()
         return try await environment.mutate(request, context: context, body: raw) { connection, principal in
-            guard let item = try Self.loadItem(id, on: connection, forUpdate: true),
+            guard let item = try TransitionStore.loadItem(id, on: connection, forUpdate: true),
                   let (decision, row) = try Self.itemAccess(item, principal: principal, on: connection), decision.canSeeChild,
                   let basis = decision.basis else { throw Problem.notFound("Transition item") }
             guard principal.isMember(of: row.submittingUnitId) && principal.kind == .staff else {
@@ -465,14 +381,11 @@ struct TransitionRoutes {
                 violations.add(field, "consent_does_not_cover_information", "the guardians' consent does not release this category of information")
             }
             try violations.throwIfAny()
-            try connection.execute("""
-                UPDATE transition_items SET school_situation = \(body.schoolSituation?.trimmed), special_needs = \(body.specialNeeds?.trimmed),
-                    health = \(body.health?.trimmed), family = \(body.family?.trimmed), updated_by = \(principal.personId), updated_at = now()
-                WHERE case_id = \(id)
-                """)
+            try TransitionStore.updateItem(id, schoolSituation: body.schoolSituation?.trimmed, specialNeeds: body.specialNeeds?.trimmed,
+                                           health: body.health?.trimmed, family: body.family?.trimmed, by: principal.personId, on: connection)
             try AccessLog.record(on: connection, actor: principal.personId, action: .update, resource: "transition_item", resourceId: id,
                                  childId: item.childId, basis: basis, consentId: decision.consentId ?? item.consentId, requestId: context.id)
-            guard let updated = try Self.loadItem(id, on: connection),
+            guard let updated = try TransitionStore.loadItem(id, on: connection),
                   let resource = try Self.itemResource(updated, principal: principal, position: nil, on: connection, requestId: context.id)
             else { throw Problem.notFound("Transition item") }
             return try MutationResult(resource)

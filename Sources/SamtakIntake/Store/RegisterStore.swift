@@ -108,7 +108,7 @@ enum RegisterStore {
 
     /// The service of each active unit among `ids`.
     static func unitServices(_ ids: [UUID], on connection: PostgresConnection) throws -> [UUID: ServiceKind] {
-        try TransitionRoutes.unitServices(ids, on: connection)
+        try TransitionStore.unitServices(ids, on: connection)
     }
 
     /// The consent and one `consent_givers` row per giver (each guardian, and the young person).
