@@ -101,14 +101,11 @@ struct OrganisationRoutes {
         violations.text(body.name, "name", max: 200)
         try violations.throwIfAny()
         return try await environment.mutate(request, context: context, body: raw) { connection, _ in
-            if let parent = body.parentId, try connection.query("SELECT 1 FROM units WHERE id = \(parent)").isEmpty {
+            if let parent = body.parentId, try !OrganisationStore.unitExists(parent, on: connection) {
                 throw Problem.field("parent_id", "not_found", "is not a registered unit")
             }
             let id = UUID()
-            let createdAt = try connection.query("""
-                INSERT INTO units (id, name, service, parent_id) VALUES (\(id), \(body.name.trimmed), \(body.service.rawValue), \(body.parentId))
-                RETURNING created_at
-                """).first!.decode(Date.self, 0)
+            let createdAt = try OrganisationStore.insertUnit(id, name: body.name.trimmed, service: body.service, parentId: body.parentId, on: connection)
             let unit = UnitResource(id: id, name: body.name.trimmed, service: body.service, parentId: body.parentId, active: true, createdAt: createdAt)
             return try MutationResult(unit, status: .created, location: "/v1/units/\(id)")
         }
@@ -118,16 +115,11 @@ struct OrganisationRoutes {
         let page = try PageRequest(request: request)
         let service = try request.query("service").map { raw in
             guard let service = ServiceKind(rawValue: raw) else { throw Problem.field("service", "enum", "is not a known service code") }
-            return service.rawValue
+            return service
         }
         let rows = try await environment.read(context) { connection, _ in
-            let filter: SQL = service.map { " AND service = \($0)" } ?? ""
-            return try connection.query("""
-                SELECT id, name, service, parent_id, active, created_at FROM units WHERE true \(filter) \(page.keysetCondition())
-                ORDER BY created_at, id LIMIT \(page.limit + 1)
-                """).map { row throws(PostgresError) in
-                let unit = try Self.unit(row)
-                return (item: unit, createdAt: unit.createdAt, id: unit.id)
+            try OrganisationStore.units(service: service, after: page.keysetCondition(), limit: page.limit + 1, on: connection).map { unit in
+                (item: unit, createdAt: unit.createdAt, id: unit.id)
             }
         }
         return try APIJSON.response(Page(rows: rows, limit: page.limit))
@@ -136,7 +128,7 @@ struct OrganisationRoutes {
     @Sendable func getUnit(_ request: Request, context: IntakeRequestContext) async throws -> Response {
         let id = try request.uuidParameter("id", context: context, resource: "unit")
         let unit = try await environment.read(context) { connection, _ in
-            try connection.query("SELECT id, name, service, parent_id, active, created_at FROM units WHERE id = \(id)").first.map(Self.unit)
+            try OrganisationStore.unit(id, on: connection)
         }
         guard let unit else { throw Problem.notFound("Unit") }
         return try APIJSON.response(unit)
@@ -153,7 +145,7 @@ struct OrganisationRoutes {
         try violations.throwIfAny()
         return try await environment.mutate(request, context: context, body: raw) { connection, _ in
             let id = UUID()
-            try connection.execute("INSERT INTO people (id, kind, name, email) VALUES (\(id), \(kind.rawValue), \(body.name.trimmed), \(body.email))")
+            try OrganisationStore.insertPerson(id, kind: kind, name: body.name.trimmed, email: body.email, on: connection)
             for (index, membership) in (body.memberships ?? []).enumerated() {
                 try Self.insertMembership(membership, personId: id, field: "memberships[\(index)]", on: connection)
             }
@@ -169,11 +161,8 @@ struct OrganisationRoutes {
             return id
         }
         let rows = try await environment.read(context) { connection, _ in
-            let filter: SQL = unitId.map { " AND EXISTS (SELECT 1 FROM memberships m WHERE m.person_id = p.id AND m.unit_id = \($0))" } ?? ""
-            let ids = try connection.query("""
-                SELECT p.id FROM people p WHERE p.kind = 'staff' \(filter) \(page.keysetCondition(createdAt: "p.created_at", id: "p.id"))
-                ORDER BY p.created_at, p.id LIMIT \(page.limit + 1)
-                """).map { row throws(PostgresError) in try row.decode(UUID.self, 0) }
+            let ids = try OrganisationStore.staffIds(unitId: unitId, after: page.keysetCondition(createdAt: "p.created_at", id: "p.id"),
+                                                     limit: page.limit + 1, on: connection)
             return try ids.compactMap { id in try Self.loadPerson(id, on: connection) }.map { (item: $0, createdAt: $0.createdAt, id: $0.id) }
         }
         return try APIJSON.response(Page(rows: rows, limit: page.limit))
@@ -195,7 +184,7 @@ struct OrganisationRoutes {
         let id = try request.uuidParameter("id", context: context, resource: "person")
         let (body, raw) = try await APIJSON.decode(MembershipBody.self, from: request)
         let response = try await environment.mutate(request, context: context, body: raw) { connection, _ in
-            guard try connection.query("SELECT 1 FROM people WHERE id = \(id) AND kind = 'staff'").count == 1 else {
+            guard try OrganisationStore.isStaff(id, on: connection) else {
                 throw Problem.notFound("Person")
             }
             try Self.insertMembership(body, personId: id, field: "", on: connection)
@@ -208,53 +197,22 @@ struct OrganisationRoutes {
 
     // MARK: Persistence
 
-    static func unit(_ row: PostgresRow) throws(PostgresError) -> UnitResource {
-        UnitResource(id: try row.decode(UUID.self, 0), name: try row.decode(String.self, 1),
-                     service: try row.decode(ServiceKind.self, 2),
-                     parentId: try row.decode(UUID?.self, 3), active: try row.decode(Bool.self, 4), createdAt: try row.decode(Date.self, 5))
-    }
-
     static func insertMembership(_ membership: MembershipBody, personId: UUID, field: String, on connection: PostgresConnection) throws {
         let prefix = field.isEmpty ? "" : "\(field)."
         if let title = membership.title, title.count > 100 {
             throw Problem.field("\(prefix)title", "max_length", "must be at most 100 characters")
         }
-        guard try connection.query("SELECT 1 FROM units WHERE id = \(membership.unitId)").count == 1 else {
+        guard try OrganisationStore.unitExists(membership.unitId, on: connection) else {
             throw Problem.field("\(prefix)unit_id", "not_found", "is not a registered unit")
         }
-        let inserted = try connection.execute("""
-            INSERT INTO memberships (person_id, unit_id, role, title) VALUES (\(personId), \(membership.unitId), \(membership.role.rawValue), \(membership.title ?? ""))
-            ON CONFLICT DO NOTHING
-            """)
-        if inserted == 0 {
+        if try !OrganisationStore.insertMembership(personId: personId, unitId: membership.unitId, role: membership.role, title: membership.title ?? "",
+                                                   on: connection) {
             throw Problem.conflict("membership_exists", "the person already has this role in this unit")
         }
     }
 
     static func loadPerson(_ id: UUID, on connection: PostgresConnection) throws -> PersonResource? {
-        let rows = try connection.query(SQL("""
-            SELECT p.id, p.kind, p.name, p.email, p.created_at, m.unit_id, u.name, u.service, m.role, m.title
-            FROM people p
-            LEFT JOIN memberships m ON m.person_id = p.id
-            LEFT JOIN units u ON u.id = m.unit_id
-            WHERE p.id = \(id)
-            ORDER BY u.name, m.role
-            """).prepared)
-        guard let first = rows.first else { return nil }
-        var person = PersonResource(
-            id: try first.decode(UUID.self, 0), kind: try first.decode(PersonKind.self, 1),
-            name: try first.decode(String.self, 2), email: try first.decode(String?.self, 3), memberships: [],
-            createdAt: try first.decode(Date.self, 4)
-        )
-        for row in rows {
-            guard let unitId = try row.decode(UUID?.self, 5) else { continue }
-            person.memberships.append(MembershipResource(
-                unitId: unitId, unitName: try row.decode(String.self, 6),
-                service: try row.decode(ServiceKind.self, 7),
-                role: try row.decode(Role.self, 8), title: try row.decode(String.self, 9)
-            ))
-        }
-        return person
+        try OrganisationStore.person(id, on: connection)
     }
 
     static func validateEmail(_ email: String, field: String, into violations: inout Violations) {
