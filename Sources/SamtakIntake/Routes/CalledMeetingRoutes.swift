@@ -108,13 +108,10 @@ struct CalledMeetingRoutes {
                 guard arena.kind == .ansvarsgruppe else {
                     throw Problem.field("individual_plan_id", "not_allowed", "only an ansvarsgruppe is linked to an individual plan")
                 }
-                guard try !connection.query("""
-                    SELECT 1 FROM individual_plans WHERE id = \(requested) AND child_id = \(childId) AND status = 'active'
-                    """).isEmpty else { throw Problem.field("individual_plan_id", "not_found", "is not the child's active individual plan") }
+                guard try IndividualPlanStore.activeId(ofChild: childId, on: connection) == requested
+                else { throw Problem.field("individual_plan_id", "not_found", "is not the child's active individual plan") }
             } else if arena.kind == .ansvarsgruppe {
-                planId = try connection.query("""
-                    SELECT id FROM individual_plans WHERE child_id = \(childId) AND status = 'active'
-                    """).first?.decode(UUID.self, 0)
+                planId = try IndividualPlanStore.activeId(ofChild: childId, on: connection)
             }
             // The caller takes part; everyone must be family or staff the consent covers.
             let everyone = [principal.personId] + body.participantIds.filter { $0 != principal.personId }
@@ -170,9 +167,7 @@ struct CalledMeetingRoutes {
             let (_, basis, consentId) = try CoordinationStore.visibleChild(childId, principal, on: connection)
             try AccessLog.record(on: connection, actor: principal.personId, action: .read, resource: "meeting", resourceId: nil,
                                  childId: childId, basis: basis, consentId: consentId, requestId: context.id)
-            let ids = try connection.query("""
-                SELECT id FROM meetings WHERE child_id = \(childId) ORDER BY starts_at, id LIMIT 500
-                """).map { row throws(PostgresError) in try row.decode(UUID.self, 0) }
+            let ids = try CalledMeetings.meetingIds(aroundChild: childId, on: connection)
             return MeetingList(items: try ids.compactMap { try CalledMeetings.resource($0, principal: principal, on: connection, requestId: context.id) })
         }
         return try APIJSON.response(list)
@@ -242,19 +237,6 @@ enum CalledMeetings {
         var youngPersonConsentAge: Int?
     }
 
-    static func arena(_ id: UUID, on connection: PostgresConnection) throws -> Arena? {
-        guard let row = try connection.query("""
-            SELECT id, kind, active, owner_unit_id, duration_minutes, location, capacity, minutes_per_case, agenda_lead_hours, holiday_policy,
-                   young_person_consent_age
-            FROM arenas WHERE id = \(id)
-            """).first else { return nil }
-        return Arena(id: try row.decode(UUID.self, 0), kind: try row.decode(ArenaKind.self, 1),
-                     active: try row.decode(Bool.self, 2), ownerUnitId: try row.decode(UUID.self, 3), durationMinutes: try row.decode(Int.self, 4),
-                     location: try row.decode(String.self, 5), capacity: try row.decode(Int.self, 6), minutesPerCase: try row.decode(Int.self, 7),
-                     agendaLeadHours: try row.decode(Int.self, 8), holidayPolicy: HolidayPolicy(code: try row.decode(String.self, 9)) ?? .keep,
-                     youngPersonConsentAge: try row.decode(Int?.self, 10))
-    }
-
     struct Item: Sendable {
         var title: String?
         var caseId: UUID?
@@ -276,32 +258,6 @@ enum CalledMeetings {
         } catch let error {
             throw Problem.field(error.field, error.rule, error.description)
         }
-    }
-
-    /// One planned meeting with its participants and agenda; announces `meeting.called`.
-    static func insert(
-        _ planned: PlannedMeeting, arena: Arena, childId: UUID?, calledBy: UUID, location: String?, participants: [UUID], items: [Item],
-        consentId: UUID?, originCaseId: UUID?, planId: UUID?, seriesId: UUID?, outbox: Outbox, on connection: PostgresConnection
-    ) throws -> UUID {
-        let id = UUID()
-        let place = location.flatMap { $0.isEmpty ? nil : $0 } ?? arena.location
-        try connection.execute("""
-            INSERT INTO meetings (id, arena_id, occurrence_date, starts_at, ends_at, location, status, capacity, submission_deadline, agenda_due_at,
-                                  child_id, called_by, consent_id, origin_case_id, individual_plan_id, series_id)
-            VALUES (\(id), \(arena.id), NULL, \(planned.startsAt), \(planned.endsAt), \(place), 'planned', \(max(arena.capacity, items.count)),
-                    \(planned.submissionDeadline), \(planned.agendaDueAt), \(childId), \(calledBy), \(consentId), \(originCaseId), \(planId), \(seriesId))
-            """)
-        for person in Set(participants) {
-            try connection.execute("INSERT INTO meeting_participants (meeting_id, person_id) VALUES (\(id), \(person)) ON CONFLICT DO NOTHING")
-        }
-        for (index, item) in items.enumerated() {
-            try connection.execute("""
-                INSERT INTO agenda_items (id, meeting_id, case_id, title, position, presenter_id, minutes_allotted, reason)
-                VALUES (\(UUID()), \(id), \(item.caseId), \(item.title), \(index + 1), \(item.presenterId), \(item.minutes ?? arena.minutesPerCase), 'called')
-                """)
-        }
-        try outbox.append(MeetingCalled(meetingId: id, arenaId: arena.id), on: connection)
-        return id
     }
 
     /// The meeting as `principal` may see it (nil when they may not).
@@ -328,17 +284,15 @@ enum CalledMeetings {
         guard row.kind == .named, let childId = row.childId, let child = try CoordinationStore.child(childId, on: connection) else {
             throw Problem.conflict("invalid_decision", "a samarbeidsmøte is called around a named child; an anonymous case needs consent and a name first")
         }
-        guard let arenaId = try connection.query("""
-            SELECT id FROM arenas WHERE kind = 'samarbeidsmote' AND active
-            ORDER BY owner_unit_id = \(row.submittingUnitId) DESC, created_at, id LIMIT 1
-            """).first?.decode(UUID.self, 0), let arena = try arena(arenaId, on: connection) else {
+        guard let arenaId = try CalledMeetings.samarbeidsmoteArenaId(preferring: row.submittingUnitId, on: connection),
+              let arena = try arena(arenaId, on: connection) else {
             throw Problem.conflict("no_arena", "no samarbeidsmøte arena is registered; register one before calling a samarbeidsmøte")
         }
         let active = child.consents.filter { $0.isActive(at: Date()) }
         guard let consent = active.first(where: { $0.id == row.consentId }) ?? active.first else {
             throw Problem.conflict("consent_required", "calling a samarbeidsmøte needs a consent in force for the child")
         }
-        let present = try connection.query("SELECT present FROM minutes WHERE meeting_id = \(meeting.id)").first?.decode([UUID].self, 0) ?? []
+        let present = try MeetingStore.minutes(meeting.id, on: connection)?.present ?? []
         let staff = [principal.personId, row.ownerId, row.submittedBy] + present
         let facts = try CoordinationStore.participantFacts(staff, child: child.relations, on: connection)
         var participants = Array(child.relations.guardianIds)
