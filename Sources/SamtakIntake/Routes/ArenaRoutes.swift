@@ -174,10 +174,8 @@ struct ArenaRoutes {
         return try await environment.mutate(request, context: context, body: raw) { connection, _ in
             let id = UUID()
             try Self.checkReferences(arena.body, on: connection)
-            try connection.execute("""
-                INSERT INTO arenas (id, name, kind, owner_unit_id, owner_person_id) VALUES (\(id), \(body.name.trimmed), \(body.kind.rawValue),
-                    \(body.ownerUnitId), \(body.ownerPersonId))
-                """)
+            try ArenaStore.insert(id, name: body.name.trimmed, kind: body.kind, ownerUnitId: body.ownerUnitId, ownerPersonId: body.ownerPersonId,
+                                  on: connection)
             try Self.store(arena, id: id, on: connection)
             try outbox.append(ArenaChanged(arenaId: id, version: 1, change: .created), on: connection)
             guard let resource = try Self.load(id, on: connection) else { throw Problem.notFound("Arena") }
@@ -193,18 +191,15 @@ struct ArenaRoutes {
         let arena = try Self.validate(body)
         let outbox = environment.outbox
         return try await environment.mutate(request, context: context, body: raw) { connection, _ in
-            guard let current = try connection.query("SELECT version, active FROM arenas WHERE id = \(id) FOR UPDATE").first else {
+            guard let currentVersion = try ArenaStore.lockVersion(id, on: connection) else {
                 throw Problem.notFound("Arena")
             }
-            guard try current.decode(Int.self, 0) == expected else {
+            guard currentVersion == expected else {
                 throw Problem.conflict("version_mismatch", "the arena was changed since version \(expected); read it again")
             }
             try Self.checkReferences(arena.body, on: connection)
-            try connection.execute("""
-                UPDATE arenas SET name = \(body.name.trimmed), kind = \(body.kind.rawValue), owner_unit_id = \(body.ownerUnitId),
-                    owner_person_id = \(body.ownerPersonId), version = version + 1, updated_at = now() WHERE id = \(id)
-                """)
-            try connection.execute("DELETE FROM arena_participants WHERE arena_id = \(id)")
+            try ArenaStore.updateIdentity(id, name: body.name.trimmed, kind: body.kind, ownerUnitId: body.ownerUnitId,
+                                          ownerPersonId: body.ownerPersonId, on: connection)
             try Self.store(arena, id: id, on: connection)
             try outbox.append(ArenaChanged(arenaId: id, version: expected + 1, change: .updated), on: connection)
             guard let resource = try Self.load(id, on: connection) else { throw Problem.notFound("Arena") }
@@ -217,12 +212,10 @@ struct ArenaRoutes {
         let id = try request.uuidParameter("id", context: context, resource: "arena")
         let outbox = environment.outbox
         return try await environment.mutate(request, context: context, body: Data()) { connection, _ in
-            guard let row = try connection.query("""
-                UPDATE arenas SET active = false, version = version + 1, updated_at = now() WHERE id = \(id) AND active RETURNING version
-                """).first else {
+            guard let version = try ArenaStore.deactivate(id, on: connection) else {
                 throw Problem.notFound("Active arena")
             }
-            try outbox.append(ArenaChanged(arenaId: id, version: try row.decode(Int.self, 0), change: .deactivated), on: connection)
+            try outbox.append(ArenaChanged(arenaId: id, version: version, change: .deactivated), on: connection)
             guard let resource = try Self.load(id, on: connection) else { throw Problem.notFound("Arena") }
             return try MutationResult(resource)
         }
@@ -239,12 +232,7 @@ struct ArenaRoutes {
             return id
         }
         let rows = try await environment.read(context) { connection, _ in
-            var filter: SQL = ""
-            if let kind { filter = filter + " AND kind = \(kind)" }
-            if let unitId { filter = filter + " AND owner_unit_id = \(unitId)" }
-            let ids = try connection.query("""
-                SELECT id FROM arenas WHERE true \(filter) \(page.keysetCondition()) ORDER BY created_at, id LIMIT \(page.limit + 1)
-                """).map { row throws(PostgresError) in try row.decode(UUID.self, 0) }
+            let ids = try ArenaStore.ids(kind: kind, ownerUnitId: unitId, after: page.keysetCondition(), limit: page.limit + 1, on: connection)
             return try ids.compactMap { try Self.load($0, on: connection) }.map { (item: $0, createdAt: $0.createdAt, id: $0.id) }
         }
         return try APIJSON.response(Page(rows: rows, limit: page.limit))
@@ -292,10 +280,8 @@ struct ArenaRoutes {
         try v.throwIfAny()
         return try await environment.mutate(request, context: context, body: raw) { connection, _ in
             let id = UUID()
-            try connection.execute("""
-                INSERT INTO school_holidays (id, school_year, name, first_day, last_day)
-                VALUES (\(id), \(body.schoolYear), \(body.name.trimmed), \(body.firstDay), \(body.lastDay))
-                """)
+            try ArenaStore.insertSchoolHoliday(id, schoolYear: body.schoolYear, name: body.name.trimmed, firstDay: body.firstDay, lastDay: body.lastDay,
+                                               on: connection)
             return try MutationResult(SchoolHolidayResource(id: id, schoolYear: body.schoolYear, name: body.name.trimmed, firstDay: body.firstDay, lastDay: body.lastDay),
                                       status: .created, location: "/v1/school-holidays/\(id)")
         }
@@ -304,12 +290,7 @@ struct ArenaRoutes {
     @Sendable func listSchoolHolidays(_ request: Request, context: IntakeRequestContext) async throws -> Response {
         let year = request.query("school_year")
         let items = try await environment.read(context) { connection, _ in
-            let filter: SQL = year.map { " WHERE school_year = \($0)" } ?? ""
-            return try connection.query("SELECT id, school_year, name, first_day, last_day FROM school_holidays \(filter) ORDER BY first_day LIMIT 500")
-                .map { row throws(PostgresError) in
-                    SchoolHolidayResource(id: try row.decode(UUID.self, 0), schoolYear: try row.decode(String.self, 1), name: try row.decode(String.self, 2),
-                                          firstDay: try row.decode(LocalDate.self, 3), lastDay: try row.decode(LocalDate.self, 4))
-                }
+            try ArenaStore.schoolHolidays(year: year, on: connection)
         }
         return try APIJSON.response(["items": items])
     }
@@ -347,17 +328,17 @@ struct ArenaRoutes {
 
     static func checkReferences(_ body: ArenaBody, on connection: PostgresConnection) throws {
         var v = Violations()
-        if try connection.query("SELECT 1 FROM units WHERE id = \(body.ownerUnitId)").isEmpty {
+        if try !OrganisationStore.unitExists(body.ownerUnitId, on: connection) {
             v.add("owner_unit_id", "not_found", "is not a registered unit")
         }
-        if let person = body.ownerPersonId, try connection.query("SELECT 1 FROM people WHERE id = \(person) AND kind = 'staff'").isEmpty {
+        if let person = body.ownerPersonId, try !OrganisationStore.isStaff(person, on: connection) {
             v.add("owner_person_id", "not_found", "is not registered staff")
         }
         for (index, participant) in (body.participants ?? []).enumerated() {
-            if let unit = participant.unitId, try connection.query("SELECT 1 FROM units WHERE id = \(unit)").isEmpty {
+            if let unit = participant.unitId, try !OrganisationStore.unitExists(unit, on: connection) {
                 v.add("participants[\(index)].unit_id", "not_found", "is not a registered unit")
             }
-            if let person = participant.personId, try connection.query("SELECT 1 FROM people WHERE id = \(person)").isEmpty {
+            if let person = participant.personId, try !OrganisationStore.personExists(person, on: connection) {
                 v.add("participants[\(index)].person_id", "not_found", "is not a registered person")
             }
         }
@@ -366,56 +347,10 @@ struct ArenaRoutes {
 
     /// Writes everything but identity and version (shared by create and update).
     static func store(_ arena: ValidArena, id: UUID, on connection: PostgresConnection) throws {
-        let body = arena.body
-        try connection.execute("""
-            UPDATE arenas SET target_group = \(body.targetGroup?.trimmed ?? ""), purpose = \(body.purpose?.trimmed ?? ""),
-                frequency_text = \(body.frequencyText?.trimmed ?? ""), rrule = \(arena.rule?.description), series_start = \(body.seriesStart),
-                duration_minutes = \(body.durationMinutes ?? 90), location = \(body.location?.trimmed ?? ""), capacity = \(body.capacity ?? 8),
-                minutes_per_case = \(body.minutesPerCase ?? 15), submission_deadline_hours = \(body.submissionDeadlineHours ?? 168),
-                agenda_lead_hours = \(body.agendaLeadHours ?? 72), cancel_when_empty = \(body.cancelWhenEmpty ?? false),
-                holiday_policy = \(arena.holidayPolicy.code), skip_school_holidays = \(body.skipSchoolHolidays ?? false),
-                exception_dates = \(body.exceptionDates ?? []), delivery_mode = \((body.deliveryMode ?? .notice).rawValue),
-                accepts = \((body.accepts ?? CaseKind.allCases).map(\.rawValue)), young_person_consent_age = \(body.youngPersonConsentAge),
-                follow_up_days = \(body.followUpDays ?? ReferralFollowUpRules.defaultDays)
-            WHERE id = \(id)
-            """)
-        for participant in body.participants ?? [] {
-            try connection.execute("""
-                INSERT INTO arena_participants (id, arena_id, unit_id, role, person_id, presence)
-                VALUES (\(UUID()), \(id), \(participant.unitId), \(participant.role?.rawValue), \(participant.personId), \(participant.presence ?? "always"))
-                """)
-        }
+        try ArenaStore.writeSettings(arena, id: id, on: connection)
     }
 
     static func load(_ id: UUID, on connection: PostgresConnection) throws -> ArenaResource? {
-        guard let row = try connection.query("""
-            SELECT id, name, kind, owner_unit_id, owner_person_id, target_group, purpose, frequency_text, rrule, series_start,
-                   duration_minutes, location, capacity, minutes_per_case, submission_deadline_hours, agenda_lead_hours, cancel_when_empty,
-                   holiday_policy, skip_school_holidays, exception_dates, delivery_mode, accepts, young_person_consent_age, version, active,
-                   created_at, updated_at, follow_up_days
-            FROM arenas WHERE id = \(id)
-            """).first else { return nil }
-        let participants = try connection.query("""
-            SELECT ap.unit_id, ap.role, ap.person_id, ap.presence, u.service
-            FROM arena_participants ap LEFT JOIN units u ON u.id = ap.unit_id WHERE ap.arena_id = \(id) ORDER BY ap.id
-            """).map { row throws(PostgresError) in
-            ParticipantResource(unitId: try row.decode(UUID?.self, 0), role: try row.decode(String?.self, 1).flatMap(Role.init(rawValue:)),
-                                personId: try row.decode(UUID?.self, 2), presence: try row.decode(String.self, 3),
-                                service: try row.decode(String?.self, 4).flatMap(ServiceKind.init(rawValue:)))
-        }
-        return ArenaResource(
-            id: try row.decode(UUID.self, 0), name: try row.decode(String.self, 1), kind: try row.decode(ArenaKind.self, 2),
-            ownerUnitId: try row.decode(UUID.self, 3), ownerPersonId: try row.decode(UUID?.self, 4), targetGroup: try row.decode(String.self, 5),
-            purpose: try row.decode(String.self, 6), frequencyText: try row.decode(String.self, 7), rrule: try row.decode(String?.self, 8),
-            seriesStart: try row.decode(LocalDateTime?.self, 9), durationMinutes: try row.decode(Int.self, 10), location: try row.decode(String.self, 11),
-            capacity: try row.decode(Int.self, 12), minutesPerCase: try row.decode(Int.self, 13), submissionDeadlineHours: try row.decode(Int.self, 14),
-            agendaLeadHours: try row.decode(Int.self, 15), cancelWhenEmpty: try row.decode(Bool.self, 16), holidayPolicy: try row.decode(String.self, 17),
-            skipSchoolHolidays: try row.decode(Bool.self, 18), exceptionDates: try row.decode([LocalDate].self, 19),
-            deliveryMode: try row.decode(DeliveryMode.self, 20),
-            accepts: try row.decode([String].self, 21).compactMap(CaseKind.init(rawValue:)), youngPersonConsentAge: try row.decode(Int?.self, 22),
-            participants: participants, version: try row.decode(Int.self, 23), followUpDays: try row.decode(Int.self, 27),
-            active: try row.decode(Bool.self, 24),
-            createdAt: try row.decode(Date.self, 25), updatedAt: try row.decode(Date.self, 26)
-        )
+        try ArenaStore.arena(id, on: connection)
     }
 }

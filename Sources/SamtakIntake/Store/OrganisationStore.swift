@@ -54,6 +54,10 @@ enum OrganisationStore {
             """).map { row throws(PostgresError) in try row.decode(UUID.self, 0) }
     }
 
+    static func personExists(_ id: UUID, on connection: PostgresConnection) throws -> Bool {
+        try connection.query(SQL("SELECT 1 FROM people WHERE id = \(id)").prepared).count == 1
+    }
+
     static func isStaff(_ id: UUID, on connection: PostgresConnection) throws -> Bool {
         try connection.query(SQL("SELECT 1 FROM people WHERE id = \(id) AND kind = 'staff'").prepared).count == 1
     }
