@@ -35,10 +35,14 @@ public struct IntakeEnvironment: Sendable {
     let principals: PrincipalCache
     /// The municipality's children's names for the anonymity screen, reloaded when they change.
     let nameScreens: ChildNameScreens
+    /// The municipality's choices for families (issue 17): whose consent, names in innsyn.
+    public let family: FamilyPolicy
 
     public init(pool: PostgresPool, outbox: Outbox, verifier: BearerTokenVerifier, logger: Logger,
                 identity: IdentityNumberProtection = IdentityNumberProtection(
-                    hashKey: IdentityNumberProtection.developmentHashKey, encryptionKey: IdentityNumberProtection.developmentEncryptionKey)) {
+                    hashKey: IdentityNumberProtection.developmentHashKey, encryptionKey: IdentityNumberProtection.developmentEncryptionKey),
+                family: FamilyPolicy = .standard) {
+        self.family = family
         self.pool = pool
         self.outbox = outbox
         self.verifier = verifier
@@ -82,6 +86,7 @@ public func buildIntakeRouter(_ environment: IntakeEnvironment, dependencies: De
     CalledMeetingRoutes(environment).register(on: v1)
     TransitionRoutes(environment).register(on: v1)
     TimelineRoutes(environment).register(on: v1)
+    FamilyRoutes(environment).register(on: v1)
     return router
 }
 

@@ -137,6 +137,17 @@ public struct ConsentWithdrawn: DomainEvent, Equatable {
     public init(consentId: UUID, childId: UUID) { self.consentId = consentId; self.childId = childId }
 }
 
+/// A guardian gave a consent digitally that waits for the other guardian(s) the purpose's
+/// rule needs (issue 17). Not a consent yet: `consent.recorded` follows when it is complete.
+public struct ConsentProposed: DomainEvent, Equatable {
+    public static let type = "consent.proposed"
+    public static let topic = EventTopic.consents
+    public var proposalId: UUID
+    public var childId: UUID
+    public var subject: UUID { proposalId }
+    public init(proposalId: UUID, childId: UUID) { self.proposalId = proposalId; self.childId = childId }
+}
+
 /// An administrator ended a consent that should not stand (a correction, not the family's
 /// withdrawal). It no longer covers anyone from this moment, as a withdrawn one.
 public struct ConsentEnded: DomainEvent, Equatable {

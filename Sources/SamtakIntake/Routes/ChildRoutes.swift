@@ -322,8 +322,10 @@ struct ChildRoutes {
         violations.require(!body.givenBy.isEmpty || body.youngPersonConsented == true, "given_by", "required",
                            "name the guardians who consented")
         if let until = body.validUntil, until < body.validFrom { violations.add("valid_until", "range", "must not be before valid_from") }
+        violations.require(body.method != .digital, "method", "not_allowed",
+                           "staff record written or oral consents; a digital consent is given by the family itself")
         try violations.throwIfAny()
-        let outbox = environment.outbox
+        let outbox = environment.outbox, policy = environment.family
         return try await environment.mutate(request, context: context, body: raw) { connection, principal in
             let decision = try ChildAccessLoader.decide(principal: principal, childId: body.childId, on: connection)
             guard case .full(let basis, let accessConsent) = decision, principal.kind == .staff,
@@ -366,7 +368,7 @@ struct ChildRoutes {
             let guardianships = try AccessFacts.guardianships([body.childId], on: connection)[body.childId] ?? []
             let (rule, giverViolations) = ConsentRules.checkGivers(
                 givenBy: body.givenBy, youngPersonConsented: body.youngPersonConsented ?? false, guardianships: guardianships,
-                purpose: purpose, childAge: child.age)
+                purpose: purpose, childAge: child.age, policy: policy)
             for violation in giverViolations { violations.add(violation.field, violation.rule, violation.message) }
             try violations.throwIfAny()
             guard let rule else { throw Problem.field("given_by", "required", "name the guardians who consented") }
@@ -492,7 +494,7 @@ struct ChildRoutes {
             arenaIds: try row.decode([UUID].self, 5), unitIds: try row.decode([UUID].self, 13),
             information: try row.decode([String].self, 6).compactMap(InformationCategory.init(rawValue:)),
             validFrom: validFrom, validUntil: validUntil,
-            method: ConsentMethod(rawValue: try row.decode(String.self, 9)) ?? .written,
+            method: try row.decode(ConsentMethod.self, 9),
             guardianRule: try row.decode(String?.self, 14).flatMap(ConsentGiverRule.init(rawValue:)),
             recordedBy: try row.decode(UUID.self, 10), recordedAt: try row.decode(Date.self, 11), withdrawnAt: withdrawnAt,
             endedReason: try row.decode(String?.self, 15).flatMap(CorrectionReason.init(rawValue:)),
