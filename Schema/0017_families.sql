@@ -18,6 +18,10 @@
 ALTER TABLE consents DROP CONSTRAINT consents_method_check;
 ALTER TABLE consents ADD CONSTRAINT consents_method_check CHECK (method IN ('written', 'oral_recorded', 'digital'));
 ALTER TABLE consents ADD COLUMN proposal_id uuid;
+-- A consent the family narrowed (fewer services, arenas or categories, or an earlier end) points
+-- to the one it replaced; that one is withdrawn in the same transaction. Narrowing is a partial
+-- withdrawal: the one who narrows does it alone, the givers stay those of the original.
+ALTER TABLE consents ADD COLUMN narrowed_from uuid REFERENCES consents (id);
 
 CREATE TABLE consent_proposals (
     id             uuid PRIMARY KEY,

@@ -66,6 +66,8 @@ public func buildWebRouter(_ web: WebEnvironment, dependencies: Dependencies) ->
     router.get("/mine-barn/{id}/samtykke", use: routes.newConsentForm)
     router.post("/mine-barn/{id}/samtykke", use: routes.giveFamilyConsent)
     router.post("/mine-barn/{id}/samtykke/{consent_id}/trekk", use: routes.withdrawFamilyConsent)
+    router.get("/mine-barn/{id}/samtykke/{consent_id}/endre", use: routes.narrowConsentForm)
+    router.post("/mine-barn/{id}/samtykke/{consent_id}/endre", use: routes.narrowFamilyConsent)
     router.post("/mine-barn/{id}/forslag/{proposal_id}/signer", use: routes.signFamilyConsent)
     router.get("/mine-barn/{id}/innsyn", use: routes.innsynPage)
     return router

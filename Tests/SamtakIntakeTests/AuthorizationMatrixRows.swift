@@ -284,6 +284,14 @@ enum MatrixRows {
             }, expect: { $0.isGuardian ? E(200) : E(404) }),
             MatrixRow(endpoint: "GET /v1/me/children/{id}/access-log", request: fixed("/v1/me/children/\(emma)/access-log"),
                       expect: { $0.isGuardian ? E(200, namesChild: false) : E(404) }),
+            MatrixRow(endpoint: "POST /v1/me/consents/{id}/narrow", request: { _ in
+                // A fresh school-only consent Hilde gave herself, to be ended earlier.
+                let given = try await w.api.call("POST", "/v1/me/children/\(emma)/consents", as: w.hilde, json: [
+                    "services": ["school"], "valid_from": today.description, "valid_until": today.adding(days: 30).description,
+                ] as [String: Any])
+                guard let id = given.string("consent_id") else { throw MissingTestDependency("matrix consent: \(given.text)") }
+                return MatrixRequest(path: "/v1/me/consents/\(id)/narrow", body: ["valid_until": today.adding(days: 10).description])
+            }, expect: { $0.isGuardian ? E(201) : E(404) }),
         ]
         rows.sort { $0.endpoint < $1.endpoint }
         return rows

@@ -254,6 +254,54 @@ struct FamilyTests {
         }
     }
 
+    @Test("narrowing: one guardian narrows alone; the original is withdrawn, the narrower one keeps its givers; never wider")
+    func narrowing() async throws {
+        try await withIntake(relaying: false) { api in
+            let w = api.world
+            let emma = w.child("emma"), hilde = emma.guardians[0].id, tor = emma.guardians[1].id
+            let arena = try await api.registerArena(api.arena(named: "Ressursteam – Nordby"))
+            let today = OsloTime.localDate(at: Date())
+            let given = try await api.call("POST", "/v1/me/children/\(emma.id)/consents", as: hilde, json: [
+                "services": ["school", "ppt"], "arena_ids": [arena.uuidString], "valid_from": today.description,
+                "valid_until": today.adding(days: 200).description,
+            ] as [String: Any])
+            guard let proposal = given.id else { throw MissingTestDependency("proposal: \(given.text)") }
+            let signed = try await api.call("POST", "/v1/me/consent-proposals/\(proposal)/sign", as: tor)
+            guard let original = signed.string("consent_id") else { throw MissingTestDependency("consent: \(signed.text)") }
+            #expect(try await Self.submit(api, arena: arena, child: emma, title: "Emma – før").status == 201)
+
+            let path = "/v1/me/consents/\(original)/narrow"
+            let wider = try await api.call("POST", path, as: hilde, json: ["services": ["school", "ppt", "health_station"]])
+            #expect(wider.status == 422 && wider.rules == ["not_narrower"] && wider.fields == ["services"])
+            let later = try await api.call("POST", path, as: hilde, json: ["valid_until": today.adding(days: 300).description])
+            #expect(later.status == 422 && later.rules == ["not_narrower"])
+            #expect(try await api.call("POST", path, as: hilde, json: [String: Any]()).rules == ["unchanged"])
+            #expect(try await api.call("POST", path, as: w.child("filip").guardians[0].id, json: ["arena_ids": [String]()]).status == 404)
+
+            // Hilde alone takes the ressursteam out: no longer covered, the rest stands, given by both as before.
+            let narrowed = try await api.call("POST", path, as: hilde, json: ["arena_ids": [String]()])
+            #expect(narrowed.status == 201)
+            #expect(Set(narrowed.json["services"] as? [String] ?? []) == ["school", "ppt"])
+            #expect((narrowed.json["arenas"] as? [Any])?.isEmpty == true)
+            #expect((narrowed.json["givers"] as? [[String: Any]])?.count == 2)
+            #expect(try await Self.submit(api, arena: arena, child: emma, title: "Emma – etter").string("code") == "consent_required")
+            let detail = try await api.call("GET", "/v1/me/children/\(emma.id)", as: tor)
+            #expect((detail.json["consents"] as? [[String: Any]])?.count == 1)
+            let (withdrawn, from, events) = try await api.sql { connection in
+                let withdrawn = try connection.query("SELECT withdrawn_by FROM consents WHERE id = \(UUID(uuidString: original)!)").first!.decode(UUID?.self, 0)
+                let from = try connection.query("SELECT narrowed_from FROM consents WHERE narrowed_from IS NOT NULL").first?.decode(UUID.self, 0)
+                let events = try connection.query("""
+                    SELECT event_type FROM outbox WHERE event_type IN ('consent.withdrawn', 'consent.recorded') ORDER BY id DESC LIMIT 2
+                    """).map { row throws(PostgresError) in try row.decode(String.self, 0) }
+                return (withdrawn, from, events)
+            }
+            #expect(withdrawn == hilde)
+            #expect(from?.uuidString.lowercased() == original.lowercased())
+            #expect(Set(events) == ["consent.withdrawn", "consent.recorded"])
+            #expect(try await api.call("POST", path, as: hilde, json: ["arena_ids": [String]()]).status == 404)
+        }
+    }
+
     @Test("innsyn: the nurse's read of the agenda with service and role, no name by default; newest first, paged, by period; logged")
     func innsyn() async throws {
         try await withIntake(relaying: false) { api in

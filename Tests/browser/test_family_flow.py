@@ -141,8 +141,26 @@ def test_family_consents_sees_the_agenda_and_minutes_and_who_read(system, browse
     assert page.get_by_label("Til og med dato (år-måned-dag)").input_value() == "2026-12-01"
     check(page, "family-innsyn-errors", shots)
 
-    # --- She withdraws the consent; the nurse's next view of the agenda no longer names Ella.
+    # --- She narrows it: first takes away everything (an error at the field, her choices kept), then only
+    # the health information, and lets it end sooner.
     page.goto(child_url)
+    page.get_by_role("link", name="Ta bort noe fra dette samtykket").click()
+    check(page, "family-narrow", shots)
+    page.get_by_label("Ressursteam – Nordby barneskole").uncheck()
+    page.get_by_label("helseopplysninger").uncheck()
+    page.get_by_role("button", name="Lagre endringen").click()
+    assert "Behold minst én tjeneste eller ett møte" in page.locator(".feilsammendrag").inner_text()
+    assert not page.get_by_label("helseopplysninger").is_checked()
+    check(page)
+    page.get_by_label("Ressursteam – Nordby barneskole").check()
+    page.get_by_label("Gjelder til og med (år-måned-dag)").fill("2027-06-30")
+    page.get_by_role("button", name="Lagre endringen").click()
+    page.wait_for_url(re.compile(r".*melding=endret$"))
+    consent = page.locator("#samtykke-liste").inner_text()
+    assert "til og med 30. juni 2027" in consent and "helseopplysninger" not in consent
+    assert "Ressursteam – Nordby barneskole" in consent
+
+    # --- She withdraws the consent; the nurse's next view of the agenda no longer names Ella.
     page.get_by_role("button", name="Trekk tilbake dette samtykket").click()
     page.wait_for_url(re.compile(r".*melding=trukket$"))
     assert "Det er ikke registrert noe samtykke som gjelder" in page.locator("main").inner_text()

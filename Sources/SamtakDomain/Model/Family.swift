@@ -20,6 +20,7 @@ import Foundation
 ///   once when the purpose's rule is met by this signature alone).
 /// - `POST /v1/me/consent-proposals/{id}/sign`: the other guardian signs it.
 /// - `GET /v1/me/children/{id}/access-log`: innsyn, newest first, paged, by period.
+/// - `POST /v1/me/consents/{id}/narrow`: narrow a consent (``ConsentNarrowing``).
 /// - Withdrawing stays `POST /v1/consents/{id}/withdraw` (a guardian may already).
 ///
 /// **Tables** (`Schema/0017_families.sql`): `consent_proposals` (state machine
@@ -123,6 +124,34 @@ public enum DigitalConsent {
         case .allWithParentalResponsibility:
             return responsible.filter { !signed.contains($0) }.sorted { $0.uuidString < $1.uuidString }
         }
+    }
+}
+
+/// Narrowing a consent (fewer services, arenas or categories, or an earlier end): a partial
+/// withdrawal, which whoever may withdraw it does alone. The narrowed consent replaces the
+/// original (withdrawn in the same transaction) and keeps its givers and rule.
+public enum ConsentNarrowing {
+    /// Why the new scope is not a narrowing of `original` (empty when it is one).
+    public static func violations(original: ConsentGrant, services: Set<ServiceKind>, arenaIds: Set<UUID>,
+                                  information: Set<InformationCategory>, validUntil: LocalDate?, today: LocalDate) -> [ConsentViolation] {
+        var violations: [ConsentViolation] = []
+        if services.isEmpty && arenaIds.isEmpty { violations.append(.init("services", "required", "keep at least one service or arena, or withdraw the consent")) }
+        if !services.isSubset(of: original.services) { violations.append(.init("services", "not_narrower", "may only keep services the consent names")) }
+        if !arenaIds.isSubset(of: original.arenaIds) { violations.append(.init("arena_ids", "not_narrower", "may only keep arenas the consent names")) }
+        if information.isEmpty { violations.append(.init("information", "required", "keep at least one category of information")) }
+        if !information.isSubset(of: original.information) {
+            violations.append(.init("information", "not_narrower", "may only keep categories the consent names"))
+        }
+        if let validUntil {
+            if let until = original.validUntil, validUntil > until { violations.append(.init("valid_until", "not_narrower", "must not be after the consent's end")) }
+            if validUntil < today || validUntil < original.validFrom { violations.append(.init("valid_until", "range", "must not be before today or the consent's start")) }
+        } else if original.validUntil != nil {
+            violations.append(.init("valid_until", "not_narrower", "a consent with an end keeps an end"))
+        }
+        let unchanged = services == original.services && arenaIds == original.arenaIds && information == original.information
+            && validUntil == original.validUntil
+        if violations.isEmpty && unchanged { violations.append(.init("services", "unchanged", "change something, or keep the consent as it is")) }
+        return violations
     }
 }
 

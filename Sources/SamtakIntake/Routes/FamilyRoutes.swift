@@ -24,6 +24,7 @@ struct FamilyRoutes {
         group.post("me/children/{id}/consents", use: giveConsent)
         group.post("me/consent-proposals/{id}/sign", use: signProposal)
         group.get("me/children/{id}/access-log", use: accessLog)
+        group.post("me/consents/{id}/narrow", use: narrowConsent)
     }
 
     // MARK: Resources
@@ -164,6 +165,21 @@ struct FamilyRoutes {
         return (row, basis, guardianships)
     }
 
+    static func grant(_ consent: FamilyStore.ConsentRow, childId: UUID) -> ConsentGrant {
+        ConsentGrant(id: consent.id, childId: childId, services: Set(consent.services), arenaIds: Set(consent.arenaIds),
+                     information: Set(consent.information), validFrom: consent.validFrom, validUntil: consent.validUntil,
+                     withdrawnAt: consent.withdrawnAt, youngPersonConsented: consent.youngPersonConsented)
+    }
+
+    static func consentResource(_ consent: FamilyStore.ConsentRow, childId: UUID, arenaNames: [UUID: String], at now: Date) -> ConsentResource {
+        ConsentResource(
+            id: consent.id, services: consent.services, arenas: consent.arenaIds.map { NamedRef(id: $0, name: arenaNames[$0] ?? "") },
+            information: consent.information, validFrom: consent.validFrom, validUntil: consent.validUntil, method: consent.method,
+            guardianRule: consent.rule, youngPersonConsented: consent.youngPersonConsented, recordedAt: consent.recordedAt,
+            active: grant(consent, childId: childId).isActive(at: now),
+            givers: consent.givers.map { GiverResource(party: $0.party, name: $0.name, method: $0.method, givenAt: $0.givenAt) })
+    }
+
     static func summary(_ row: FamilyStore.ChildRow, basis: AccessBasis) -> ChildSummary {
         ChildSummary(id: row.id, name: row.name, birthDate: row.birthDate, unitName: row.unitName, grade: row.grade, accessBasis: basis)
     }
@@ -248,17 +264,7 @@ struct FamilyRoutes {
 
             return ChildDetail(
                 child: Self.summary(row, basis: basis),
-                consents: consents.map { consent in
-                    let grant = ConsentGrant(id: consent.id, childId: id, services: Set(consent.services), arenaIds: Set(consent.arenaIds),
-                                             information: Set(consent.information), validFrom: consent.validFrom, validUntil: consent.validUntil,
-                                             withdrawnAt: consent.withdrawnAt, youngPersonConsented: consent.youngPersonConsented)
-                    return ConsentResource(
-                        id: consent.id, services: consent.services, arenas: consent.arenaIds.map { NamedRef(id: $0, name: arenaNames[$0] ?? "") },
-                        information: consent.information, validFrom: consent.validFrom, validUntil: consent.validUntil, method: consent.method,
-                        guardianRule: consent.rule, youngPersonConsented: consent.youngPersonConsented, recordedAt: consent.recordedAt,
-                        active: grant.isActive(at: now),
-                        givers: consent.givers.map { GiverResource(party: $0.party, name: $0.name, method: $0.method, givenAt: $0.givenAt) })
-                },
+                consents: consents.map { Self.consentResource($0, childId: id, arenaNames: arenaNames, at: now) },
                 awaitingSignatures: proposals.map {
                     Self.proposalResource($0, guardianships: guardianships, names: names, arenaNames: arenaNames, caller: principal.personId)
                 },
@@ -388,6 +394,61 @@ struct FamilyRoutes {
         let names = try FamilyStore.names(guardianships.map(\.guardianId) + proposal.signatures.map(\.personId), on: connection)
         let arenaNames = try FamilyStore.arenaNames(proposal.arenaIds, on: connection)
         return Self.proposalResource(proposal, guardianships: guardianships, names: names, arenaNames: arenaNames, caller: principal.personId)
+    }
+
+    // MARK: Narrowing
+
+    struct NarrowBody: StrictRequestBody {
+        static let shape = JSONShape.object(["services": .array(.value), "arena_ids": .array(.value), "information": .array(.value), "valid_until": .value])
+        var services: [ServiceKind]?
+        var arenaIds: [UUID]?
+        var information: [InformationCategory]?
+        var validUntil: LocalDate?
+    }
+
+    /// The family narrows a consent (a partial withdrawal, done alone): what is absent stays as
+    /// it was. The original is withdrawn and a narrower one replaces it, in one transaction
+    /// (`consent.withdrawn`, `consent.recorded`); the next render of any agenda follows it.
+    @Sendable func narrowConsent(_ request: Request, context: IntakeRequestContext) async throws -> Response {
+        let id = try request.uuidParameter("id", context: context, resource: "consent")
+        let (body, raw) = try await APIJSON.decode(NarrowBody.self, from: request)
+        var violations = Violations()
+        violations.list(body.services ?? [], "services", max: ServiceKind.allCases.count)
+        violations.list(body.arenaIds ?? [], "arena_ids", max: 50)
+        violations.list(body.information ?? [], "information", max: InformationCategory.allCases.count)
+        try violations.throwIfAny()
+        let outbox = environment.outbox
+        return try await environment.mutate(request, context: context, body: raw) { connection, principal in
+            guard let (childId, original) = try FamilyStore.consentInForce(id, on: connection),
+                  let (_, basis, _) = try Self.familyChild(childId, principal: principal, on: connection)
+            else { throw Problem.notFound("Consent") }
+            // The young person's own consent is theirs to change; the guardians' is the guardians'.
+            if (original.rule == .youngPerson) != (basis == .selfAccess) {
+                throw Problem.forbidden(basis == .selfAccess ? "the guardians gave this consent" : "the young person gave this consent")
+            }
+            let services = body.services ?? original.services, arenaIds = body.arenaIds ?? original.arenaIds
+            let information = body.information ?? original.information
+            let validUntil = body.validUntil ?? original.validUntil
+            let problems = ConsentNarrowing.violations(
+                original: Self.grant(original, childId: childId), services: Set(services), arenaIds: Set(arenaIds), information: Set(information),
+                validUntil: validUntil, today: OsloTime.localDate(at: Date()))
+            var refused = Violations()
+            for problem in problems { refused.add(problem.field, problem.rule, problem.message) }
+            try refused.throwIfAny()
+            let narrowed = UUID()
+            try FamilyStore.narrow(id, into: narrowed, services: services, arenaIds: arenaIds, information: information, validUntil: validUntil,
+                                   by: principal.personId, on: connection)
+            try outbox.append(ConsentWithdrawn(consentId: id, childId: childId), on: connection)
+            try outbox.append(ConsentRecorded(consentId: narrowed, childId: childId), on: connection)
+            var disclosures = Disclosures()
+            disclosures.add(Disclosure(action: .withdraw, resource: "consent", resourceId: id, childId: childId, basis: basis))
+            disclosures.add(Disclosure(action: .create, resource: "consent", resourceId: narrowed, childId: childId, basis: basis))
+            try AccessLog.record(disclosures, actor: principal.personId, requestId: context.id, on: connection)
+            guard let (_, row) = try FamilyStore.consentInForce(narrowed, on: connection) else { throw Problem.notFound("Consent") }
+            let names = try FamilyStore.arenaNames(row.arenaIds, on: connection)
+            return try MutationResult(Self.consentResource(row, childId: childId, arenaNames: names, at: Date()), status: .created,
+                                      location: "/v1/me/children/\(childId)")
+        }
     }
 
     // MARK: Innsyn

@@ -81,13 +81,24 @@ enum FamilyStore {
 
     /// The child's consents not withdrawn, newest first, each with who gave it and how.
     static func consents(child: UUID, on connection: PostgresConnection) throws -> [ConsentRow] {
+        try consents("c.child_id = \(child) AND c.withdrawn_at IS NULL", on: connection)
+    }
+
+    /// One consent not withdrawn, with its child, locked for a change.
+    static func consentInForce(_ id: UUID, on connection: PostgresConnection) throws -> (childId: UUID, consent: ConsentRow)? {
+        guard let childId = try connection.query("SELECT child_id FROM consents WHERE id = \(id) AND withdrawn_at IS NULL FOR UPDATE")
+            .first?.decode(UUID.self, 0), let consent = try consents("c.id = \(id)", on: connection).first else { return nil }
+        return (childId, consent)
+    }
+
+    private static func consents(_ condition: SQL, on connection: PostgresConnection) throws -> [ConsentRow] {
         var givers: [UUID: [GiverRow]] = [:]
         for row in try connection.query(SQL("""
             SELECT g.consent_id, g.party, g.person_id, p.name, g.method, g.given_at
             FROM consent_givers g JOIN consents c ON c.id = g.consent_id LEFT JOIN people p ON p.id = g.person_id
-            WHERE c.child_id = \(child) AND c.withdrawn_at IS NULL
+            WHERE \(condition)
             ORDER BY g.given_at, p.name
-            """).prepared) {
+            """)) {
             givers[try row.decode(UUID.self, 0), default: []].append(GiverRow(
                 party: try row.decode(DigitalConsent.Party.self, 1), personId: try row.decode(UUID?.self, 2), name: try row.decode(String?.self, 3),
                 method: try row.decode(ConsentMethod.self, 4), givenAt: try row.decode(Date.self, 5)))
@@ -95,9 +106,9 @@ enum FamilyStore {
         return try connection.query(SQL("""
             SELECT id, services, arena_ids, information, valid_from, valid_until, method, guardian_rule, recorded_at, withdrawn_at,
                    young_person_consented
-            FROM consents WHERE child_id = \(child) AND withdrawn_at IS NULL
+            FROM consents c WHERE \(condition)
             ORDER BY recorded_at DESC, id
-            """).prepared).map { row throws(PostgresError) in
+            """)).map { row throws(PostgresError) in
             let id = try row.decode(UUID.self, 0)
             return ConsentRow(
                 id: id, services: try codes(row, 1, ServiceKind.self), arenaIds: try row.decode([UUID].self, 2),
@@ -200,6 +211,25 @@ enum FamilyStore {
         try connection.execute("""
             UPDATE consent_proposals SET status = 'in_force', consent_id = \(consentId), closed_at = now() WHERE id = \(proposal.id)
             """)
+    }
+
+    /// Replaces consent `original` by a narrower one (same child, givers, rule, start and
+    /// method; `narrowed_from` the original, recorded by `person`) and withdraws the original,
+    /// in the caller's transaction.
+    static func narrow(_ original: UUID, into id: UUID, services: [ServiceKind], arenaIds: [UUID], information: [InformationCategory],
+                       validUntil: LocalDate?, by person: UUID, on connection: PostgresConnection) throws {
+        try connection.execute("""
+            INSERT INTO consents (id, child_id, given_by, young_person_consented, services, arena_ids, unit_ids, information, valid_from,
+                                  valid_until, method, recorded_by, guardian_rule, narrowed_from)
+            SELECT \(id), child_id, given_by, young_person_consented, \(services.map(\.rawValue)), \(arenaIds), unit_ids,
+                   \(information.map(\.rawValue)), valid_from, \(validUntil), method, \(person), guardian_rule, id
+            FROM consents WHERE id = \(original)
+            """)
+        try connection.execute("""
+            INSERT INTO consent_givers (consent_id, party, person_id, method, given_at, recorded_by, recorded_at)
+            SELECT \(id), party, person_id, method, given_at, recorded_by, recorded_at FROM consent_givers WHERE consent_id = \(original)
+            """)
+        try connection.execute("UPDATE consents SET withdrawn_at = now(), withdrawn_by = \(person) WHERE id = \(original)")
     }
 
     // MARK: Meetings, minutes, follow-ups

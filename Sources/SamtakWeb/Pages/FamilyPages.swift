@@ -43,6 +43,7 @@ extension WebRoutes {
         "venter": "Samtykket er registrert, men gjelder først når den andre forelderen også har samtykket. Se hvem som mangler nedenfor.",
         "signert": "Takk. Samtykket ditt er registrert.",
         "trukket": "Samtykket er trukket tilbake. Det gjelder ikke lenger, også for sakslister og referater som vises fra nå.",
+        "endret": "Samtykket er endret. Det som er tatt bort, gjelder ikke lenger, også for sakslister og referater som vises fra nå.",
     ]
 
     func childPageResponse(_ detail: [String: Any], id: String, session: WebSession, message: String?, status: HTTPResponse.Status = .ok) -> Response {
@@ -296,6 +297,94 @@ extension WebRoutes {
             }
         }
         if errors.isEmpty { errors.add("services", "Samtykket kunne ikke registreres. Se over valgene og prøv igjen.") }
+    }
+
+    // MARK: Narrowing a consent
+
+    /// The consent of the child's page with this id, or "not found".
+    func familyConsent(_ detail: [String: Any], _ consentId: String) throws -> [String: Any] {
+        guard let consent = (detail["consents"] as? [[String: Any]] ?? []).first(where: { ($0["id"] as? String)?.lowercased() == consentId })
+        else { throw ErrorPage.notFound }
+        return consent
+    }
+
+    @Sendable func narrowConsentForm(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let session = try await requireSession(request, context: context)
+        let id = try pathId(context), consentId = try pathId(context, "consent_id")
+        let detail = try await childDetail(id, session: session, context: context)
+        return narrowForm(detail, consent: try familyConsent(detail, consentId), id: id, form: nil, errors: FieldErrors(), session: session)
+    }
+
+    func narrowForm(_ detail: [String: Any], consent: [String: Any], id: String, form: FormFields?, errors: FieldErrors, session: WebSession,
+                    status: HTTPResponse.Status = .ok) -> Response {
+        let services: [[String: Any]] = (consent["services"] as? [String] ?? []).compactMap(ServiceKind.init(rawValue:)).map { service in
+            ["code": service.rawValue, "label": service.norwegianName.prefix(1).uppercased() + service.norwegianName.dropFirst(),
+             "checked": form == nil || form?["tjeneste_\(service.rawValue)"] == "ja"]
+        }
+        let arenas: [[String: Any]] = (consent["arenas"] as? [[String: Any]] ?? []).map { arena in
+            let arenaId = (arena["id"] as? String)?.lowercased() ?? ""
+            return ["id": arenaId, "name": arena["name"] ?? "", "checked": form == nil || form?["arena_\(arenaId)"] == "ja"]
+        }
+        let information: [[String: Any]] = (consent["information"] as? [String] ?? []).map { code in
+            ["code": code, "label": Self.informationLabels[code] ?? code, "checked": form == nil || form?["opplysning_\(code)"] == "ja"]
+        }
+        var values: [String: Any] = [
+            "id": id, "consentId": (consent["id"] as? String)?.lowercased() ?? "",
+            "name": (detail["child"] as? [String: Any])?["name"] ?? "", "services": services, "hasServices": !services.isEmpty,
+            "arenas": arenas, "hasArenas": !arenas.isEmpty, "information": information,
+            "validUntil": form?["valid_until"] ?? (consent["valid_until"] as? String ?? ""), "period": Self.consentWords(consent)["period"] ?? "",
+            "errors": errors.summary, "hasErrors": !errors.isEmpty,
+        ]
+        for field in ["services", "information", "valid_until"] {
+            if let message = errors[field] { values["error_\(field)"] = message }
+        }
+        return web.pages.page("family_narrow", values, session: session, status: status)
+    }
+
+    @Sendable func narrowFamilyConsent(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let session = try await requireSession(request, context: context)
+        let id = try pathId(context), consentId = try pathId(context, "consent_id")
+        let form = try await postedForm(request, session: session)
+        let detail = try await childDetail(id, session: session, context: context)
+        let consent = try familyConsent(detail, consentId)
+        var errors = FieldErrors()
+        let services = (consent["services"] as? [String] ?? []).filter { form["tjeneste_\($0)"] == "ja" }
+        let arenaIds = (consent["arenas"] as? [[String: Any]] ?? []).compactMap { ($0["id"] as? String)?.lowercased() }.filter { form["arena_\($0)"] == "ja" }
+        let information = (consent["information"] as? [String] ?? []).filter { form["opplysning_\($0)"] == "ja" }
+        var body: [String: Any] = ["services": services, "arena_ids": arenaIds, "information": information]
+        let until = form.text("valid_until")
+        if !until.isEmpty {
+            if LocalDate(until) == nil { errors.add("valid_until", "Skriv sluttdatoen som år-måned-dag, for eksempel 2027-06-30.") } else { body["valid_until"] = until }
+        }
+        if services.isEmpty && arenaIds.isEmpty {
+            errors.add("services", "Behold minst én tjeneste eller ett møte. Vil du ikke dele noe, trekk heller samtykket tilbake.")
+        }
+        if information.isEmpty { errors.add("information", "Behold minst én type opplysninger.") }
+        guard errors.isEmpty else {
+            return narrowForm(detail, consent: consent, id: id, form: form, errors: errors, session: session, status: .unprocessableContent)
+        }
+        guard let answer = try await send("POST", "/v1/me/consents/\(consentId)/narrow", json: body, session: session, context: context) else {
+            errors.add("services", Self.unavailableMessage(context))
+            return narrowForm(detail, consent: consent, id: id, form: form, errors: errors, session: session, status: .badGateway)
+        }
+        switch answer.status {
+        case 201: return redirect(to: "/mine-barn/\(id)?melding=endret")
+        case 404: throw ErrorPage.notFound
+        case 403:
+            errors.add("services", "Dette samtykket ga ungdommen selv, så det er bare ungdommen som kan endre det.")
+        default:
+            for (field, rule) in answer.violations {
+                switch (field, rule) {
+                case (_, "unchanged"): errors.add("services", "Du har ikke endret noe. Ta bort det du ikke lenger vil dele, eller velg en tidligere sluttdato.")
+                case ("valid_until", "range"): errors.add("valid_until", "Sluttdatoen kan ikke være før i dag eller før samtykket begynte å gjelde.")
+                case ("valid_until", _): errors.add("valid_until", "Sluttdatoen kan ikke være senere enn den samtykket har nå.")
+                case ("information", _): errors.add("information", "Behold minst én av opplysningene samtykket gjelder.")
+                default: errors.add("services", "Du kan bare ta bort tjenester og møter samtykket gjelder, ikke legge til nye. Gi heller et nytt samtykke.")
+                }
+            }
+            if errors.isEmpty { errors.add("services", "Samtykket kunne ikke endres. Se over valgene og prøv igjen.") }
+        }
+        return narrowForm(detail, consent: consent, id: id, form: form, errors: errors, session: session, status: .unprocessableContent)
     }
 
     // MARK: Innsyn

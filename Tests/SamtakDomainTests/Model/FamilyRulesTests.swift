@@ -77,4 +77,26 @@ struct FamilyRulesTests {
         #expect(InnsynSubject(resource: "consent_proposal") == .consent)
         #expect(InnsynSubject(resource: "something_new") == .other)
     }
+
+    @Test("narrowing keeps a subset and an end no later; an unchanged or emptied consent is refused")
+    func narrowing() {
+        let today = LocalDate(year: 2026, month: 12, day: 6)!
+        let arena = UUID()
+        let original = ConsentGrant(id: UUID(), childId: UUID(), services: [.school, .ppt], arenaIds: [arena], information: [.identity, .health],
+                                    validFrom: today, validUntil: today.adding(days: 100), withdrawnAt: nil, youngPersonConsented: false)
+        func rules(_ services: Set<ServiceKind>, _ arenas: Set<UUID>, _ info: Set<InformationCategory>, _ until: LocalDate?) -> [String] {
+            ConsentNarrowing.violations(original: original, services: services, arenaIds: arenas, information: info, validUntil: until, today: today)
+                .map(\.rule)
+        }
+        #expect(rules([.school], [arena], [.identity, .health], today.adding(days: 100)).isEmpty)
+        #expect(rules([.school, .ppt], [], [.identity], today.adding(days: 50)).isEmpty)
+        #expect(rules([.school, .ppt, .bup], [arena], [.identity, .health], today.adding(days: 100)) == ["not_narrower"])
+        #expect(rules([.school, .ppt], [arena, UUID()], [.identity, .health], today.adding(days: 100)) == ["not_narrower"])
+        #expect(rules([.school, .ppt], [arena], [.identity, .family], today.adding(days: 100)) == ["not_narrower"])
+        #expect(rules([.school, .ppt], [arena], [.identity, .health], today.adding(days: 101)) == ["not_narrower"])
+        #expect(rules([.school, .ppt], [arena], [.identity, .health], nil) == ["not_narrower"])
+        #expect(rules([.school, .ppt], [arena], [.identity, .health], today.adding(days: -1)) == ["range"])
+        #expect(rules([], [], [.identity], today.adding(days: 100)) == ["required"])
+        #expect(rules([.school, .ppt], [arena], [.identity, .health], today.adding(days: 100)) == ["unchanged"])
+    }
 }
