@@ -284,6 +284,9 @@ enum MatrixRows {
             }, expect: { $0.isGuardian ? E(200) : E(404) }),
             MatrixRow(endpoint: "GET /v1/me/children/{id}/access-log", request: fixed("/v1/me/children/\(emma)/access-log"),
                       expect: { $0.isGuardian ? E(200, namesChild: false) : E(404) }),
+            MatrixRow(endpoint: "POST /v1/children/{id}/young-person", request: { _ in
+                MatrixRequest(path: "/v1/children/\(try await w.freshChild().child)/young-person", body: [String: Any]())
+            }, expect: administrators(201)),
             MatrixRow(endpoint: "POST /v1/me/consents/{id}/narrow", request: { _ in
                 // A fresh school-only consent Hilde gave herself, to be ended earlier.
                 let given = try await w.api.call("POST", "/v1/me/children/\(emma)/consents", as: w.hilde, json: [

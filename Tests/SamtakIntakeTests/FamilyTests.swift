@@ -302,6 +302,47 @@ struct FamilyTests {
         }
     }
 
+    @Test("young people: an administrator links Sara (17) to a person; she sees herself, consents to BUP alone; her mother may not change it")
+    func youngPerson() async throws {
+        try await withIntake(relaying: false) { api in
+            let w = api.world
+            let sara = w.child("sara"), trine = sara.guardians[0].id, admin = w.person(.municipality, .administrator)
+            #expect(try await api.call("POST", "/v1/children/\(sara.id)/young-person", as: w.person(.school, .teacher), json: [String: Any]()).status == 403)
+            let linked = try await api.call("POST", "/v1/children/\(sara.id)/young-person", as: admin, json: ["email": "sara.rud@nordby.example"])
+            #expect(linked.status == 201)
+            #expect(!linked.text.contains("Sara"))
+            guard let person = linked.string("person_id").flatMap(UUID.init(uuidString:)) else { throw MissingTestDependency("link: \(linked.text)") }
+            #expect(try await api.call("POST", "/v1/children/\(sara.id)/young-person", as: admin, json: [String: Any]()).string("code") == "already_linked")
+            #expect(try await api.call("POST", "/v1/children/\(UUID())/young-person", as: admin, json: [String: Any]()).status == 404)
+
+            let me = try await api.call("GET", "/v1/me/children", as: person)
+            let items = me.json["items"] as? [[String: Any]] ?? []
+            #expect(items.compactMap { $0["access_basis"] as? String } == ["self"])
+            let today = OsloTime.localDate(at: Date())
+            let own = try await api.call("POST", "/v1/me/children/\(sara.id)/consents", as: person, json: [
+                "services": ["bup", "health_station"], "valid_from": today.description, "valid_until": today.adding(days: 90).description,
+            ] as [String: Any])
+            #expect(own.status == 201 && own.string("status") == "in_force" && own.string("guardian_rule") == "young_person")
+            // School is not hers alone to consent to.
+            let school = try await api.call("POST", "/v1/me/children/\(sara.id)/consents", as: person, json: [
+                "services": ["school"], "valid_from": today.description, "valid_until": today.adding(days: 90).description,
+            ] as [String: Any])
+            #expect(school.status == 422 && school.rules == ["guardians_required"])
+            guard let consent = own.string("consent_id") else { throw MissingTestDependency("consent: \(own.text)") }
+            #expect(try await api.call("POST", "/v1/me/consents/\(consent)/narrow", as: trine, json: ["services": ["bup"]]).status == 403)
+            #expect(try await api.call("POST", "/v1/consents/\(consent)/withdraw", as: trine).status == 403)
+            let narrowed = try await api.call("POST", "/v1/me/consents/\(consent)/narrow", as: person, json: ["services": ["bup"]])
+            #expect(narrowed.status == 201)
+            // Innsyn of her own data, as herself.
+            #expect(try await api.call("GET", "/v1/me/children/\(sara.id)/access-log", as: person).status == 200)
+            let given = try await api.sql { connection in
+                try connection.query("SELECT party FROM consent_givers WHERE consent_id = \(UUID(uuidString: consent)!)")
+                    .map { row throws(PostgresError) in try row.decode(String.self, 0) }
+            }
+            #expect(given == ["young_person"])
+        }
+    }
+
     @Test("innsyn: the nurse's read of the agenda with service and role, no name by default; newest first, paged, by period; logged")
     func innsyn() async throws {
         try await withIntake(relaying: false) { api in

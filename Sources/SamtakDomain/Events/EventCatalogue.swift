@@ -24,7 +24,7 @@ public enum EventCatalogue {
         entry(CoordinatorAssigned.self), entry(CoordinatorHandoverRequested.self), entry(CoordinatorHandedOver.self),
         entry(CoordinatorHandoverClosed.self), entry(CoordinatorReleased.self), entry(LogOpened.self), entry(LogClosed.self),
         entry(MeasureAdded.self), entry(MeasureEvaluated.self), entry(MeasureEvaluationDue.self), entry(IndividualPlanChanged.self),
-        entry(ConsentProposed.self),
+        entry(ConsentProposed.self), entry(YoungPersonLinked.self),
     ] + DocumentKind.allCases.map { Entry(type: "\($0.rawValue).sent", topic: DocumentSent.topic, payload: DocumentSent.self) }
 
     /// The type an event of this payload is announced under, when it is not the payload's own

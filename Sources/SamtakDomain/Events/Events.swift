@@ -172,6 +172,17 @@ public struct GuardianshipRecorded: DomainEvent, Equatable {
     public init(childId: UUID, guardianId: UUID) { self.childId = childId; self.guardianId = guardianId }
 }
 
+/// An administrator linked a child record to a person, so the young person can sign in
+/// (issue 17). Key = child id.
+public struct YoungPersonLinked: DomainEvent, Equatable {
+    public static let type = "young_person.linked"
+    public static let topic = EventTopic.consents
+    public var childId: UUID
+    public var personId: UUID
+    public var subject: UUID { childId }
+    public init(childId: UUID, personId: UUID) { self.childId = childId; self.personId = personId }
+}
+
 /// An administrator ended a guardianship that should not stand. Key = child id.
 public struct GuardianshipEnded: DomainEvent, Equatable {
     public static let type = "guardianship.ended"

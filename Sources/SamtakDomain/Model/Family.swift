@@ -21,6 +21,8 @@ import Foundation
 /// - `POST /v1/me/consent-proposals/{id}/sign`: the other guardian signs it.
 /// - `GET /v1/me/children/{id}/access-log`: innsyn, newest first, paged, by period.
 /// - `POST /v1/me/consents/{id}/narrow`: narrow a consent (``ConsentNarrowing``).
+/// - `POST /v1/children/{id}/young-person` (administrator): link the child record to a new
+///   person of kind `young_person`, who signs in with the child's identity number.
 /// - Withdrawing stays `POST /v1/consents/{id}/withdraw` (a guardian may already).
 ///
 /// **Tables** (`Schema/0017_families.sql`): `consent_proposals` (state machine
@@ -190,6 +192,7 @@ public enum InnsynSubject: String, Codable, Sendable, CaseIterable, Hashable {
         case "timeline": self = .timeline
         case "meeting_deliveries": self = .deliveries
         case "access_log": self = .accessLog
+        case "young_person_link": self = .child
         default: self = .other
         }
     }

@@ -444,6 +444,10 @@ struct ChildRoutes {
             if basis == .selfAccess && !consent.youngPersonConsented {
                 throw Problem.forbidden("the guardians gave this consent")
             }
+            // The young person's own consent (from the age the law gives them the say) is theirs to withdraw (issue 17).
+            if basis == .guardian && consent.guardianRule == .youngPerson {
+                throw Problem.forbidden("the young person gave this consent")
+            }
             let updated = try connection.execute("""
                 UPDATE consents SET withdrawn_at = now(), withdrawn_by = \(principal.personId) WHERE id = \(id) AND withdrawn_at IS NULL
                 """)

@@ -25,6 +25,7 @@ struct FamilyRoutes {
         group.post("me/consent-proposals/{id}/sign", use: signProposal)
         group.get("me/children/{id}/access-log", use: accessLog)
         group.post("me/consents/{id}/narrow", use: narrowConsent)
+        group.post("children/{id}/young-person", use: linkYoungPerson)
     }
 
     // MARK: Resources
@@ -394,6 +395,47 @@ struct FamilyRoutes {
         let names = try FamilyStore.names(guardianships.map(\.guardianId) + proposal.signatures.map(\.personId), on: connection)
         let arenaNames = try FamilyStore.arenaNames(proposal.arenaIds, on: connection)
         return Self.proposalResource(proposal, guardianships: guardianships, names: names, arenaNames: arenaNames, caller: principal.personId)
+    }
+
+    // MARK: Young people as users
+
+    struct LinkBody: StrictRequestBody {
+        static let shape = JSONShape.object(["email": .value])
+        var email: String?
+    }
+
+    struct LinkResource: Codable, Sendable {
+        var childId: UUID
+        var personId: UUID
+    }
+
+    /// An administrator links a child record to a new person of kind `young_person`, who then
+    /// signs in through the citizen provider with the child's identity number (the person gets
+    /// the child's keyed hash) and sees their own record as `self`: meetings and minutes items
+    /// about them, their own consents where the law gives them the say, innsyn. The answer
+    /// names no one (an administrator reads no child's data).
+    @Sendable func linkYoungPerson(_ request: Request, context: IntakeRequestContext) async throws -> Response {
+        let childId = try request.uuidParameter("id", context: context, resource: "child")
+        try context.requirePrincipal().requireAdministrator("an administrator links a young person to their record")
+        let (body, raw) = try await APIJSON.decode(LinkBody.self, from: request)
+        var violations = Violations()
+        violations.text(body.email, "email", required: false, max: 254)
+        if let email = body.email, !email.contains("@") { violations.add("email", "format", "must be an e-mail address") }
+        try violations.throwIfAny()
+        let outbox = environment.outbox
+        return try await environment.mutate(request, context: context, body: raw) { connection, principal in
+            let personId = UUID()
+            guard try FamilyStore.linkYoungPerson(child: childId, personId: personId, email: body.email, on: connection) else {
+                if try FamilyStore.childExists(childId, on: connection) {
+                    throw Problem.conflict("already_linked", "the child is already linked to a person")
+                }
+                throw Problem.notFound("Child")
+            }
+            try outbox.append(YoungPersonLinked(childId: childId, personId: personId), on: connection)
+            try AccessLog.record(on: connection, actor: principal.personId, action: .create, resource: "young_person_link", resourceId: personId,
+                                 childId: childId, basis: .administrator, requestId: context.id)
+            return try MutationResult(LinkResource(childId: childId, personId: personId), status: .created, location: "/v1/people/\(personId)")
+        }
     }
 
     // MARK: Narrowing

@@ -54,6 +54,24 @@ enum FamilyStore {
             .first.map(child)
     }
 
+    /// Links the child record to a new person of kind `young_person` (who signs in with the
+    /// child's identity number: the person gets the child's keyed hash); nil when the child does
+    /// not exist or is already linked.
+    static func linkYoungPerson(child: UUID, personId: UUID, email: String?, on connection: PostgresConnection) throws -> Bool {
+        guard let row = try connection.query("SELECT person_id FROM children WHERE id = \(child) FOR UPDATE").first,
+              try row.decode(UUID?.self, 0) == nil else { return false }
+        try connection.execute("""
+            INSERT INTO people (id, kind, name, email, national_id_hash)
+            SELECT \(personId), 'young_person', name, \(email), national_id_hash FROM children WHERE id = \(child)
+            """)
+        try connection.execute("UPDATE children SET person_id = \(personId) WHERE id = \(child)")
+        return true
+    }
+
+    static func childExists(_ id: UUID, on connection: PostgresConnection) throws -> Bool {
+        try !connection.query("SELECT 1 FROM children WHERE id = \(id)").isEmpty
+    }
+
     // MARK: Consents
 
     struct GiverRow: Sendable {
