@@ -200,3 +200,10 @@ public enum InnsynSubject: String, Codable, Sendable, CaseIterable, Hashable {
 
 /// A refused digital consent carries the violation as its failure.
 extension ConsentViolation: Error {}
+
+extension DeliveryMode {
+    /// What a recipient gets by e-mail (issue 17): the family (guardians, the young person)
+    /// always a notice with a link to Samtak, never the content or the child's name, whatever
+    /// the arena chose; staff as the arena chose.
+    public func forRecipient(_ kind: PersonKind) -> DeliveryMode { kind == .staff ? self : .notice }
+}

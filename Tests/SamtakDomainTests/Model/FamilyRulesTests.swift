@@ -99,4 +99,12 @@ struct FamilyRulesTests {
         #expect(rules([], [], [.identity], today.adding(days: 100)) == ["required"])
         #expect(rules([.school, .ppt], [arena], [.identity, .health], today.adding(days: 100)) == ["unchanged"])
     }
+
+    @Test("the family always gets a notice by e-mail; staff as the arena chose")
+    func familyNotices() {
+        #expect(DeliveryMode.content.forRecipient(.guardian) == .notice)
+        #expect(DeliveryMode.content.forRecipient(.youngPerson) == .notice)
+        #expect(DeliveryMode.content.forRecipient(.staff) == .content)
+        #expect(DeliveryMode.notice.forRecipient(.staff) == .notice)
+    }
 }
