@@ -55,10 +55,11 @@ public struct IntakeEnvironment: Sendable {
     /// Accepting the signer's HS256 tokens and the development web key's ES256 tokens (tests).
     public init(pool: PostgresPool, outbox: Outbox, signer: JWTSigner, logger: Logger,
                 identity: IdentityNumberProtection = IdentityNumberProtection(
-                    hashKey: IdentityNumberProtection.developmentHashKey, encryptionKey: IdentityNumberProtection.developmentEncryptionKey)) {
+                    hashKey: IdentityNumberProtection.developmentHashKey, encryptionKey: IdentityNumberProtection.developmentEncryptionKey),
+                family: FamilyPolicy = .standard) {
         self.init(pool: pool, outbox: outbox,
                   verifier: BearerTokenVerifier(hs256: signer, webKeys: JWKSet(keys: [WebAccessToken.jwk(WebAccessToken.developmentSigningKey.publicKey)])),
-                  logger: logger, identity: identity)
+                  logger: logger, identity: identity, family: family)
     }
 }
 

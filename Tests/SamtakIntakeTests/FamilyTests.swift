@@ -393,6 +393,24 @@ struct FamilyTests {
         }
     }
 
+    @Test("innsyn with the municipality's name policy on: the reader's name is shown; one guardian suffices for the configured services")
+    func innsynWithNames() async throws {
+        try await withIntake(relaying: false, family: FamilyPolicy(oneGuardianServices: [.school, .ppt], innsynShowsNames: true)) { api in
+            let w = api.world
+            let emma = w.child("emma"), hilde = emma.guardians[0].id
+            _ = try await api.call("GET", "/v1/children/\(emma.id)", as: w.person(.school, .teacher))
+            let log = try await api.call("GET", "/v1/me/children/\(emma.id)/access-log", as: hilde)
+            let actors = (log.json["items"] as? [[String: Any]] ?? []).compactMap { $0["actor"] as? [String: Any] }
+            #expect(actors.contains { ($0["name"] as? String) == "Guri Solberg" })
+            // School and PPT: one guardian is enough under this municipality's policy.
+            let today = OsloTime.localDate(at: Date())
+            let given = try await api.call("POST", "/v1/me/children/\(emma.id)/consents", as: hilde, json: [
+                "services": ["school", "ppt"], "valid_from": today.description, "valid_until": today.adding(days: 30).description,
+            ] as [String: Any])
+            #expect(given.string("status") == "in_force" && given.string("guardian_rule") == "one_guardian")
+        }
+    }
+
     @Test("configuration: whose consent and names in innsyn are the municipality's choice")
     func configuration() throws {
         let configured = try IntakeConfiguration(environment: [
