@@ -85,6 +85,19 @@ wait_for_port() {
 
 pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
+# wait_http_ready LABEL PORT PIDFILE LOGFILE: waits (60 s at most) until the service's
+# /health/ready answers 200; dies with the log's tail if it exits or never gets ready.
+# The one readiness loop of Deploy/services and Deploy/bench.
+wait_http_ready() {
+  local label="$1" port="$2" pidfile="$3" log="$4" i=0
+  until curl -fsS "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1; do
+    i=$((i + 1))
+    pid_alive "$pidfile" || { tail -20 "$log" >&2; die "$label exited (log: $log)"; }
+    [ "$i" -gt 600 ] && { tail -20 "$log" >&2; die "$label did not become ready on port $port within 60 s (log: $log)"; }
+    sleep 0.1
+  done
+}
+
 # Connection settings the services and tests read (see README, "Configuration").
 export_service_env() {
   export SAMTAK_PG_HOST="${SAMTAK_PG_HOST:-127.0.0.1}"

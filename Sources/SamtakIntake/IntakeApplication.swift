@@ -78,6 +78,7 @@ public func buildIntakeRouter(_ environment: IntakeEnvironment, dependencies: De
     let v1 = router.group("v1").add(middleware: AuthenticationMiddleware(environment: environment))
     OrganisationRoutes(environment).register(on: v1)
     TaskRoutes(environment).register(on: v1)
+    ParticipantRoutes(environment).register(on: v1)
     ChildRoutes(environment).register(on: v1)
     ArenaRoutes(environment).register(on: v1)
     CaseRoutes(environment).register(on: v1)

@@ -19,6 +19,8 @@
 /// - with active items (or agenda already published): left as it is and reported in
 ///   `schedule_conflicts` and the log; only a new place and a larger capacity are applied.
 /// An inactive arena, or one whose rule was removed, wants no series meetings: same rule.
+/// - moved by its organiser (`moved_by_owner_at`, Schema/0021): left entirely as moved; its
+///   occurrence date still stands for it, so no second meeting is made for that date.
 ///
 /// ## Concurrency
 /// The arena row is locked (`FOR NO KEY UPDATE`: it blocks another planner and the API's
@@ -344,7 +346,7 @@ struct ExistingMeeting {
     static func load(arena: UUID, after now: Date, through: LocalDate, on connection: PostgresConnection) throws -> [ExistingMeeting] {
         try connection.query("""
             SELECT \(columns) FROM meetings m
-            WHERE m.arena_id = \(arena) AND m.occurrence_date IS NOT NULL AND m.occurrence_date <= \(through)
+            WHERE m.arena_id = \(arena) AND m.occurrence_date IS NOT NULL AND m.occurrence_date <= \(through) AND m.moved_by_owner_at IS NULL
               AND m.status IN ('planned', 'agenda_published') AND m.starts_at > \(now)
             ORDER BY m.starts_at, m.id
             """).map(row)
@@ -359,7 +361,7 @@ struct ExistingMeeting {
             id: try row.decode(UUID.self, 0), occurrenceDate: try row.decode(LocalDate.self, 1), startsAt: try row.decode(Date.self, 2),
             endsAt: try row.decode(Date.self, 3), submissionDeadline: try row.decode(Date.self, 4), agendaDueAt: try row.decode(Date.self, 5),
             capacity: try row.decode(Int.self, 6), location: try row.decode(String.self, 7),
-            status: MeetingStatus(rawValue: try row.decode(String.self, 8)) ?? .planned, activeItems: try row.decode(Int.self, 9),
+            status: try row.decode(MeetingStatus.self, 8), activeItems: try row.decode(Int.self, 9),
             hadItems: try row.decode(Bool.self, 10), hasOpenConflict: try row.decode(Bool.self, 11)
         )
     }

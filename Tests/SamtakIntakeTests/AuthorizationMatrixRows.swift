@@ -1,4 +1,5 @@
 import Foundation
+import SamtakPostgres
 import SamtakDomain
 import SamtakIntake
 import SamtakTestSupport
@@ -183,6 +184,25 @@ enum MatrixRows {
             }, expect: organises),
             MatrixRow(endpoint: "GET /v1/meetings/{id}/deliveries", request: fixed("/v1/meetings/\(w.meeting)/deliveries"),
                       expect: { $0.special == .uncoveredParticipant || $0.special == .submitter ? E(403) : organises($0) }),
+            // Participants: the list names no child; inviting and withdrawing are the organiser's.
+            MatrixRow(endpoint: "GET /v1/meetings/{id}/participants", request: fixed("/v1/meetings/\(w.meeting)/participants"),
+                      expect: { a in seesMeeting(a).status == 200 ? E(200, namesChild: false) : E(404) }),
+            MatrixRow(endpoint: "POST /v1/meetings/{id}/participants", request: { _ in
+                MatrixRequest(path: "/v1/meetings/\(try await w.freshMeeting(status: "planned"))/participants",
+                              body: ["person_id": w.police.uuidString])
+            }, expect: { a in let e = organises(a); return e.status == 200 ? E(201, namesChild: false) : e }),
+            MatrixRow(endpoint: "DELETE /v1/meetings/{id}/participants/{personId}", request: { _ in
+                let meeting = try await w.freshMeeting(status: "planned")
+                try await w.api.sql { connection in
+                    try connection.execute("INSERT INTO meeting_participants (meeting_id, person_id) VALUES (\(meeting), \(w.police))")
+                }
+                return MatrixRequest(path: "/v1/meetings/\(meeting)/participants/\(w.police)")
+            }, expect: { a in
+                // The invitee takes part (sees the meeting) but does not organise it.
+                if a.special == .policeOwner { return E(403) }
+                let e = organises(a)
+                return e.status == 200 ? E(200, namesChild: false) : e
+            }),
             MatrixRow(endpoint: "POST /v1/meetings/{id}/reschedule", request: { _ in
                 MatrixRequest(path: "/v1/meetings/\(try await w.freshCalledMeeting())/reschedule", body: ["starts_at": When.local(300, 9)])
             }, expect: { a in

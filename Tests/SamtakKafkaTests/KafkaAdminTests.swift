@@ -40,7 +40,9 @@ struct KafkaAdminTests {
             )
         }
         let elapsed = clock.now - start
-        #expect(elapsed < .seconds(3), "ping took \(elapsed)")
+        // Not a speed check: it proves the 1 s timeout ends the ping instead of librdkafka's own
+        // retries (minutes). The bound leaves room for a loaded machine (3.02 s was seen in a full run).
+        #expect(elapsed < .seconds(15), "ping took \(elapsed)")
         #expect(error?.isRetriable == true, "\(String(describing: error))")
     }
 

@@ -82,6 +82,50 @@ struct DocumentDeliveryTests {
             // The guardians' notices name nobody, so they disclose nothing.
             #expect(bases[world.hilde] == nil)
             #expect(bases[world.caseworker] == nil)
+            // The copy showing the named case redacted records that read without the child,
+            // as the API's agenda read does (one visibility rule, AgendaVisibility).
+            let redactedReads = try await harness.sql { connection in
+                try connection.query("""
+                    SELECT count(*)::int8 FROM access_log
+                    WHERE action = 'send' AND actor_id = \(world.caseworker) AND child_id IS NULL AND resource = 'agenda'
+                    """).first?.decode(Int.self, 0)
+            }
+            #expect(redactedReads == 1)
+        }
+    }
+
+    @Test("child welfare invited for one item after the agenda went out gets the agenda with that item only, redacted")
+    func invitedForOneItemAfterPublication() async throws {
+        try await withEngine { harness, sink, world in
+            let (meeting, namedItem) = try await harness.sql { connection in
+                let meeting = try EngineWorld.insertMeeting(arena: world.arena, caseworker: nil, on: connection)
+                let cases = try world.insertCases(meeting: meeting, arena: world.arena, on: connection)
+                let item = try connection.query("SELECT id FROM agenda_items WHERE case_id = \(cases.named)").first!.decode(UUID.self, 0)
+                return (meeting, item)
+            }
+            let agenda = try #require(try await harness.fanOut(.agenda, meeting: meeting))
+            harness.startWorker()
+            // Without child welfare: rektor, coordinator, nurse, advisor, teacher, two guardians.
+            #expect(try await harness.waitUntilComplete(agenda)?.delivered == 7)
+
+            try await harness.sql { connection in
+                try connection.execute("""
+                    INSERT INTO meeting_item_participants (agenda_item_id, person_id, meeting_id, invited_by)
+                    VALUES (\(namedItem), \(world.caseworker), \(meeting), \(world.rektor))
+                    """)
+            }
+            let invited = try EventEnvelope(MeetingParticipantInvited(meetingId: meeting, personId: world.caseworker, agendaItemIds: [namedItem]),
+                                            source: "/samtak/intake")
+            let document = try #require(try await harness.apply(invited))
+            #expect(try await harness.waitUntilComplete(document)?.delivered == 1)
+            // The same event again makes nothing more.
+            #expect(try await harness.apply(invited) == document)
+            let mails = try await Mailbox.read(sink)
+            #expect(mails.count == 8)
+            let welfare = try Self.mail(mails, "caseworker")
+            #expect(welfare.text.contains("Sak 1: elev 5. trinn, anonymisert"), "\(welfare.text)")
+            #expect(!welfare.everything.contains("Emma") && !welfare.everything.contains(EngineWorld.anonymousTitle)
+                    && !welfare.everything.contains(EngineWorld.systemTitle), "\(welfare.text)")
         }
     }
 

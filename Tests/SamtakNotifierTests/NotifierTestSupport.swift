@@ -1,4 +1,5 @@
 import Foundation
+import SamtakTestSupport
 import SamtakDomain
 import SamtakNotifier
 
@@ -110,7 +111,7 @@ enum PythonTools {
                 "The Python test venv is missing: no executable at \(path). Run Deploy/bootstrap to create it "
                     + "(it installs aiosmtpd and icalendar), or set SAMTAK_PYTHON to a python that has them."))
         }
-        let process = Process()
+        let process = ChildProcess()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = ["-c", "import aiosmtpd, icalendar"]
         process.standardOutput = FileHandle.nullDevice
@@ -168,7 +169,7 @@ enum PythonTools {
             try? out.close()
             try? err.close()
         }
-        let process = Process()
+        let process = ChildProcess()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.standardOutput = out
@@ -202,10 +203,10 @@ enum PythonTools {
 final class SMTPSinkProcess: @unchecked Sendable {
     let port: Int
     let directory: URL
-    private let process: Process
+    private let process: ChildProcess
     private let stderrURL: URL
 
-    private init(port: Int, directory: URL, process: Process, stderrURL: URL) {
+    private init(port: Int, directory: URL, process: ChildProcess, stderrURL: URL) {
         self.port = port
         self.directory = directory
         self.process = process
@@ -229,7 +230,7 @@ final class SMTPSinkProcess: @unchecked Sendable {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             let stderrURL = directory.appendingPathComponent("sink.stderr")
             _ = FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
-            let process = Process()
+            let process = ChildProcess()
             process.executableURL = URL(fileURLWithPath: python)
             var arguments = [PythonTools.sinkScript, "--port", String(port), "--dir", directory.appendingPathComponent("mail").path,
                              "--exit-with-parent"]

@@ -154,7 +154,7 @@ struct IntakeResponse: Sendable {
 final class PrivateBroker: @unchecked Sendable {
     // @unchecked: `process` is replaced only by restart(), called by the owning test.
     let port: Int
-    private var process: Process
+    private var process: ChildProcess
     var address: String { "127.0.0.1:\(port)" }
 
     static var binary: URL { TestEnvironment.repositoryRoot.appendingPathComponent(".local/bin/tansu") }
@@ -167,13 +167,13 @@ final class PrivateBroker: @unchecked Sendable {
         return PrivateBroker(port: port, process: try await launch(port: port))
     }
 
-    private init(port: Int, process: Process) {
+    private init(port: Int, process: ChildProcess) {
         self.port = port
         self.process = process
     }
 
-    static func launch(port: Int) async throws -> Process {
-        let process = Process()
+    static func launch(port: Int) async throws -> ChildProcess {
+        let process = ChildProcess()
         process.executableURL = binary
         process.arguments = ["broker", "--listener-url", "tcp://127.0.0.1:\(port)", "--advertised-listener-url", "tcp://127.0.0.1:\(port)",
                              "--storage-engine", "memory://tansu/"]
@@ -203,7 +203,7 @@ final class PrivateBroker: @unchecked Sendable {
 final class MailSink: Sendable {
     let port: Int
     let directory: URL
-    private let process: Process
+    private let process: ChildProcess
 
     struct Message: Sendable {
         var recipient: String
@@ -224,7 +224,7 @@ final class MailSink: Sendable {
         return MailSink(port: port, directory: directory, process: process)
     }
 
-    private init(port: Int, directory: URL, process: Process) {
+    private init(port: Int, directory: URL, process: ChildProcess) {
         self.port = port
         self.directory = directory
         self.process = process
@@ -238,7 +238,7 @@ final class MailSink: Sendable {
 
     /// Every stored message, decoded by Python's email module (plain text part, subject, calendar method).
     func messages() throws -> [Message] {
-        let reader = Process()
+        let reader = ChildProcess()
         reader.executableURL = Self.python
         reader.arguments = ["-c", """
             import json, sys, glob

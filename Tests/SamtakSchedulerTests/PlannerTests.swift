@@ -214,6 +214,39 @@ struct PlannerTests {
         }
     }
 
+    @Test("a series meeting its organiser moved is left as moved: planning again and editing the series neither move it back nor add a second one")
+    func movedByOwnerIsLeftAlone() async throws {
+        try await withTestDatabase { database in
+            let fixture = try await SchedulerFixture.make(database)
+            let planner = fixture.scheduler.planner
+            let arena = try await fixture.arena(.init(name: "Pedagogisk team", kind: "pedagogisk_team", rrule: "FREQ=WEEKLY;BYDAY=MO",
+                                                      seriesStart: Self.local("2027-01-04T14:00"), holidayPolicy: "skip"))
+            _ = try await planner.planAll(pool: fixture.pool, window: Self.year2027)
+            let before = try await meetings(fixture, arena: arena)
+            // The organiser moves the third Monday's meeting to the Tuesday at 09:00 (as the API does).
+            let moved = before[2]
+            let tuesday = moved.startsAt.addingTimeInterval(19 * 3600)
+            try await fixture.transaction { connection in
+                try connection.execute("""
+                    UPDATE meetings SET starts_at = \(tuesday), ends_at = \(tuesday.addingTimeInterval(3600)), sequence = sequence + 1,
+                        moved_by_owner_at = now() WHERE id = \(moved.id)
+                    """)
+            }
+            let again = try await planner.planAll(pool: fixture.pool, window: Self.year2027)
+            #expect(again.inserted == 0 && again.updated == 0 && again.deleted == 0 && again.conflicts == 0)
+            // The series moves to 15:00: every other meeting follows, the moved one stays.
+            try await fixture.transaction { connection in
+                try connection.execute("UPDATE arenas SET series_start = '2027-01-04 15:00', version = version + 1 WHERE id = \(arena)")
+            }
+            let edit = try await planner.planAll(pool: fixture.pool, window: Self.year2027)
+            #expect(edit.updated == before.count - 1 && edit.inserted == 0 && edit.conflicts == 0)
+            let after = try await meetings(fixture, arena: arena)
+            #expect(after.count == before.count)
+            let movedAfter = try #require(after.first { $0.id == moved.id })
+            #expect(movedAfter.startsAt == tuesday && movedAfter.sequence == 1)
+        }
+    }
+
     @Test("a meeting that once had cases is cancelled (series_changed), not deleted, when its series drops it")
     func droppedMeetingWithHistoryIsCancelled() async throws {
         try await withTestDatabase { database in

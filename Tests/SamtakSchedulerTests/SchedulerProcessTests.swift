@@ -299,7 +299,7 @@ struct PreviewCommandTests {
         guard FileManager.default.isExecutableFile(atPath: url.path) else {
             throw MissingTestDependency("\(url.path) is not built; run `swift build` first")
         }
-        let process = Process()
+        let process = ChildProcess()
         process.executableURL = url
         process.arguments = ["preview"] + arguments
         let out = Pipe()

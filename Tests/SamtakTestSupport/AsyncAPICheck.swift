@@ -61,7 +61,7 @@ public enum AsyncAPICheck {
         guard FileManager.default.isExecutableFile(atPath: PythonTool.python.path) else {
             throw MissingTestDependency("the Python tool environment is missing (\(PythonTool.python.path)); run Deploy/bootstrap")
         }
-        let process = Process()
+        let process = ChildProcess()
         process.executableURL = PythonTool.python
         process.arguments = [script.path] + arguments
         let pipe = Pipe()

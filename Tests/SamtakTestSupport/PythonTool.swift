@@ -7,11 +7,11 @@ public enum PythonTool {
     /// Starts `Tests/tools/<script>` with `arguments` (output discarded) and waits until `ready`
     /// holds; the test fails, naming `what`, if the environment is missing or it never gets ready.
     public static func launch(_ script: String, arguments: [String], what: String,
-                              ready: @escaping @Sendable () async -> Bool) async throws -> Process {
+                              ready: @escaping @Sendable () async -> Bool) async throws -> ChildProcess {
         guard FileManager.default.isExecutableFile(atPath: python.path) else {
             throw MissingTestDependency("the Python tool environment is missing (\(python.path)); run Deploy/bootstrap")
         }
-        let process = Process()
+        let process = ChildProcess()
         process.executableURL = python
         process.arguments = [TestEnvironment.repositoryRoot.appendingPathComponent("Tests/tools/\(script)").path] + arguments
         process.standardOutput = FileHandle.nullDevice

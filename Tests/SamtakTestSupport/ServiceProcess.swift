@@ -11,7 +11,7 @@ public final class ServiceProcess: @unchecked Sendable {
     // @unchecked: `process` is only touched from the test that owns it; the log buffer is
     // guarded by a mutex because the pipe reader runs on its own thread.
     public let executable: String
-    public let process = Process()
+    public let process = ChildProcess()
     private let output = LogBuffer()
     public let port: Int
 

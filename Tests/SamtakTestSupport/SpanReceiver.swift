@@ -28,7 +28,7 @@ public struct ReceivedSpan: Sendable {
 public final class SpanReceiver: Sendable {
     public let port: Int
     public let file: URL
-    private let process: Process
+    private let process: ChildProcess
 
     public var tracesURL: String { "http://127.0.0.1:\(port)/v1/traces" }
     public var baseURL: String { "http://127.0.0.1:\(port)" }
@@ -41,7 +41,7 @@ public final class SpanReceiver: Sendable {
         return SpanReceiver(port: port, file: file, process: process)
     }
 
-    private init(port: Int, file: URL, process: Process) {
+    private init(port: Int, file: URL, process: ChildProcess) {
         self.port = port
         self.file = file
         self.process = process

@@ -130,6 +130,44 @@ def test_ressursteam_flow_in_the_browser(system, browser):
     rektor_context, page = new_page(browser)
     sign_in(system, page, "Frode Nygaard", land=f"/moter/{meeting_id}")
     check(page)
+    # The participants are listed; the rektor invites child welfare for Emma's item only
+    # ("til hele eller deler av møtet"). Sent without a person: the error is at the field.
+    assert "Randi Kvam" in page.locator("#deltakere").inner_text()
+    page.get_by_role("button", name="Inviter").click()
+    assert "Velg hvem du vil invitere" in page.locator(".feilsammendrag").inner_text()
+    assert page.locator("#person[aria-invalid=true]").count() == 1
+    check(page)
+    vigdis = page.locator("#person option", has_text="Vigdis Aune").get_attribute("value")
+    page.get_by_label("Hvem", exact=True).select_option(vigdis)
+    emma_item = page.locator("#omfang option", has_text="Emma – lesing og konsentrasjon").get_attribute("value")
+    page.get_by_label("Til hele møtet eller én sak").select_option(emma_item)
+    page.get_by_role("button", name="Inviter").click()
+    page.wait_for_url(re.compile(r".*melding=invitert$"))
+    invited = page.locator("#deltakere li", has_text="Vigdis Aune").inner_text()
+    assert "bare sak 1" in invited, invited
+    check(page, "meeting-invited", shots)
+
+    # The rektor moves this one meeting to 15.00 the same day; a bad date is refused at the field, input kept.
+    day = page.get_by_label("Ny dato (åååå-mm-dd)").input_value()
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", day), day
+    page.get_by_label("Ny dato (åååå-mm-dd)").fill("5. januar")
+    page.get_by_role("button", name="Flytt møtet").click()
+    assert "Skriv datoen som åååå-mm-dd" in page.locator(".feilsammendrag").inner_text()
+    assert page.get_by_label("Ny dato (åååå-mm-dd)").input_value() == "5. januar"
+    check(page)
+    page.get_by_label("Ny dato (åååå-mm-dd)").fill(day)
+    page.get_by_label("Klokkeslett (tt:mm)").fill("15:00")
+    page.get_by_role("button", name="Flytt møtet").click()
+    page.wait_for_url(re.compile(r".*melding=flyttet$"))
+    assert "kl. 15.00" in page.locator(".fakta").inner_text()
+
+    # Child welfare sees that one item, anonymised: the consent does not name child welfare.
+    welfare_context, welfare_page = new_page(browser)
+    sign_in(system, welfare_page, "Vigdis Aune", land=f"/moter/{meeting_id}")
+    agenda_text = welfare_page.locator(".saksliste").inner_text()
+    assert "anonymisert" in agenda_text and "Emma" not in welfare_page.locator("main").inner_text(), agenda_text
+    check(welfare_page)
+    welfare_context.close()
     page.get_by_role("button", name="Send sakslisten nå").click()
     page.wait_for_url(re.compile(r".*melding=publisert$"))
     assert "Sakslisten sendes ut nå" in page.locator("main").inner_text()
@@ -152,6 +190,8 @@ def test_ressursteam_flow_in_the_browser(system, browser):
     page.get_by_label("Hva (1)").fill("Sende henvisning til PPT")
     page.get_by_label("Frist (åååå-mm-dd)").first.fill("2027-01-15")
     page.get_by_label("Hvem").first.select_option(label="Meg")
+    # Attendance: the nurse was there, the advisor was not.
+    page.get_by_label("Randi Kvam").check()
     page.get_by_role("button", name="Lagre utkast").click()
     page.wait_for_url(re.compile(r".*melding=lagret$"))
     assert page.get_by_label("Drøfting").input_value() == "Lesevansker over tid; tiltakene har hjulpet noe."
@@ -170,6 +210,7 @@ def test_ressursteam_flow_in_the_browser(system, browser):
     page.get_by_role("button", name="Godkjenn og send referatet").click()
     page.wait_for_url(re.compile(r".*melding=godkjent$"))
     assert page.locator("#status").inner_text() == "Godkjent"
+    assert "Randi Kvam" in page.locator("#til-stede").inner_text()
     assert "Henvises til PPT" in page.locator("main").inner_text()
 
     # Every copy of the minutes is sent: the delivery table says so.

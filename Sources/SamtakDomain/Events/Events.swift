@@ -242,6 +242,34 @@ public struct MeetingMoved: DomainEvent, Equatable {
     public init(meetingId: UUID, arenaId: UUID, sequence: Int) { self.meetingId = meetingId; self.arenaId = arenaId; self.sequence = sequence }
 }
 
+/// Someone was invited to a meeting besides its standing participants ("til hele eller deler
+/// av møtet", seed 001): for the whole meeting, or for some agenda items only. Identifiers
+/// only; once the agenda has gone out, the notifier sends it to the new participant.
+public struct MeetingParticipantInvited: DomainEvent, Equatable {
+    public static let type = "meeting.participant_invited"
+    public static let topic = EventTopic.meetings
+    public var meetingId: UUID
+    public var personId: UUID
+    /// The items the invitation is for; empty for the whole meeting.
+    public var agendaItemIds: [UUID]
+    public var subject: UUID { meetingId }
+    public init(meetingId: UUID, personId: UUID, agendaItemIds: [UUID]) {
+        self.meetingId = meetingId
+        self.personId = personId
+        self.agendaItemIds = agendaItemIds
+    }
+}
+
+/// An extra participant's invitation was withdrawn by the organiser.
+public struct MeetingParticipantRemoved: DomainEvent, Equatable {
+    public static let type = "meeting.participant_removed"
+    public static let topic = EventTopic.meetings
+    public var meetingId: UUID
+    public var personId: UUID
+    public var subject: UUID { meetingId }
+    public init(meetingId: UUID, personId: UUID) { self.meetingId = meetingId; self.personId = personId }
+}
+
 /// The agenda is frozen and ready to be sent.
 public struct AgendaPublished: DomainEvent, Equatable {
     public static let type = "agenda.published"

@@ -232,13 +232,19 @@ public enum AccessPolicy {
         return principal.memberships.contains { $0.unitId == unit && ownUnitRoles.contains($0.role) }
     }
 
+    /// - Parameter takesPartAsGuest: takes part in the meeting while the case is discussed
+    ///   without being one of the arena's participants (invited for the whole meeting or for
+    ///   this item, or organising it): sees that the case is discussed, but a consent that
+    ///   names the arena covers only the arena's own participants: a guest reads a named case
+    ///   in full only when the consent covers the guest's own service.
     public static func caseAccess(
         principal: Principal, facts: CaseFacts, child: ChildRelations?, consents: [ConsentGrant],
-        isArenaParticipant: Bool, at instant: Date
+        isArenaParticipant: Bool, takesPartAsGuest: Bool = false, at instant: Date
     ) -> AccessDecision {
         let ownsCase = principal.personId == facts.ownerId || principal.personId == facts.submittedBy
-        let involved = ownsCase || isArenaParticipant || principal.isMember(of: facts.submittingUnitId)
+        let involvedOtherwise = ownsCase || isArenaParticipant || principal.isMember(of: facts.submittingUnitId)
             || (facts.targetService.map { principal.isMember(ofService: $0) } ?? false)
+        let involved = involvedOtherwise || takesPartAsGuest
         switch facts.kind {
         case .anonymous, .system:
             guard involved else { return .denied }
@@ -251,10 +257,10 @@ public enum AccessPolicy {
             guard involved else { return .denied }
             if ownsCase, let child, worksAtOwnUnit(principal, child: child) { return .full(.ownUnit, consentId: nil) }
             if let consent = coveringConsent(principal: principal, arena: facts.arena, targetService: facts.targetService,
-                                             childUnitId: child?.unitId, consents: consents, at: instant) {
+                                             childUnitId: child?.unitId, consents: consents, arenaNameSuffices: involvedOtherwise, at: instant) {
                 return .full(.consent, consentId: consent.id)
             }
-            if isArenaParticipant { return .redacted(.participant) }
+            if isArenaParticipant || takesPartAsGuest { return .redacted(.participant) }
             return ownsCase ? .redacted(.owner) : .denied
         }
     }
@@ -295,13 +301,15 @@ public enum AccessPolicy {
     /// arena, or one that covers one of the principal's memberships (for a school, kindergarten
     /// or SFO: the child's own unit or one the consent names) and covers the arena.
     public static func coveringConsent(
-        principal: Principal, arena: ArenaScope?, targetService: ServiceKind?, childUnitId: UUID?, consents: [ConsentGrant], at instant: Date
+        principal: Principal, arena: ArenaScope?, targetService: ServiceKind?, childUnitId: UUID?, consents: [ConsentGrant],
+        arenaNameSuffices: Bool = true, at instant: Date
     ) -> ConsentGrant? {
         consents.first { consent in
             guard consent.isActive(at: instant) else { return false }
             if let targetService, !consent.services.contains(targetService) { return false }
-            // A consent that names the arena lifts confidentiality among all who take part in it.
-            if let arena, consent.arenaIds.contains(arena.id) { return true }
+            // A consent that names the arena lifts confidentiality among all who take part in
+            // it (not among guests invited to the meeting: `arenaNameSuffices` false).
+            if arenaNameSuffices, let arena, consent.arenaIds.contains(arena.id) { return true }
             guard principal.memberships.contains(where: { consent.covers($0, childUnitId: childUnitId) }) else { return false }
             if let arena, !consent.covers(arena, childUnitId: childUnitId) { return false }
             return true

@@ -55,11 +55,21 @@ public struct AgendaViewer: Sendable {
     public var invited: Bool
     /// The arenas the viewer takes part in (a case's arena makes its participants involved).
     public var arenas: Set<UUID>
-    public init(principal: Principal, takesPart: Bool, invited: Bool, arenas: Set<UUID>) {
+    /// Invited for part of the meeting only ("til deler av møtet"): the agenda items the
+    /// viewer takes part in; nil for the whole meeting. Outside these items the viewer is
+    /// like someone who does not take part (sees only what they may see in full).
+    public var partOnly: Set<UUID>?
+    public init(principal: Principal, takesPart: Bool, invited: Bool, arenas: Set<UUID>, partOnly: Set<UUID>? = nil) {
         self.principal = principal
         self.takesPart = takesPart
         self.invited = invited
         self.arenas = arenas
+        self.partOnly = partOnly
+    }
+
+    /// Whether the viewer takes part in the meeting while `item` is discussed.
+    public func takesPart(in item: UUID) -> Bool {
+        takesPart && (partOnly?.contains(item) ?? true)
     }
 }
 
@@ -120,8 +130,9 @@ public enum AgendaVisibility {
         var visible: [VisibleAgendaItem] = []
         var disclosures: [AgendaDisclosure] = []
         for item in items {
+            let takesPart = viewer.takesPart(in: item.id)
             guard let onAgenda = item.onAgenda else {
-                guard seesPlainItems else { continue }
+                guard seesPlainItems, takesPart else { continue }
                 if let childId = meetingChildId, case .full(let basis, let consentId)? = childContent {
                     let disclosure = AgendaDisclosure(childId: childId, basis: basis, consentId: consentId)
                     if !disclosures.contains(disclosure) { disclosures.append(disclosure) }
@@ -129,11 +140,12 @@ public enum AgendaVisibility {
                 visible.append(VisibleAgendaItem(id: item.id, position: item.position, caseId: nil, title: item.title ?? "", full: true, childId: nil))
                 continue
             }
+            let inArena = onAgenda.arenaId.map(viewer.arenas.contains) ?? false
             let decision = AccessPolicy.caseAccess(
                 principal: viewer.principal, facts: onAgenda.facts, child: onAgenda.childId.flatMap { children.relations[$0] },
                 consents: onAgenda.childId.flatMap { children.consents[$0] } ?? [],
-                isArenaParticipant: onAgenda.arenaId.map(viewer.arenas.contains) ?? false, at: instant)
-            guard decision.canSeeCase, viewer.takesPart || decision.canSeeChild else { continue }
+                isArenaParticipant: inArena, takesPartAsGuest: takesPart && !inArena, at: instant)
+            guard decision.canSeeCase, takesPart || decision.canSeeChild else { continue }
             let named = onAgenda.facts.kind == .named
             let full = decision.canSeeChild || !named
             if named, let basis = decision.basis {

@@ -51,3 +51,34 @@ extension MeetingRoles {
         ownerAccess.canSeeChild
     }
 }
+
+/// Who may be invited to a meeting besides its standing participants ("til hele eller deler
+/// av møtet", seed 001). Staff may be invited to the whole meeting or to some items: what they
+/// then see of a named case is still decided by the consent (``AgendaVisibility``). A guardian
+/// or young person takes part only in what is about their own child: the items whose named
+/// case is about that child, or the whole of a meeting around that child.
+public enum MeetingInvitation {
+    public enum Refusal: String, Sendable, Equatable {
+        /// A family member invited for the whole of a meeting that is not around their child.
+        case familyWholeMeeting = "family_whole_meeting"
+        /// A family member invited for an item that is not their own child's named case.
+        case familyOtherItem = "family_other_item"
+    }
+
+    /// Nil when `person` may be invited for `items` (empty: the whole meeting).
+    public static func refusal(personId: UUID, kind: PersonKind, items: [AgendaItemFacts], meetingChildId: UUID?,
+                               children: [UUID: ChildRelations]) -> Refusal? {
+        guard kind != .staff else { return nil }
+        func isFamily(of childId: UUID?) -> Bool {
+            guard let childId, let relations = children[childId] else { return false }
+            return relations.guardianIds.contains(personId) || relations.personId == personId
+        }
+        if items.isEmpty { return isFamily(of: meetingChildId) ? nil : .familyWholeMeeting }
+        for item in items {
+            guard let onAgenda = item.onAgenda, onAgenda.facts.kind == .named, isFamily(of: onAgenda.childId) else {
+                return isFamily(of: meetingChildId) ? nil : .familyOtherItem
+            }
+        }
+        return nil
+    }
+}

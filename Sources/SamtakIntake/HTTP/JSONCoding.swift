@@ -247,7 +247,7 @@ public struct Violations {
 }
 
 extension Request {
-    /// A path parameter that must be a UUID (404 otherwise: an id that cannot exist).
+    /// A path parameter that must be a UUID (a 422 naming the parameter otherwise, code `format`).
     public func uuidParameter(_ name: String, context: some RequestContext, resource: String) throws -> UUID {
         guard let raw = context.parameters.get(name), let id = UUID(uuidString: raw) else {
             throw Problem.field(name, "format", "must be a UUID")

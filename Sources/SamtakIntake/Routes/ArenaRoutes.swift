@@ -398,14 +398,14 @@ struct ArenaRoutes {
                                 service: try row.decode(String?.self, 4).flatMap(ServiceKind.init(rawValue:)))
         }
         return ArenaResource(
-            id: try row.decode(UUID.self, 0), name: try row.decode(String.self, 1), kind: ArenaKind(rawValue: try row.decode(String.self, 2)) ?? .other,
+            id: try row.decode(UUID.self, 0), name: try row.decode(String.self, 1), kind: try row.decode(ArenaKind.self, 2),
             ownerUnitId: try row.decode(UUID.self, 3), ownerPersonId: try row.decode(UUID?.self, 4), targetGroup: try row.decode(String.self, 5),
             purpose: try row.decode(String.self, 6), frequencyText: try row.decode(String.self, 7), rrule: try row.decode(String?.self, 8),
             seriesStart: try row.decode(LocalDateTime?.self, 9), durationMinutes: try row.decode(Int.self, 10), location: try row.decode(String.self, 11),
             capacity: try row.decode(Int.self, 12), minutesPerCase: try row.decode(Int.self, 13), submissionDeadlineHours: try row.decode(Int.self, 14),
             agendaLeadHours: try row.decode(Int.self, 15), cancelWhenEmpty: try row.decode(Bool.self, 16), holidayPolicy: try row.decode(String.self, 17),
             skipSchoolHolidays: try row.decode(Bool.self, 18), exceptionDates: try row.decode([LocalDate].self, 19),
-            deliveryMode: DeliveryMode(rawValue: try row.decode(String.self, 20)) ?? .notice,
+            deliveryMode: try row.decode(DeliveryMode.self, 20),
             accepts: try row.decode([String].self, 21).compactMap(CaseKind.init(rawValue:)), youngPersonConsentAge: try row.decode(Int?.self, 22),
             participants: participants, version: try row.decode(Int.self, 23), active: try row.decode(Bool.self, 24),
             createdAt: try row.decode(Date.self, 25), updatedAt: try row.decode(Date.self, 26)

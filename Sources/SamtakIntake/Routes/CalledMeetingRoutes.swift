@@ -192,8 +192,8 @@ struct CalledMeetingRoutes {
         var location: String?
     }
 
-    /// Moves a called meeting (its organiser, ``MeetingRoles``: around one child whoever
-    /// called it, or the child's coordinator): new time, agenda date and place, `sequence` + 1,
+    /// Moves a meeting (its organiser, ``MeetingRoles``: around one child whoever called it,
+    /// or the child's coordinator; one meeting of an arena's series by the arena's organiser): new time, agenda date and place, `sequence` + 1,
     /// `meeting.moved`.
     @Sendable func reschedule(_ request: Request, context: IntakeRequestContext) async throws -> Response {
         let id = try request.uuidParameter("id", context: context, resource: "meeting")
@@ -212,7 +212,6 @@ struct CalledMeetingRoutes {
             guard MeetingRoles.mayMove(principal, meeting.organisation, isChildsCoordinator: isCoordinator) else {
                 throw Problem.forbidden("only the meeting's organiser (around one child: whoever called it) or the child's coordinator moves it")
             }
-            guard meeting.isCalled else { throw Problem.conflict("not_called", "a meeting of an arena's series moves with its series") }
             guard meeting.status == .planned || meeting.status == .agendaPublished else {
                 throw Problem.conflict("invalid_transition", "a \(meeting.status.rawValue) meeting cannot be moved")
             }
@@ -220,14 +219,11 @@ struct CalledMeetingRoutes {
             let starts = OsloTime.instant(for: body.startsAt)
             let minutes = body.durationMinutes ?? Int(meeting.endsAt.timeIntervalSince(meeting.startsAt) / 60)
             let agendaDue = starts.addingTimeInterval(-TimeInterval(arena.agendaLeadHours * 3600))
-            let row = try connection.query("""
-                UPDATE meetings SET starts_at = \(starts), ends_at = \(starts.addingTimeInterval(TimeInterval(minutes * 60))),
-                    agenda_due_at = \(agendaDue), submission_deadline = least(submission_deadline, \(agendaDue)),
-                    location = coalesce(\(body.location?.trimmed), location), sequence = sequence + 1, minutes_reminded_at = NULL
-                WHERE id = \(id) RETURNING sequence
-                """).first
-            try outbox.append(MeetingMoved(meetingId: id, arenaId: meeting.arenaId, sequence: try row?.decode(Int.self, 0) ?? meeting.sequence + 1),
-                              on: connection)
+            // A meeting of a series is moved on its own: the series planner leaves it as moved.
+            let sequence = try MeetingStore.move(id, startsAt: starts, endsAt: starts.addingTimeInterval(TimeInterval(minutes * 60)),
+                                                 agendaDueAt: agendaDue, location: body.location?.trimmed, byOwner: !meeting.isCalled,
+                                                 on: connection)
+            try outbox.append(MeetingMoved(meetingId: id, arenaId: meeting.arenaId, sequence: sequence ?? meeting.sequence + 1), on: connection)
             guard let resource = try CalledMeetings.resource(id, principal: principal, on: connection, requestId: context.id) else {
                 throw Problem.notFound("Meeting")
             }
@@ -259,7 +255,7 @@ enum CalledMeetings {
                    young_person_consent_age
             FROM arenas WHERE id = \(id)
             """).first else { return nil }
-        return Arena(id: try row.decode(UUID.self, 0), kind: ArenaKind(rawValue: try row.decode(String.self, 1)) ?? .other,
+        return Arena(id: try row.decode(UUID.self, 0), kind: try row.decode(ArenaKind.self, 1),
                      active: try row.decode(Bool.self, 2), ownerUnitId: try row.decode(UUID.self, 3), durationMinutes: try row.decode(Int.self, 4),
                      location: try row.decode(String.self, 5), capacity: try row.decode(Int.self, 6), minutesPerCase: try row.decode(Int.self, 7),
                      agendaLeadHours: try row.decode(Int.self, 8), holidayPolicy: HolidayPolicy(code: try row.decode(String.self, 9)) ?? .keep,

@@ -75,6 +75,8 @@ struct MeetingRoutes {
     struct Reading: Sendable {
         var meeting: MeetingRow
         var takesPart: Bool
+        /// Invited for these agenda items only (nil: the whole meeting, or not at all).
+        var partOnly: Set<UUID>? = nil
         /// A participant of the meeting's arena.
         var inArena: Bool
         var view: AgendaView?
@@ -91,12 +93,19 @@ struct MeetingRoutes {
             let itemFacts = items.map(\.facts)
             let explicit = facts.viewerInvitedTo.contains(meeting.id)
             let inArena = facts.viewerArenas.contains(meeting.arenaId)
-            let takesPart = AgendaVisibility.takesPart(principal, organisation: meeting.organisation, inArena: inArena, explicitParticipant: explicit,
+            var takesPart = AgendaVisibility.takesPart(principal, organisation: meeting.organisation, inArena: inArena, explicitParticipant: explicit,
                                                        items: itemFacts, arenas: facts.viewerArenas, children: facts.children, at: now)
-            let viewer = AgendaViewer(principal: principal, takesPart: takesPart, invited: explicit || meeting.calledBy == principal.personId,
-                                      arenas: facts.viewerArenas)
+            // Invited for some items only: takes part while those are discussed.
+            var partOnly: Set<UUID>?
+            if !takesPart, let invitedItems = facts.viewerInvitedToItems[meeting.id], !invitedItems.isEmpty {
+                takesPart = true
+                partOnly = invitedItems
+            }
+            let viewer = AgendaViewer(principal: principal, takesPart: takesPart,
+                                      invited: explicit || partOnly != nil || meeting.calledBy == principal.personId,
+                                      arenas: facts.viewerArenas, partOnly: partOnly)
             guard let view = AgendaVisibility.view(itemFacts, meetingChildId: meeting.childId, viewer: viewer, children: facts.children, at: now)
-            else { return Reading(meeting: meeting, takesPart: takesPart, inArena: inArena, view: nil, agenda: nil) }
+            else { return Reading(meeting: meeting, takesPart: takesPart, partOnly: partOnly, inArena: inArena, view: nil, agenda: nil) }
             var starts: [UUID: Date] = [:]
             var start = meeting.startsAt
             for item in items {
@@ -110,7 +119,7 @@ struct MeetingRoutes {
                                           visibility: shown.full ? "full" : "redacted", presenterId: item.presenterId, startsAt: starts[shown.id]!,
                                           minutes: item.minutes, overCapacity: item.overCapacity, caseStatus: item.caseStatus)
             }
-            return Reading(meeting: meeting, takesPart: takesPart, inArena: inArena, view: view, agenda: agenda)
+            return Reading(meeting: meeting, takesPart: takesPart, partOnly: partOnly, inArena: inArena, view: view, agenda: agenda)
         }
     }
 
@@ -425,7 +434,9 @@ struct MeetingRoutes {
             guard let reading = try Self.reading(id, principal: principal, forUpdate: true, on: connection), let agenda = reading.agenda
             else { throw Problem.notFound("Meeting") }
             let meeting = reading.meeting
-            guard reading.takesPart else { throw Problem.forbidden("only the meeting's participants write its minutes") }
+            guard reading.takesPart, reading.partOnly == nil else {
+                throw Problem.forbidden("only the meeting's participants write its minutes (not someone invited for some items only)")
+            }
             guard meeting.status.allows(.writeMinutes) else {
                 throw Problem.conflict("invalid_state", "minutes are written for a meeting whose agenda is published (this one is \(meeting.status.rawValue))")
             }

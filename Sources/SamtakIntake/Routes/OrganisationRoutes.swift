@@ -210,7 +210,7 @@ struct OrganisationRoutes {
 
     static func unit(_ row: PostgresRow) throws(PostgresError) -> UnitResource {
         UnitResource(id: try row.decode(UUID.self, 0), name: try row.decode(String.self, 1),
-                     service: ServiceKind(rawValue: try row.decode(String.self, 2)) ?? .other,
+                     service: try row.decode(ServiceKind.self, 2),
                      parentId: try row.decode(UUID?.self, 3), active: try row.decode(Bool.self, 4), createdAt: try row.decode(Date.self, 5))
     }
 
@@ -242,7 +242,7 @@ struct OrganisationRoutes {
             """).prepared)
         guard let first = rows.first else { return nil }
         var person = PersonResource(
-            id: try first.decode(UUID.self, 0), kind: PersonKind(rawValue: try first.decode(String.self, 1)) ?? .staff,
+            id: try first.decode(UUID.self, 0), kind: try first.decode(PersonKind.self, 1),
             name: try first.decode(String.self, 2), email: try first.decode(String?.self, 3), memberships: [],
             createdAt: try first.decode(Date.self, 4)
         )
@@ -250,8 +250,8 @@ struct OrganisationRoutes {
             guard let unitId = try row.decode(UUID?.self, 5) else { continue }
             person.memberships.append(MembershipResource(
                 unitId: unitId, unitName: try row.decode(String.self, 6),
-                service: ServiceKind(rawValue: try row.decode(String.self, 7)) ?? .other,
-                role: Role(rawValue: try row.decode(String.self, 8)) ?? .advisor, title: try row.decode(String.self, 9)
+                service: try row.decode(ServiceKind.self, 7),
+                role: try row.decode(Role.self, 8), title: try row.decode(String.self, 9)
             ))
         }
         return person

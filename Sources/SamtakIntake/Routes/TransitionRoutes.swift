@@ -401,7 +401,7 @@ struct TransitionRoutes {
         }
         guard !visible.isEmpty else { return nil }
         return SeasonResource(id: id, schoolYear: try row.decode(String.self, 1),
-                              stage: TransitionStage(rawValue: try row.decode(String.self, 2)) ?? .kindergartenToSchool,
+                              stage: try row.decode(TransitionStage.self, 2),
                               arenaId: try row.decode(UUID.self, 3), receivingUnitId: try row.decode(UUID.self, 4),
                               createdBy: try row.decode(UUID.self, 5), createdAt: try row.decode(Date.self, 6), meetings: visible)
     }

@@ -1,8 +1,8 @@
 import Foundation
 import SamtakDomain
 import SamtakPostgres
+import SamtakRuntime
 
-extension ConsentMethod: StoredCode {}
 extension ConsentGiverRule: StoredCode {}
 extension ConsentProposalStatus: StoredCode {}
 extension AccessBasis: StoredCode {}

@@ -110,6 +110,20 @@ enum MeetingStore {
             """)
     }
 
+    /// Moves a meeting: new time, agenda date and place, `sequence` + 1 (calendars update the
+    /// entry); `byOwner` marks a series meeting the planner must leave as moved (Schema/0021).
+    /// Returns the new sequence.
+    static func move(_ id: UUID, startsAt: Date, endsAt: Date, agendaDueAt: Date, location: String?, byOwner: Bool,
+                     on connection: PostgresConnection) throws -> Int? {
+        try connection.query(SQL("""
+            UPDATE meetings SET starts_at = \(startsAt), ends_at = \(endsAt), agenda_due_at = \(agendaDueAt),
+                submission_deadline = least(submission_deadline, \(agendaDueAt)), location = coalesce(\(location), location),
+                sequence = sequence + 1, minutes_reminded_at = NULL,
+                moved_by_owner_at = CASE WHEN \(byOwner) THEN now() ELSE moved_by_owner_at END
+            WHERE id = \(id) RETURNING sequence
+            """).prepared).first?.decode(Int.self, 0)
+    }
+
     static func setStatus(_ id: UUID, _ status: MeetingStatus, on connection: PostgresConnection) throws {
         try connection.execute("UPDATE meetings SET status = \(status.rawValue) WHERE id = \(id)")
     }
@@ -131,8 +145,10 @@ enum MeetingStore {
         var children: ChildFactsBatch
         /// The arenas (of the meetings and of their cases) the viewer takes part in.
         var viewerArenas: Set<UUID>
-        /// The meetings the viewer is an explicit participant of.
+        /// The meetings the viewer is an explicit participant of (the whole meeting).
         var viewerInvitedTo: Set<UUID>
+        /// The items the viewer is invited to, by meeting (invited for part of the meeting).
+        var viewerInvitedToItems: [UUID: Set<UUID>] = [:]
     }
 
     /// Loads the agenda facts of `meetings` for `viewer` in a fixed number of statements
@@ -168,9 +184,7 @@ enum MeetingStore {
             facts.items[meetingId]![index].caseStatus = row.status
         }
         facts.viewerArenas = try ArenaStore.arenasTakingPart(viewer, among: Array(caseArenas.union(meetings.map(\.arenaId))), on: connection)
-        facts.viewerInvitedTo = Set(try connection.query(SQL("""
-            SELECT meeting_id FROM meeting_participants WHERE meeting_id = ANY(\(meetingIds)) AND person_id = \(viewer.personId)
-            """).prepared).map { row throws(PostgresError) in try row.decode(UUID.self, 0) })
+        (facts.viewerInvitedTo, facts.viewerInvitedToItems) = try ParticipantStore.invitations(of: viewer.personId, to: meetingIds, on: connection)
         let childIds = Array(Set(caseRows.compactMap(\.row.childId) + meetings.compactMap(\.childId)))
         facts.children = ChildFactsBatch(relations: try AccessFacts.childRelations(childIds, on: connection),
                                          consents: try AccessFacts.consents(childIds, on: connection))

@@ -28,7 +28,8 @@ struct DeliveryClaim: Sendable {
 
 /// A child's data disclosed in a sent message (recorded in `access_log`).
 struct Disclosure: Sendable, Equatable {
-    var childId: UUID
+    /// Nil: a named case shown redacted (the read is recorded; the child is not disclosed).
+    var childId: UUID?
     var basis: AccessBasis
     var consentId: UUID?
     var resource: String

@@ -79,7 +79,7 @@ struct DocumentComposer: Sendable {
         let summary = MeetingSummary(
             arenaName: meeting.arenaName, title: meeting.arenaName, start: meeting.startsAt, end: meeting.endsAt, location: meeting.location,
             ownerName: owner?.name ?? "", ownerEmail: owner?.email, meetingID: meeting.id, sequence: facts.sequence)
-        var view = RecipientView(facts: facts, person: person, now: now)
+        let view = RecipientView(facts: facts, person: person, now: now)
         // The family gets a notice with a link whatever the arena chose (issue 17).
         let mode = meeting.deliveryMode.forRecipient(person.kind)
         let content: DocumentContent
@@ -112,7 +112,8 @@ struct DocumentComposer: Sendable {
         let message = MailMessage(
             from: from, to: recipient, subject: rendered.subject, messageID: messageID, date: now, text: rendered.text,
             html: rendered.html, calendar: calendar)
-        return ComposedMail(raw: message.render(), to: email, disclosures: view.disclosures)
+        // A notice shows nothing of the child (no content, no name): it discloses nothing.
+        return ComposedMail(raw: message.render(), to: email, disclosures: mode == .notice ? [] : view.disclosures)
     }
 
     static func cancellationReason(_ code: String?) -> String {
@@ -125,58 +126,53 @@ struct DocumentComposer: Sendable {
     }
 }
 
-/// One recipient's view of a document's content.
+/// One recipient's view of a document's content: what part of the agenda they see is
+/// decided by the same pure rule as the API's reads (``AgendaVisibility/view``), and the
+/// disclosures it returns are what this copy records in the access log when it is sent.
 struct RecipientView {
     let facts: DocumentFacts
     let person: PersonFacts
-    let principal: Principal
-    let isParticipant: Bool
     let now: Date
+    /// The items this recipient sees, by item id (nil: nothing of the meeting).
+    private let shown: [UUID: VisibleAgendaItem]
     /// Children whose data this copy shows (for the access log).
-    private(set) var disclosures: [Disclosure] = []
+    let disclosures: [Disclosure]
 
     init(facts: DocumentFacts, person: PersonFacts, now: Date) {
         self.facts = facts
         self.person = person
-        self.principal = person.principal
-        self.isParticipant = facts.audience.participants.contains(person.id)
         self.now = now
+        let view = AgendaVisibility.view(
+            facts.items.map { $0.visibilityFacts(scopes: facts.scopes) }, meetingChildId: facts.meeting.childId,
+            viewer: Self.viewer(person.principal, of: facts), children: ChildFactsBatch(relations: facts.children, consents: facts.consents),
+            at: now)
+        shown = Dictionary((view?.items ?? []).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        disclosures = (view?.disclosures ?? []).map { disclosure in
+            Disclosure(childId: disclosure.childId, basis: disclosure.basis, consentId: disclosure.consentId,
+                       resource: facts.kind.rawValue, meetingId: facts.meeting.id)
+        }
+    }
+
+    /// The meeting's audience takes part (and, around one child, is the invited); being in
+    /// it makes one a participant of the arenas of the cases on the agenda. Someone invited
+    /// for some items only takes part in those, as a guest (not an arena participant).
+    static func viewer(_ principal: Principal, of facts: DocumentFacts) -> AgendaViewer {
+        let takesPart = facts.audience.participants.contains(principal.personId)  // the recipient's own id
+        if !takesPart, let items = facts.audience.itemParticipants[principal.personId] {
+            return AgendaViewer(principal: principal, takesPart: true, invited: true, arenas: [], partOnly: items)
+        }
+        let arenas = takesPart ? Set(facts.items.compactMap { $0.caseRow?.arenaId }) : []
+        return AgendaViewer(principal: principal, takesPart: takesPart, invited: takesPart, arenas: arenas)
     }
 
     static let notShown = "Innholdet vises bare for deltakere som samtykket omfatter. Les saken i Samtak."
 
-    /// The item as this recipient may see it: (title, full), or nil when denied.
-    mutating func visible(_ item: DocumentFacts.Item) -> (title: String, full: Bool)? {
-        guard let row = item.caseRow else {
-            guard isParticipant else { return nil }
-            // Around one child the items are about the child (the same rule as the API's), and logged.
-            guard let childId = facts.meeting.childId else { return (item.title ?? "", true) }
-            guard let relations = facts.children[childId],
-                  case .full(let basis, let consentId) = AccessPolicy.childMeetingContent(
-                      takesPart: true, principal: principal, child: relations, consents: facts.consents[childId] ?? [], at: now)
-            else { return nil }
-            if !disclosures.contains(where: { $0.childId == childId && $0.resource == facts.kind.rawValue }) {
-                disclosures.append(Disclosure(childId: childId, basis: basis, consentId: consentId,
-                                              resource: facts.kind.rawValue, meetingId: facts.meeting.id))
-            }
-            return (item.title ?? "", true)
-        }
-        let caseFacts = CaseFacts(kind: row.kind, ownerId: row.ownerId, submittedBy: row.submittedBy, submittingUnitId: row.submittingUnitId,
-                                  arena: row.arenaId.flatMap { facts.scopes[$0] }, targetService: row.targetService)
-        let decision = AccessPolicy.caseAccess(
-            principal: principal, facts: caseFacts, child: row.childId.flatMap { facts.children[$0] },
-            consents: row.childId.flatMap { facts.consents[$0] } ?? [], isArenaParticipant: isParticipant, at: now)
-        guard decision.canSeeCase else { return nil }
-        if row.kind != .named { return (row.title, true) }
-        guard decision.canSeeChild, let childId = row.childId, let basis = decision.basis else {
-            return (CaseRedaction.anonymousTitle(position: item.position, grade: row.grade), false)
-        }
-        disclosures.append(Disclosure(childId: childId, basis: basis, consentId: decision.consentId,
-                                      resource: facts.kind.rawValue, meetingId: facts.meeting.id))
-        return (row.title, true)
+    /// The item as this recipient may see it: (title, full), or nil when not shown.
+    func visible(_ item: DocumentFacts.Item) -> (title: String, full: Bool)? {
+        shown[item.id].map { ($0.title, $0.full) }
     }
 
-    mutating func agenda() -> DocumentContent {
+    func agenda() -> DocumentContent {
         var items: [AgendaItemLine] = []
         for item in facts.items {
             guard let shown = visible(item) else { continue }
@@ -186,7 +182,7 @@ struct RecipientView {
         return .agenda(participants: facts.participantLines, items: items)
     }
 
-    mutating func minutes() -> DocumentContent {
+    func minutes() -> DocumentContent {
         guard let minutes = facts.minutes else { return .minutes(attendance: [], absent: [], items: [], nextMeeting: nil) }
         var lines: [MinutesItemLine] = []
         var family: Set<UUID> = [person.id]

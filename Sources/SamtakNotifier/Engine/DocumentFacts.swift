@@ -43,6 +43,17 @@ struct DocumentFacts: Sendable {
         var minutes: Int
         var start: Date
         var caseRow: CaseRow?
+
+        /// The item as the visibility rule (``AgendaVisibility``) sees it.
+        func visibilityFacts(scopes: [UUID: ArenaScope]) -> AgendaItemFacts {
+            AgendaItemFacts(id: id, position: position, title: title, onAgenda: caseRow.map { row in
+                AgendaItemFacts.CaseOnAgenda(
+                    id: row.id,
+                    facts: CaseFacts(kind: row.kind, ownerId: row.ownerId, submittedBy: row.submittedBy, submittingUnitId: row.submittingUnitId,
+                                     arena: row.arenaId.flatMap { scopes[$0] }, targetService: row.targetService),
+                    arenaId: row.arenaId, childId: row.childId, title: row.title, grade: row.grade)
+            })
+        }
     }
 
     struct MinutesEntry: Sendable {
@@ -101,7 +112,7 @@ struct DocumentFacts: Sendable {
             """).prepared).first, let kind = DocumentKind(rawValue: try row.decode(String.self, 0)) else { return nil }
         let meeting = Meeting(
             id: try row.decode(UUID.self, 2), arenaId: try row.decode(UUID.self, 3), arenaName: try row.decode(String.self, 4),
-            deliveryMode: DeliveryMode(rawValue: try row.decode(String.self, 5)) ?? .notice,
+            deliveryMode: try row.decode(DeliveryMode.self, 5),
             startsAt: try row.decode(Date.self, 6), endsAt: try row.decode(Date.self, 7), location: try row.decode(String.self, 8),
             cancelledReason: try row.decode(String?.self, 9), ownerPersonId: try row.decode(UUID?.self, 10), childId: try row.decode(UUID?.self, 11))
         var facts = DocumentFacts(

@@ -21,7 +21,8 @@ public struct DocumentFanOut: Sendable {
     }
 
     /// The event types that make documents.
-    public static let eventTypes = [AgendaPublished.type, MinutesApproved.type, MeetingCancelled.type, MeetingMoved.type]
+    public static let eventTypes = [AgendaPublished.type, MinutesApproved.type, MeetingCancelled.type, MeetingMoved.type,
+                                    MeetingParticipantInvited.type]
 
     public func apply(_ envelope: EventEnvelope, on connection: PostgresConnection) throws {
         switch envelope.type {
@@ -37,6 +38,10 @@ public struct DocumentFanOut: Sendable {
         case MeetingMoved.type:
             let event = try envelope.payload(MeetingMoved.self)
             try fanOut(.agenda, meetingId: event.meetingId, sourceEventId: envelope.id, moved: true, on: connection)
+        case MeetingParticipantInvited.type:
+            // Invited after the agenda went out: the agenda (and its invitation) to this person only.
+            let event = try envelope.payload(MeetingParticipantInvited.self)
+            try fanOut(.agenda, meetingId: event.meetingId, sourceEventId: envelope.id, onlyTo: event.personId, on: connection)
         default:
             break
         }
@@ -47,7 +52,7 @@ public struct DocumentFanOut: Sendable {
     @discardableResult
     func fanOut(
         _ kind: DocumentKind, meetingId: UUID, sourceEventId: UUID, reason: MeetingCancelled.Reason? = nil, moved: Bool = false,
-        on connection: PostgresConnection
+        onlyTo invitee: UUID? = nil, on connection: PostgresConnection
     ) throws -> UUID? {
         guard let meeting = try connection.query(SQL("""
             SELECT m.status, m.sequence, m.agenda_published_at IS NOT NULL OR m.called_by IS NOT NULL
@@ -69,6 +74,11 @@ public struct DocumentFanOut: Sendable {
                 return nil
             }
             recipients = try MeetingAudience.load(meetingId: meetingId, on: connection).everyone
+            if let invitee {
+                // Before the agenda is published the invitee simply gets it with everyone else.
+                guard status == MeetingStatus.agendaPublished.rawValue, recipients.contains(invitee) else { return nil }
+                recipients = [invitee]
+            }
             if moved {
                 // Only a meeting whose agenda went out has invitations to move; a planned one
                 // gets its agenda (with the new time) when it is published.

@@ -25,8 +25,11 @@ struct MeetingAudience: Sendable, Equatable {
     /// For participants by role: the unit whose role made them a participant (shown next
     /// to their name in the agenda's list of participants).
     var participantUnit: [UUID: UUID]
+    /// Invited for some agenda items only (Schema/0020): those items, by person. They take
+    /// part only while those items are discussed (``AgendaViewer/partOnly``).
+    var itemParticipants: [UUID: Set<UUID>] = [:]
 
-    var everyone: Set<UUID> { participants.union(parties) }
+    var everyone: Set<UUID> { participants.union(parties).union(itemParticipants.keys) }
 
     static func load(meetingId: UUID, on connection: PostgresConnection) throws -> MeetingAudience {
         var audience = MeetingAudience(participants: [], parties: [], participantUnit: [:])
@@ -57,6 +60,15 @@ struct MeetingAudience: Sendable, Equatable {
                 audience.participantUnit[person] = unit
             }
         }
+        for row in try connection.query(SQL("""
+            SELECT ip.person_id, ip.agenda_item_id FROM meeting_item_participants ip
+            JOIN agenda_items ai ON ai.id = ip.agenda_item_id AND ai.removed_at IS NULL
+            WHERE ip.meeting_id = \(meetingId)
+            """).prepared) {
+            let person = try row.decode(UUID.self, 0)
+            guard !audience.participants.contains(person) else { continue }
+            audience.itemParticipants[person, default: []].insert(try row.decode(UUID.self, 1))
+        }
         audience.parties = try parties(meetingId: meetingId, on: connection).subtracting(audience.participants)
         return audience
     }
@@ -69,7 +81,7 @@ struct MeetingAudience: Sendable, Equatable {
             WHERE ai.meeting_id = \(meetingId) AND ai.removed_at IS NULL
             """).prepared).map { row throws(PostgresError) -> (facts: CaseFacts, arenaId: UUID?, childId: UUID?) in
             let isReferral = try row.decode(String.self, 5) == "referral"
-            let facts = CaseFacts(kind: CaseKind(rawValue: try row.decode(String.self, 0)) ?? .system, ownerId: try row.decode(UUID.self, 1),
+            let facts = CaseFacts(kind: try row.decode(CaseKind.self, 0), ownerId: try row.decode(UUID.self, 1),
                                   submittedBy: try row.decode(UUID.self, 2), submittingUnitId: try row.decode(UUID.self, 3), arena: nil,
                                   targetService: isReferral ? try row.decode(String?.self, 6).flatMap(ServiceKind.init(rawValue:)) : nil)
             return (facts, try row.decode(UUID?.self, 4), try row.decode(UUID?.self, 7))

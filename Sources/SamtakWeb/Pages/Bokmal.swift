@@ -36,6 +36,13 @@ enum Bokmal {
         String(format: "%02d.%02d", p.hour ?? 0, p.minute ?? 0)
     }
 
+    /// An instant's Oslo date as "2027-01-15" (a form's value).
+    static func isoDay(_ iso: Any?) -> String {
+        guard let date = date(iso) else { return "" }
+        let p = parts(date)
+        return String(format: "%04d-%02d-%02d", p.year ?? 0, p.month ?? 0, p.day ?? 0)
+    }
+
     /// A calendar date "2027-01-15" → "15. januar 2027".
     static func day(_ text: Any?) -> String {
         guard let text = text as? String else { return "" }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import SamtakDomain
 
 /// The meeting page, its calendar file, the organiser's actions, the minutes and their
 /// deliveries.
@@ -8,13 +9,53 @@ extension WebRoutes {
         var meeting: [String: Any]
         /// The delivery list: only the organiser may read it (so its presence says who organises).
         var deliveries: [String: Any]?
+        /// `GET /v1/meetings/{id}/participants`.
+        var participants: [[String: Any]] = []
+        /// For the organiser: the staff who can be invited (`GET /v1/people`).
+        var candidates: [[String: Any]] = []
     }
 
     func meetingView(_ id: String, session: WebSession, context: BasicRequestContext) async throws -> MeetingView {
         try await load(session, context: context) { () async throws(IntakeClient.Failure) -> MeetingView in
             let meeting = try await web.intake.object("/v1/meetings/\(id)", as: session.personId)
             let deliveries = try await web.intake.call("GET", "/v1/meetings/\(id)/deliveries", as: session.personId)
-            return MeetingView(meeting: meeting, deliveries: deliveries.status == 200 ? deliveries.object : nil)
+            let participants = try await web.intake.object("/v1/meetings/\(id)/participants", as: session.personId)
+            var view = MeetingView(meeting: meeting, deliveries: deliveries.status == 200 ? deliveries.object : nil,
+                                   participants: participants["items"] as? [[String: Any]] ?? [])
+            if view.deliveries != nil {
+                view.candidates = try await web.intake.object("/v1/people?limit=200", as: session.personId)["items"] as? [[String: Any]] ?? []
+            }
+            return view
+        }
+    }
+
+    /// The participants as the page lists them: name (title, unit) or "Foresatt"/"Ungdom",
+    /// and for someone invited to some items, which ones ("sak 2").
+    static func participantRows(_ view: MeetingView, meetingId: String) -> [[String: Any]] {
+        let positions = Dictionary((view.meeting["agenda"] as? [[String: Any]] ?? []).compactMap { item -> (String, Int)? in
+            guard let id = (item["id"] as? String)?.lowercased(), let position = item["position"] as? Int else { return nil }
+            return (id, position)
+        }, uniquingKeysWith: { first, _ in first })
+        return view.participants.map { item in
+            let kind = item["kind"] as? String ?? ""
+            let name = item["name"] as? String ?? ["guardian": "Foresatt", "young_person": "Ungdom"][kind] ?? "Deltaker"
+            let detail = [item["title"] as? String, item["unit_name"] as? String].compactMap { $0?.isEmpty == false ? $0 : nil }.joined(separator: ", ")
+            var scope = ""
+            switch item["source"] as? String {
+            case "items":
+                let numbers = (item["agenda_item_ids"] as? [String] ?? []).compactMap { positions[$0.lowercased()] }.sorted().map(String.init)
+                scope = numbers.isEmpty ? "deler av møtet" : "bare sak " + numbers.joined(separator: ", ")
+            case "invited": scope = "invitert til hele møtet"
+            case "owner": scope = "ansvarlig for arenaen"
+            case "called": scope = "kalte inn"
+            default: break
+            }
+            var row: [String: Any] = ["name": name, "removable": item["removable"] as? Bool ?? false,
+                                      "personId": (item["person_id"] as? String)?.lowercased() ?? "", "meetingId": meetingId]
+            // Absent rather than empty: an empty string is a true section in the templates.
+            if !detail.isEmpty { row["detail"] = detail }
+            if !scope.isEmpty { row["scope"] = scope }
+            return row
         }
     }
 
@@ -25,6 +66,7 @@ extension WebRoutes {
                 "position": item["position"] ?? "", "title": item["title"] ?? "", "time": Bokmal.clock(item["starts_at"]),
                 "minutes": item["minutes"] ?? "", "note": Bokmal.visibility(visibility),
                 "caseId": visibility == "full" ? ((item["case_id"] as? String)?.lowercased() ?? "") : "",
+                "itemId": (item["id"] as? String)?.lowercased() ?? "",
                 "overCapacity": item["over_capacity"] as? Bool ?? false,
                 "caseStatus": item["case_status"].map { Bokmal.caseStatus($0) } ?? "",
             ]
@@ -56,9 +98,14 @@ extension WebRoutes {
         "avlyst": "Møtet er avlyst. Sakene flyttes til neste møte, og deltakerne får beskjed.",
         "ikke-publisert": "Sakslisten kunne ikke sendes nå: møtet er avlyst, holdt eller sakslisten er allerede sendt.",
         "ikke-avlyst": "Møtet kan ikke avlyses nå: det er allerede holdt eller avlyst.",
+        "flyttet": "Møtet er flyttet. Har sakslisten gått ut, får deltakerne en oppdatert kalenderinvitasjon.",
+        "invitert": "Invitasjonen er registrert. Er sakslisten sendt, får den inviterte den på e-post om kort tid.",
+        "trukket": "Invitasjonen er trukket tilbake.",
+        "ikke-trukket": "Invitasjonen kunne ikke trekkes tilbake: møtet er holdt eller avlyst, eller invitasjonen finnes ikke lenger.",
     ]
 
-    func meetingResponse(_ view: MeetingView, session: WebSession, message: String?) -> Response {
+    func meetingResponse(_ view: MeetingView, session: WebSession, message: String?, invite: FormFields? = nil,
+                         errors: FieldErrors = FieldErrors(), status httpStatus: HTTPResponse.Status = .ok) -> Response {
         let meeting = view.meeting
         let status = meeting["status"] as? String ?? ""
         let organiser = view.deliveries != nil
@@ -74,8 +121,122 @@ extension WebRoutes {
             "deliveries": Self.deliveryRows(view.deliveries), "hasDeliveries": !Self.deliveryRows(view.deliveries).isEmpty,
             "capacity": meeting["capacity"] ?? "", "deadline": Bokmal.dateTime(meeting["submission_deadline"]),
         ]
+        let id = values["id"] as? String ?? ""
+        let participants = Self.participantRows(view, meetingId: id)
+        values["participants"] = participants
+        values["hasParticipants"] = !participants.isEmpty
+        // Inviting: staff not already taking part in the whole meeting; for the whole meeting or one item.
+        let whole = Set(view.participants.filter { ($0["source"] as? String) != "items" }.compactMap { ($0["person_id"] as? String)?.lowercased() })
+        let chosen = invite?["person"] ?? ""
+        values["canInvite"] = organiser && (status == "planned" || status == "agenda_published")
+        values["candidates"] = view.candidates.compactMap { person -> [String: Any]? in
+            guard let personId = (person["id"] as? String)?.lowercased(), !whole.contains(personId) else { return nil }
+            let membership = (person["memberships"] as? [[String: Any]])?.first
+            let detail = [membership?["title"] as? String, membership?["unit_name"] as? String].compactMap { $0?.isEmpty == false ? $0 : nil }
+                .joined(separator: ", ")
+            var row: [String: Any] = ["id": personId, "name": person["name"] ?? "", "selected": personId == chosen]
+            if !detail.isEmpty { row["detail"] = detail }
+            return row
+        }
+        let scope = invite?["omfang"] ?? ""
+        values["agendaScopes"] = agenda.compactMap { item -> [String: Any]? in
+            let itemId = item["itemId"] as? String ?? ""
+            return ["id": itemId, "position": item["position"] ?? "", "title": item["title"] ?? "", "selected": itemId == scope]
+        }
+        values["errors"] = errors.summary
+        values["hasErrors"] = !errors.isEmpty
+        for field in ["person", "omfang", "dato", "klokkeslett", "sted"] { if let text = errors[field] { values["error_\(field)"] = text } }
+        // Moving: the form keeps what was typed, else the meeting's own time and place.
+        values["canMove"] = values["canCancel"]
+        values["moveDate"] = invite?["dato"] ?? Bokmal.isoDay(meeting["starts_at"])
+        values["moveTime"] = invite?["klokkeslett"] ?? Bokmal.clock(meeting["starts_at"]).replacingOccurrences(of: ".", with: ":")
+        values["moveLocation"] = invite?["sted"] ?? meeting["location"] as? String ?? ""
         if let message { values["message"] = message }
-        return web.pages.page("meeting", values, session: session)
+        return web.pages.page("meeting", values, session: session, status: httpStatus)
+    }
+
+    /// The organiser invites someone for the whole meeting or for one item.
+    @Sendable func inviteParticipant(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let session = try await requireSession(request, context: context)
+        let id = try pathId(context)
+        let form = try await postedForm(request, session: session)
+        let view = try await meetingView(id, session: session, context: context)
+        var errors = FieldErrors()
+        let person = form.text("person"), scope = form.text("omfang")
+        if UUID(uuidString: person) == nil { errors.add("person", "Velg hvem du vil invitere.") }
+        if !scope.isEmpty && UUID(uuidString: scope) == nil { errors.add("omfang", "Velg hele møtet eller én sak på sakslisten.") }
+        if !errors.isEmpty {
+            return meetingResponse(view, session: session, message: nil, invite: form, errors: errors, status: .unprocessableContent)
+        }
+        var body: [String: Any] = ["person_id": person]
+        if !scope.isEmpty { body["agenda_item_ids"] = [scope] }
+        guard let answer = try await send("POST", "/v1/meetings/\(id)/participants", json: body, session: session, context: context) else {
+            return meetingResponse(view, session: session, message: Self.unavailableMessage(context), invite: form, status: .badGateway)
+        }
+        switch answer.status {
+        case 201: return redirect(to: "/moter/\(id)?melding=invitert")
+        case 403: throw ErrorPage.forbidden
+        case 404: throw ErrorPage.notFound
+        case 409:
+            errors.add("person", answer.code == "already_participant" ? "Personen deltar allerede i hele møtet."
+                : answer.code == "already_invited" ? "Personen er allerede invitert til dette." : "Møtet kan ikke endres nå: det er holdt eller avlyst.")
+        default:
+            let rules = (answer.object["errors"] as? [[String: Any]] ?? []).compactMap { $0["rule"] as? String }
+            if rules.contains("family_other_item") || rules.contains("family_whole_meeting") {
+                errors.add("omfang", "Foresatte kan bare inviteres til saken om sitt eget barn.")
+            } else if rules.contains("unknown") {
+                errors.add(scope.isEmpty ? "person" : "omfang", "Personen eller saken finnes ikke lenger. Velg på nytt.")
+            } else {
+                errors.add("person", "Invitasjonen kunne ikke sendes.")
+            }
+        }
+        return meetingResponse(view, session: session, message: nil, invite: form, errors: errors, status: .unprocessableContent)
+    }
+
+    /// The organiser moves the meeting (a meeting of a series on its own; the others follow the series).
+    @Sendable func moveMeeting(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let session = try await requireSession(request, context: context)
+        let id = try pathId(context)
+        let form = try await postedForm(request, session: session)
+        let view = try await meetingView(id, session: session, context: context)
+        var errors = FieldErrors()
+        let date = form.text("dato"), time = form.text("klokkeslett").replacingOccurrences(of: ".", with: ":"), place = form.text("sted")
+        if LocalDate(date) == nil { errors.add("dato", "Skriv datoen som åååå-mm-dd, for eksempel 2027-03-02.") }
+        if LocalTime(time) == nil { errors.add("klokkeslett", "Skriv klokkeslettet som tt:mm, for eksempel 14:00.") }
+        if place.count > 200 { errors.add("sted", "Stedet kan ha høyst 200 tegn.") }
+        if !errors.isEmpty { return meetingResponse(view, session: session, message: nil, invite: form, errors: errors, status: .unprocessableContent) }
+        var body: [String: Any] = ["starts_at": "\(date)T\(time)"]
+        if !place.isEmpty { body["location"] = place }
+        guard let answer = try await send("POST", "/v1/meetings/\(id)/reschedule", json: body, session: session, context: context) else {
+            return meetingResponse(view, session: session, message: Self.unavailableMessage(context), invite: form, status: .badGateway)
+        }
+        switch answer.status {
+        case 200: return redirect(to: "/moter/\(id)?melding=flyttet")
+        case 403: throw ErrorPage.forbidden
+        case 404: throw ErrorPage.notFound
+        case 409: errors.add("dato", "Møtet kan ikke flyttes nå: det er holdt eller avlyst.")
+        default:
+            let fields = (answer.object["errors"] as? [[String: Any]] ?? []).compactMap { $0["field"] as? String }
+            if fields.contains("location") { errors.add("sted", "Stedet kan ikke brukes. Skriv et kortere sted uten spesialtegn.") }
+            if fields.contains("starts_at") || fields.isEmpty { errors.add("dato", "Det nye tidspunktet må være fram i tid og være et gyldig tidspunkt.") }
+        }
+        return meetingResponse(view, session: session, message: nil, invite: form, errors: errors, status: .unprocessableContent)
+    }
+
+    /// The organiser withdraws an extra invitation.
+    @Sendable func removeParticipant(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let session = try await requireSession(request, context: context)
+        let id = try pathId(context)
+        let personId = try pathId(context, "personId")
+        _ = try await postedForm(request, session: session)
+        let answer = try await load(session, context: context) { () async throws(IntakeClient.Failure) -> APIAnswer in
+            try await web.intake.call("DELETE", "/v1/meetings/\(id)/participants/\(personId)", as: session.personId)
+        }
+        switch answer.status {
+        case 200: return redirect(to: "/moter/\(id)?melding=trukket")
+        case 403: throw ErrorPage.forbidden
+        default: return redirect(to: "/moter/\(id)?melding=ikke-trukket")
+        }
     }
 
     /// The meeting as an iCalendar file: time, place and the arena's name; never the agenda
@@ -142,6 +303,8 @@ extension WebRoutes {
         var meeting: [String: Any]
         var minutes: [String: Any]
         var deliveries: [String: Any]?
+        /// The meeting's participants (attendance, and who a follow-up can be given to).
+        var participants: [[String: Any]] = []
     }
 
     func minutesView(_ id: String, session: WebSession, context: BasicRequestContext) async throws -> MinutesView {
@@ -159,7 +322,7 @@ extension WebRoutes {
         }
         var filled = minutes
         filled["entries"] = entries
-        return MinutesView(meeting: view.meeting, minutes: filled, deliveries: view.deliveries)
+        return MinutesView(meeting: view.meeting, minutes: filled, deliveries: view.deliveries, participants: view.participants)
     }
 
     @Sendable func minutesPage(_ request: Request, context: BasicRequestContext) async throws -> Response {
@@ -178,6 +341,22 @@ extension WebRoutes {
         let minutes = view.minutes
         let approved = (minutes["status"] as? String) == "approved"
         let organiser = view.deliveries != nil
+        // Who a follow-up can be given to: the staff taking part, the writer first.
+        let me = session.personId.uuidString.lowercased()
+        let staff = view.participants.compactMap { p -> (id: String, name: String)? in
+            guard (p["kind"] as? String) == "staff", let id = (p["person_id"] as? String)?.lowercased() else { return nil }
+            return (id, id == me ? "Meg" : p["name"] as? String ?? "")
+        }
+        let responsibleChoices = staff.filter { $0.id == me } + staff.filter { $0.id != me }
+            + (staff.contains { $0.id == me } ? [] : [(id: me, name: "Meg")])
+        // Attendance: everyone listed by id (staff, and family members to the organiser).
+        let present = Set((minutes["present"] as? [String] ?? []).map { $0.lowercased() })
+        let attendance: [[String: Any]] = view.participants.compactMap { p in
+            guard let id = (p["person_id"] as? String)?.lowercased() else { return nil }
+            let checked = form.map { $0["til_stede_\(id)"] == "ja" } ?? present.contains(id)
+            let kind = p["kind"] as? String ?? ""
+            return ["id": id, "name": p["name"] as? String ?? ["guardian": "Foresatt", "young_person": "Ungdom"][kind] ?? "", "checked": checked]
+        }
         let theirs = conflict.map { Dictionary(uniqueKeysWithValues: ($0["entries"] as? [[String: Any]] ?? []).map { (($0["agenda_item_id"] as? String ?? "").lowercased(), $0) }) }
         let entries: [[String: Any]] = (minutes["entries"] as? [[String: Any]] ?? []).map { entry in
             let item = (entry["agenda_item_id"] as? String ?? "").lowercased()
@@ -187,12 +366,12 @@ extension WebRoutes {
             var followUps: [[String: Any]] = []
             for index in 0..<max(Self.followUpRows, saved.count + 1) {
                 let existing = index < saved.count ? saved[index] : nil
+                let who = form?["oppfolging_\(item)_\(index)_hvem"] ?? (existing?["responsible_id"] as? String)?.lowercased() ?? ""
                 followUps.append([
                     "item": item, "index": index, "number": index + 1,
                     "what": form?["oppfolging_\(item)_\(index)_hva"] ?? existing?["description"] as? String ?? "",
                     "due": form?["oppfolging_\(item)_\(index)_frist"] ?? existing?["due_date"] as? String ?? "",
-                    "mine": (form?["oppfolging_\(item)_\(index)_hvem"] ?? (existing?["responsible_id"] as? String)?.lowercased() ?? "")
-                        == session.personId.uuidString.lowercased(),
+                    "people": responsibleChoices.map { ["id": $0.id, "name": $0.name, "selected": $0.id == who] },
                     "dueText": Bokmal.day(existing?["due_date"]),
                 ])
             }
@@ -221,14 +400,20 @@ extension WebRoutes {
             "conflict": conflict != nil, "conflictNotes": conflict?["general_notes"] ?? "",
             "deliveries": Self.deliveryRows(view.deliveries).filter { ($0["document"] as? String) == "Referat" },
             "errors": errors.summary, "hasErrors": !errors.isEmpty, "meId": session.personId.uuidString.lowercased(),
+            "attendance": attendance, "hasAttendance": !attendance.isEmpty,
+            "presentNames": attendance.filter { $0["checked"] as? Bool == true }.map { $0["name"] as? String ?? "" }.joined(separator: ", "),
         ]
         values["hasDeliveries"] = !(values["deliveries"] as? [[String: Any]] ?? []).isEmpty
         if let message { values["message"] = message }
         return web.pages.page("minutes", values, session: session, status: status)
     }
 
-    static func minutesBody(_ form: FormFields, entries: [[String: Any]], me: UUID) -> [String: Any] {
+    static func minutesBody(_ form: FormFields, entries: [[String: Any]], participants: [[String: Any]], me: UUID) -> [String: Any] {
         var body: [String: Any] = ["version": Int(form.text("version")) ?? 0, "general_notes": form.text("generelt")]
+        // Attendance: checked is present, the other listed participants absent.
+        let listed = participants.compactMap { ($0["person_id"] as? String)?.lowercased() }
+        body["present"] = listed.filter { form.text("til_stede_\($0)") == "ja" }
+        body["absent"] = listed.filter { form.text("til_stede_\($0)") != "ja" }
         body["entries"] = entries.compactMap { entry -> [String: Any]? in
             let item = (entry["agenda_item_id"] as? String ?? "").lowercased()
             guard (entry["visibility"] as? String) == "full" else { return nil }
@@ -257,7 +442,7 @@ extension WebRoutes {
         let id = try pathId(context)
         let form = try await postedForm(request, session: session)
         let view = try await minutesView(id, session: session, context: context)
-        let body = Self.minutesBody(form, entries: view.minutes["entries"] as? [[String: Any]] ?? [], me: session.personId)
+        let body = Self.minutesBody(form, entries: view.minutes["entries"] as? [[String: Any]] ?? [], participants: view.participants, me: session.personId)
         guard let answer = try await send("PUT", "/v1/meetings/\(id)/minutes", json: body, session: session, context: context) else {
             return minutesResponse(view, form: form, conflict: nil, errors: FieldErrors(), message: Self.unavailableMessage(context),
                                    session: session, status: .badGateway)

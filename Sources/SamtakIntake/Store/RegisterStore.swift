@@ -52,7 +52,7 @@ enum RegisterStore {
             """).first.map { row throws(PostgresError) in
             GuardianshipResource(childId: try row.decode(UUID.self, 0), personId: try row.decode(UUID.self, 1),
                                  parentalResponsibility: try row.decode(Bool.self, 2), dailyCare: try row.decode(Bool.self, 3),
-                                 source: GuardianshipSource(rawValue: try row.decode(String.self, 4)) ?? .legacy,
+                                 source: try row.decode(GuardianshipSource.self, 4),
                                  recordedBy: try row.decode(UUID?.self, 5), recordedAt: try row.decode(Date.self, 6))
         }
     }
@@ -62,7 +62,7 @@ enum RegisterStore {
     static func correction(_ row: PostgresRow) throws(PostgresError) -> CorrectionResource {
         CorrectionResource(id: try row.decode(UUID.self, 0), kind: try row.decode(String.self, 1), childId: try row.decode(UUID.self, 2),
                            guardianId: try row.decode(UUID?.self, 3), consentId: try row.decode(UUID?.self, 4),
-                           reason: CorrectionReason(rawValue: try row.decode(String.self, 5)) ?? .recordedInError,
+                           reason: try row.decode(CorrectionReason.self, 5),
                            correctedBy: try row.decode(UUID.self, 6), correctedAt: try row.decode(Date.self, 7))
     }
 

@@ -129,8 +129,8 @@ enum CoordinationStore {
         CoordinatorResource(
             id: try row.decode(UUID.self, 0), childId: try row.decode(UUID.self, 1), personId: try row.decode(UUID.self, 2),
             personName: try row.decode(String.self, 3), unitId: try row.decode(UUID.self, 4),
-            service: ServiceKind(rawValue: try row.decode(String.self, 5)) ?? .other,
-            kind: CoordinatorKind(rawValue: try row.decode(String.self, 6)) ?? .stafettholder, status: try row.decode(String.self, 7),
+            service: try row.decode(ServiceKind.self, 5),
+            kind: try row.decode(CoordinatorKind.self, 6), status: try row.decode(String.self, 7),
             consentId: try row.decode(UUID.self, 8), assignedBy: try row.decode(UUID.self, 9), handoverId: try row.decode(UUID?.self, 10),
             startedAt: try row.decode(Date.self, 11), endedAt: try row.decode(Date?.self, 12), endedReason: try row.decode(String?.self, 13)
         )
@@ -152,7 +152,7 @@ enum CoordinationStore {
         HandoverResource(
             id: try row.decode(UUID.self, 0), childId: try row.decode(UUID.self, 1), fromPersonId: try row.decode(UUID.self, 2),
             toPersonId: try row.decode(UUID.self, 3), toUnitId: try row.decode(UUID.self, 4),
-            status: HandoverStatus(rawValue: try row.decode(String.self, 5)) ?? .pending, note: try row.decode(String.self, 6),
+            status: try row.decode(HandoverStatus.self, 5), note: try row.decode(String.self, 6),
             requestedAt: try row.decode(Date.self, 7), respondedAt: try row.decode(Date?.self, 8), respondedBy: try row.decode(UUID?.self, 9)
         )
     }
@@ -239,7 +239,7 @@ enum CoordinationStore {
 
     static func logRow(_ row: PostgresRow) throws(PostgresError) -> LogRow {
         LogRow(id: try row.decode(UUID.self, 0), childId: try row.decode(UUID.self, 1),
-               status: CoordinationLogStatus(rawValue: try row.decode(String.self, 2)) ?? .closed, openedBy: try row.decode(UUID.self, 3),
+               status: try row.decode(CoordinationLogStatus.self, 2), openedBy: try row.decode(UUID.self, 3),
                openedAt: try row.decode(Date.self, 4), closedBy: try row.decode(UUID?.self, 5), closedAt: try row.decode(Date?.self, 6),
                closedReason: try row.decode(String?.self, 7).flatMap(LogCloseReason.init(rawValue:)), individualPlanId: try row.decode(UUID?.self, 8))
     }
@@ -281,7 +281,7 @@ enum CoordinationStore {
         """
 
     static func measure(_ row: PostgresRow) throws(PostgresError) -> MeasureResource {
-        let status = MeasureStatus(rawValue: try row.decode(String.self, 10)) ?? .active
+        let status = try row.decode(MeasureStatus.self, 10)
         let due = try row.decode(LocalDate.self, 9)
         return MeasureResource(
             id: try row.decode(UUID.self, 0), childId: try row.decode(UUID.self, 1), logId: try row.decode(UUID?.self, 2),
@@ -290,7 +290,7 @@ enum CoordinationStore {
             startsOn: try row.decode(LocalDate.self, 8), evaluationDueOn: due, status: status, evaluation: try row.decode(String?.self, 11),
             evaluatedAt: try row.decode(Date?.self, 12), evaluatedBy: try row.decode(UUID?.self, 13),
             evaluationOverdue: status == .active && due < OsloTime.localDate(at: Date()),
-            source: MeasureSource(rawValue: try row.decode(String.self, 14)) ?? .manual, meetingId: try row.decode(UUID?.self, 15),
+            source: try row.decode(MeasureSource.self, 14), meetingId: try row.decode(UUID?.self, 15),
             createdBy: try row.decode(UUID.self, 16), createdAt: try row.decode(Date.self, 17)
         )
     }
@@ -314,7 +314,7 @@ enum CoordinationStore {
             FROM coordination_notes n JOIN people p ON p.id = n.author_id WHERE n.log_id = \(logId) ORDER BY n.created_at, n.id
             """).map { row throws(PostgresError) in
             NoteResource(id: try row.decode(UUID.self, 0), logId: try row.decode(UUID.self, 1),
-                         kind: LogNoteKind(rawValue: try row.decode(String.self, 2)) ?? .progress, text: try row.decode(String.self, 3),
+                         kind: try row.decode(LogNoteKind.self, 2), text: try row.decode(String.self, 3),
                          authorId: try row.decode(UUID.self, 4), authorName: try row.decode(String.self, 5), createdAt: try row.decode(Date.self, 6))
         }
     }
