@@ -89,6 +89,7 @@ public func buildIntakeRouter(_ environment: IntakeEnvironment, dependencies: De
     TransitionRoutes(environment).register(on: v1)
     TimelineRoutes(environment).register(on: v1)
     FamilyRoutes(environment).register(on: v1)
+    ReferralIntakeRoutes(environment).register(on: v1)
     return router
 }
 

@@ -196,7 +196,7 @@ public struct CaseScheduler: Sendable {
     public func withdraw(caseId: UUID, on connection: PostgresConnection) throws -> Bool {
         // Meeting first, then the case: the order a cancelled meeting's handler uses too.
         guard let found = try connection.query(SQL("""
-            SELECT meeting_id FROM agenda_items WHERE case_id = \(caseId) AND removed_at IS NULL
+            SELECT meeting_id FROM agenda_items WHERE case_id = \(caseId) AND removed_at IS NULL AND completed_at IS NULL
             """).prepared).first else { return false }
         let meetingId = try found.decode(UUID.self, 0)
         guard let meeting = try connection.query(SQL("SELECT status FROM meetings WHERE id = \(meetingId) FOR UPDATE").prepared).first,

@@ -116,10 +116,13 @@ public struct Scheduler: Sendable {
     public let reminders: MeasureEvaluationReminders
     /// Ansvarsgruppe meetings whose minutes are overdue, announced once each.
     public let minutesReminders: MinutesReminders
+    /// Follow-ups of rejected BUP referrals past their due date, reported once each.
+    public let followUpReminders: ReferralFollowUpReminders
 
     public init(pool: PostgresPool, outbox: Outbox, configuration: SchedulerConfiguration = .init(), logger: Logger) {
         reminders = MeasureEvaluationReminders(outbox: outbox)
         minutesReminders = MinutesReminders(outbox: outbox, due: configuration.minutesDue)
+        followUpReminders = ReferralFollowUpReminders(outbox: outbox)
         self.pool = pool
         self.configuration = configuration
         self.logger = logger
@@ -134,6 +137,7 @@ public struct Scheduler: Sendable {
     public func periodicWorkers() -> [any Service] {
         let (planner, publisher, reconciler, pool, reminders, logger) = (planner, publisher, reconciler, pool, reminders, logger)
         let minutesReminders = self.minutesReminders
+        let followUpReminders = self.followUpReminders
         return [
             PeriodicWorker(name: "planner", interval: configuration.planInterval, logger: logger) {
                 _ = try await planner.planAll(pool: pool)
@@ -148,6 +152,7 @@ public struct Scheduler: Sendable {
             PeriodicWorker(name: "evaluation-reminders", interval: configuration.reminderInterval, logger: logger) {
                 _ = try await reminders.claimDue(pool: pool, logger: logger)
                 _ = try await minutesReminders.claimDue(pool: pool, logger: logger)
+                _ = try await followUpReminders.claimDue(pool: pool, logger: logger)
             },
         ]
     }

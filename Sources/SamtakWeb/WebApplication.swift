@@ -73,6 +73,23 @@ public func buildWebRouter(_ web: WebEnvironment, dependencies: Dependencies) ->
     router.post("/mine-barn/{id}/samtykke/{consent_id}/endre", use: routes.narrowFamilyConsent)
     router.post("/mine-barn/{id}/forslag/{proposal_id}/signer", use: routes.signFamilyConsent)
     router.get("/mine-barn/{id}/innsyn", use: routes.innsynPage)
+    // Issue 16: BUP referrals, the intake meeting, follow-up of rejected referrals.
+    router.get("/henvisninger/ny", use: routes.newReferralForm)
+    router.post("/henvisninger/ny", use: routes.submitReferral)
+    router.get("/henvisninger/{id}", use: routes.referralPage)
+    router.post("/henvisninger/{id}/fullfor", use: routes.completeReferral)
+    router.get("/inntaksmoter/{id}", use: routes.intakePage)
+    router.post("/inntaksmoter/{id}", use: routes.saveIntake)
+    router.post("/inntaksmoter/{id}/godkjenn", use: routes.approveIntake)
+    router.post("/inntaksmoter/{id}/notat/{case}", use: routes.addIntakeNote)
+    router.get("/oppfolging", use: routes.followUpsPage)
+    router.post("/oppfolging/{id}/lukk", use: routes.closeFollowUp)
+    router.get("/v1/referrals/{id}", use: routes.referralMailLink)
+    router.get("/v1/referral-follow-ups", use: routes.referralMailLink)
+    router.get("/koordinator/overtakelser/{id}", use: routes.handoverPage)
+    router.post("/koordinator/overtakelser/{id}/godta", use: routes.acceptHandover)
+    router.post("/koordinator/overtakelser/{id}/avsla", use: routes.declineHandover)
+    router.get("/v1/coordinator-handovers/{id}", use: routes.handoverMailLink)
     return router
 }
 

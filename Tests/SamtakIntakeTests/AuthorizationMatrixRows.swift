@@ -3,6 +3,7 @@ import SamtakPostgres
 import SamtakDomain
 import SamtakIntake
 import SamtakTestSupport
+import SamtakPostgres
 
 /// The rows of the authorization matrix (``AuthorizationMatrixTests``): per endpoint, the
 /// request each caller makes and the answer the access rules give them. A caller without a
@@ -315,9 +316,38 @@ enum MatrixRows {
                 guard let id = given.string("consent_id") else { throw MissingTestDependency("matrix consent: \(given.text)") }
                 return MatrixRequest(path: "/v1/me/consents/\(id)/narrow", body: ["valid_until": today.adding(days: 10).description])
             }, expect: { $0.isGuardian ? E(201) : E(404) }),
+            // BUP intake (issue 16): a rejected referral's follow-up task, owned by Emma's coordinator (PPT): only the
+            // owner (or the intake arena's owner) closes it; anyone else learns nothing (404). The list is the caller's own.
+            MatrixRow(endpoint: "GET /v1/referral-follow-ups", request: fixed("/v1/referral-follow-ups"), expect: everyone),
+            MatrixRow(endpoint: "POST /v1/referral-follow-ups/{id}/close", request: { _ in
+                MatrixRequest(path: "/v1/referral-follow-ups/\(try await freshFollowUp(w))/close", body: ["outcome": "new_referral"])
+            }, expect: { [.coordinator, .arenaOwner].contains($0.special) ? E(200) : E(404) }),
+            MatrixRow(endpoint: "GET /v1/referral-follow-up-owners", request: fixed("/v1/referral-follow-up-owners"),
+                      expect: { $0.isGuardianAccount ? E(403) : E(200) }),
+            // Notes are written by the referral's intake arena's participants; the PPT referral has no intake arena:
+            // whoever sees it is refused (403), anyone else learns nothing (404).
+            MatrixRow(endpoint: "POST /v1/referrals/{id}/notes", request: fixed("/v1/referrals/\(w.referral)/notes", [
+                "text": "PPT kjenner familien.", "unit_id": w.school.uuidString,
+            ]), expect: { seesReferral($0) ? E(403) : E(404) }),
+            MatrixRow(endpoint: "GET /v1/referrable-children", request: fixed("/v1/referrable-children?target_service=ppt"),
+                      expect: { E(200, namesChild: $0.staffSeesEmma) }),
         ]
         rows.sort { $0.endpoint < $1.endpoint }
         return rows
+    }
+
+    /// A follow-up task of a rejected referral about Emma, owned by her coordinator (PPT), in the
+    /// ressursteam's arena (whose owner may close it too).
+    static func freshFollowUp(_ w: MatrixWorld) async throws -> UUID {
+        let caseId = try await w.freshCase(referral: true, status: "closed")
+        let id = UUID()
+        try await w.api.sql { connection in
+            try connection.execute("""
+                INSERT INTO referral_follow_ups (id, case_id, meeting_id, arena_id, owner_id, due_on)
+                VALUES (\(id), \(caseId), \(w.meeting), \(w.ressursteam), \(w.tone), \(OsloTime.localDate(at: Date()).adding(days: 14)))
+                """)
+        }
+        return id
     }
 
     // MARK: Who sees what

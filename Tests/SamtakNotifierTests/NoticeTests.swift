@@ -122,4 +122,52 @@ struct NoticeTests {
             #expect(mails.first?.text.contains("/v1/meetings/\(overdue.uuidString.lowercased())/minutes") == true)
         }
     }
+
+    @Test("a rejected BUP referral's follow-up past its due date: its owner and the arena's owner are told once; a closed one tells nobody")
+    func referralFollowUpOverdue() async throws {
+        try await withEngine { harness, sink, world in
+            let today = OsloTime.localDate(at: Date())
+            let (open, closed) = try await harness.sql { connection in
+                let meeting = try EngineWorld.insertMeeting(arena: world.arena, start: Date().addingTimeInterval(-20 * 86400), caseworker: nil,
+                                                            on: connection)
+                var ids: [UUID] = []
+                for status in ["open", "closed"] {
+                    let caseId = UUID(), followUp = UUID()
+                    try connection.execute("""
+                        INSERT INTO cases (id, category, kind, arena_id, target_service, child_id, consent_id, submitting_unit_id, submitted_by, owner_id,
+                                           title, concern, status)
+                        VALUES (\(caseId), 'referral', 'named', \(world.arena), 'bup', \(world.emma), \(world.consent), \(world.healthId),
+                                \(world.nurse), \(world.nurse), 'Henvisning til BUP', 'Bekymring.', 'closed')
+                        """)
+                    try connection.execute("""
+                        INSERT INTO referral_follow_ups (id, case_id, meeting_id, arena_id, owner_id, due_on, status, outcome, closed_by, closed_at)
+                        VALUES (\(followUp), \(caseId), \(meeting), \(world.arena), \(world.advisor), \(today.adding(days: -1)), \(status),
+                                \(status == "closed" ? "new_referral" : nil), \(status == "closed" ? world.advisor : nil),
+                                \(status == "closed" ? Date() : nil))
+                        """)
+                    ids.append(followUp)
+                }
+                return (ids[0], ids[1])
+            }
+            let reminders = ReferralFollowUpReminders(outbox: harness.outbox)
+            let reported = try await harness.sql { try reminders.claimDue(on: $0, today: today) }
+            #expect(reported.map(\.followUpId) == [open], "only the open task past its date")
+            #expect(try await harness.sql { try reminders.claimDue(on: $0, today: today) }.isEmpty, "once per task")
+            let event = try #require(reported.first)
+            #expect(event.ownerId == world.advisor && event.arenaOwnerId == world.rektor)
+
+            // The task is closed before the event arrives: nobody is told.
+            let late = ReferralFollowUpOverdue(followUpId: closed, caseId: UUID(), ownerId: world.advisor, arenaOwnerId: world.rektor,
+                                               dueOn: today.adding(days: -1))
+            #expect(try await harness.apply(try EventEnvelope(late, source: "/samtak/scheduler")) == nil)
+
+            let document = try #require(try await harness.apply(try EventEnvelope(event, source: "/samtak/scheduler")))
+            harness.startWorker()
+            #expect(try await harness.waitUntilComplete(document)?.delivered == 2)
+            let mails = try await Mailbox.read(sink)
+            #expect(Set(mails.map(\.recipient)) == Set(["advisor", "rektor"].map { EngineWorld.address(EngineWorld.names[$0]!).lowercased() }))
+            #expect(mails.allSatisfy { $0.subject == "Samtak: Fristen for å følge opp en avslått henvisning er passert" })
+            #expect(mails.allSatisfy { $0.text.contains("/v1/referral-follow-ups") && !$0.text.contains("Emma") })
+        }
+    }
 }

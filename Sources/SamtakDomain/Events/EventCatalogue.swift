@@ -26,6 +26,8 @@ public enum EventCatalogue {
         entry(CoordinatorHandoverClosed.self), entry(CoordinatorReleased.self), entry(LogOpened.self), entry(LogClosed.self),
         entry(MeasureAdded.self), entry(MeasureEvaluated.self), entry(MeasureEvaluationDue.self), entry(IndividualPlanChanged.self),
         entry(ConsentProposed.self), entry(YoungPersonLinked.self),
+        entry(ReferralInformationRequested.self), entry(ReferralFollowUpCreated.self), entry(ReferralFollowUpClosed.self),
+        entry(ReferralFollowUpOverdue.self), entry(ReferralNoteAdded.self),
     ] + DocumentKind.allCases.map { Entry(type: "\($0.rawValue).sent", topic: DocumentSent.topic, payload: DocumentSent.self) }
 
     /// The type an event of this payload is announced under, when it is not the payload's own

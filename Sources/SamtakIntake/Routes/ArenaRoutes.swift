@@ -40,6 +40,7 @@ struct ArenaRoutes {
             "agenda_lead_hours": .value, "cancel_when_empty": .value, "holiday_policy": .value, "skip_school_holidays": .value,
             "exception_dates": .array(.value), "delivery_mode": .value, "accepts": .array(.value),
             "young_person_consent_age": .value, "participants": .array(ParticipantBody.shape), "version": .value,
+            "follow_up_days": .value,
         ])
         var name: String
         var kind: ArenaKind
@@ -66,6 +67,8 @@ struct ArenaRoutes {
         var participants: [ParticipantBody]?
         /// For updates: the version the change is based on (optimistic concurrency).
         var version: Int?
+        /// BUP intake: days from a rejection to its follow-up's due date (default 14).
+        var followUpDays: Int?
     }
 
     struct ParticipantResource: Codable, Sendable {
@@ -102,6 +105,7 @@ struct ArenaRoutes {
         var youngPersonConsentAge: Int?
         var participants: [ParticipantResource]
         var version: Int
+        var followUpDays: Int
         var active: Bool
         var createdAt: Date
         var updatedAt: Date
@@ -140,6 +144,7 @@ struct ArenaRoutes {
         range(body.submissionDeadlineHours, "submission_deadline_hours", 0...2160)
         range(body.agendaLeadHours, "agenda_lead_hours", 0...2160)
         range(body.youngPersonConsentAge, "young_person_consent_age", 10...18)
+        range(body.followUpDays, "follow_up_days", ReferralFollowUpRules.dayRange)
         let policy = body.holidayPolicy.map { HolidayPolicy(code: $0) } ?? .moveToNextWorkingDay
         if policy == nil { v.add("holiday_policy", "enum", "must be keep, skip or move") }
         if let accepts = body.accepts, accepts.isEmpty { v.add("accepts", "required", "must accept at least one kind of case") }
@@ -370,7 +375,8 @@ struct ArenaRoutes {
                 agenda_lead_hours = \(body.agendaLeadHours ?? 72), cancel_when_empty = \(body.cancelWhenEmpty ?? false),
                 holiday_policy = \(arena.holidayPolicy.code), skip_school_holidays = \(body.skipSchoolHolidays ?? false),
                 exception_dates = \(body.exceptionDates ?? []), delivery_mode = \((body.deliveryMode ?? .notice).rawValue),
-                accepts = \((body.accepts ?? CaseKind.allCases).map(\.rawValue)), young_person_consent_age = \(body.youngPersonConsentAge)
+                accepts = \((body.accepts ?? CaseKind.allCases).map(\.rawValue)), young_person_consent_age = \(body.youngPersonConsentAge),
+                follow_up_days = \(body.followUpDays ?? ReferralFollowUpRules.defaultDays)
             WHERE id = \(id)
             """)
         for participant in body.participants ?? [] {
@@ -386,7 +392,7 @@ struct ArenaRoutes {
             SELECT id, name, kind, owner_unit_id, owner_person_id, target_group, purpose, frequency_text, rrule, series_start,
                    duration_minutes, location, capacity, minutes_per_case, submission_deadline_hours, agenda_lead_hours, cancel_when_empty,
                    holiday_policy, skip_school_holidays, exception_dates, delivery_mode, accepts, young_person_consent_age, version, active,
-                   created_at, updated_at
+                   created_at, updated_at, follow_up_days
             FROM arenas WHERE id = \(id)
             """).first else { return nil }
         let participants = try connection.query("""
@@ -407,7 +413,8 @@ struct ArenaRoutes {
             skipSchoolHolidays: try row.decode(Bool.self, 18), exceptionDates: try row.decode([LocalDate].self, 19),
             deliveryMode: try row.decode(DeliveryMode.self, 20),
             accepts: try row.decode([String].self, 21).compactMap(CaseKind.init(rawValue:)), youngPersonConsentAge: try row.decode(Int?.self, 22),
-            participants: participants, version: try row.decode(Int.self, 23), active: try row.decode(Bool.self, 24),
+            participants: participants, version: try row.decode(Int.self, 23), followUpDays: try row.decode(Int.self, 27),
+            active: try row.decode(Bool.self, 24),
             createdAt: try row.decode(Date.self, 25), updatedAt: try row.decode(Date.self, 26)
         )
     }

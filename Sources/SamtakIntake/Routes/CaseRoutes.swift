@@ -241,32 +241,20 @@ struct CaseRoutes {
         var originCaseId: UUID?
     }
 
-    /// What a referral must say, and what it says wrong, in one list.
+    /// What a referral must say, and what it says wrong, in one list (``ReferralCompleteness``),
+    /// plus the length of its texts.
     static func completeness(_ body: ReferralBody, guardians: [(id: UUID, responsibility: Bool, care: Bool)]) -> [Problem.Violation] {
         var v = Violations()
-        func required(_ value: String?, _ field: String, _ what: String) {
-            if (value?.trimmed ?? "").isEmpty { v.add(field, "missing", "the referral must say \(what)") } else { v.text(value, field, max: 8000) }
+        v.text(body.question, "question", required: false, max: 8000)
+        v.text(body.measuresTried, "measures_tried", required: false, max: 8000)
+        let content = ReferralCompleteness.Content(
+            question: body.question, measuresTried: body.measuresTried, currentServices: body.currentServices,
+            parentalResponsibility: body.parentalResponsibility, dailyCare: body.dailyCare, consentedBy: body.consentedBy)
+        for gap in ReferralCompleteness.gaps(content, guardians: guardians.map {
+            ReferralCompleteness.Guardian(id: $0.id, parentalResponsibility: $0.responsibility, dailyCare: $0.care)
+        }) {
+            v.add(gap.field, gap.rule, gap.message)
         }
-        required(body.question, "question", "what the receiving service is asked to assess")
-        required(body.measuresTried, "measures_tried", "which measures have been tried")
-        if body.currentServices == nil { v.add("current_services", "missing", "the referral must list the services the child receives now (an empty list if none)") }
-        let registeredResponsibility = Set(guardians.filter(\.responsibility).map(\.id))
-        let registeredCare = Set(guardians.filter(\.care).map(\.id))
-        if let given = body.parentalResponsibility {
-            if Set(given) != registeredResponsibility {
-                v.add("parental_responsibility", "mismatch", "must list exactly the guardians registered with parental responsibility (\(registeredResponsibility.count))")
-            }
-        } else { v.add("parental_responsibility", "missing", "the referral must say who has parental responsibility") }
-        if let given = body.dailyCare {
-            if Set(given) != registeredCare { v.add("daily_care", "mismatch", "must list exactly the guardians registered with daily care (\(registeredCare.count))") }
-        } else { v.add("daily_care", "missing", "the referral must say who has daily care") }
-        if let given = body.consentedBy {
-            if !registeredResponsibility.isSubset(of: Set(given)) {
-                v.add("consented_by", "incomplete", "every guardian with parental responsibility must have consented")
-            }
-            if !Set(given).isSubset(of: Set(guardians.map(\.id))) { v.add("consented_by", "not_guardian", "lists someone who is not a registered guardian") }
-        } else { v.add("consented_by", "missing", "the referral must say who consented") }
-        if guardians.isEmpty { v.add("child_id", "no_guardians", "register the child's guardians before referring") }
         return v.items
     }
 

@@ -351,6 +351,8 @@ struct MeetingRoutes {
         var decision: CaseDecision?
         var decisionText: String?
         var followUps: [FollowUpResource]
+        /// BUP intake: what the municipality added to the referral (only where the item is shown in full).
+        var notes: [ReferralIntakeStore.NoteRow]?
     }
 
     struct MinutesResource: Codable, Sendable {
@@ -375,6 +377,9 @@ struct MeetingRoutes {
                                    approvedBy: nil, approvedAt: nil, entries: [])
         }
         let (entries, followUps) = try MeetingStore.entries(meeting.id, on: connection)
+        // An intake meeting's minutes carry the notes the municipality added to each referral (one statement).
+        let notes = meeting.arenaKind == .bupIntake
+            ? try ReferralIntakeStore.notes(caseIds: agenda.filter { $0.visibility == "full" }.compactMap(\.caseId), on: connection) : [:]
         let resources = agenda.map { item in
             let entry = entries[item.id]
             let full = item.visibility == "full"
@@ -383,7 +388,8 @@ struct MeetingRoutes {
                 discussion: full ? entry?.discussion : nil, decision: entry?.decision, decisionText: full ? entry?.decisionText : nil,
                 followUps: full ? (followUps[item.id] ?? []).map {
                     FollowUpResource(id: $0.id, description: $0.description, responsibleId: $0.responsibleId, dueDate: $0.dueDate)
-                } : [])
+                } : [],
+                notes: full && meeting.arenaKind == .bupIntake ? item.caseId.map { notes[$0] ?? [] } : nil)
         }
         // Around one child, the general notes are about the child.
         return MinutesResource(
@@ -470,8 +476,10 @@ struct MeetingRoutes {
                                        entries: entries, by: principal.personId, on: connection)
             let next = try Self.transition(meeting, .writeMinutes)
             if next != meeting.status { try MeetingStore.setStatus(id, next, on: connection) }
-            for entry in body.entries ?? [] {
+            for (index, entry) in (body.entries ?? []).enumerated() {
                 if let owner = entry.followUpOwnerId, let caseId = visible[entry.agendaItemId]?.caseId {
+                    try ReferralIntakeDecisions.requireMunicipalOwner(owner, caseId: caseId, field: "entries[\(index)].follow_up_owner_id",
+                                                                      on: connection)
                     try CaseStore.setFollowUpOwner(caseId, owner, on: connection)
                 }
             }
@@ -554,12 +562,8 @@ enum DecisionApplier {
                 throw Problem.conflict("invalid_decision", "\(decision.rawValue) is a decision on a referral")
             }
             let intake = IntakeDecision(rawValue: decision.rawValue)!
-            if decision == .rejected {
-                guard try CaseStore.followUpOwner(caseId, on: connection) != nil else {
-                    throw Problem.conflict("follow_up_owner_required", "a rejected referral needs a municipal follow-up owner (follow_up_owner_id in its minutes entry)")
-                }
-            }
             try CaseStore.setIntakeDecision(caseId, intake, on: connection)
+            try ReferralIntakeDecisions.apply(intake, text: text, row: row, meeting: meeting, outbox: outbox, on: connection)
         case .referToPPT:
             createdCase = try referToPPT(row, text: text, principal: principal, outbox: outbox, on: connection, requestId: requestId)
         case .callSamarbeidsmote:

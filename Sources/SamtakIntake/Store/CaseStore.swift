@@ -25,6 +25,19 @@ struct CaseResource: Codable, Sendable {
         var currentServices: [ServiceKind]
         var intakeDecision: IntakeDecision?
         var followUpOwnerId: UUID?
+        /// What the intake meeting asked the referrer for (empty when nothing is asked).
+        var informationRequested: String
+        /// What BUP requires that the referral does not say, checked against the guardians
+        /// registered now (``ReferralCompleteness``): field and rule code; empty when complete.
+        var missing: [MissingItem]
+        /// What the municipality added (a note from a named service), oldest first.
+        var notes: [Note]
+    }
+    /// A note from a municipal service (``ReferralIntakeStore/NoteRow``).
+    typealias Note = ReferralIntakeStore.NoteRow
+    struct MissingItem: Codable, Sendable {
+        var field: String
+        var rule: String
     }
 
     var id: UUID
@@ -201,23 +214,36 @@ enum CaseStore {
         }
         let scheduled = onNoAgenda ? nil : try connection.query(SQL("""
             SELECT ai.meeting_id, m.starts_at, ai.position, ai.over_capacity FROM agenda_items ai JOIN meetings m ON m.id = ai.meeting_id
-            WHERE ai.case_id = \(row.id) AND ai.removed_at IS NULL
+            WHERE ai.case_id = \(row.id) AND ai.removed_at IS NULL AND ai.completed_at IS NULL
             """).prepared).first.map { item throws(PostgresError) in
             CaseResource.Scheduling(meetingId: try item.decode(UUID.self, 0), startsAt: try item.decode(Date.self, 1),
                                     position: try item.decode(Int.self, 2), overCapacity: try item.decode(Bool.self, 3))
         }
         var referral: CaseResource.ReferralDetails?
         if full, row.category == "referral", let details = try connection.query("""
-            SELECT parental_responsibility, daily_care, consented_by, question, measures_tried, current_services, intake_decision, follow_up_owner_id
+            SELECT parental_responsibility, daily_care, consented_by, question, measures_tried, current_services, intake_decision, follow_up_owner_id,
+                   information_requested
             FROM referral_details WHERE case_id = \(row.id)
             """).first {
+            var guardians: [Guardianship] = []
+            if let childId = row.childId { guardians = try AccessFacts.guardianships([childId], on: connection)[childId] ?? [] }
+            let content = ReferralCompleteness.Content(
+                question: try details.decode(String.self, 3), measuresTried: try details.decode(String.self, 4),
+                currentServices: try details.decode([String].self, 5).compactMap(ServiceKind.init(rawValue:)),
+                parentalResponsibility: try details.decode([UUID].self, 0), dailyCare: try details.decode([UUID].self, 1),
+                consentedBy: try details.decode([UUID].self, 2))
+            let missing = ReferralCompleteness.gaps(content, guardians: guardians.map {
+                ReferralCompleteness.Guardian(id: $0.guardianId, parentalResponsibility: $0.parentalResponsibility, dailyCare: $0.dailyCare)
+            }).map { CaseResource.MissingItem(field: $0.field, rule: $0.rule) }
             referral = .init(
                 parentalResponsibility: try details.decode([UUID].self, 0), dailyCare: try details.decode([UUID].self, 1),
                 consentedBy: try details.decode([UUID].self, 2), question: try details.decode(String.self, 3),
                 measuresTried: try details.decode(String.self, 4),
                 currentServices: try details.decode([String].self, 5).compactMap(ServiceKind.init(rawValue:)),
                 intakeDecision: try details.decode(String?.self, 6).flatMap(IntakeDecision.init(rawValue:)),
-                followUpOwnerId: try details.decode(UUID?.self, 7)
+                followUpOwnerId: try details.decode(UUID?.self, 7),
+                informationRequested: try details.decode(String.self, 8), missing: missing,
+                notes: try ReferralIntakeStore.notes(caseId: row.id, on: connection)
             )
         }
         return CaseResource(

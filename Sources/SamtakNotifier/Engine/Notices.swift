@@ -16,6 +16,9 @@ import SamtakRuntime
 /// | `coordinator.handover_closed` (cancelled) | `handover_cancelled` | the person who had been asked | `/v1/coordinator-handovers/<id>` |
 /// | `measure.evaluation_due` | `evaluation_due` | the measure's owner and the child's coordinator | the coordination log |
 /// | `minutes.overdue` | `minutes_overdue` | the ansvarsgruppe meeting's organiser | `/v1/meetings/<id>/minutes` |
+/// | `referral.information_requested` | `referral_information_requested` | the referrer (while it still waits) | `/v1/referrals/<id>` |
+/// | `referral_follow_up.created` | `referral_follow_up_assigned` | the task's owner (while it is open) | `/v1/referral-follow-ups` |
+/// | `referral_follow_up.overdue` | `referral_follow_up_overdue` | the owner and the intake arena's owner (while open) | `/v1/referral-follow-ups` |
 ///
 /// A notice is a document without a meeting, fanned out in the consumer's inbox
 /// transaction like the meeting documents (so once per event) and delivered by the same
@@ -29,11 +32,14 @@ public enum NoticeKind: String, Sendable, CaseIterable {
     case handoverCancelled = "handover_cancelled"
     case evaluationDue = "evaluation_due"
     case minutesOverdue = "minutes_overdue"
+    case referralInformationRequested = "referral_information_requested"
+    case referralFollowUpAssigned = "referral_follow_up_assigned"
+    case referralFollowUpOverdue = "referral_follow_up_overdue"
 
     /// The event types that make notices.
     public static let eventTypes = [
         CoordinatorHandoverRequested.type, CoordinatorHandedOver.type, CoordinatorHandoverClosed.type, MeasureEvaluationDue.type,
-        MinutesOverdue.type,
+        MinutesOverdue.type, ReferralInformationRequested.type, ReferralFollowUpCreated.type, ReferralFollowUpOverdue.type,
     ]
 
     /// Subject and body text (bokmål).
@@ -57,6 +63,15 @@ public enum NoticeKind: String, Sendable, CaseIterable {
         case .minutesOverdue:
             ("Samtak: Referatet fra et ansvarsgruppemøte mangler",
              "Et ansvarsgruppemøte du er møteleder for, er holdt, men referatet er ikke godkjent. Skriv og godkjenn referatet i Samtak.")
+        case .referralInformationRequested:
+            ("Samtak: Inntaksmøtet ber om flere opplysninger i en henvisning",
+             "Inntaksmøtet for BUP trenger flere opplysninger i en henvisning du har sendt. Se hva som mangler, og fullfør henvisningen i Samtak.")
+        case .referralFollowUpAssigned:
+            ("Samtak: Du skal følge opp en avslått henvisning",
+             "En henvisning til BUP er avslått, og du er satt som ansvarlig for kommunens oppfølging. Se oppgaven og fristen i Samtak.")
+        case .referralFollowUpOverdue:
+            ("Samtak: Fristen for å følge opp en avslått henvisning er passert",
+             "Oppfølgingen av en avslått henvisning til BUP har passert fristen uten å være avsluttet. Avslutt den med et utfall i Samtak.")
         }
     }
 }
@@ -118,6 +133,18 @@ public struct NoticeFanOut: Sendable {
                   AND NOT EXISTS (SELECT 1 FROM minutes mi WHERE mi.meeting_id = m.id AND mi.status = 'approved')
                 """), envelope, on: connection) else { return }
             (notice, recipients, path) = (.minutesOverdue, [event.organiserId], "/v1/meetings/\(Self.id(event.meetingId))/minutes")
+        case ReferralInformationRequested.type:
+            let event = try envelope.payload(ReferralInformationRequested.self)
+            guard try stillHolds(SQL("SELECT 1 FROM cases WHERE id = \(event.caseId) AND status = 'awaiting_information'"), envelope, on: connection) else { return }
+            (notice, recipients, path) = (.referralInformationRequested, [event.referrerId], "/v1/referrals/\(Self.id(event.caseId))")
+        case ReferralFollowUpCreated.type:
+            let event = try envelope.payload(ReferralFollowUpCreated.self)
+            guard try stillHolds(SQL("SELECT 1 FROM referral_follow_ups WHERE id = \(event.followUpId) AND status = 'open'"), envelope, on: connection) else { return }
+            (notice, recipients, path) = (.referralFollowUpAssigned, [event.ownerId], "/v1/referral-follow-ups")
+        case ReferralFollowUpOverdue.type:
+            let event = try envelope.payload(ReferralFollowUpOverdue.self)
+            guard try stillHolds(SQL("SELECT 1 FROM referral_follow_ups WHERE id = \(event.followUpId) AND status = 'open'"), envelope, on: connection) else { return }
+            (notice, recipients, path) = (.referralFollowUpOverdue, [event.ownerId] + (event.arenaOwnerId.map { [$0] } ?? []), "/v1/referral-follow-ups")
         default:
             return
         }

@@ -109,6 +109,10 @@ enum Bokmal {
             "handover_declined": "Forespørselen om å overta koordinatoransvaret ble avslått.",
             "handover_cancelled": "Forespørselen om å overta koordinatoransvaret ble trukket tilbake.",
             "evaluation_due": "Et tiltak skal evalueres.",
+            "minutes_overdue": "Referatet fra et ansvarsgruppemøte mangler.",
+            "referral_information_requested": "Inntaksmøtet ber om flere opplysninger i en henvisning du har sendt.",
+            "referral_follow_up_assigned": "Du skal følge opp en henvisning BUP har avslått.",
+            "referral_follow_up_overdue": "Fristen for å følge opp en avslått henvisning er passert.",
         ][code as? String ?? ""] ?? "Et varsel fra Samtak."
     }
 

@@ -44,12 +44,26 @@ extension WebRoutes {
                  "meetingWhen": Bokmal.dateTime(item["meeting_starts_at"])]
             }
             let notices = (tasks["notices"] as? [[String: Any]] ?? []).prefix(10).map { item -> [String: Any] in
-                ["text": Bokmal.notice(item["notice"]), "when": Bokmal.dateTime(item["created_at"])]
+                ["text": Bokmal.notice(item["notice"]), "when": Bokmal.dateTime(item["created_at"]),
+                 "href": Self.shown(Self.noticePage(item["path"] as? String ?? ""))]
             }
             return ["cases": cases, "hasCases": !cases.isEmpty, "meetings": Array(meetings.prefix(6)), "hasMeetings": !meetings.isEmpty,
                     "arenas": arenas, "hasArenas": !arenas.isEmpty, "followUps": followUps, "hasFollowUps": !followUps.isEmpty,
                     "notices": Array(notices), "hasNotices": !notices.isEmpty]
         }
+    }
+
+    /// The page a notice's link opens, for the notices that have one.
+    static func noticePage(_ path: String) -> String {
+        if path == "/v1/referral-follow-ups" { return "/oppfolging" }
+        if path.hasPrefix("/v1/coordinator-handovers/"),
+           let id = UUID(uuidString: String(path.dropFirst("/v1/coordinator-handovers/".count))) {
+            return "/koordinator/overtakelser/\(id.uuidString.lowercased())"
+        }
+        if path.hasPrefix("/v1/referrals/"), let id = UUID(uuidString: String(path.dropFirst("/v1/referrals/".count))) {
+            return "/henvisninger/\(id.uuidString.lowercased())"
+        }
+        return ""
     }
 
     /// Today in Oslo, "YYYY-MM-DD".

@@ -120,6 +120,7 @@ extension WebRoutes {
             "minutesStatus": Bokmal.minutesStatus(meeting["minutes_status"] ?? "none"),
             "deliveries": Self.deliveryRows(view.deliveries), "hasDeliveries": !Self.deliveryRows(view.deliveries).isEmpty,
             "capacity": meeting["capacity"] ?? "", "deadline": Bokmal.dateTime(meeting["submission_deadline"]),
+            "intake": (meeting["arena_kind"] as? String) == "bup_intake",
         ]
         let id = values["id"] as? String ?? ""
         let participants = Self.participantRows(view, meetingId: id)
