@@ -211,6 +211,21 @@ if r5:
 else:
     not_measured("r5", label5, "≤ 2 s")
 
+# Row 7 (issue 15): the pages against the JSON endpoints they call, same run, same connections
+for pair, label7 in (("home", "7a. home page `/` vs `GET /v1/me/tasks`"), ("agenda", "7b. meeting page with 30 items vs `GET /v1/meetings/{id}`")):
+    page, json_ = get(f"r7/{pair}-page.rps"), get(f"r7/{pair}-json.rps")
+    p95 = get(f"r7/{pair}-page.p95")
+    if page and json_ and p95:
+        share = float(page) / float(json_) if float(json_) > 0 else 0
+        rows.append([f"{label7}, {env['R1_CONNECTIONS']} connections", f"{float(page):,.0f} req/s, p95 {float(p95):.1f} ms",
+                     f"{float(json_):,.0f} req/s (JSON, p95 {float(get(f'r7/{pair}-json.p95') or 0):.1f} ms)", f"{share:.0%}",
+                     "≥ 50 %, p95 ≤ 100 ms", yes(share >= 0.5 and float(p95) <= 100)])
+    else:
+        not_measured("r7", label7, "≥ 50 %, p95 ≤ 100 ms")
+notes.append("Row 7: a signed-in session of the rektor (a web_sessions row as a sign-in leaves it) on samtak-web in front of its own "
+             "intake; the home page makes one call per arena of the person's units besides its lists, the meeting page three "
+             "(meeting, deliveries, participants). Deploy/bench.d/web-pages.sh.")
+
 # Row 6
 for service, windows, idle_key in (("samtak-intake", ["r1-", "r2"], "rss.intake.idle"),
                                    ("samtak-scheduler", ["r2"], "rss.scheduler.idle"),

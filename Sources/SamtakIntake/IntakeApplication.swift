@@ -90,6 +90,8 @@ public func buildIntakeRouter(_ environment: IntakeEnvironment, dependencies: De
     TimelineRoutes(environment).register(on: v1)
     FamilyRoutes(environment).register(on: v1)
     ReferralIntakeRoutes(environment).register(on: v1)
+    TalkRoutes(environment).register(on: v1)
+    ArenaCallRoutes(environment).register(on: v1)
     return router
 }
 

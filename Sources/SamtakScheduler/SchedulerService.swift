@@ -118,11 +118,14 @@ public struct Scheduler: Sendable {
     public let minutesReminders: MinutesReminders
     /// Follow-ups of rejected BUP referrals past their due date, reported once each.
     public let followUpReminders: ReferralFollowUpReminders
+    /// Talks (utviklingssamtaler, foreldresamtaler) tomorrow, announced once per booking.
+    public let talkReminders: TalkReminders
 
     public init(pool: PostgresPool, outbox: Outbox, configuration: SchedulerConfiguration = .init(), logger: Logger) {
         reminders = MeasureEvaluationReminders(outbox: outbox)
         minutesReminders = MinutesReminders(outbox: outbox, due: configuration.minutesDue)
         followUpReminders = ReferralFollowUpReminders(outbox: outbox)
+        talkReminders = TalkReminders(outbox: outbox)
         self.pool = pool
         self.configuration = configuration
         self.logger = logger
@@ -136,7 +139,7 @@ public struct Scheduler: Sendable {
     /// The periodic workers: planner, agenda publisher, reconciliation, evaluation reminders.
     public func periodicWorkers() -> [any Service] {
         let (planner, publisher, reconciler, pool, reminders, logger) = (planner, publisher, reconciler, pool, reminders, logger)
-        let minutesReminders = self.minutesReminders
+        let minutesReminders = self.minutesReminders, talkReminders = self.talkReminders
         let followUpReminders = self.followUpReminders
         return [
             PeriodicWorker(name: "planner", interval: configuration.planInterval, logger: logger) {
@@ -153,6 +156,7 @@ public struct Scheduler: Sendable {
                 _ = try await reminders.claimDue(pool: pool, logger: logger)
                 _ = try await minutesReminders.claimDue(pool: pool, logger: logger)
                 _ = try await followUpReminders.claimDue(pool: pool, logger: logger)
+                _ = try await talkReminders.claimDue(pool: pool, logger: logger)
             },
         ]
     }

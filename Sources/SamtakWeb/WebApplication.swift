@@ -54,6 +54,7 @@ public func buildWebRouter(_ web: WebEnvironment, dependencies: Dependencies) ->
     router.post("/moter/{id}/publiser", use: routes.publishAgenda)
     router.post("/moter/{id}/avlys", use: routes.cancelMeeting)
     router.post("/moter/{id}/flytt", use: routes.moveMeeting)
+    router.get("/moter/{id}/deltakere/ny", use: routes.invitePage)
     router.post("/moter/{id}/deltakere", use: routes.inviteParticipant)
     router.post("/moter/{id}/deltakere/{personId}/fjern", use: routes.removeParticipant)
     router.get("/moter/{id}/referat", use: routes.minutesPage)
@@ -90,6 +91,18 @@ public func buildWebRouter(_ web: WebEnvironment, dependencies: Dependencies) ->
     router.post("/koordinator/overtakelser/{id}/godta", use: routes.acceptHandover)
     router.post("/koordinator/overtakelser/{id}/avsla", use: routes.declineHandover)
     router.get("/v1/coordinator-handovers/{id}", use: routes.handoverMailLink)
+    // Issue 18: utviklingssamtaler and foreldresamtaler.
+    router.get("/samtaler", use: routes.talkList)
+    router.get("/samtaler/ny", use: routes.talkPlanForm)
+    router.post("/samtaler/ny", use: routes.submitTalkPlan)
+    router.get("/samtaler/rapport", use: routes.talkReport)
+    router.get("/samtaler/{id}", use: routes.talkRoundPage)
+    router.post("/samtaler/{id}/bestill", use: routes.bookTalk)
+    router.post("/samtaler/{id}/tider/{slot}/avlys", use: routes.cancelTalk)
+    router.get("/samtaler/{id}/tider/{slot}/referat", use: routes.talkSummaryForm)
+    router.post("/samtaler/{id}/tider/{slot}/referat", use: routes.saveTalkSummary)
+    router.get("/samtaler/{id}/tider/{slot}/kalender.ics", use: routes.talkCalendar)
+    router.post("/arenaer/{id}/kall-inn", use: routes.callArenaMeeting)
     return router
 }
 

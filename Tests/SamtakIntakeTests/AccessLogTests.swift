@@ -174,6 +174,35 @@ struct AccessLogTests {
         }
     }
 
+    @Test("GET /v1/me/tasks (the home page's one call): my submitted cases, my units' arenas and their next meetings; only the cases returned are logged")
+    func homeCallLogsWhatItReturns() async throws {
+        try await withIntake(relaying: false) { api in
+            let world = try await World.make(api)
+            let emma = api.world.child("emma")
+            let meetingId = try await world.meeting(day: 0, status: "planned", startsInDays: 3, cases: [("emma", world.emmaConsent), nil])
+            struct Home: Decodable {
+                struct Case: Decodable { var id: UUID; var title: String }
+                struct Arena: Decodable { var id: UUID }
+                struct Meeting: Decodable { var id: UUID }
+                var cases: [Case]
+                var arenas: [Arena]
+                var meetings: [Meeting]
+            }
+            // The rektor submitted nothing: no case, so no read logged, though he could read both.
+            let (asLeader, leaderRows) = try await world.logged("GET", "/v1/me/tasks", as: world.leader)
+            #expect(asLeader.status == 200, "\(asLeader.text)")
+            let leaderHome = try asLeader.decode(Home.self)
+            #expect(leaderHome.cases.isEmpty && leaderRows.isEmpty, "\(leaderRows)")
+            #expect(leaderHome.arenas.map(\.id).contains(world.arenaId))
+            #expect(leaderHome.meetings.map(\.id).contains(meetingId))
+            // The teacher submitted both: both returned, Emma's read logged once.
+            let (asTeacher, teacherRows) = try await world.logged("GET", "/v1/me/tasks", as: world.teacher)
+            let teacherHome = try asTeacher.decode(Home.self)
+            #expect(teacherHome.cases.count == 2)
+            #expect(teacherRows.count == 1 && teacherRows.first?.childId == emma.id, "\(teacherRows)")
+        }
+    }
+
     @Test("GET /v1/meetings with 20 meetings of 10 named items: each meeting's read of the child logged once; statements counted")
     func meetingListIsBatched() async throws {
         try await withIntake(relaying: false) { api in

@@ -332,6 +332,7 @@ enum MatrixRows {
             MatrixRow(endpoint: "GET /v1/referrable-children", request: fixed("/v1/referrable-children?target_service=ppt"),
                       expect: { E(200, namesChild: $0.staffSeesEmma) }),
         ]
+        rows += talks(w) + asNeeded(w)
         rows.sort { $0.endpoint < $1.endpoint }
         return rows
     }

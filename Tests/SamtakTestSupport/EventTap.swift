@@ -51,8 +51,9 @@ public final class EventTap: Sendable {
         all.filter { $0.type == type && (subject == nil || $0.subject == subject!.uuidString.lowercased()) }
     }
 
-    /// Waits for the first event of `type` (and `subject`); nil after `timeout`.
-    public func waitFor(_ type: String, subject: UUID? = nil, timeout: Duration = .seconds(20)) async -> EventEnvelope? {
+    /// Waits for the first event of `type` (and `subject`); nil after `timeout` (generous: on a
+    /// loaded 2-core machine relay → broker → tap took over 20 s twice in a full run).
+    public func waitFor(_ type: String, subject: UUID? = nil, timeout: Duration = .seconds(45)) async -> EventEnvelope? {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if let event = events(type, subject: subject).first { return event }

@@ -133,6 +133,9 @@ def test_ressursteam_flow_in_the_browser(system, browser):
     # The participants are listed; the rektor invites child welfare for Emma's item only
     # ("til hele eller deler av møtet"). Sent without a person: the error is at the field.
     assert "Randi Kvam" in page.locator("#deltakere").inner_text()
+    page.get_by_role("link", name="Inviter til hele eller deler av møtet").click()
+    page.wait_for_url(f"{system.web.url}/moter/{meeting_id}/deltakere/ny")
+    check(page)
     page.get_by_role("button", name="Inviter").click()
     assert "Velg hvem du vil invitere" in page.locator(".feilsammendrag").inner_text()
     assert page.locator("#person[aria-invalid=true]").count() == 1

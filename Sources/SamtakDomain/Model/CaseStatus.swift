@@ -90,12 +90,16 @@ public enum CaseDecision: String, Codable, Sendable, CaseIterable, Hashable {
     case accepted
     case rejected
     case needsMoreInformation = "needs_more_information"
+    /// Tildelingsmøte: the application (avlastning and the like) is granted / denied (issue 18);
+    /// "more information needed" is `needsMoreInformation`.
+    case granted
+    case denied
 
     /// The transition the decision causes for the case.
     public var caseTransition: CaseTransition {
         switch self {
         case .followUp: .discuss
-        case .close, .accepted: .close
+        case .close, .accepted, .granted, .denied: .close
         case .rejected: .close
         case .referToPPT, .callSamarbeidsmote: .referOn
         case .needsMoreInformation: .requestInformation
@@ -141,4 +145,26 @@ extension MeetingStatus {
     public func allows(_ transition: MeetingTransition) -> Bool {
         (try? applying(transition)) != nil
     }
+}
+
+extension CaseDecision {
+    /// The decisions a meeting of `kind` makes, in the order a form offers them (issue 18):
+    /// a ressursteam discusses and may refer to PPT or call a samarbeidsmøte; BUP's intake
+    /// meeting takes a referral in, or not, or asks for more; a tildelingsmøte decides
+    /// applications (granted, denied, more information needed), it does not "refer on"; the
+    /// beslutningsteam coordinates an offer (may call a samarbeidsmøte); every other arena
+    /// discusses and follows up or closes.
+    public static func allowed(in kind: ArenaKind) -> [CaseDecision] {
+        switch kind {
+        case .ressursteam: [.followUp, .close, .referToPPT, .callSamarbeidsmote]
+        case .bupIntake: [.accepted, .rejected, .needsMoreInformation]
+        case .tildelingsmote: [.granted, .denied, .needsMoreInformation]
+        case .beslutningsteam: [.followUp, .close, .callSamarbeidsmote]
+        case .hjelpetjenesten, .ansvarsgruppe, .samarbeidsmote, .transition, .droftingsteam, .tverrfagligTeam, .pedagogiskTeam, .slt,
+             .rusteam, .klassegjennomgang, .relasjonskartlegging, .systemCollaboration, .network, .other:
+            [.followUp, .close]
+        }
+    }
+
+    public func isAllowed(in kind: ArenaKind) -> Bool { Self.allowed(in: kind).contains(self) }
 }

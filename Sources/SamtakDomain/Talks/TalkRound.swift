@@ -1,3 +1,5 @@
+import Foundation
+
 /// Utviklingssamtaler (school) and foreldresamtaler (kindergarten), seed 004: "at least twice a
 /// year" every pupil's parents have "a planned and structured conversation" with the contact
 /// teacher; kindergartens hold parent conversations "on a fixed basis".
@@ -270,5 +272,60 @@ public enum TalkCoverage {
             if count >= talksPerYear { complete.append(pupil) } else { missing.append((pupil, count)) }
         }
         return (complete, missing)
+    }
+}
+
+/// Who someone is to a round: the one who manages it (the round's teacher or the unit's
+/// leader: sees every booking with the pupils' names, assigns, writes summaries), a guardian
+/// with parental responsibility for one or more of its pupils (sees which slots are free and
+/// her own children's bookings only), or nobody (the round does not exist for them: 404).
+public enum TalkRoundRole: Sendable, Hashable {
+    case manager
+    case guardian(children: Set<UUID>)
+    case none
+
+    /// `pupilsInCare`: the round's pupils the caller has parental responsibility for.
+    public static func of(_ principal: Principal, teacherId: UUID, unitId: UUID, pupilsInCare: Set<UUID>) -> TalkRoundRole {
+        if principal.personId == teacherId || principal.hasRole(.unitLeader, in: unitId) { return .manager }
+        if !pupilsInCare.isEmpty { return .guardian(children: pupilsInCare) }
+        return .none
+    }
+
+    /// Plans a round for a class of the unit: its teachers and its leader.
+    public static func mayPlan(_ principal: Principal, unitId: UUID) -> Bool {
+        principal.hasRole(.teacher, in: unitId) || principal.hasRole(.unitLeader, in: unitId)
+    }
+
+    /// Reads a class's report (who has had both talks): the unit's teachers and its leader (rektor, styrer).
+    public static func mayReadReport(_ principal: Principal, unitId: UUID) -> Bool { mayPlan(principal, unitId: unitId) }
+
+    /// The round's kind must fit the unit: utviklingssamtaler at a school, foreldresamtaler in a kindergarten.
+    public static func kindFits(_ kind: TalkKind, service: ServiceKind) -> Bool {
+        switch kind {
+        case .developmentTalk: service == .school
+        case .parentTalk: service == .kindergarten
+        }
+    }
+}
+
+extension TalkBookingRules {
+    /// Cancelling a booking: the manager until a summary is written; a guardian of the pupil
+    /// until the talk begins.
+    public static func mayCancel(role: TalkRoundRole, child: UUID, slot: TalkSlot, summaryWritten: Bool, now: LocalDateTime) -> TalkRuleViolation? {
+        if summaryWritten { return .init("slot_id", "held", "Samtalen er holdt og har et referat; den kan ikke avlyses.") }
+        switch role {
+        case .manager: return nil
+        case .guardian(let children) where children.contains(child):
+            if LocalDateTime(date: slot.date, time: slot.start) <= now { return .init("slot_id", "past", "Samtalen har allerede begynt og kan ikke avlyses.") }
+            return nil
+        default: return .init("slot_id", "not_allowed", "Bare foresatte med foreldreansvar og kontaktlæreren kan avlyse samtalen.")
+        }
+    }
+
+    /// Writing the summary: the manager, once the talk has begun.
+    public static func maySummarize(role: TalkRoundRole, slot: TalkSlot, now: LocalDateTime) -> TalkRuleViolation? {
+        guard role == .manager else { return .init("slot_id", "not_allowed", "Bare kontaktlæreren skriver referatet fra samtalen.") }
+        if LocalDateTime(date: slot.date, time: slot.start) > now { return .init("slot_id", "not_yet", "Referatet skrives etter samtalen.") }
+        return nil
     }
 }

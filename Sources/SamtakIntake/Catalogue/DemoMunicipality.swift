@@ -59,6 +59,7 @@ public enum DemoMunicipality {
         if let emma = consentIds["emma"], let sara = consentIds["sara"] {
             try loadCoordination(world: world, emmaConsent: emma, saraConsent: sara, on: connection, outbox: outbox)
         }
+        try loadTalkClass(world: world, on: connection)
         return Summary(world: world, arenas: arenas)
     }
 
@@ -125,5 +126,29 @@ public enum DemoMunicipality {
         try ArenaRoutes.store(arena, id: id, on: connection)
         try outbox.append(ArenaChanged(arenaId: id, version: 1, change: .created), on: connection)
         return id
+    }
+
+    /// The rest of Emma and Noah's class (issue 18, utviklingssamtaler): 23 more pupils in 5th
+    /// grade at the school, each with one guardian, so the class has 25. Invented names.
+    public static let talkClass: [(String, String)] = [
+        ("Aksel Bryn", "Mari Bryn"), ("Amalie Fjell", "Jon Fjell"), ("Birk Haugen", "Eva Haugen"), ("Dina Holt", "Kim Holt"),
+        ("Eirik Kvist", "Lene Kvist"), ("Frida Lund", "Ola Lund"), ("Gustav Moen", "Tone Moen"), ("Hedda Nes", "Are Nes"),
+        ("Isak Ødegård", "Sofie Ødegård"), ("Julie Prestegard", "Rolf Prestegard"), ("Kasper Riis", "Ida Riis"),
+        ("Linnea Sand", "Per Sand"), ("Magnus Tveit", "Hege Tveit"), ("Nora Ulvik", "Geir Ulvik"), ("Olav Vik", "Ruth Vik"),
+        ("Pia Wang", "Lars Wang"), ("Ronja Aasen", "Bodil Aasen"), ("Sander Bakken", "Elin Bakken"), ("Thea Dahl", "Svein Dahl"),
+        ("Ulrik Eng", "Kari Eng"), ("Vilde Foss", "Trond Foss"), ("William Grini", "Anne Grini"), ("Ylva Hovland", "Nils Hovland"),
+    ]
+
+    static func loadTalkClass(world: SeedWorld, on connection: PostgresConnection) throws {
+        let school = world.units[.school]!, rektor = world.person(.school, .unitLeader)
+        for (index, (pupil, guardian)) in talkClass.enumerated() {
+            let child = UUID(), parent = UUID()
+            try connection.execute("INSERT INTO people (id, kind, name, email) VALUES (\(parent), 'guardian', \(guardian), \("\(SeedWorld.mailbox(guardian))@nordby.example"))")
+            try connection.execute("""
+                INSERT INTO children (id, name, birth_date, unit_id, grade, created_by)
+                VALUES (\(child), \(pupil), \(LocalDate(year: 2016, month: 1 + index % 12, day: 1 + index)!), \(school), 5, \(rektor))
+                """)
+            try connection.execute("INSERT INTO guardianships (child_id, guardian_id) VALUES (\(child), \(parent))")
+        }
     }
 }

@@ -146,14 +146,7 @@ struct CalledMeetingRoutes {
                 throw Problem(.unprocessableContent, code: "consent_required", title: "The family's consent does not cover these participants",
                               detail: refused.map { "\($0.field): \($0.message)" }.joined(separator: "; "), violations: refused)
             }
-            let planned: [PlannedMeeting]
-            do throws(CalledMeetingPlan.PlanError) {
-                planned = try CalledMeetingPlan.meetings(start: body.startsAt, rule: rule, holidayPolicy: arena.holidayPolicy,
-                                                         durationMinutes: body.durationMinutes ?? arena.durationMinutes,
-                                                         agendaLeadHours: arena.agendaLeadHours, now: Date())
-            } catch let error {
-                throw Problem.field(error.field, error.rule, error.description)
-            }
+            let planned = try CalledMeetings.plan(start: body.startsAt, rule: rule, arena: arena, durationMinutes: body.durationMinutes)
             let seriesId = planned.count > 1 ? UUID() : nil
             let items = body.agenda.map { CalledMeetings.Item(title: $0.title.trimmed, presenterId: $0.presenterId, minutes: $0.minutes) }
             var ids: [UUID] = []
@@ -272,6 +265,16 @@ enum CalledMeetings {
         }
         init(caseId: UUID, presenterId: UUID?, minutes: Int?) {
             self.caseId = caseId; self.presenterId = presenterId; self.minutes = minutes
+        }
+    }
+
+    /// The meetings a call plans (`CalledMeetingPlan`), a plan error as a 422 naming its field.
+    static func plan(start: LocalDateTime, rule: RecurrenceRule?, arena: Arena, durationMinutes: Int?) throws -> [PlannedMeeting] {
+        do throws(CalledMeetingPlan.PlanError) {
+            return try CalledMeetingPlan.meetings(start: start, rule: rule, holidayPolicy: arena.holidayPolicy,
+                                                  durationMinutes: durationMinutes ?? arena.durationMinutes, agendaLeadHours: arena.agendaLeadHours, now: Date())
+        } catch let error {
+            throw Problem.field(error.field, error.rule, error.description)
         }
     }
 

@@ -464,6 +464,11 @@ struct MeetingRoutes {
                 if item.visibility != "full" && (entry.discussion != nil || entry.followUps != nil) {
                     violations.add("entries[\(index)]", "not_allowed", "you cannot write about a case you may not see in full")
                 }
+                // Each arena decides what fits it (a tildelingsmøte grants or denies, it does not refer on).
+                if let decision = entry.decision, !decision.isAllowed(in: meeting.arenaKind) {
+                    violations.add("entries[\(index)].decision", "not_for_arena",
+                                   "a \(meeting.arenaKind.rawValue) meeting decides one of: \(CaseDecision.allowed(in: meeting.arenaKind).map(\.rawValue).joined(separator: ", "))")
+                }
             }
             try violations.throwIfAny()
             let entries = (body.entries ?? []).map { entry in
@@ -557,6 +562,13 @@ enum DecisionApplier {
         var createdCase: UUID?
         var createdMeeting: UUID?
         switch decision {
+        case .granted, .denied:
+            // An application decided: the case closes.
+            guard meeting.arenaKind == .tildelingsmote else {
+                throw Problem.conflict("invalid_decision", "\(decision.rawValue) is a tildelingsmøte's decision on an application")
+            }
+        case .needsMoreInformation where meeting.arenaKind == .tildelingsmote:
+            break  // the application waits for more information
         case .accepted, .rejected, .needsMoreInformation:
             guard row.isReferral else {
                 throw Problem.conflict("invalid_decision", "\(decision.rawValue) is a decision on a referral")

@@ -1,8 +1,11 @@
 /// # Mine oppgaver
 ///
-/// `GET /v1/me/tasks`: what waits for the caller: the follow-up actions of approved minutes
-/// they are responsible for (earliest due date first, with `overdue` set when the date has
-/// passed in Oslo) and the notices sent to them (code and path, never content).
+/// `GET /v1/me/tasks`: what waits for the caller, in one call (the home page's only one): the
+/// follow-up actions of approved minutes they are responsible for (earliest due date first,
+/// with `overdue` set when the date has passed in Oslo), the notices sent to them (code and
+/// path, never content), the cases they submitted and where each stands (as the case rules
+/// let them see it now, each read of a named case logged), the arenas their units run or take
+/// part in, and the next meetings of those arenas.
 ///
 /// A follow-up about a case shows its text only while the caller may see that case in full
 /// (``CaseStore/access``); otherwise it is listed without text (`redacted`). Every text shown
@@ -40,9 +43,24 @@ struct TaskRoutes {
         var createdAt: Date
     }
 
+    struct ArenaResource: Codable, Sendable {
+        var id: UUID
+        var name: String
+    }
+
+    struct MeetingResource: Codable, Sendable {
+        var id: UUID
+        var arenaName: String
+        var startsAt: Date
+        var status: MeetingStatus
+    }
+
     struct TasksResource: Codable, Sendable {
         var followUps: [FollowUpResource]
         var notices: [NoticeResource]
+        var cases: [CaseResource]
+        var arenas: [ArenaResource]
+        var meetings: [MeetingResource]
     }
 
     @Sendable func tasks(_ request: Request, context: IntakeRequestContext) async throws -> Response {
@@ -71,9 +89,26 @@ struct TaskRoutes {
                     overdue: row.dueDate.map { $0 < today } ?? false, meetingId: row.meetingId, meetingStartsAt: row.meetingStartsAt,
                     arenaName: row.arenaName, caseId: visible ? row.caseId : nil))
             }
+            // The cases submitted, as the caller may see each now; a named case's read is logged.
+            var cases: [CaseResource] = []
+            for row in try TaskStore.submittedCases(by: principal.personId, limit: 20, on: connection) {
+                let decision = try CaseStore.access(principal, to: row, on: connection)
+                guard let resource = try CaseStore.resource(row, decision: decision, on: connection) else { continue }
+                if row.kind == .named, let basis = decision.basis {
+                    try AccessLog.record(on: connection, actor: principal.personId, action: .read, resource: row.category, resourceId: row.id,
+                                         childId: decision.canSeeChild ? row.childId : nil, basis: basis, consentId: decision.consentId,
+                                         requestId: context.id)
+                }
+                cases.append(resource)
+            }
+            let arenas = try TaskStore.arenas(ofUnits: Array(principal.unitIds), on: connection)
+            let startOfToday = OsloTime.instant(for: LocalDateTime(date: today, time: LocalTime(hour: 0, minute: 0)!))
+            let meetings = try TaskStore.nextMeetings(of: arenas.map(\.id), person: principal.personId, from: startOfToday, limit: 6, on: connection)
             // Overdue first, then by due date (the store's order).
             return TasksResource(followUps: items.filter(\.overdue) + items.filter { !$0.overdue },
-                                 notices: notices.map { NoticeResource(id: $0.id, notice: $0.notice, path: $0.path, createdAt: $0.createdAt) })
+                                 notices: notices.map { NoticeResource(id: $0.id, notice: $0.notice, path: $0.path, createdAt: $0.createdAt) },
+                                 cases: cases, arenas: arenas.map { ArenaResource(id: $0.id, name: $0.name) },
+                                 meetings: meetings.map { MeetingResource(id: $0.id, arenaName: $0.arenaName, startsAt: $0.startsAt, status: $0.status) })
         }
         return try APIJSON.response(resource)
     }

@@ -22,3 +22,23 @@ enum ArenaStore {
         return arenas
     }
 }
+
+extension ArenaStore {
+    /// What calling an arena's meeting "etter behov" decides on.
+    struct CallFacts: Sendable {
+        var kind: ArenaKind
+        var active: Bool
+        var hasRhythm: Bool
+        var ownerPersonId: UUID?
+        var ownerUnitId: UUID
+    }
+
+    static func callFacts(_ id: UUID, on connection: PostgresConnection) throws -> CallFacts? {
+        try connection.query(SQL("""
+            SELECT kind, active, rrule IS NOT NULL, owner_person_id, owner_unit_id FROM arenas WHERE id = \(id)
+            """).prepared).first.map { row throws(PostgresError) in
+            CallFacts(kind: try row.decode(ArenaKind.self, 0), active: try row.decode(Bool.self, 1), hasRhythm: try row.decode(Bool.self, 2),
+                      ownerPersonId: try row.decode(UUID?.self, 3), ownerUnitId: try row.decode(UUID.self, 4))
+        }
+    }
+}

@@ -1,6 +1,7 @@
 import Foundation
 import SamtakDomain
 import SamtakPostgres
+import SamtakRuntime
 
 /// The reads behind "Mine oppgaver" (`GET /v1/me/tasks`): follow-up actions a person is
 /// responsible for, from approved minutes, and the notices sent to them. Rows only; the
@@ -57,5 +58,53 @@ enum TaskStore {
             NoticeRow(id: try row.decode(UUID.self, 0), notice: try row.decode(String.self, 1), path: try row.decode(String.self, 2),
                       createdAt: try row.decode(Date.self, 3))
         }
+    }
+
+    struct ArenaRow: Sendable {
+        var id: UUID
+        var name: String
+    }
+
+    /// The active arenas a person's units run or take part in (the home page's
+    /// "Samarbeidsarenaer"), by name.
+    static func arenas(ofUnits unitIds: [UUID], on connection: PostgresConnection) throws -> [ArenaRow] {
+        guard !unitIds.isEmpty else { return [] }
+        return try connection.query(SQL("""
+            SELECT a.id, a.name FROM arenas a
+            WHERE a.active AND (a.owner_unit_id = ANY(\(unitIds))
+                  OR EXISTS (SELECT 1 FROM arena_participants ap WHERE ap.arena_id = a.id AND ap.unit_id = ANY(\(unitIds))))
+            ORDER BY a.name, a.id LIMIT 100
+            """).prepared).map { row throws(PostgresError) in ArenaRow(id: try row.decode(UUID.self, 0), name: try row.decode(String.self, 1)) }
+    }
+
+    struct MeetingRow: Sendable {
+        var id: UUID
+        var arenaName: String
+        var startsAt: Date
+        var status: MeetingStatus
+    }
+
+    /// The next meetings (not cancelled, from `from`) of `arenaIds`; a meeting around one
+    /// child only when the person called it or is invited to it (as the visibility rule says).
+    static func nextMeetings(of arenaIds: [UUID], person: UUID, from: Date, limit: Int, on connection: PostgresConnection) throws -> [MeetingRow] {
+        guard !arenaIds.isEmpty else { return [] }
+        return try connection.query(SQL("""
+            SELECT m.id, a.name, m.starts_at, m.status FROM meetings m JOIN arenas a ON a.id = m.arena_id
+            WHERE m.arena_id = ANY(\(arenaIds)) AND m.starts_at >= \(from) AND m.status <> 'cancelled'
+              AND (m.child_id IS NULL OR m.called_by = \(person)
+                   OR EXISTS (SELECT 1 FROM meeting_participants mp WHERE mp.meeting_id = m.id AND mp.person_id = \(person)))
+            ORDER BY m.starts_at, m.id LIMIT \(limit)
+            """).prepared).map { row throws(PostgresError) in
+            MeetingRow(id: try row.decode(UUID.self, 0), arenaName: try row.decode(String.self, 1), startsAt: try row.decode(Date.self, 2),
+                       status: try row.decode(MeetingStatus.self, 3))
+        }
+    }
+
+    /// The cases (to an arena, not referrals) the person submitted, newest first.
+    static func submittedCases(by person: UUID, limit: Int, on connection: PostgresConnection) throws -> [CaseStore.Row] {
+        try connection.query(SQL("""
+            SELECT \(CaseStore.columns) FROM cases c WHERE c.submitted_by = \(person) AND c.category = 'case'
+            ORDER BY c.created_at DESC, c.id LIMIT \(limit)
+            """).prepared).map(CaseStore.row)
     }
 }

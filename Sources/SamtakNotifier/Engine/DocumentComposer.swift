@@ -227,6 +227,8 @@ struct RecipientView {
         case .accepted: "Henvisningen er tatt imot."
         case .rejected: "Henvisningen er avslått."
         case .needsMoreInformation: "Det trengs mer informasjon."
+        case .granted: "Søknaden er innvilget."
+        case .denied: "Søknaden er avslått."
         case nil: nil
         }
         let text = entry.decisionText.trimmingCharacters(in: .whitespacesAndNewlines)

@@ -35,11 +35,13 @@ public enum NoticeKind: String, Sendable, CaseIterable {
     case referralInformationRequested = "referral_information_requested"
     case referralFollowUpAssigned = "referral_follow_up_assigned"
     case referralFollowUpOverdue = "referral_follow_up_overdue"
+    case talkReminder = "talk_reminder"
 
     /// The event types that make notices.
     public static let eventTypes = [
         CoordinatorHandoverRequested.type, CoordinatorHandedOver.type, CoordinatorHandoverClosed.type, MeasureEvaluationDue.type,
         MinutesOverdue.type, ReferralInformationRequested.type, ReferralFollowUpCreated.type, ReferralFollowUpOverdue.type,
+        MinutesOverdue.type, TalkReminderDue.type,
     ]
 
     /// Subject and body text (bokmål).
@@ -72,6 +74,9 @@ public enum NoticeKind: String, Sendable, CaseIterable {
         case .referralFollowUpOverdue:
             ("Samtak: Fristen for å følge opp en avslått henvisning er passert",
              "Oppfølgingen av en avslått henvisning til BUP har passert fristen uten å være avsluttet. Avslutt den med et utfall i Samtak.")
+        case .talkReminder:
+            ("Samtak: Påminnelse om samtale i morgen",
+             "Du har en utviklingssamtale eller foreldresamtale i morgen. Se tidspunktet, last det ned i kalenderen eller flytt samtalen i Samtak.")
         }
     }
 }
@@ -145,6 +150,16 @@ public struct NoticeFanOut: Sendable {
             let event = try envelope.payload(ReferralFollowUpOverdue.self)
             guard try stillHolds(SQL("SELECT 1 FROM referral_follow_ups WHERE id = \(event.followUpId) AND status = 'open'"), envelope, on: connection) else { return }
             (notice, recipients, path) = (.referralFollowUpOverdue, [event.ownerId] + (event.arenaOwnerId.map { [$0] } ?? []), "/v1/referral-follow-ups")
+        case TalkReminderDue.type:
+            let event = try envelope.payload(TalkReminderDue.self)
+            // Only while the booking stands (not cancelled or moved since).
+            guard try stillHolds(SQL("""
+                SELECT 1 FROM talk_bookings WHERE slot_id = \(event.slotId) AND child_id = \(event.childId) AND reminded_at IS NOT NULL
+                """), envelope, on: connection) else { return }
+            let guardians = try connection.query(SQL("""
+                SELECT guardian_id FROM guardianships WHERE child_id = \(event.childId) AND parental_responsibility
+                """).prepared).map { row throws(PostgresError) in try row.decode(UUID.self, 0) }
+            (notice, recipients, path) = (.talkReminder, guardians, "/samtaler/\(Self.id(event.roundId))")
         default:
             return
         }

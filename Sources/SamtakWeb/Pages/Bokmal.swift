@@ -1,4 +1,5 @@
 import Foundation
+import SamtakDomain
 
 /// How the pages say things in bokmål: times in Europe/Oslo, the API's codes in words.
 enum Bokmal {
@@ -70,17 +71,20 @@ enum Bokmal {
         ["none": "Ikke påbegynt", "draft": "Utkast", "approved": "Godkjent"][code as? String ?? ""] ?? (code as? String ?? "Ikke påbegynt")
     }
 
-    /// The decisions of a ressursteam meeting, in the order the form offers them.
-    static let decisions: [(code: String, label: String)] = [
-        ("follow_up", "Drøftet, følges opp videre"), ("close", "Avsluttes"), ("refer_to_ppt", "Henvises til PPT"),
-        ("call_samarbeidsmote", "Innkalle til samarbeidsmøte"),
+    /// Every decision's label.
+    static let decisionLabels: [String: String] = [
+        "follow_up": "Drøftet, følges opp videre", "close": "Avsluttes", "refer_to_ppt": "Henvises til PPT",
+        "call_samarbeidsmote": "Innkalle til samarbeidsmøte", "accepted": "Tatt inn", "rejected": "Ikke tatt inn",
+        "needs_more_information": "Trenger flere opplysninger", "granted": "Innvilget", "denied": "Avslått",
     ]
 
-    static func decision(_ code: Any?) -> String {
-        let code = code as? String ?? ""
-        if let known = decisions.first(where: { $0.code == code }) { return known.label }
-        return ["accepted": "Tatt inn", "rejected": "Ikke tatt inn", "needs_more_information": "Trenger flere opplysninger"][code] ?? ""
+    /// The decisions a meeting of the arena kind makes (the domain's `CaseDecision.allowed(in:)`), in the form's order.
+    static func decisions(for arenaKind: Any?) -> [(code: String, label: String)] {
+        let kind = (arenaKind as? String).flatMap(ArenaKind.init(rawValue:)) ?? .ressursteam
+        return CaseDecision.allowed(in: kind).map { ($0.rawValue, decisionLabels[$0.rawValue] ?? $0.rawValue) }
     }
+
+    static func decision(_ code: Any?) -> String { decisionLabels[code as? String ?? ""] ?? "" }
 
     static func deliveryState(_ code: Any?) -> String {
         ["pending": "Venter", "sending": "Sendes", "sent": "Sendt", "failed": "Feilet"][code as? String ?? ""] ?? (code as? String ?? "")

@@ -1,5 +1,7 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
+import SamtakDomain
 
 /// "Mine oppgaver" on the home page, and the arena page.
 extension WebRoutes {
@@ -8,35 +10,23 @@ extension WebRoutes {
     /// part in, the notices sent to me.
     func homeTasks(_ session: WebSession, unitIds: Set<String>, context: BasicRequestContext) async throws -> [String: Any] {
         try await load(session, context: context) { () async throws(IntakeClient.Failure) -> [String: Any] in
-            let me = session.personId.uuidString.lowercased()
-            let cases = try await web.intake.items("/v1/cases?category=case&limit=50", as: session.personId)
-                .filter { ($0["submitted_by"] as? String)?.lowercased() == me }
-                .map { item -> [String: Any] in
-                    let scheduled = item["scheduled"] as? [String: Any]
-                    return ["id": (item["id"] as? String)?.lowercased() ?? "", "title": item["title"] ?? "",
-                            "status": Bokmal.caseStatus(item["status"]),
-                            "meetingId": (scheduled?["meeting_id"] as? String)?.lowercased() ?? "",
-                            "meetingWhen": Bokmal.dateTime(scheduled?["starts_at"])]
-                }
-            var meetings: [[String: Any]] = []
-            var arenas: [[String: Any]] = []
-            if !unitIds.isEmpty {
-                let today = Self.today()
-                for arena in try await web.intake.items("/v1/arenas?limit=100", as: session.personId) {
-                    let units = [arena["owner_unit_id"] as? String ?? ""] + (arena["participants"] as? [[String: Any]] ?? []).compactMap { $0["unit_id"] as? String }
-                    guard units.contains(where: unitIds.contains), arena["active"] as? Bool ?? true else { continue }
-                    let arenaId = (arena["id"] as? String)?.lowercased() ?? ""
-                    arenas.append(["id": arenaId, "name": arena["name"] ?? ""])
-                    for meeting in try await web.intake.items("/v1/meetings?arena_id=\(arenaId)&from=\(today)&limit=2", as: session.personId)
-                    where (meeting["status"] as? String) != "cancelled" {
-                        meetings.append(["id": (meeting["id"] as? String)?.lowercased() ?? "", "arenaName": meeting["arena_name"] ?? "",
-                                         "startsAt": meeting["starts_at"] as? String ?? "", "when": Bokmal.dateTime(meeting["starts_at"]),
-                                         "status": Bokmal.meetingStatus(meeting["status"])])
-                    }
-                }
-            }
-            meetings.sort { ($0["startsAt"] as? String ?? "") < ($1["startsAt"] as? String ?? "") }
+            // One call: the intake gathers the lists (and logs only the case reads it returns).
             let tasks = try await web.intake.object("/v1/me/tasks", as: session.personId)
+            let cases = (tasks["cases"] as? [[String: Any]] ?? []).map { item -> [String: Any] in
+                let scheduled = item["scheduled"] as? [String: Any]
+                return ["id": (item["id"] as? String)?.lowercased() ?? "", "title": item["title"] ?? "",
+                        "status": Bokmal.caseStatus(item["status"]),
+                        "meetingId": (scheduled?["meeting_id"] as? String)?.lowercased() ?? "",
+                        "meetingWhen": Bokmal.dateTime(scheduled?["starts_at"])]
+            }
+            let arenas = (tasks["arenas"] as? [[String: Any]] ?? []).map { arena -> [String: Any] in
+                ["id": (arena["id"] as? String)?.lowercased() ?? "", "name": arena["name"] ?? ""]
+            }
+            let meetings = (tasks["meetings"] as? [[String: Any]] ?? []).map { meeting -> [String: Any] in
+                ["id": (meeting["id"] as? String)?.lowercased() ?? "", "arenaName": meeting["arena_name"] ?? "",
+                 "startsAt": meeting["starts_at"] as? String ?? "", "when": Bokmal.dateTime(meeting["starts_at"]),
+                 "status": Bokmal.meetingStatus(meeting["status"])]
+            }
             let followUps = (tasks["follow_ups"] as? [[String: Any]] ?? []).map { item -> [String: Any] in
                 ["what": (item["description"] as? String) ?? "Oppfølging av en sak du ikke lenger har tilgang til",
                  "due": Bokmal.day(item["due_date"]), "overdue": item["overdue"] as? Bool ?? false,
@@ -75,6 +65,11 @@ extension WebRoutes {
     @Sendable func arenaPage(_ request: Request, context: BasicRequestContext) async throws -> Response {
         let session = try await requireSession(request, context: context)
         let id = try pathId(context)
+        return try await arenaResponse(id, form: nil, errors: FieldErrors(), session: session, context: context)
+    }
+
+    func arenaResponse(_ id: String, form: FormFields?, errors: FieldErrors, session: WebSession, context: BasicRequestContext,
+                       status: HTTPResponse.Status = .ok) async throws -> Response {
         let (arena, meetings, units) = try await load(session, context: context) {
             () async throws(IntakeClient.Failure) -> ([String: Any], [[String: Any]], [String: String]) in
             let arena = try await web.intake.object("/v1/arenas/\(id)", as: session.personId)
@@ -100,11 +95,50 @@ extension WebRoutes {
                     "status": Bokmal.meetingStatus(meeting["status"]), "count": count, "capacity": meeting["capacity"] ?? "",
                     "deadline": Bokmal.dateTime(meeting["submission_deadline"])]
         }
-        return web.pages.page("arena", [
-            "name": arena["name"] ?? "", "targetGroup": arena["target_group"] ?? "", "purpose": arena["purpose"] ?? "",
+        // "Etter behov": no series, not around one child, not a transition: its organiser calls a meeting here.
+        let kind = arena["kind"] as? String ?? ""
+        let asNeeded = arena["rrule"] == nil || arena["rrule"] is NSNull
+        var values: [String: Any] = [
+            "id": id, "name": arena["name"] ?? "", "targetGroup": arena["target_group"] ?? "", "purpose": arena["purpose"] ?? "",
             "frequency": arena["frequency_text"] ?? "", "location": arena["location"] ?? "",
             "owner": units[(arena["owner_unit_id"] as? String)?.lowercased() ?? ""] ?? "",
             "participants": participants, "meetings": rows, "hasMeetings": !rows.isEmpty,
-        ], session: session)
+            "canCall": asNeeded && !["samarbeidsmote", "ansvarsgruppe", "transition"].contains(kind) && (arena["active"] as? Bool ?? true),
+            "dato": form?["dato"] ?? "", "tid": form?["tid"] ?? "", "varighet": form?["varighet"] ?? "", "sted": form?["sted"] ?? "",
+        ]
+        values.merge(errors.templateValues(["dato", "varighet", "sted"])) { $1 }
+        return web.pages.page("arena", values, session: session, status: status)
+    }
+
+    /// "Kall inn til møte" on an arena without a rhythm.
+    @Sendable func callArenaMeeting(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let session = try await requireSession(request, context: context)
+        let id = try pathId(context)
+        let form = try await postedForm(request, session: session)
+        var errors = FieldErrors()
+        let date = LocalDate(form.text("dato")), time = LocalTime(form.text("tid"))
+        if date == nil || time == nil { errors.add("dato", "Skriv dato og klokkeslett for møtet, for eksempel 2027-02-03 og 14:00.") }
+        let length = form.text("varighet")
+        if !length.isEmpty && Int(length).map({ (5...1440).contains($0) }) != true { errors.add("varighet", "Skriv varigheten i minutter, fra 5 til 1440.") }
+        if form.text("sted").count > 200 { errors.add("sted", "Stedet kan ha høyst 200 tegn.") }
+        if errors.isEmpty, let date, let time {
+            var body: [String: Any] = ["starts_at": LocalDateTime(date: date, time: time).description]
+            if let minutes = Int(length) { body["duration_minutes"] = minutes }
+            if !form.text("sted").isEmpty { body["location"] = form.text("sted") }
+            guard let answer = try await send("POST", "/v1/arenas/\(id)/meetings", json: body, session: session, context: context) else {
+                errors.add("dato", Self.unavailableMessage(context))
+                return try await arenaResponse(id, form: form, errors: errors, session: session, context: context, status: .badGateway)
+            }
+            if answer.status == 201, let meeting = answer.object["id"] as? String { return redirect(to: "/moter/\(meeting.lowercased())") }
+            switch (answer.status, answer.violations.first?.field) {
+            case (403, _): errors.add("dato", "Bare arenaens ansvarlige (eieren eller lederen for enheten som eier den) kan kalle inn til møte.")
+            case (409, _): errors.add("dato", "Denne arenaen har faste møter; de settes opp automatisk.")
+            case (_, "starts_at"): errors.add("dato", "Møtet må være fram i tid.")
+            case (_, "duration_minutes"): errors.add("varighet", "Skriv varigheten i minutter, fra 5 til 1440.")
+            case (_, "location"): errors.add("sted", "Stedet kan ha høyst 200 tegn.")
+            default: errors.add("dato", "Møtet kunne ikke kalles inn.")
+            }
+        }
+        return try await arenaResponse(id, form: form, errors: errors, session: session, context: context, status: .unprocessableContent)
     }
 }

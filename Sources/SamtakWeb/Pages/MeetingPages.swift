@@ -15,14 +15,16 @@ extension WebRoutes {
         var candidates: [[String: Any]] = []
     }
 
-    func meetingView(_ id: String, session: WebSession, context: BasicRequestContext) async throws -> MeetingView {
+    /// The meeting page's calls; `candidates` (the register's staff, for the invitation form
+    /// on its own page) only when asked for: a list of people is not read on every view.
+    func meetingView(_ id: String, session: WebSession, context: BasicRequestContext, candidates: Bool = false) async throws -> MeetingView {
         try await load(session, context: context) { () async throws(IntakeClient.Failure) -> MeetingView in
             let meeting = try await web.intake.object("/v1/meetings/\(id)", as: session.personId)
             let deliveries = try await web.intake.call("GET", "/v1/meetings/\(id)/deliveries", as: session.personId)
             let participants = try await web.intake.object("/v1/meetings/\(id)/participants", as: session.personId)
             var view = MeetingView(meeting: meeting, deliveries: deliveries.status == 200 ? deliveries.object : nil,
                                    participants: participants["items"] as? [[String: Any]] ?? [])
-            if view.deliveries != nil {
+            if candidates && view.deliveries != nil {
                 view.candidates = try await web.intake.object("/v1/people?limit=200", as: session.personId)["items"] as? [[String: Any]] ?? []
             }
             return view
@@ -105,7 +107,8 @@ extension WebRoutes {
     ]
 
     func meetingResponse(_ view: MeetingView, session: WebSession, message: String?, invite: FormFields? = nil,
-                         errors: FieldErrors = FieldErrors(), status httpStatus: HTTPResponse.Status = .ok) -> Response {
+                         errors: FieldErrors = FieldErrors(), status httpStatus: HTTPResponse.Status = .ok,
+                         template: String = "meeting") -> Response {
         let meeting = view.meeting
         let status = meeting["status"] as? String ?? ""
         let organiser = view.deliveries != nil
@@ -153,7 +156,16 @@ extension WebRoutes {
         values["moveTime"] = invite?["klokkeslett"] ?? Bokmal.clock(meeting["starts_at"]).replacingOccurrences(of: ".", with: ":")
         values["moveLocation"] = invite?["sted"] ?? meeting["location"] as? String ?? ""
         if let message { values["message"] = message }
-        return web.pages.page("meeting", values, session: session, status: httpStatus)
+        return web.pages.page(template, values, session: session, status: httpStatus)
+    }
+
+    /// The invitation form, on a page of its own (it lists the register's staff).
+    @Sendable func invitePage(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let session = try await requireSession(request, context: context)
+        let id = try pathId(context)
+        let view = try await meetingView(id, session: session, context: context, candidates: true)
+        guard view.deliveries != nil else { throw ErrorPage.forbidden }
+        return meetingResponse(view, session: session, message: nil, template: "meeting_invite")
     }
 
     /// The organiser invites someone for the whole meeting or for one item.
@@ -161,18 +173,18 @@ extension WebRoutes {
         let session = try await requireSession(request, context: context)
         let id = try pathId(context)
         let form = try await postedForm(request, session: session)
-        let view = try await meetingView(id, session: session, context: context)
+        let view = try await meetingView(id, session: session, context: context, candidates: true)
         var errors = FieldErrors()
         let person = form.text("person"), scope = form.text("omfang")
         if UUID(uuidString: person) == nil { errors.add("person", "Velg hvem du vil invitere.") }
         if !scope.isEmpty && UUID(uuidString: scope) == nil { errors.add("omfang", "Velg hele møtet eller én sak på sakslisten.") }
         if !errors.isEmpty {
-            return meetingResponse(view, session: session, message: nil, invite: form, errors: errors, status: .unprocessableContent)
+            return meetingResponse(view, session: session, message: nil, invite: form, errors: errors, status: .unprocessableContent, template: "meeting_invite")
         }
         var body: [String: Any] = ["person_id": person]
         if !scope.isEmpty { body["agenda_item_ids"] = [scope] }
         guard let answer = try await send("POST", "/v1/meetings/\(id)/participants", json: body, session: session, context: context) else {
-            return meetingResponse(view, session: session, message: Self.unavailableMessage(context), invite: form, status: .badGateway)
+            return meetingResponse(view, session: session, message: Self.unavailableMessage(context), invite: form, status: .badGateway, template: "meeting_invite")
         }
         switch answer.status {
         case 201: return redirect(to: "/moter/\(id)?melding=invitert")
@@ -191,7 +203,7 @@ extension WebRoutes {
                 errors.add("person", "Invitasjonen kunne ikke sendes.")
             }
         }
-        return meetingResponse(view, session: session, message: nil, invite: form, errors: errors, status: .unprocessableContent)
+        return meetingResponse(view, session: session, message: nil, invite: form, errors: errors, status: .unprocessableContent, template: "meeting_invite")
     }
 
     /// The organiser moves the meeting (a meeting of a series on its own; the others follow the series).
@@ -249,6 +261,14 @@ extension WebRoutes {
             try await web.intake.object("/v1/meetings/\(id)", as: session.personId)
         }
         guard let start = Bokmal.date(meeting["starts_at"]), let end = Bokmal.date(meeting["ends_at"]) else { throw ErrorPage.intakeUnavailable }
+        return Self.calendarFile(uid: id, start: start, end: end, sequence: meeting["sequence"] as? Int ?? 0,
+                                 summary: meeting["arena_name"] as? String ?? "Møte", location: meeting["location"] as? String ?? "",
+                                 cancelled: (meeting["status"] as? String) == "cancelled", url: "\(configuration.origin)/moter/\(id)", filename: "mote.ics")
+    }
+
+    /// One event as an iCalendar download (METHOD:PUBLISH; UTC times; `uid` + "@samtak").
+    static func calendarFile(uid: String, start: Date, end: Date, sequence: Int, summary: String, location: String, cancelled: Bool,
+                             url: String, filename: String) -> Response {
         let stamp = { (date: Date) -> String in
             var calendar = Calendar(identifier: .gregorian)
             calendar.timeZone = TimeZone(identifier: "UTC")!
@@ -259,17 +279,16 @@ extension WebRoutes {
             text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: ";", with: "\\;")
                 .replacingOccurrences(of: ",", with: "\\,").replacingOccurrences(of: "\n", with: "\\n")
         }
-        let cancelled = (meeting["status"] as? String) == "cancelled"
         let lines = [
             "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Samtak//Samtak//NB", "METHOD:PUBLISH", "BEGIN:VEVENT",
-            "UID:\(id)@samtak", "DTSTAMP:\(stamp(Date()))", "DTSTART:\(stamp(start))", "DTEND:\(stamp(end))",
-            "SEQUENCE:\(meeting["sequence"] as? Int ?? 0)", "SUMMARY:\(escape(meeting["arena_name"] as? String ?? "Møte"))",
-            "LOCATION:\(escape(meeting["location"] as? String ?? ""))", "STATUS:\(cancelled ? "CANCELLED" : "CONFIRMED")",
-            "URL:\(configuration.origin)/moter/\(id)", "END:VEVENT", "END:VCALENDAR",
+            "UID:\(uid)@samtak", "DTSTAMP:\(stamp(Date()))", "DTSTART:\(stamp(start))", "DTEND:\(stamp(end))",
+            "SEQUENCE:\(sequence)", "SUMMARY:\(escape(summary))",
+            "LOCATION:\(escape(location))", "STATUS:\(cancelled ? "CANCELLED" : "CONFIRMED")",
+            "URL:\(url)", "END:VEVENT", "END:VCALENDAR",
         ]
         var headers = HTTPFields()
         headers[.contentType] = "text/calendar; charset=utf-8"
-        headers[.contentDisposition] = "attachment; filename=\"mote.ics\""
+        headers[.contentDisposition] = "attachment; filename=\"\(filename)\""
         headers[.cacheControl] = "no-store"
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: lines.joined(separator: "\r\n") + "\r\n")))
     }
@@ -381,7 +400,7 @@ extension WebRoutes {
                 "discussion": form?["drofting_\(item)"] ?? entry["discussion"] as? String ?? "",
                 "decisionText": form?["vedtak_\(item)"] ?? entry["decision_text"] as? String ?? "",
                 "decisionLabel": Bokmal.decision(entry["decision"]),
-                "decisions": Bokmal.decisions.map { ["code": $0.code, "label": $0.label, "selected": $0.code == decision] },
+                "decisions": Bokmal.decisions(for: view.meeting["arena_kind"]).map { ["code": $0.code, "label": $0.label, "selected": $0.code == decision] },
                 "followUps": followUps, "hasSavedFollowUps": !saved.isEmpty, "savedFollowUps": saved.map { ["what": $0["description"] ?? "", "due": Bokmal.day($0["due_date"])] },
             ]
             if let other = theirs?[item] {

@@ -101,4 +101,13 @@ struct FieldErrors {
 
     /// For the template: `errors` (summary) with `href` to each field's id.
     var summary: [[String: String]] { list.map { ["href": "#\($0.field)", "message": $0.message] } }
+
+    /// For the template: `errors`, `hasErrors` and `error_<field>` for each of `fields` with an error.
+    func templateValues(_ fields: [String]) -> [String: Any] {
+        var values: [String: Any] = ["errors": summary, "hasErrors": !isEmpty]
+        for field in fields {
+            if let message = self[field] { values["error_\(field)"] = message }
+        }
+        return values
+    }
 }

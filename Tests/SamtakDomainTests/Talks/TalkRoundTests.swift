@@ -1,3 +1,4 @@
+import Foundation
 import SamtakDomain
 import Testing
 
@@ -90,6 +91,55 @@ struct TalkRoundTests {
         #expect(report.complete == ["emma"])
         #expect(report.missing.map(\.pupil) == ["noah", "ella"])
         #expect(report.missing.map(\.held) == [1, 0])
+    }
+
+    @Test("who a round is for: its teacher and the unit's leader manage it, guardians of its pupils book, others see nothing")
+    func roles() {
+        let unit = UUID(), teacher = UUID(), emma = UUID()
+        let guri = Principal(personId: teacher, kind: .staff, memberships: [.init(unitId: unit, service: .school, role: .teacher)])
+        let colleague = Principal(personId: UUID(), kind: .staff, memberships: [.init(unitId: unit, service: .school, role: .teacher)])
+        let rektor = Principal(personId: UUID(), kind: .staff, memberships: [.init(unitId: unit, service: .school, role: .unitLeader)])
+        let hilde = Principal(personId: UUID(), kind: .guardian, memberships: [])
+        #expect(TalkRoundRole.of(guri, teacherId: teacher, unitId: unit, pupilsInCare: []) == .manager)
+        #expect(TalkRoundRole.of(rektor, teacherId: teacher, unitId: unit, pupilsInCare: []) == .manager)
+        #expect(TalkRoundRole.of(colleague, teacherId: teacher, unitId: unit, pupilsInCare: []) == TalkRoundRole.none)
+        #expect(TalkRoundRole.of(hilde, teacherId: teacher, unitId: unit, pupilsInCare: [emma]) == .guardian(children: [emma]))
+        #expect(TalkRoundRole.of(hilde, teacherId: teacher, unitId: unit, pupilsInCare: []) == TalkRoundRole.none)
+        #expect(TalkRoundRole.mayPlan(colleague, unitId: unit) && !TalkRoundRole.mayPlan(hilde, unitId: unit))
+        #expect(!TalkRoundRole.mayPlan(guri, unitId: UUID()))
+        #expect(TalkRoundRole.kindFits(.developmentTalk, service: .school) && TalkRoundRole.kindFits(.parentTalk, service: .kindergarten))
+        #expect(!TalkRoundRole.kindFits(.parentTalk, service: .school) && !TalkRoundRole.kindFits(.developmentTalk, service: .ppt))
+    }
+
+    @Test("cancelling and the summary: a guardian until the talk begins, the teacher until the summary; the summary after the talk")
+    func cancelAndSummary() {
+        let emma = UUID()
+        let slot = TalkSlot(date: day("2026-11-10"), start: at("12:00"), end: at("12:20"))
+        let before = LocalDateTime(date: day("2026-11-09"), time: at("09:00")), after = LocalDateTime(date: day("2026-11-10"), time: at("12:30"))
+        let guardian = TalkRoundRole.guardian(children: [emma])
+        #expect(TalkBookingRules.mayCancel(role: guardian, child: emma, slot: slot, summaryWritten: false, now: before) == nil)
+        #expect(TalkBookingRules.mayCancel(role: guardian, child: emma, slot: slot, summaryWritten: false, now: after)?.rule == "past")
+        #expect(TalkBookingRules.mayCancel(role: guardian, child: UUID(), slot: slot, summaryWritten: false, now: before)?.rule == "not_allowed")
+        #expect(TalkBookingRules.mayCancel(role: .manager, child: emma, slot: slot, summaryWritten: false, now: after) == nil)
+        #expect(TalkBookingRules.mayCancel(role: .manager, child: emma, slot: slot, summaryWritten: true, now: after)?.rule == "held")
+        #expect(TalkBookingRules.maySummarize(role: .manager, slot: slot, now: after) == nil)
+        #expect(TalkBookingRules.maySummarize(role: .manager, slot: slot, now: before)?.rule == "not_yet")
+        #expect(TalkBookingRules.maySummarize(role: guardian, slot: slot, now: after)?.rule == "not_allowed")
+    }
+
+    @Test("each arena kind has its own decisions: a tildelingsmøte grants, denies or asks for more and never refers on")
+    func decisionsPerArena() {
+        #expect(CaseDecision.allowed(in: .tildelingsmote) == [.granted, .denied, .needsMoreInformation])
+        #expect(!CaseDecision.referToPPT.isAllowed(in: .tildelingsmote) && !CaseDecision.callSamarbeidsmote.isAllowed(in: .tildelingsmote))
+        #expect(CaseDecision.allowed(in: .bupIntake) == [.accepted, .rejected, .needsMoreInformation])
+        #expect(CaseDecision.allowed(in: .ressursteam) == [.followUp, .close, .referToPPT, .callSamarbeidsmote])
+        for kind in ArenaKind.allCases {
+            #expect(!CaseDecision.allowed(in: kind).isEmpty, "\(kind) decides nothing")
+            #expect((kind == .tildelingsmote) == CaseDecision.granted.isAllowed(in: kind), "only a tildelingsmøte grants (\(kind))")
+        }
+        // Every decision belongs to some arena.
+        #expect(Set(ArenaKind.allCases.flatMap { CaseDecision.allowed(in: $0) }) == Set(CaseDecision.allCases))
+        #expect(CaseDecision.granted.caseTransition == .close && CaseDecision.denied.caseTransition == .close)
     }
 }
 
