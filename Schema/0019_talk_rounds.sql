@@ -64,4 +64,4 @@ CREATE INDEX talk_bookings_unreminded ON talk_bookings (slot_id) WHERE reminded_
 ALTER TABLE documents DROP CONSTRAINT documents_notice_check;
 ALTER TABLE documents ADD CONSTRAINT documents_notice_check
     CHECK (notice IN ('handover_requested', 'handed_over', 'handover_declined', 'handover_cancelled', 'evaluation_due', 'minutes_overdue',
-                      'talk_reminder'));
+                      'referral_information_requested', 'referral_follow_up_assigned', 'referral_follow_up_overdue', 'talk_reminder'));

@@ -75,7 +75,11 @@ public final class TestDatabase: Sendable {
 
     /// - Parameter migrated: false gives an empty database (for migration tests).
     public static func create(migrated: Bool = true, poolSize: Int = 8) async throws -> TestDatabase {
-        let admin = TestEnvironment.postgres
+        var admin = TestEnvironment.postgres
+        // Copying the template is slow when many suites create their databases at once on a
+        // loaded machine (30 s ran out in a full run: query_canceled); the tests' own
+        // statements keep the default timeout.
+        admin.statementTimeoutMilliseconds = 300_000
         let name = "samtak_test_\(UUID().uuidString.prefix(12).lowercased().replacingOccurrences(of: "-", with: ""))"
         let adminPool = PostgresPool(configuration: admin, maxConnections: 1, logger: TestEnvironment.logger)
         defer { Task { await adminPool.close() } }
@@ -98,7 +102,7 @@ public final class TestDatabase: Sendable {
         } catch let error as PostgresError where error.kind == .connection {
             throw MissingTestDependency("PostgreSQL is not reachable at \(admin.endpointDescription) (\(error)); run the tests with Deploy/test, which starts it")
         }
-        var configuration = admin
+        var configuration = TestEnvironment.postgres
         configuration.database = name
         return TestDatabase(name: name, configuration: configuration, poolSize: poolSize)
     }

@@ -22,17 +22,7 @@ import SamtakRuntime
 enum FollowUpMeasures {
     static func apply(meeting: MeetingStore.Row, principal: Principal, outbox: Outbox, on connection: PostgresConnection,
                       requestId: String?) throws {
-        let actions = try connection.query("""
-            SELECT f.id, f.description, f.responsible_id, f.due_date, c.child_id
-            FROM follow_up_actions f
-            LEFT JOIN agenda_items ai ON ai.id = f.agenda_item_id
-            LEFT JOIN cases c ON c.id = ai.case_id AND c.kind = 'named'
-            WHERE f.meeting_id = \(meeting.id) AND (ai.id IS NULL OR ai.removed_at IS NULL)
-            ORDER BY f.created_at, f.id
-            """).map { row throws(PostgresError) in
-            (id: try row.decode(UUID.self, 0), description: try row.decode(String.self, 1), responsible: try row.decode(UUID?.self, 2),
-             due: try row.decode(LocalDate?.self, 3), caseChild: try row.decode(UUID?.self, 4))
-        }
+        let actions = try MeetingStore.followUpActions(meeting.id, on: connection)
         let meetingDate = OsloTime.localDate(at: meeting.startsAt)
         var children: [UUID: CoordinationStore.ChildFacts] = [:]
         for action in actions {
@@ -59,14 +49,11 @@ enum FollowUpMeasures {
     /// The log and/or plan the child's measures go to (see the type's rules); nil: none.
     static func container(for childId: UUID, meeting: MeetingStore.Row, principal: Principal, outbox: Outbox,
                           on connection: PostgresConnection) throws -> (logId: UUID?, planId: UUID?)? {
-        if let planId = meeting.individualPlanId,
-           try !connection.query("SELECT 1 FROM individual_plans WHERE id = \(planId) AND status = 'active'").isEmpty {
+        if let planId = meeting.individualPlanId, try IndividualPlanStore.isActive(planId, on: connection) {
             return (nil, planId)
         }
         if let logId = try CoordinationStore.openLogId(of: childId, on: connection) { return (logId, nil) }
-        if let planId = try connection.query("""
-            SELECT id FROM individual_plans WHERE child_id = \(childId) AND status = 'active'
-            """).first?.decode(UUID.self, 0) {
+        if let planId = try IndividualPlanStore.activeId(ofChild: childId, on: connection) {
             return (nil, planId)
         }
         guard meeting.childId == childId,

@@ -82,21 +82,13 @@ struct IndividualPlanRoutes {
     }
 
     static func load(_ id: UUID, on connection: PostgresConnection, forUpdate: Bool = false) throws -> PlanResource? {
-        let lock: SQL = forUpdate ? " FOR UPDATE" : ""
-        guard let row = try connection.query("""
-            SELECT id, child_id, status, goals, responsible_services, consent_id, version, created_by, created_at, updated_at
-            FROM individual_plans WHERE id = \(id)\(lock)
-            """).first else { return nil }
-        let childId = try row.decode(UUID.self, 1)
+        guard let row = try IndividualPlanStore.plan(id, forUpdate: forUpdate, on: connection) else { return nil }
         return PlanResource(
-            id: id, childId: childId, status: try row.decode(String.self, 2), goals: try row.decode([String].self, 3),
-            responsibleServices: try row.decode([String].self, 4).compactMap(ServiceKind.init(rawValue:)), consentId: try row.decode(UUID.self, 5),
-            coordinator: try CoordinationStore.activeCoordinator(of: childId, on: connection),
+            id: id, childId: row.childId, status: row.status, goals: row.goals, responsibleServices: row.responsibleServices,
+            consentId: row.consentId, coordinator: try CoordinationStore.activeCoordinator(of: row.childId, on: connection),
             measures: try CoordinationStore.measures(where: "m.plan_id = \(id)", on: connection),
-            meetingIds: try connection.query("SELECT id FROM meetings WHERE individual_plan_id = \(id) ORDER BY starts_at, id")
-                .map { row throws(PostgresError) in try row.decode(UUID.self, 0) },
-            version: try row.decode(Int.self, 6), createdBy: try row.decode(UUID.self, 7), createdAt: try row.decode(Date.self, 8),
-            updatedAt: try row.decode(Date.self, 9)
+            meetingIds: try IndividualPlanStore.meetingIds(of: id, on: connection),
+            version: row.version, createdBy: row.createdBy, createdAt: row.createdAt, updatedAt: row.updatedAt
         )
     }
 
@@ -105,9 +97,7 @@ struct IndividualPlanRoutes {
         let plan = try await environment.read(context) { connection, principal -> PlanResource? in
             guard let child = try CoordinationStore.child(childId, on: connection) else { return nil }
             let access = CoordinationStore.logAccess(principal, child)
-            guard let basis = access.basis, let id = try connection.query("""
-                SELECT id FROM individual_plans WHERE child_id = \(childId) ORDER BY status = 'active' DESC, created_at DESC LIMIT 1
-                """).first?.decode(UUID.self, 0) else { return nil }
+            guard let basis = access.basis, let id = try IndividualPlanStore.currentId(ofChild: childId, on: connection) else { return nil }
             try AccessLog.record(on: connection, actor: principal.personId, action: .read, resource: "individual_plan", resourceId: id,
                                  childId: childId, basis: basis, consentId: access.consentId, requestId: context.id)
             return try Self.load(id, on: connection)
@@ -128,10 +118,8 @@ struct IndividualPlanRoutes {
             let consent = try Self.consent(for: body.responsibleServices, child: child)
             let id = UUID()
             do {
-                try connection.execute("""
-                    INSERT INTO individual_plans (id, child_id, goals, responsible_services, consent_id, created_by)
-                    VALUES (\(id), \(childId), \(body.goals.map(\.trimmed)), \(body.responsibleServices.map(\.rawValue)), \(consent.id), \(principal.personId))
-                    """)
+                try IndividualPlanStore.insert(id: id, childId: childId, goals: body.goals.map(\.trimmed), services: body.responsibleServices,
+                                               consentId: consent.id, by: principal.personId, on: connection)
             } catch let error as PostgresError where error.isUniqueViolation {
                 throw Problem.conflict("plan_exists", "the child already has an active individual plan")
             }
@@ -171,10 +159,8 @@ struct IndividualPlanRoutes {
             let (plan, child, basis, accessConsent) = try Self.writablePlan(id, principal, on: connection)
             guard plan.version == expected else { throw Problem.conflict("version_mismatch", "the plan was changed since version \(expected); read it again") }
             let consent = try Self.consent(for: body.responsibleServices, child: child)
-            try connection.execute("""
-                UPDATE individual_plans SET goals = \(body.goals.map(\.trimmed)), responsible_services = \(body.responsibleServices.map(\.rawValue)),
-                    consent_id = \(consent.id), version = version + 1, updated_at = now() WHERE id = \(id)
-                """)
+            try IndividualPlanStore.update(id, goals: body.goals.map(\.trimmed), services: body.responsibleServices, consentId: consent.id,
+                                           on: connection)
             try outbox.append(IndividualPlanChanged(childId: plan.childId, planId: id, version: expected + 1), on: connection)
             try AccessLog.record(on: connection, actor: principal.personId, action: .update, resource: "individual_plan", resourceId: id,
                                  childId: plan.childId, basis: basis, consentId: accessConsent, requestId: context.id)

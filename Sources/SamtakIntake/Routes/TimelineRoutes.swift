@@ -84,8 +84,7 @@ struct TimelineRoutes {
 
     /// Cases and referrals the caller sees in full, and the decisions on them.
     static func caseEntries(_ childId: UUID, principal: Principal, on connection: PostgresConnection) throws -> [Entry] {
-        let rows = try connection.query("SELECT \(CaseStore.columns) FROM cases c WHERE c.child_id = \(childId) ORDER BY c.created_at, c.id")
-            .map(CaseStore.row)
+        let rows = try CaseStore.cases(ofChild: childId, on: connection)
         var entries: [Entry] = []
         for row in rows where try CaseStore.access(principal, to: row, on: connection).canSeeChild {
             var entry = Entry(at: row.createdAt, kind: row.category == "referral" ? "referral.created" : "case.submitted")
@@ -97,22 +96,14 @@ struct TimelineRoutes {
             entry.status = row.status.rawValue
             entry.summary = row.title
             entries.append(entry)
-            let decisions = try connection.query("""
-                SELECT e.decision, mi.approved_at, e.meeting_id,
-                       (SELECT r.id FROM cases r WHERE r.origin_case_id = \(row.id) ORDER BY r.created_at LIMIT 1),
-                       (SELECT m.id FROM meetings m WHERE m.origin_case_id = \(row.id) ORDER BY m.created_at LIMIT 1)
-                FROM minutes_entries e JOIN agenda_items ai ON ai.id = e.agenda_item_id JOIN minutes mi ON mi.meeting_id = e.meeting_id
-                WHERE ai.case_id = \(row.id) AND mi.status = 'approved' AND e.decision IS NOT NULL
-                """)
+            let decisions = try CaseStore.decisions(on: row.id, on: connection)
             for decision in decisions {
-                guard let code = try decision.decode(String?.self, 0).flatMap(CaseDecision.init(rawValue:)),
-                      let at = try decision.decode(Date?.self, 1) else { continue }
-                var entry = Entry(at: at, kind: "case.decided")
+                var entry = Entry(at: decision.approvedAt, kind: "case.decided")
                 entry.caseId = row.id
-                entry.decision = code
-                entry.meetingId = try decision.decode(UUID.self, 2)
-                if code == .referToPPT { entry.createdCaseId = try decision.decode(UUID?.self, 3) }
-                if code == .callSamarbeidsmote { entry.createdMeetingId = try decision.decode(UUID?.self, 4) }
+                entry.decision = decision.code
+                entry.meetingId = decision.meetingId
+                if decision.code == .referToPPT { entry.createdCaseId = decision.referralId }
+                if decision.code == .callSamarbeidsmote { entry.createdMeetingId = decision.calledMeetingId }
                 entries.append(entry)
             }
         }
@@ -180,8 +171,7 @@ struct TimelineRoutes {
 
     static func logEntries(_ childId: UUID, on connection: PostgresConnection) throws -> [Entry] {
         var entries: [Entry] = []
-        let logs = try connection.query("SELECT \(CoordinationStore.logColumns) FROM coordination_logs WHERE child_id = \(childId)")
-            .map(CoordinationStore.logRow)
+        let logs = try CoordinationStore.logs(ofChild: childId, on: connection)
         for log in logs {
             var opened = Entry(at: log.openedAt, kind: "log.opened")
             opened.logId = log.id
@@ -223,11 +213,10 @@ struct TimelineRoutes {
                 entries.append(evaluated)
             }
         }
-        let plans = try connection.query("SELECT id, created_at, created_by FROM individual_plans WHERE child_id = \(childId)")
-        for plan in plans {
-            var entry = Entry(at: try plan.decode(Date.self, 1), kind: "individual_plan.created")
-            entry.planId = try plan.decode(UUID.self, 0)
-            entry.personId = try plan.decode(UUID.self, 2)
+        for plan in try IndividualPlanStore.plans(ofChild: childId, on: connection) {
+            var entry = Entry(at: plan.createdAt, kind: "individual_plan.created")
+            entry.planId = plan.id
+            entry.personId = plan.createdBy
             entries.append(entry)
         }
         return entries

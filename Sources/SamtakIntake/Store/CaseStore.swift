@@ -289,4 +289,32 @@ enum CaseStore {
         }
         return resource
     }
+
+    /// Every case and referral about a child, oldest first.
+    static func cases(ofChild childId: UUID, on connection: PostgresConnection) throws -> [Row] {
+        try connection.query(SQL("SELECT \(columns) FROM cases c WHERE c.child_id = \(childId) ORDER BY c.created_at, c.id").prepared).map(row)
+    }
+
+    struct DecisionRow: Sendable {
+        var code: CaseDecision
+        var approvedAt: Date
+        var meetingId: UUID
+        /// The referral a `refer_to_ppt` decision created, and the meeting a `call_samarbeidsmote` one called.
+        var referralId: UUID?
+        var calledMeetingId: UUID?
+    }
+
+    /// The decisions of approved minutes on the case.
+    static func decisions(on caseId: UUID, on connection: PostgresConnection) throws -> [DecisionRow] {
+        try connection.query(SQL("""
+            SELECT e.decision, mi.approved_at, e.meeting_id,
+                   (SELECT r.id FROM cases r WHERE r.origin_case_id = \(caseId) ORDER BY r.created_at LIMIT 1),
+                   (SELECT m.id FROM meetings m WHERE m.origin_case_id = \(caseId) ORDER BY m.created_at LIMIT 1)
+            FROM minutes_entries e JOIN agenda_items ai ON ai.id = e.agenda_item_id JOIN minutes mi ON mi.meeting_id = e.meeting_id
+            WHERE ai.case_id = \(caseId) AND mi.status = 'approved' AND e.decision IS NOT NULL AND mi.approved_at IS NOT NULL
+            """).prepared).map { row throws(PostgresError) in
+            DecisionRow(code: try row.decode(CaseDecision.self, 0), approvedAt: try row.decode(Date.self, 1), meetingId: try row.decode(UUID.self, 2),
+                        referralId: try row.decode(UUID?.self, 3), calledMeetingId: try row.decode(UUID?.self, 4))
+        }
+    }
 }

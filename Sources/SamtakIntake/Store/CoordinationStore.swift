@@ -385,3 +385,10 @@ enum CoordinationStore {
         return found.membership.service
     }
 }
+
+extension CoordinationStore {
+    /// Every coordination log of the child (open and closed).
+    static func logs(ofChild childId: UUID, on connection: PostgresConnection) throws -> [LogRow] {
+        try connection.query(SQL("SELECT \(logColumns) FROM coordination_logs WHERE child_id = \(childId)").prepared).map(logRow)
+    }
+}

@@ -124,6 +124,23 @@ enum MeetingStore {
             """).prepared).first?.decode(Int.self, 0)
     }
 
+    /// The follow-up actions of a meeting's minutes (with the named case's child, if any), in
+    /// the order they were written; those of removed agenda items left out.
+    static func followUpActions(_ meetingId: UUID, on connection: PostgresConnection)
+        throws -> [(id: UUID, description: String, responsible: UUID?, due: LocalDate?, caseChild: UUID?)] {
+        try connection.query(SQL("""
+            SELECT f.id, f.description, f.responsible_id, f.due_date, c.child_id
+            FROM follow_up_actions f
+            LEFT JOIN agenda_items ai ON ai.id = f.agenda_item_id
+            LEFT JOIN cases c ON c.id = ai.case_id AND c.kind = 'named'
+            WHERE f.meeting_id = \(meetingId) AND (ai.id IS NULL OR ai.removed_at IS NULL)
+            ORDER BY f.created_at, f.id
+            """).prepared).map { row throws(PostgresError) in
+            (id: try row.decode(UUID.self, 0), description: try row.decode(String.self, 1), responsible: try row.decode(UUID?.self, 2),
+             due: try row.decode(LocalDate?.self, 3), caseChild: try row.decode(UUID?.self, 4))
+        }
+    }
+
     static func setStatus(_ id: UUID, _ status: MeetingStatus, on connection: PostgresConnection) throws {
         try connection.execute("UPDATE meetings SET status = \(status.rawValue) WHERE id = \(id)")
     }
