@@ -35,10 +35,14 @@ public struct IntakeEnvironment: Sendable {
     let principals: PrincipalCache
     /// The municipality's children's names for the anonymity screen, reloaded when they change.
     let nameScreens: ChildNameScreens
+    /// The municipality's choices for families (issue 17): whose consent, names in innsyn.
+    public let family: FamilyPolicy
 
     public init(pool: PostgresPool, outbox: Outbox, verifier: BearerTokenVerifier, logger: Logger,
                 identity: IdentityNumberProtection = IdentityNumberProtection(
-                    hashKey: IdentityNumberProtection.developmentHashKey, encryptionKey: IdentityNumberProtection.developmentEncryptionKey)) {
+                    hashKey: IdentityNumberProtection.developmentHashKey, encryptionKey: IdentityNumberProtection.developmentEncryptionKey),
+                family: FamilyPolicy = .standard) {
+        self.family = family
         self.pool = pool
         self.outbox = outbox
         self.verifier = verifier
@@ -51,10 +55,11 @@ public struct IntakeEnvironment: Sendable {
     /// Accepting the signer's HS256 tokens and the development web key's ES256 tokens (tests).
     public init(pool: PostgresPool, outbox: Outbox, signer: JWTSigner, logger: Logger,
                 identity: IdentityNumberProtection = IdentityNumberProtection(
-                    hashKey: IdentityNumberProtection.developmentHashKey, encryptionKey: IdentityNumberProtection.developmentEncryptionKey)) {
+                    hashKey: IdentityNumberProtection.developmentHashKey, encryptionKey: IdentityNumberProtection.developmentEncryptionKey),
+                family: FamilyPolicy = .standard) {
         self.init(pool: pool, outbox: outbox,
                   verifier: BearerTokenVerifier(hs256: signer, webKeys: JWKSet(keys: [WebAccessToken.jwk(WebAccessToken.developmentSigningKey.publicKey)])),
-                  logger: logger, identity: identity)
+                  logger: logger, identity: identity, family: family)
     }
 }
 
@@ -83,6 +88,7 @@ public func buildIntakeRouter(_ environment: IntakeEnvironment, dependencies: De
     CalledMeetingRoutes(environment).register(on: v1)
     TransitionRoutes(environment).register(on: v1)
     TimelineRoutes(environment).register(on: v1)
+    FamilyRoutes(environment).register(on: v1)
     ReferralIntakeRoutes(environment).register(on: v1)
     TalkRoutes(environment).register(on: v1)
     ArenaCallRoutes(environment).register(on: v1)

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import SamtakDomain
 import SamtakJOSE
 import SamtakRuntime
 
@@ -12,6 +13,8 @@ import SamtakRuntime
 /// | `SAMTAK_JWT_SECRET` (or `_FILE`) | a development secret | HS256 key for development and test tokens, at least 32 bytes; not read in production (`SAMTAK_ENV`), where HS256 tokens are refused |
 /// | `SAMTAK_JWT_ISSUER` / `SAMTAK_JWT_AUDIENCE` | `samtak` / `samtak-api` | expected `iss` / `aud` of HS256 tokens |
 /// | `SAMTAK_IDENTITY_HASH_KEY` / `SAMTAK_IDENTITY_ENCRYPTION_KEY` (or `_FILE`) | development keys | identity numbers at rest (`IdentityNumberProtection`); refused in production if left at the default |
+/// | `SAMTAK_CONSENT_ONE_GUARDIAN_SERVICES` | `school,kindergarten,sfo` | services for which one guardian's consent suffices (issue 17; anything else and any arena needs every guardian with parental responsibility) |
+/// | `SAMTAK_INNSYN_SHOW_NAMES` | `false` | innsyn names the person who read a child's data (otherwise service, unit and role) |
 public struct IntakeConfiguration: Sendable {
     public static let developmentSecret = "samtak-development-secret-not-for-production-use"
     /// HS256 signer of development tokens (`samtak-admin token`, tests). In production it
@@ -20,6 +23,11 @@ public struct IntakeConfiguration: Sendable {
     public var identity: IdentityNumberProtection
     /// What the API accepts as a bearer token.
     public var verifier: BearerTokenVerifier
+    /// Families (issue 17): `SAMTAK_CONSENT_ONE_GUARDIAN_SERVICES` (comma-separated service
+    /// codes for which one guardian's consent suffices; default `school,kindergarten,sfo`) and
+    /// `SAMTAK_INNSYN_SHOW_NAMES` (`true`: innsyn names the person who read; default `false`,
+    /// service, unit and role only).
+    public var family: FamilyPolicy
 
     public init(environment: [String: String]) throws(ConfigurationError) {
         let reader = EnvironmentReader(environment)
@@ -37,6 +45,20 @@ public struct IntakeConfiguration: Sendable {
             verifier = BearerTokenVerifier(hs256: nil, webKeys: webKeys)
         }
         identity = try IdentityNumberProtection(environment: environment)
+        var family = FamilyPolicy.standard
+        let services = reader.string("SAMTAK_CONSENT_ONE_GUARDIAN_SERVICES", default: "")
+        if !services.isEmpty {
+            var kinds: Set<ServiceKind> = []
+            for code in services.split(separator: ",") {
+                guard let kind = ServiceKind(rawValue: code.trimmingCharacters(in: .whitespaces)) else {
+                    throw ConfigurationError(variable: "SAMTAK_CONSENT_ONE_GUARDIAN_SERVICES", problem: "expected service codes separated by commas")
+                }
+                kinds.insert(kind)
+            }
+            family.oneGuardianServices = kinds
+        }
+        family.innsynShowsNames = try reader.bool("SAMTAK_INNSYN_SHOW_NAMES", default: false)
+        self.family = family
     }
 
     /// A token for `personId`, valid for `lifetime` (development tokens, tests).
@@ -59,7 +81,7 @@ public enum IntakeService {
             exit(2)
         }
         let environment = IntakeEnvironment(pool: host.pool, outbox: host.outbox, verifier: intake.verifier, logger: host.logger,
-                                            identity: intake.identity)
+                                            identity: intake.identity, family: intake.family)
         let router = buildIntakeRouter(environment, dependencies: host.dependencies)
         try await host.run(responder: router.buildResponder(), workers: [host.makeRelay()])
     }

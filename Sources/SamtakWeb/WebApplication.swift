@@ -64,6 +64,16 @@ public func buildWebRouter(_ web: WebEnvironment, dependencies: Dependencies) ->
     // The notifier's e-mail links (`SAMTAK_PUBLIC_URL` is this web) open the pages.
     router.get("/v1/meetings/{id}", use: routes.mailLink)
     router.get("/v1/meetings/{id}/minutes", use: routes.mailLink)
+    // Families (issue 17).
+    router.get("/mine-barn", use: routes.myChildrenPage)
+    router.get("/mine-barn/{id}", use: routes.childPage)
+    router.get("/mine-barn/{id}/samtykke", use: routes.newConsentForm)
+    router.post("/mine-barn/{id}/samtykke", use: routes.giveFamilyConsent)
+    router.post("/mine-barn/{id}/samtykke/{consent_id}/trekk", use: routes.withdrawFamilyConsent)
+    router.get("/mine-barn/{id}/samtykke/{consent_id}/endre", use: routes.narrowConsentForm)
+    router.post("/mine-barn/{id}/samtykke/{consent_id}/endre", use: routes.narrowFamilyConsent)
+    router.post("/mine-barn/{id}/forslag/{proposal_id}/signer", use: routes.signFamilyConsent)
+    router.get("/mine-barn/{id}/innsyn", use: routes.innsynPage)
     // Issue 16: BUP referrals, the intake meeting, follow-up of rejected referrals.
     router.get("/henvisninger/ny", use: routes.newReferralForm)
     router.post("/henvisninger/ny", use: routes.submitReferral)

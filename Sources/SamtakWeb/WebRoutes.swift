@@ -87,6 +87,8 @@ struct WebRoutes: Sendable {
             "kindText": Self.kindText(me.kind),
         ]
         values.merge(try await homeTasks(session, unitIds: Set(me.memberships.map { $0.unitId.uuidString.lowercased() }), context: context)) { $1 }
+        values["family"] = me.kind == "guardian" || me.kind == "young_person"
+        values["familyLabel"] = me.kind == "young_person" ? "Mine møter og samtykker" : "Mine barn"
         values["canSubmit"] = me.memberships.contains { ["teacher", "unit_leader", "special_needs_coordinator", "social_teacher"].contains($0.role) }
         return web.pages.page("home", values, session: session)
     }

@@ -2,6 +2,7 @@ import Foundation
 import SamtakPostgres
 import SamtakDomain
 import SamtakIntake
+import SamtakTestSupport
 import SamtakPostgres
 
 /// The rows of the authorization matrix (``AuthorizationMatrixTests``): per endpoint, the
@@ -285,6 +286,36 @@ enum MatrixRows {
             MatrixRow(endpoint: "PUT /v1/transition-items/{id}", request: fixed("/v1/transition-items/\(w.item)", ["school_situation": "Trives."]),
                       expect: { $0.isGuardian ? E(403) : E(404) }),
 
+            // Families (issue 17): a guardian with parental responsibility sees exactly her own child; everyone else 404
+            // (the list is empty for them). Consents given here name only what Emma's consent already covers.
+            MatrixRow(endpoint: "GET /v1/me/children", request: fixed("/v1/me/children"),
+                      expect: { $0.isGuardian ? E(200, namesChild: true) : E(200, namesChild: false) }),
+            MatrixRow(endpoint: "GET /v1/me/children/{id}", request: fixed("/v1/me/children/\(emma)"),
+                      expect: { $0.isGuardian ? E(200, namesChild: true) : E(404) }),
+            MatrixRow(endpoint: "POST /v1/me/children/{id}/consents", request: fixed("/v1/me/children/\(emma)/consents", [
+                "services": ["school"], "valid_from": today.description, "valid_until": today.adding(days: 30).description,
+            ]), expect: { $0.isGuardian ? E(201) : E(404) }),
+            MatrixRow(endpoint: "POST /v1/me/consent-proposals/{id}/sign", request: { _ in
+                // A fresh consent given by Emma's other guardian, waiting for Hilde.
+                let given = try await w.api.call("POST", "/v1/me/children/\(emma)/consents", as: w.emma.guardians[1].id, json: [
+                    "services": ["school", "ppt"], "valid_from": today.description, "valid_until": today.adding(days: 30).description,
+                ] as [String: Any])
+                guard let id = given.id else { throw MissingTestDependency("matrix proposal: \(given.text)") }
+                return MatrixRequest(path: "/v1/me/consent-proposals/\(id)/sign")
+            }, expect: { $0.isGuardian ? E(200) : E(404) }),
+            MatrixRow(endpoint: "GET /v1/me/children/{id}/access-log", request: fixed("/v1/me/children/\(emma)/access-log"),
+                      expect: { $0.isGuardian ? E(200, namesChild: false) : E(404) }),
+            MatrixRow(endpoint: "POST /v1/children/{id}/young-person", request: { _ in
+                MatrixRequest(path: "/v1/children/\(try await w.freshChild().child)/young-person", body: [String: Any]())
+            }, expect: administrators(201)),
+            MatrixRow(endpoint: "POST /v1/me/consents/{id}/narrow", request: { _ in
+                // A fresh school-only consent Hilde gave herself, to be ended earlier.
+                let given = try await w.api.call("POST", "/v1/me/children/\(emma)/consents", as: w.hilde, json: [
+                    "services": ["school"], "valid_from": today.description, "valid_until": today.adding(days: 30).description,
+                ] as [String: Any])
+                guard let id = given.string("consent_id") else { throw MissingTestDependency("matrix consent: \(given.text)") }
+                return MatrixRequest(path: "/v1/me/consents/\(id)/narrow", body: ["valid_until": today.adding(days: 10).description])
+            }, expect: { $0.isGuardian ? E(201) : E(404) }),
             // BUP intake (issue 16): a rejected referral's follow-up task, owned by Emma's coordinator (PPT): only the
             // owner (or the intake arena's owner) closes it; anyone else learns nothing (404). The list is the caller's own.
             MatrixRow(endpoint: "GET /v1/referral-follow-ups", request: fixed("/v1/referral-follow-ups"), expect: everyone),

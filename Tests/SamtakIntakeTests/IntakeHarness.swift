@@ -47,13 +47,14 @@ final class IntakeHarness: Sendable {
 
     /// `relaying: false` leaves the outbox unpublished (a test of thousands of calls that
     /// asserts no events spares the shared broker the load).
-    static func start(relaying: Bool = true) async throws -> IntakeHarness {
+    /// `family`: the municipality's choices for families (issue 17), default the standard ones.
+    static func start(relaying: Bool = true, family: FamilyPolicy = .standard) async throws -> IntakeHarness {
         let database = try await TestDatabase.create(poolSize: 8)
         let world = try await database.pool.withTransaction { try SeedWorld.create(on: $0) }
-        return try await IntakeHarness(database: database, world: world, relaying: relaying)
+        return try await IntakeHarness(database: database, world: world, relaying: relaying, family: family)
     }
 
-    private init(database: TestDatabase, world: SeedWorld, relaying: Bool) async throws {
+    private init(database: TestDatabase, world: SeedWorld, relaying: Bool, family: FamilyPolicy) async throws {
         self.database = database
         self.world = world
         topics = TestEnvironment.uniqueTopics()
@@ -64,7 +65,7 @@ final class IntakeHarness: Sendable {
         let producer = try KafkaProducerBox(kafka: kafka, logger: logger)
         self.producer = producer
         let environment = IntakeEnvironment(pool: database.pool, outbox: Outbox(topics: topics, source: "/samtak/intake"),
-                                            signer: configuration.signer, logger: logger)
+                                            signer: configuration.signer, logger: logger, family: family)
         let dependencies = Dependencies(pool: database.pool, kafka: kafka, logger: logger)
         let router = buildIntakeRouter(environment, dependencies: dependencies)
         routes = router.routes.map { "\($0.method) \($0.path)" }
@@ -153,8 +154,8 @@ final class KafkaProducerBox: Sendable {
 }
 
 /// Runs `body` with a started harness, stopping it afterwards.
-func withIntake<T>(relaying: Bool = true, _ body: (IntakeHarness) async throws -> T) async throws -> T {
-    let harness = try await IntakeHarness.start(relaying: relaying)
+func withIntake<T>(relaying: Bool = true, family: FamilyPolicy = .standard, _ body: (IntakeHarness) async throws -> T) async throws -> T {
+    let harness = try await IntakeHarness.start(relaying: relaying, family: family)
     do {
         let result = try await body(harness)
         await harness.stop()

@@ -54,13 +54,13 @@ struct DocumentDeliveryTests {
             // The presenter of a redacted item is not shown (it could point at the class).
             #expect(!welfare.text.contains("Innleder: Guri Solberg"))
 
-            // Guardians: only their own child's item.
+            // Guardians (issue 17): a notice with a link to Samtak, whatever the arena chose: never the content
+            // (not even their own child's item) or the child's name; they read their child's part in Samtak.
             for key in ["hilde", "tor"] {
                 let copy = try Self.mail(mails, key)
-                #expect(copy.text.contains("Sak 1: \(EngineWorld.namedTitle)"))
-                #expect(!copy.everything.contains(EngineWorld.anonymousTitle))
-                #expect(!copy.everything.contains(EngineWorld.systemTitle))
-                #expect(!copy.text.contains("Sak 2") && !copy.text.contains("Sak 3"))
+                #expect(!copy.everything.contains("Emma") && !copy.everything.contains(EngineWorld.namedTitle))
+                #expect(!copy.everything.contains(EngineWorld.anonymousTitle) && !copy.everything.contains(EngineWorld.systemTitle))
+                #expect(copy.text.contains("https://samtak.nordby.example/v1/meetings/\(meeting.uuidString.lowercased())"))
             }
             // The teacher who owns the case sees it in full.
             #expect(try Self.mail(mails, "teacher").text.contains(EngineWorld.namedTitle))
@@ -78,7 +78,9 @@ struct DocumentDeliveryTests {
             }
             let bases = Dictionary(logged.map { ($0.0, $0.1) }, uniquingKeysWith: { a, _ in a })
             // The teacher owns the case and sees it because she works at Emma's school (owning it is no basis, issue 12).
-            #expect(bases[world.nurse] == "consent" && bases[world.hilde] == "guardian" && bases[world.teacher] == "own_unit")
+            #expect(bases[world.nurse] == "consent" && bases[world.teacher] == "own_unit")
+            // The guardians' notices name nobody, so they disclose nothing.
+            #expect(bases[world.hilde] == nil)
             #expect(bases[world.caseworker] == nil)
             // The copy showing the named case redacted records that read without the child,
             // as the API's agenda read does (one visibility rule, AgendaVisibility).
@@ -188,7 +190,9 @@ struct DocumentDeliveryTests {
             for mail in cancels {
                 #expect(mail.calendarUID == uid && mail.calendarSequence == 4 && mail.calendarStatus == "CANCELLED")
                 #expect(mail.subject.hasPrefix("Avlyst: "))
-                #expect(mail.text.contains("Møtet er avlyst av møteleder."))
+                // The family's notice says only that the meeting is cancelled, with the link (issue 17).
+                let family = [EngineWorld.names["hilde"], EngineWorld.names["tor"]].compactMap { $0 }.map { EngineWorld.address($0).lowercased() }
+                #expect(mail.text.contains("Møtet er avlyst av møteleder.") || family.contains(mail.recipient))
                 #expect(!mail.everything.contains("Emma"))
             }
             // Every recipient has two different messages (two Message-IDs).
@@ -256,8 +260,8 @@ struct DocumentDeliveryTests {
                 #expect(copy.text.contains("Sak 1: elev 5. trinn, anonymisert"), "\(key)")
                 #expect(!copy.everything.contains("Emma"), "\(key) must no longer see the child")
             }
-            // Guardians and the case owner see the case on other grounds than consent.
-            #expect(try Self.mail(mails, "hilde").text.contains(EngineWorld.namedTitle))
+            // The case owner sees the case on other grounds than consent; the guardians get a notice (issue 17).
+            #expect(!(try Self.mail(mails, "hilde").everything.contains(EngineWorld.namedTitle)))
             #expect(try Self.mail(mails, "teacher").text.contains(EngineWorld.namedTitle))
         }
     }
@@ -288,9 +292,11 @@ struct DocumentDeliveryTests {
             #expect(!welfare.everything.contains("Sende henvisning"))
             #expect(!welfare.everything.contains("Emma") && !welfare.everything.contains("Nordli"))
             #expect(welfare.text.contains("Til stede: Frode Nygaard, Randi Kvam og foresatt"))
+            // The guardian: a notice with the link to the minutes, no content (issue 17).
             let guardian = try Self.mail(mails, "tor")
-            #expect(guardian.text.contains("Fraværet har økt siden jul."))
+            #expect(!guardian.everything.contains("Fraværet har økt siden jul.") && !guardian.everything.contains("Emma"))
             #expect(!guardian.everything.contains(EngineWorld.systemTitle))
+            #expect(guardian.text.contains("/minutes"))
         }
     }
 

@@ -25,6 +25,7 @@ public enum EventCatalogue {
         entry(CoordinatorAssigned.self), entry(CoordinatorHandoverRequested.self), entry(CoordinatorHandedOver.self),
         entry(CoordinatorHandoverClosed.self), entry(CoordinatorReleased.self), entry(LogOpened.self), entry(LogClosed.self),
         entry(MeasureAdded.self), entry(MeasureEvaluated.self), entry(MeasureEvaluationDue.self), entry(IndividualPlanChanged.self),
+        entry(ConsentProposed.self), entry(YoungPersonLinked.self),
         entry(ReferralInformationRequested.self), entry(ReferralFollowUpCreated.self), entry(ReferralFollowUpClosed.self),
         entry(ReferralFollowUpOverdue.self), entry(ReferralNoteAdded.self),
         entry(TalkBooked.self), entry(TalkMoved.self), entry(TalkCancelled.self), entry(TalkReminderDue.self),

@@ -137,6 +137,17 @@ public struct ConsentWithdrawn: DomainEvent, Equatable {
     public init(consentId: UUID, childId: UUID) { self.consentId = consentId; self.childId = childId }
 }
 
+/// A guardian gave a consent digitally that waits for the other guardian(s) the purpose's
+/// rule needs (issue 17). Not a consent yet: `consent.recorded` follows when it is complete.
+public struct ConsentProposed: DomainEvent, Equatable {
+    public static let type = "consent.proposed"
+    public static let topic = EventTopic.consents
+    public var proposalId: UUID
+    public var childId: UUID
+    public var subject: UUID { proposalId }
+    public init(proposalId: UUID, childId: UUID) { self.proposalId = proposalId; self.childId = childId }
+}
+
 /// An administrator ended a consent that should not stand (a correction, not the family's
 /// withdrawal). It no longer covers anyone from this moment, as a withdrawn one.
 public struct ConsentEnded: DomainEvent, Equatable {
@@ -159,6 +170,17 @@ public struct GuardianshipRecorded: DomainEvent, Equatable {
     public var guardianId: UUID
     public var subject: UUID { childId }
     public init(childId: UUID, guardianId: UUID) { self.childId = childId; self.guardianId = guardianId }
+}
+
+/// An administrator linked a child record to a person, so the young person can sign in
+/// (issue 17). Key = child id.
+public struct YoungPersonLinked: DomainEvent, Equatable {
+    public static let type = "young_person.linked"
+    public static let topic = EventTopic.consents
+    public var childId: UUID
+    public var personId: UUID
+    public var subject: UUID { childId }
+    public init(childId: UUID, personId: UUID) { self.childId = childId; self.personId = personId }
 }
 
 /// An administrator ended a guardianship that should not stand. Key = child id.

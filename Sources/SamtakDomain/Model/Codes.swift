@@ -130,6 +130,8 @@ public enum DeliveryMode: String, Codable, Sendable, CaseIterable, Hashable {
 public enum ConsentMethod: String, Codable, Sendable, CaseIterable, Hashable {
     case written
     case oralRecorded = "oral_recorded"
+    /// Given by the family itself on a signed-in page (issue 17); never recorded by staff.
+    case digital
 }
 
 /// Categories of information a consent may release (transition meetings show only these).

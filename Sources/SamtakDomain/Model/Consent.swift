@@ -86,10 +86,7 @@ public struct ConsentPurpose: Sendable, Hashable {
 
     /// The guardians' rule: one guardian only when everything named is the child's own
     /// school, kindergarten or SFO; any arena or other service needs them all.
-    public var guardianRule: ConsentGiverRule {
-        if !arenas.isEmpty { return .allWithParentalResponsibility }
-        return services.allSatisfy { $0.guardianConsentRule == .oneGuardian } ? .oneGuardian : .allWithParentalResponsibility
-    }
+    public var guardianRule: ConsentGiverRule { FamilyPolicy.standard.guardianRule(for: self) }
 
     /// From this age the young person's own consent suffices; nil when something named has
     /// no such age (then the guardians consent whatever the child's age).
@@ -117,7 +114,8 @@ public enum ConsentRules {
     /// Checks who gave the consent against the purpose's rule. Returns the rule it was given
     /// under (when there is no violation) and the violations.
     public static func checkGivers(
-        givenBy: [UUID], youngPersonConsented: Bool, guardianships: [Guardianship], purpose: ConsentPurpose, childAge: Int?
+        givenBy: [UUID], youngPersonConsented: Bool, guardianships: [Guardianship], purpose: ConsentPurpose, childAge: Int?,
+        policy: FamilyPolicy = .standard
     ) -> (rule: ConsentGiverRule?, violations: [ConsentViolation]) {
         var violations: [ConsentViolation] = []
         let byId = Dictionary(guardianships.map { ($0.guardianId, $0) }, uniquingKeysWith: { first, _ in first })
@@ -151,7 +149,7 @@ public enum ConsentRules {
         }
         let responsible = Set(guardianships.filter(\.parentalResponsibility).map(\.guardianId))
         let givers = Set(givenBy)
-        let rule = purpose.guardianRule
+        let rule = policy.guardianRule(for: purpose)
         if responsible.isEmpty {
             violations.append(.init("given_by", "no_parental_responsibility", "no guardian with parental responsibility is registered for the child"))
         } else if rule == .allWithParentalResponsibility {

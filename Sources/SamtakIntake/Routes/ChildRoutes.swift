@@ -322,8 +322,10 @@ struct ChildRoutes {
         violations.require(!body.givenBy.isEmpty || body.youngPersonConsented == true, "given_by", "required",
                            "name the guardians who consented")
         if let until = body.validUntil, until < body.validFrom { violations.add("valid_until", "range", "must not be before valid_from") }
+        violations.require(body.method != .digital, "method", "not_allowed",
+                           "staff record written or oral consents; a digital consent is given by the family itself")
         try violations.throwIfAny()
-        let outbox = environment.outbox
+        let outbox = environment.outbox, policy = environment.family
         return try await environment.mutate(request, context: context, body: raw) { connection, principal in
             let decision = try ChildAccessLoader.decide(principal: principal, childId: body.childId, on: connection)
             guard case .full(let basis, let accessConsent) = decision, principal.kind == .staff,
@@ -366,7 +368,7 @@ struct ChildRoutes {
             let guardianships = try AccessFacts.guardianships([body.childId], on: connection)[body.childId] ?? []
             let (rule, giverViolations) = ConsentRules.checkGivers(
                 givenBy: body.givenBy, youngPersonConsented: body.youngPersonConsented ?? false, guardianships: guardianships,
-                purpose: purpose, childAge: child.age)
+                purpose: purpose, childAge: child.age, policy: policy)
             for violation in giverViolations { violations.add(violation.field, violation.rule, violation.message) }
             try violations.throwIfAny()
             guard let rule else { throw Problem.field("given_by", "required", "name the guardians who consented") }
@@ -441,6 +443,10 @@ struct ChildRoutes {
             else { throw Problem.notFound("Consent") }
             if basis == .selfAccess && !consent.youngPersonConsented {
                 throw Problem.forbidden("the guardians gave this consent")
+            }
+            // The young person's own consent (from the age the law gives them the say) is theirs to withdraw (issue 17).
+            if basis == .guardian && consent.guardianRule == .youngPerson {
+                throw Problem.forbidden("the young person gave this consent")
             }
             let updated = try connection.execute("""
                 UPDATE consents SET withdrawn_at = now(), withdrawn_by = \(principal.personId) WHERE id = \(id) AND withdrawn_at IS NULL

@@ -80,19 +80,21 @@ struct DocumentComposer: Sendable {
             arenaName: meeting.arenaName, title: meeting.arenaName, start: meeting.startsAt, end: meeting.endsAt, location: meeting.location,
             ownerName: owner?.name ?? "", ownerEmail: owner?.email, meetingID: meeting.id, sequence: facts.sequence)
         let view = RecipientView(facts: facts, person: person, now: now)
+        // The family gets a notice with a link whatever the arena chose (issue 17).
+        let mode = meeting.deliveryMode.forRecipient(person.kind)
         let content: DocumentContent
         switch facts.kind {
         case .agenda:
-            content = meeting.deliveryMode == .notice ? .agenda(participants: [], items: []) : view.agenda()
+            content = mode == .notice ? .agenda(participants: [], items: []) : view.agenda()
         case .minutes:
-            content = meeting.deliveryMode == .notice ? .minutes(attendance: [], absent: [], items: [], nextMeeting: nil) : view.minutes()
+            content = mode == .notice ? .minutes(attendance: [], absent: [], items: [], nextMeeting: nil) : view.minutes()
         case .cancellation:
             content = .cancellation(reason: Self.cancellationReason(meeting.cancelledReason))
         }
         let path = "/v1/meetings/\(meeting.id.uuidString.lowercased())" + (facts.kind == .minutes ? "/minutes" : "")
         let readLink = publicURL + path
         let rendered = try renderer.render(DocumentRequest(
-            meeting: summary, content: content, recipient: recipient, deliveryMode: meeting.deliveryMode, readLink: readLink))
+            meeting: summary, content: content, recipient: recipient, deliveryMode: mode, readLink: readLink))
 
         var calendar: (method: CalendarMethod, content: String)?
         let method: CalendarMethod? = switch facts.kind {
@@ -101,7 +103,7 @@ struct DocumentComposer: Sendable {
         case .minutes: nil
         }
         if let method {
-            let notice = meeting.deliveryMode == .notice
+            let notice = mode == .notice
             calendar = CalendarInvite(
                 method: method, meeting: notice ? summary.redactedForNotice() : summary, attendee: recipient,
                 organizerEmail: notice ? from.email : (owner?.email ?? from.email), timestamp: now, url: readLink
@@ -110,7 +112,8 @@ struct DocumentComposer: Sendable {
         let message = MailMessage(
             from: from, to: recipient, subject: rendered.subject, messageID: messageID, date: now, text: rendered.text,
             html: rendered.html, calendar: calendar)
-        return ComposedMail(raw: message.render(), to: email, disclosures: view.disclosures)
+        // A notice shows nothing of the child (no content, no name): it discloses nothing.
+        return ComposedMail(raw: message.render(), to: email, disclosures: mode == .notice ? [] : view.disclosures)
     }
 
     static func cancellationReason(_ code: String?) -> String {
