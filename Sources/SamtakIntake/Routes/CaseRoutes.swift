@@ -69,17 +69,13 @@ struct CaseRoutes {
         let nameScreens = environment.nameScreens
         return try await environment.mutate(request, context: context, body: raw) { connection, principal in
             try Self.requireSubmitter(principal, unitId: body.submittingUnitId)
-            guard let arena = try connection.query(SQL("""
-                SELECT active, accepts,
-                       owner_unit_id = \(body.submittingUnitId)
-                       OR EXISTS (SELECT 1 FROM arena_participants WHERE arena_id = arenas.id AND unit_id = \(body.submittingUnitId))
-                FROM arenas WHERE id = \(body.arenaId)
-                """).prepared).first else { throw Problem.field("arena_id", "not_found", "is not a registered arena") }
-            guard try arena.decode(Bool.self, 2) else {
+            guard let arena = try CaseStore.submissionArena(body.arenaId, unit: body.submittingUnitId, on: connection)
+            else { throw Problem.field("arena_id", "not_found", "is not a registered arena") }
+            guard arena.unitTakesPart else {
                 throw Problem.field("submitting_unit_id", "not_allowed", "this arena takes cases from its own unit and the units that take part in it")
             }
-            guard try arena.decode(Bool.self, 0) else { throw Problem.field("arena_id", "inactive", "the arena no longer takes cases") }
-            guard try arena.decode([String].self, 1).contains(body.kind.rawValue) else {
+            guard arena.active else { throw Problem.field("arena_id", "inactive", "the arena no longer takes cases") }
+            guard arena.accepts.contains(body.kind.rawValue) else {
                 throw Problem.field("kind", "not_accepted", "this arena does not take \(body.kind.rawValue) cases")
             }
             var consentId: UUID?
@@ -104,14 +100,11 @@ struct CaseRoutes {
             let ownerId = facts.ownerId
             let id = UUID()
             // The stored row comes back with the insert: the answer is built from it.
-            guard let inserted = try connection.query(SQL("""
-                INSERT INTO cases AS c (id, category, kind, arena_id, child_id, consent_id, submitting_unit_id, submitted_by, owner_id, title, grade,
-                                        concern, adaptations_tried, responsible_note, urgent, screening_flags)
-                VALUES (\(id), 'case', \(body.kind.rawValue), \(body.arenaId), \(body.childId), \(consentId), \(body.submittingUnitId),
-                        \(principal.personId), \(ownerId), \(body.title.trimmed), \(body.grade), \(body.concern.trimmed),
-                        \(body.adaptationsTried?.trimmed ?? ""), \(body.responsibleNote?.trimmed ?? ""), \(body.urgent ?? false), \(flags))
-                RETURNING \(CaseStore.columns)
-                """).prepared).first.map(CaseStore.row) else { throw Problem.notFound("Case") }
+            guard let inserted = try CaseStore.insertCase(CaseStore.NewCase(
+                id: id, kind: body.kind, arenaId: body.arenaId, childId: body.childId, consentId: consentId, submittingUnitId: body.submittingUnitId,
+                submittedBy: principal.personId, ownerId: ownerId, title: body.title.trimmed, grade: body.grade, concern: body.concern.trimmed,
+                adaptationsTried: body.adaptationsTried?.trimmed ?? "", responsibleNote: body.responsibleNote?.trimmed ?? "",
+                urgent: body.urgent ?? false, screeningFlags: flags), on: connection) else { throw Problem.notFound("Case") }
             try outbox.append(CaseSubmitted(caseId: id, arenaId: body.arenaId, unitId: body.submittingUnitId, kind: body.kind,
                                             urgent: body.urgent ?? false), on: connection)
             if body.kind == .named {
@@ -146,25 +139,13 @@ struct CaseRoutes {
         if let category, category != "case" && category != "referral" { v.add("category", "enum", "must be case or referral") }
         try v.throwIfAny()
         let rows = try await environment.read(context) { connection, principal -> ([CaseResource], String?) in
-            var filter: SQL = ""
-            if let arenaId { filter = filter + " AND c.arena_id = \(arenaId)" }
-            if let status { filter = filter + " AND c.status = \(status.rawValue)" }
-            if let category { filter = filter + " AND c.category = \(category)" }
             // Candidates: cases the caller could be involved in; the access rules decide each one.
             let units = Array(principal.unitIds)
             let services = principal.services.map(\.rawValue)
-            let candidates = try connection.query("""
-                SELECT \(CaseStore.columns) FROM cases c
-                WHERE (c.owner_id = \(principal.personId) OR c.submitted_by = \(principal.personId) OR c.submitting_unit_id = ANY(\(units))
-                       OR c.target_service = ANY(\(services))
-                       OR c.child_id IN (SELECT child_id FROM guardianships WHERE guardian_id = \(principal.personId))
-                       OR c.arena_id IN (SELECT arena_id FROM arena_participants ap WHERE ap.person_id = \(principal.personId)
-                                         OR EXISTS (SELECT 1 FROM memberships m WHERE m.person_id = \(principal.personId)
-                                                    AND m.unit_id = ap.unit_id AND m.role = ap.role))
-                       OR c.arena_id IN (SELECT id FROM arenas WHERE owner_person_id = \(principal.personId)))
-                \(filter) \(page.keysetCondition(createdAt: "c.created_at", id: "c.id"))
-                ORDER BY c.created_at, c.id LIMIT \(page.limit + 1)
-                """).map(CaseStore.row)
+            let candidates = try CaseStore.candidates(for: principal.personId, units: units, services: services,
+                                                      arenaId: arenaId, status: status, category: category,
+                                                      after: page.keysetCondition(createdAt: "c.created_at", id: "c.id"), limit: page.limit + 1,
+                                                      on: connection)
             var out: [CaseResource] = []
             for row in candidates {
                 let decision = try CaseStore.access(principal, to: row, on: connection)
@@ -202,7 +183,7 @@ struct CaseRoutes {
             do { next = try row.status.applying(.withdraw) } catch {
                 throw Problem.conflict("invalid_transition", "\(error)")
             }
-            try connection.execute("UPDATE cases SET status = \(next.rawValue), withdrawn_at = now(), updated_at = now() WHERE id = \(id)")
+            try CaseStore.withdraw(id, status: next, on: connection)
             try outbox.append(CaseWithdrawn(caseId: id, arenaId: row.arenaId), on: connection)
             if row.kind == .named, let basis = decision.basis {
                 try AccessLog.record(on: connection, actor: principal.personId, action: .withdraw, resource: row.category, resourceId: id,
@@ -273,8 +254,7 @@ struct CaseRoutes {
             guard case .full = try ChildAccessLoader.decide(principal: principal, childId: body.childId, on: connection) else {
                 throw Problem.field("child_id", "not_found", "is not a child you have access to")
             }
-            let guardians = try connection.query("SELECT guardian_id, parental_responsibility, daily_care FROM guardianships WHERE child_id = \(body.childId)")
-                .map { row throws(PostgresError) in (id: try row.decode(UUID.self, 0), responsibility: try row.decode(Bool.self, 1), care: try row.decode(Bool.self, 2)) }
+            let guardians = try CaseStore.guardianships(of: body.childId, on: connection)
             let missing = Self.completeness(body, guardians: guardians)
             if !missing.isEmpty {
                 throw Problem(.unprocessableContent, code: "referral_incomplete", title: "The referral is incomplete",
@@ -282,9 +262,7 @@ struct CaseRoutes {
             }
             // The receiving service's intake arena, when it has one (BUP's weekly intake meeting).
             let arenaKind = body.targetService == .bup ? ArenaKind.bupIntake.rawValue : "-"
-            let arenaId = try connection.query("""
-                SELECT id FROM arenas WHERE kind = \(arenaKind) AND active ORDER BY created_at LIMIT 1
-                """).first?.decode(UUID.self, 0)
+            let arenaId = try CaseStore.firstActiveArena(kind: arenaKind, on: connection)
             let scope = try arenaId.flatMap { try CaseStore.arenaScope($0, on: connection) }
             let consent = try Self.consent(for: body.childId, requested: body.consentId, principal: principal, arena: scope,
                                            targetService: body.targetService, on: connection)
@@ -296,17 +274,13 @@ struct CaseRoutes {
             }
             let id = UUID()
             let title = body.title?.trimmed.isEmpty == false ? body.title!.trimmed : "Henvisning til \(body.targetService.norwegianName)"
-            try connection.execute("""
-                INSERT INTO cases (id, category, kind, arena_id, target_service, child_id, consent_id, submitting_unit_id, submitted_by, owner_id,
-                                   title, concern, urgent, origin_case_id)
-                VALUES (\(id), 'referral', 'named', \(arenaId), \(body.targetService.rawValue), \(body.childId), \(consent.id), \(body.submittingUnitId),
-                        \(principal.personId), \(ownerId), \(title), \(body.concern?.trimmed ?? body.question!.trimmed), \(body.urgent ?? false), \(body.originCaseId))
-                """)
-            try connection.execute("""
-                INSERT INTO referral_details (case_id, parental_responsibility, daily_care, consented_by, question, measures_tried, current_services)
-                VALUES (\(id), \(body.parentalResponsibility ?? []), \(body.dailyCare ?? []), \(body.consentedBy ?? []), \(body.question!.trimmed),
-                        \(body.measuresTried!.trimmed), \((body.currentServices ?? []).map(\.rawValue)))
-                """)
+            try CaseStore.insertReferral(CaseStore.NewReferral(
+                id: id, arenaId: arenaId, targetService: body.targetService, childId: body.childId, consentId: consent.id,
+                submittingUnitId: body.submittingUnitId, submittedBy: principal.personId, ownerId: ownerId, title: title,
+                concern: body.concern?.trimmed ?? body.question!.trimmed, urgent: body.urgent ?? false, originCaseId: body.originCaseId,
+                parentalResponsibility: body.parentalResponsibility ?? [], dailyCare: body.dailyCare ?? [], consentedBy: body.consentedBy ?? [],
+                question: body.question!.trimmed, measuresTried: body.measuresTried!.trimmed, currentServices: body.currentServices ?? []),
+                on: connection)
             try outbox.append(ReferralCreated(caseId: id, targetService: body.targetService, arenaId: arenaId, unitId: body.submittingUnitId,
                                               urgent: body.urgent ?? false, originCaseId: body.originCaseId), on: connection)
             try AccessLog.record(on: connection, actor: principal.personId, action: .create, resource: "referral", resourceId: id,
@@ -348,17 +322,8 @@ struct CaseRoutes {
             guard decision.canSeeChild else { throw Problem.forbidden("you may no longer see the child this referral is about") }
             let next: CaseStatus
             do { next = try row.status.applying(.resubmit) } catch { throw Problem.conflict("invalid_transition", "\(error)") }
-            try connection.execute("""
-                UPDATE referral_details SET question = coalesce(\(body.question?.trimmed), question),
-                    measures_tried = coalesce(\(body.measuresTried?.trimmed), measures_tried),
-                    current_services = coalesce(\(body.currentServices?.map(\.rawValue)), current_services),
-                    intake_decision = NULL, decided_at = NULL
-                WHERE case_id = \(id)
-                """)
-            if let note = body.note?.trimmed, !note.isEmpty {
-                try connection.execute("UPDATE cases SET concern = concern || E'\\n\\n' || \(note) WHERE id = \(id)")
-            }
-            try connection.execute("UPDATE cases SET status = \(next.rawValue), updated_at = now() WHERE id = \(id)")
+            try CaseStore.resubmitReferral(id, question: body.question?.trimmed, measuresTried: body.measuresTried?.trimmed,
+                                           currentServices: body.currentServices, note: body.note?.trimmed, status: next, on: connection)
             try outbox.append(CaseResubmitted(caseId: id, arenaId: row.arenaId), on: connection)
             try AccessLog.record(on: connection, actor: principal.personId, action: .update, resource: "referral", resourceId: id,
                                  childId: row.childId, basis: decision.basis ?? .owner, consentId: decision.consentId, requestId: context.id)
@@ -417,7 +382,7 @@ struct CaseRoutes {
             throw Problem.field("child_id", "not_found", "is not a child you have access to")
         }
         let consents = try ChildAccessLoader.consents(childId, on: connection)
-        let birthDate = try connection.query("SELECT birth_date FROM children WHERE id = \(childId)").first?.decode(LocalDate?.self, 0)
+        let birthDate = try CaseStore.birthDate(of: childId, on: connection)
         let childAge = birthDate.map { age(bornOn: $0, on: OsloTime.localDate(at: Date())) }
         let childUnitId = try ChildAccessLoader.relations(childId, on: connection)?.0.unitId
         let candidates = requested.map { id in consents.filter { $0.id == id } } ?? consents

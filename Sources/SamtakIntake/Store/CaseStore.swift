@@ -317,4 +317,146 @@ enum CaseStore {
                         referralId: try row.decode(UUID?.self, 3), calledMeetingId: try row.decode(UUID?.self, 4))
         }
     }
+
+    // MARK: Submitting, listing, withdrawing (CaseRoutes)
+
+    struct SubmissionArena: Sendable {
+        var active: Bool
+        var accepts: [String]
+        /// The submitting unit owns the arena or takes part in it.
+        var unitTakesPart: Bool
+    }
+
+    static func submissionArena(_ arenaId: UUID, unit: UUID, on connection: PostgresConnection) throws -> SubmissionArena? {
+        try connection.query(SQL("""
+            SELECT active, accepts,
+                   owner_unit_id = \(unit)
+                   OR EXISTS (SELECT 1 FROM arena_participants WHERE arena_id = arenas.id AND unit_id = \(unit))
+            FROM arenas WHERE id = \(arenaId)
+            """).prepared).first.map { row throws(PostgresError) in
+            SubmissionArena(active: try row.decode(Bool.self, 0), accepts: try row.decode([String].self, 1), unitTakesPart: try row.decode(Bool.self, 2))
+        }
+    }
+
+    struct NewCase: Sendable {
+        var id: UUID
+        var kind: CaseKind
+        var arenaId: UUID
+        var childId: UUID?
+        var consentId: UUID?
+        var submittingUnitId: UUID
+        var submittedBy: UUID
+        var ownerId: UUID
+        var title: String
+        var grade: Int?
+        var concern: String
+        var adaptationsTried: String
+        var responsibleNote: String
+        var urgent: Bool
+        var screeningFlags: [String]
+    }
+
+    /// Inserts a case to an arena; the stored row.
+    static func insertCase(_ new: NewCase, on connection: PostgresConnection) throws -> Row? {
+        try connection.query(SQL("""
+            INSERT INTO cases AS c (id, category, kind, arena_id, child_id, consent_id, submitting_unit_id, submitted_by, owner_id, title, grade,
+                                    concern, adaptations_tried, responsible_note, urgent, screening_flags)
+            VALUES (\(new.id), 'case', \(new.kind.rawValue), \(new.arenaId), \(new.childId), \(new.consentId), \(new.submittingUnitId),
+                    \(new.submittedBy), \(new.ownerId), \(new.title), \(new.grade), \(new.concern),
+                    \(new.adaptationsTried), \(new.responsibleNote), \(new.urgent), \(new.screeningFlags))
+            RETURNING \(columns)
+            """).prepared).first.map(row)
+    }
+
+    /// The cases a person could be involved in (the access rules decide each one): owned,
+    /// submitted, of their units, to their services, of their children, of arenas they take
+    /// part in or own; a page of them.
+    static func candidates(for person: UUID, units: [UUID], services: [String], arenaId: UUID?, status: CaseStatus?, category: String?,
+                           after: SQL, limit: Int, on connection: PostgresConnection) throws -> [Row] {
+        var filter: SQL = ""
+        if let arenaId { filter = filter + " AND c.arena_id = \(arenaId)" }
+        if let status { filter = filter + " AND c.status = \(status.rawValue)" }
+        if let category { filter = filter + " AND c.category = \(category)" }
+        return try connection.query("""
+            SELECT \(columns) FROM cases c
+            WHERE (c.owner_id = \(person) OR c.submitted_by = \(person) OR c.submitting_unit_id = ANY(\(units))
+                   OR c.target_service = ANY(\(services))
+                   OR c.child_id IN (SELECT child_id FROM guardianships WHERE guardian_id = \(person))
+                   OR c.arena_id IN (SELECT arena_id FROM arena_participants ap WHERE ap.person_id = \(person)
+                                     OR EXISTS (SELECT 1 FROM memberships m WHERE m.person_id = \(person)
+                                                AND m.unit_id = ap.unit_id AND m.role = ap.role))
+                   OR c.arena_id IN (SELECT id FROM arenas WHERE owner_person_id = \(person)))
+            \(filter) \(after)
+            ORDER BY c.created_at, c.id LIMIT \(limit)
+            """).map(row)
+    }
+
+    static func withdraw(_ id: UUID, status: CaseStatus, on connection: PostgresConnection) throws {
+        try connection.execute(SQL("UPDATE cases SET status = \(status.rawValue), withdrawn_at = now(), updated_at = now() WHERE id = \(id)").prepared)
+    }
+
+    static func guardianships(of childId: UUID, on connection: PostgresConnection) throws -> [(id: UUID, responsibility: Bool, care: Bool)] {
+        try connection.query(SQL("SELECT guardian_id, parental_responsibility, daily_care FROM guardianships WHERE child_id = \(childId)").prepared)
+            .map { row throws(PostgresError) in (id: try row.decode(UUID.self, 0), responsibility: try row.decode(Bool.self, 1), care: try row.decode(Bool.self, 2)) }
+    }
+
+    static func firstActiveArena(kind: String, on connection: PostgresConnection) throws -> UUID? {
+        try connection.query(SQL("SELECT id FROM arenas WHERE kind = \(kind) AND active ORDER BY created_at LIMIT 1").prepared).first?.decode(UUID.self, 0)
+    }
+
+    struct NewReferral: Sendable {
+        var id: UUID
+        var arenaId: UUID?
+        var targetService: ServiceKind
+        var childId: UUID
+        var consentId: UUID
+        var submittingUnitId: UUID
+        var submittedBy: UUID
+        var ownerId: UUID
+        var title: String
+        var concern: String
+        var urgent: Bool
+        var originCaseId: UUID?
+        var parentalResponsibility: [UUID]
+        var dailyCare: [UUID]
+        var consentedBy: [UUID]
+        var question: String
+        var measuresTried: String
+        var currentServices: [ServiceKind]
+    }
+
+    static func insertReferral(_ new: NewReferral, on connection: PostgresConnection) throws {
+        try connection.execute("""
+            INSERT INTO cases (id, category, kind, arena_id, target_service, child_id, consent_id, submitting_unit_id, submitted_by, owner_id,
+                               title, concern, urgent, origin_case_id)
+            VALUES (\(new.id), 'referral', 'named', \(new.arenaId), \(new.targetService.rawValue), \(new.childId), \(new.consentId), \(new.submittingUnitId),
+                    \(new.submittedBy), \(new.ownerId), \(new.title), \(new.concern), \(new.urgent), \(new.originCaseId))
+            """)
+        try connection.execute("""
+            INSERT INTO referral_details (case_id, parental_responsibility, daily_care, consented_by, question, measures_tried, current_services)
+            VALUES (\(new.id), \(new.parentalResponsibility), \(new.dailyCare), \(new.consentedBy), \(new.question),
+                    \(new.measuresTried), \(new.currentServices.map(\.rawValue)))
+            """)
+    }
+
+    /// A referral sent again with what was missing: the details given replace the old, the
+    /// intake decision is cleared, a note is added to the concern.
+    static func resubmitReferral(_ id: UUID, question: String?, measuresTried: String?, currentServices: [ServiceKind]?, note: String?,
+                                 status: CaseStatus, on connection: PostgresConnection) throws {
+        try connection.execute("""
+            UPDATE referral_details SET question = coalesce(\(question), question),
+                measures_tried = coalesce(\(measuresTried), measures_tried),
+                current_services = coalesce(\(currentServices?.map(\.rawValue)), current_services),
+                intake_decision = NULL, decided_at = NULL
+            WHERE case_id = \(id)
+            """)
+        if let note, !note.isEmpty {
+            try connection.execute("UPDATE cases SET concern = concern || E'\\n\\n' || \(note) WHERE id = \(id)")
+        }
+        try connection.execute("UPDATE cases SET status = \(status.rawValue), updated_at = now() WHERE id = \(id)")
+    }
+
+    static func birthDate(of childId: UUID, on connection: PostgresConnection) throws -> LocalDate? {
+        try connection.query(SQL("SELECT birth_date FROM children WHERE id = \(childId)").prepared).first?.decode(LocalDate?.self, 0)
+    }
 }
