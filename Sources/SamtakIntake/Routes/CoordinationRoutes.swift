@@ -115,11 +115,9 @@ struct CoordinationRoutes {
             }
             let id = UUID()
             do {
-                try connection.execute("""
-                    INSERT INTO coordinators (id, child_id, person_id, unit_id, service, kind, consent_id, assigned_by)
-                    VALUES (\(id), \(childId), \(body.personId), \(found.membership.unitId), \(found.membership.service.rawValue), \(body.kind.rawValue),
-                            \(found.consent.id), \(principal.personId))
-                    """)
+                try CoordinationStore.insertCoordinator(id, childId: childId, personId: body.personId, unitId: found.membership.unitId,
+                                                        service: found.membership.service, kind: body.kind, consentId: found.consent.id,
+                                                        assignedBy: principal.personId, handoverId: nil, on: connection)
             } catch let error as PostgresError where error.isUniqueViolation {
                 throw Problem.conflict("coordinator_exists", "the child has a coordinator; hand the role over instead")
             }
@@ -142,13 +140,8 @@ struct CoordinationRoutes {
             guard let current = try CoordinationStore.activeCoordinator(of: childId, on: connection, forUpdate: true) else {
                 throw Problem.conflict("no_coordinator", "the child has no coordinator")
             }
-            try connection.execute("""
-                UPDATE coordinator_handovers SET status = 'cancelled', responded_at = now(), responded_by = \(principal.personId)
-                WHERE child_id = \(childId) AND status = 'pending'
-                """)
-            try connection.execute("""
-                UPDATE coordinators SET status = 'ended', ended_at = now(), ended_reason = 'released' WHERE id = \(current.id)
-                """)
+            try CoordinationStore.cancelPendingHandovers(of: childId, by: principal.personId, on: connection)
+            try CoordinationStore.endCoordinator(current.id, reason: "released", on: connection)
             try outbox.append(CoordinatorReleased(childId: childId, coordinatorId: current.id, personId: current.personId), on: connection)
             try AccessLog.record(on: connection, actor: principal.personId, action: .update, resource: "coordinator", resourceId: current.id,
                                  childId: childId, basis: basis, consentId: consentId, requestId: context.id)
@@ -182,11 +175,9 @@ struct CoordinationRoutes {
             let found = try Self.eligibility(body.toPersonId, unitId: body.unitId, child: child, field: "to_person_id", on: connection)
             let id = UUID()
             do {
-                try connection.execute("""
-                    INSERT INTO coordinator_handovers (id, child_id, from_coordinator_id, from_person_id, to_person_id, to_unit_id, consent_id, note)
-                    VALUES (\(id), \(childId), \(current.id), \(principal.personId), \(body.toPersonId), \(found.membership.unitId), \(found.consent.id),
-                            \(body.note?.trimmed ?? ""))
-                    """)
+                try CoordinationStore.insertHandover(id, childId: childId, fromCoordinatorId: current.id, fromPersonId: principal.personId,
+                                                     toPersonId: body.toPersonId, toUnitId: found.membership.unitId, consentId: found.consent.id,
+                                                     note: body.note?.trimmed ?? "", on: connection)
             } catch let error as PostgresError where error.isUniqueViolation {
                 throw Problem.conflict("handover_pending", "a handover is already waiting for an answer")
             }
@@ -250,15 +241,11 @@ struct CoordinationRoutes {
                     throw Problem.conflict("coordinator_changed", "the person who asked is no longer the coordinator")
                 }
                 let found = try Self.eligibility(handover.toPersonId, unitId: handover.toUnitId, child: child, field: "to_person_id", on: connection)
-                try connection.execute("""
-                    UPDATE coordinators SET status = 'ended', ended_at = now(), ended_reason = 'handed_over' WHERE id = \(current.id)
-                    """)
+                try CoordinationStore.endCoordinator(current.id, reason: "handed_over", on: connection)
                 let coordinatorId = UUID()
-                try connection.execute("""
-                    INSERT INTO coordinators (id, child_id, person_id, unit_id, service, kind, consent_id, assigned_by, handover_id)
-                    VALUES (\(coordinatorId), \(handover.childId), \(handover.toPersonId), \(found.membership.unitId), \(found.membership.service.rawValue),
-                            \(current.kind.rawValue), \(found.consent.id), \(handover.fromPersonId), \(id))
-                    """)
+                try CoordinationStore.insertCoordinator(coordinatorId, childId: handover.childId, personId: handover.toPersonId,
+                                                        unitId: found.membership.unitId, service: found.membership.service, kind: current.kind,
+                                                        consentId: found.consent.id, assignedBy: handover.fromPersonId, handoverId: id, on: connection)
                 if let logId = try CoordinationStore.openLogId(of: handover.childId, on: connection) {
                     _ = try CoordinationStore.addNote(logId: logId, childId: handover.childId, kind: .handover,
                                                   text: "Rollen som \(current.kind.norwegianName) er overlevert og akseptert.",
@@ -272,9 +259,7 @@ struct CoordinationRoutes {
                 try outbox.append(CoordinatorHandoverClosed(childId: handover.childId, handoverId: id, fromPersonId: handover.fromPersonId,
                                                             toPersonId: handover.toPersonId, status: next), on: connection)
             }
-            try connection.execute("""
-                UPDATE coordinator_handovers SET status = \(next.rawValue), responded_at = now(), responded_by = \(principal.personId) WHERE id = \(id)
-                """)
+            try CoordinationStore.answerHandover(id, status: next, by: principal.personId, on: connection)
             let basis = CoordinationStore.childVisibility(principal, child)
             try AccessLog.record(on: connection, actor: principal.personId, action: .update, resource: "coordinator_handover", resourceId: id,
                                  childId: handover.childId, basis: basis?.basis ?? .participant, consentId: basis?.consentId, requestId: context.id)
@@ -443,20 +428,14 @@ struct CoordinationRoutes {
     static func close(_ log: CoordinationStore.LogRow, reason: LogCloseReason, planId: UUID?, note: String?, by personId: UUID, outbox: Outbox,
                       on connection: PostgresConnection) throws {
         if let planId {
-            guard try !connection.query("""
-                SELECT 1 FROM individual_plans WHERE id = \(planId) AND child_id = \(log.childId) AND status = 'active'
-                """).isEmpty else { throw Problem.field("individual_plan_id", "not_found", "is not the child's active individual plan") }
-            try connection.execute("""
-                UPDATE coordination_measures SET plan_id = \(planId) WHERE log_id = \(log.id) AND status = 'active' AND plan_id IS NULL
-                """)
+            guard try IndividualPlanStore.activeId(ofChild: log.childId, on: connection) == planId
+            else { throw Problem.field("individual_plan_id", "not_found", "is not the child's active individual plan") }
+            try CoordinationStore.moveActiveMeasures(fromLog: log.id, toPlan: planId, on: connection)
         }
         if let note, !note.isEmpty {
             _ = try CoordinationStore.addNote(logId: log.id, childId: log.childId, kind: .transition, text: note, author: personId, on: connection)
         }
-        try connection.execute("""
-            UPDATE coordination_logs SET status = 'closed', closed_by = \(personId), closed_at = now(), closed_reason = \(reason.rawValue),
-                individual_plan_id = \(planId) WHERE id = \(log.id)
-            """)
+        try CoordinationStore.closeLog(log.id, by: personId, reason: reason, planId: planId, on: connection)
         try outbox.append(LogClosed(childId: log.childId, logId: log.id, reason: reason, individualPlanId: planId), on: connection)
     }
 
@@ -468,9 +447,8 @@ struct CoordinationRoutes {
             try AccessLog.record(on: connection, actor: principal.personId, action: .export, resource: "coordination_log", resourceId: id,
                                  childId: row.childId, basis: access.basis ?? .consent, consentId: access.consentId, requestId: context.id)
             let log = try CoordinationStore.logResource(row, access: access, on: connection)
-            let child = try connection.query("SELECT name, birth_date FROM children WHERE id = \(row.childId)").first
-            return CoordinationDocument.html(log: log, childName: try child?.decode(String.self, 0) ?? "",
-                                             birthDate: try child?.decode(LocalDate?.self, 1), exportedAt: Date())
+            let child = try TransitionStore.childName(row.childId, on: connection)
+            return CoordinationDocument.html(log: log, childName: child?.name ?? "", birthDate: child?.birthDate, exportedAt: Date())
         }
         var headers = HTTPFields()
         headers[.contentType] = "text/html; charset=utf-8"
@@ -515,12 +493,8 @@ struct CoordinationRoutes {
             if let nextDate = body.nextEvaluationOn, nextDate > measure.startsOn.adding(years: 3) {
                 throw Problem.field("next_evaluation_on", "range", "must be within three years of the measure's start")
             }
-            try connection.execute("""
-                UPDATE coordination_measures SET status = \(next.rawValue), evaluation = \(body.evaluation.trimmed), evaluated_at = now(),
-                    evaluated_by = \(principal.personId), evaluation_due_on = coalesce(\(body.nextEvaluationOn), evaluation_due_on),
-                    evaluation_due_notified_at = CASE WHEN \(body.nextEvaluationOn != nil) THEN NULL ELSE evaluation_due_notified_at END
-                WHERE id = \(id)
-                """)
+            try CoordinationStore.evaluateMeasure(id, status: next, evaluation: body.evaluation.trimmed, by: principal.personId,
+                                                  nextEvaluationOn: body.nextEvaluationOn, on: connection)
             try outbox.append(MeasureEvaluated(childId: measure.childId, measureId: id, outcome: body.outcome, nextEvaluationOn: body.nextEvaluationOn),
                               on: connection)
             try AccessLog.record(on: connection, actor: principal.personId, action: .update, resource: "coordination_measure", resourceId: id,
@@ -534,9 +508,9 @@ struct CoordinationRoutes {
     static func requireOpenContainer(_ measure: CoordinationStore.MeasureResource, on connection: PostgresConnection) throws {
         let open: Bool
         if let planId = measure.planId {
-            open = try !connection.query("SELECT 1 FROM individual_plans WHERE id = \(planId) AND status = 'active'").isEmpty
+            open = try IndividualPlanStore.isActive(planId, on: connection)
         } else if let logId = measure.logId {
-            open = try !connection.query("SELECT 1 FROM coordination_logs WHERE id = \(logId) AND status = 'open'").isEmpty
+            open = try CoordinationStore.isLogOpen(logId, on: connection)
         } else {
             open = false
         }

@@ -392,3 +392,68 @@ extension CoordinationStore {
         try connection.query(SQL("SELECT \(logColumns) FROM coordination_logs WHERE child_id = \(childId)").prepared).map(logRow)
     }
 }
+
+/// The writes of ``CoordinationRoutes``: coordinators, handovers, the log's closing, measures.
+extension CoordinationStore {
+    /// Throws the unique violation when the child already has an active coordinator.
+    static func insertCoordinator(_ id: UUID, childId: UUID, personId: UUID, unitId: UUID, service: ServiceKind, kind: CoordinatorKind,
+                                  consentId: UUID, assignedBy: UUID, handoverId: UUID?, on connection: PostgresConnection) throws {
+        try connection.execute("""
+            INSERT INTO coordinators (id, child_id, person_id, unit_id, service, kind, consent_id, assigned_by, handover_id)
+            VALUES (\(id), \(childId), \(personId), \(unitId), \(service.rawValue), \(kind.rawValue), \(consentId), \(assignedBy), \(handoverId))
+            """)
+    }
+
+    static func endCoordinator(_ id: UUID, reason: String, on connection: PostgresConnection) throws {
+        try connection.execute("UPDATE coordinators SET status = 'ended', ended_at = now(), ended_reason = \(reason) WHERE id = \(id)")
+    }
+
+    static func cancelPendingHandovers(of childId: UUID, by person: UUID, on connection: PostgresConnection) throws {
+        try connection.execute("""
+            UPDATE coordinator_handovers SET status = 'cancelled', responded_at = now(), responded_by = \(person)
+            WHERE child_id = \(childId) AND status = 'pending'
+            """)
+    }
+
+    /// Throws the unique violation when a handover already waits for an answer.
+    static func insertHandover(_ id: UUID, childId: UUID, fromCoordinatorId: UUID, fromPersonId: UUID, toPersonId: UUID, toUnitId: UUID,
+                               consentId: UUID, note: String, on connection: PostgresConnection) throws {
+        try connection.execute("""
+            INSERT INTO coordinator_handovers (id, child_id, from_coordinator_id, from_person_id, to_person_id, to_unit_id, consent_id, note)
+            VALUES (\(id), \(childId), \(fromCoordinatorId), \(fromPersonId), \(toPersonId), \(toUnitId), \(consentId), \(note))
+            """)
+    }
+
+    static func answerHandover(_ id: UUID, status: HandoverStatus, by person: UUID, on connection: PostgresConnection) throws {
+        try connection.execute("""
+            UPDATE coordinator_handovers SET status = \(status.rawValue), responded_at = now(), responded_by = \(person) WHERE id = \(id)
+            """)
+    }
+
+    static func moveActiveMeasures(fromLog logId: UUID, toPlan planId: UUID, on connection: PostgresConnection) throws {
+        try connection.execute("""
+            UPDATE coordination_measures SET plan_id = \(planId) WHERE log_id = \(logId) AND status = 'active' AND plan_id IS NULL
+            """)
+    }
+
+    static func closeLog(_ id: UUID, by person: UUID, reason: LogCloseReason, planId: UUID?, on connection: PostgresConnection) throws {
+        try connection.execute("""
+            UPDATE coordination_logs SET status = 'closed', closed_by = \(person), closed_at = now(), closed_reason = \(reason.rawValue),
+                individual_plan_id = \(planId) WHERE id = \(id)
+            """)
+    }
+
+    static func isLogOpen(_ id: UUID, on connection: PostgresConnection) throws -> Bool {
+        try !connection.query(SQL("SELECT 1 FROM coordination_logs WHERE id = \(id) AND status = 'open'").prepared).isEmpty
+    }
+
+    static func evaluateMeasure(_ id: UUID, status: MeasureStatus, evaluation: String, by person: UUID, nextEvaluationOn: LocalDate?,
+                                on connection: PostgresConnection) throws {
+        try connection.execute("""
+            UPDATE coordination_measures SET status = \(status.rawValue), evaluation = \(evaluation), evaluated_at = now(),
+                evaluated_by = \(person), evaluation_due_on = coalesce(\(nextEvaluationOn), evaluation_due_on),
+                evaluation_due_notified_at = CASE WHEN \(nextEvaluationOn != nil) THEN NULL ELSE evaluation_due_notified_at END
+            WHERE id = \(id)
+            """)
+    }
+}
