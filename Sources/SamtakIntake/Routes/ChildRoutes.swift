@@ -165,12 +165,12 @@ struct ChildRoutes {
             case .unitRequired?: throw Problem.field("unit_id", "required", ChildRegistration.Refusal.unitRequired.description)
             case let refusal?: throw Problem.forbidden(refusal.description)
             }
-            if let unitId = body.unitId, try connection.query("SELECT 1 FROM units WHERE id = \(unitId)").isEmpty {
+            if let unitId = body.unitId, try !OrganisationStore.unitExists(unitId, on: connection) {
                 throw Problem.field("unit_id", "not_found", "is not a registered unit")
             }
             var lookupHash = hash
             var duplicateOf: UUID?
-            if let hash, let existing = try connection.query("SELECT id FROM children WHERE national_id_hash = \(hash)").first?.decode(UUID.self, 0) {
+            if let hash, let existing = try ChildStore.child(withNumberHash: hash, on: connection) {
                 let access = try ChildAccessLoader.decide(principal: principal, childId: existing, on: connection)
                 switch ChildRegistration.takenNumber(existing: existing, access: access, principal: principal) {
                 case .conflict(let existing):
@@ -184,13 +184,10 @@ struct ChildRoutes {
             let id = UUID()
             // ON CONFLICT: a registration of the same number committed since the lookup is no
             // unique violation (whose message would carry the hash into the server's log).
-            let inserted = try connection.execute("""
-                INSERT INTO children (id, name, national_id_hash, national_id_sealed, duplicate_of, birth_date, unit_id, grade, created_by)
-                VALUES (\(id), \(body.name.trimmed), \(lookupHash), \(sealed), \(duplicateOf), \(resolvedBirthDate), \(body.unitId), \(body.grade),
-                        \(principal.personId))
-                ON CONFLICT (national_id_hash) DO NOTHING
-                """)
-            if inserted == 0 { throw Problem.conflict("concurrent_update", "the register changed concurrently; try again") }
+            let inserted = try ChildStore.insert(id, name: body.name.trimmed, numberHash: lookupHash, sealed: sealed, duplicateOf: duplicateOf,
+                                                 birthDate: resolvedBirthDate, unitId: body.unitId, grade: body.grade, by: principal.personId,
+                                                 on: connection)
+            if !inserted { throw Problem.conflict("concurrent_update", "the register changed concurrently; try again") }
             try AccessLog.record(on: connection, actor: principal.personId, action: .create, resource: "child", resourceId: id,
                                  childId: id, basis: .owner, requestId: context.id)
             guard let child = try Self.loadChild(id, on: connection, basis: .owner) else { throw Problem.notFound("Child") }
@@ -219,25 +216,18 @@ struct ChildRoutes {
             return id
         }
         let rows = try await environment.read(context) { connection, principal in
-            let condition: SQL
             let basis: AccessBasis
             if let unitId {
                 guard principal.memberships.contains(where: { $0.unitId == unitId && AccessPolicy.ownUnitRoles.contains($0.role) }) else {
                     throw Problem.forbidden("only the unit's own staff list its children")
                 }
-                condition = "c.unit_id = \(unitId)"
                 basis = .ownUnit
             } else {
-                // The guardianships that give access (``Guardianship/givesAccess``).
-                condition = """
-                    c.id IN (SELECT child_id FROM guardianships WHERE guardian_id = \(principal.personId) AND (parental_responsibility OR daily_care))
-                    """
                 basis = .guardian
             }
-            let ids = try connection.query("""
-                SELECT c.id FROM children c WHERE \(condition) \(page.keysetCondition(createdAt: "c.created_at", id: "c.id"))
-                ORDER BY c.created_at, c.id LIMIT \(page.limit + 1)
-                """).map { row throws(PostgresError) in try row.decode(UUID.self, 0) }
+            // The unit's children, or the caller's own (the guardianships that give access, ``Guardianship/givesAccess``).
+            let ids = try ChildStore.childIds(ofUnit: unitId, orGuardian: principal.personId, after: page.keysetCondition(createdAt: "c.created_at", id: "c.id"),
+                                              limit: page.limit + 1, on: connection)
             return try ids.compactMap { id -> (item: ChildResource, createdAt: Date, id: UUID)? in
                 guard let child = try Self.loadChild(id, on: connection, basis: basis) else { return nil }
                 try AccessLog.record(on: connection, actor: principal.personId, action: .read, resource: "child", resourceId: id,
@@ -411,8 +401,7 @@ struct ChildRoutes {
             guard case .full(let basis, let consentId) = try ChildAccessLoader.decide(principal: principal, childId: childId, on: connection) else { return nil }
             try AccessLog.record(on: connection, actor: principal.personId, action: .read, resource: "consent", resourceId: nil,
                                  childId: childId, basis: basis, consentId: consentId, requestId: context.id)
-            return try connection.query("SELECT id FROM consents WHERE child_id = \(childId) ORDER BY recorded_at, id")
-                .map { row throws(PostgresError) in try row.decode(UUID.self, 0) }
+            return try ChildStore.consentIds(of: childId, on: connection)
                 .compactMap { try Self.loadConsent($0, on: connection) }
         }
         guard let consents else { throw Problem.notFound("Child") }
@@ -448,10 +437,7 @@ struct ChildRoutes {
             if basis == .guardian && consent.guardianRule == .youngPerson {
                 throw Problem.forbidden("the young person gave this consent")
             }
-            let updated = try connection.execute("""
-                UPDATE consents SET withdrawn_at = now(), withdrawn_by = \(principal.personId) WHERE id = \(id) AND withdrawn_at IS NULL
-                """)
-            if updated == 0 { throw Problem.conflict("already_withdrawn", "the consent is already withdrawn") }
+            if try !ChildStore.withdrawConsent(id, by: principal.personId, on: connection) { throw Problem.conflict("already_withdrawn", "the consent is already withdrawn") }
             try outbox.append(ConsentWithdrawn(consentId: id, childId: consent.childId), on: connection)
             try AccessLog.record(on: connection, actor: principal.personId, action: .withdraw, resource: "consent", resourceId: id,
                                  childId: consent.childId, basis: basis, consentId: consentId, requestId: context.id)
@@ -463,68 +449,11 @@ struct ChildRoutes {
     // MARK: Persistence
 
     static func loadChild(_ id: UUID, on connection: PostgresConnection, basis: AccessBasis) throws -> ChildResource? {
-        guard let row = try connection.query("""
-            SELECT id, name, national_id_sealed IS NOT NULL, birth_date, unit_id, grade, created_at FROM children WHERE id = \(id)
-            """).first else { return nil }
-        let guardians = try connection.query("""
-            SELECT p.id, p.name, p.email, g.parental_responsibility, g.daily_care
-            FROM guardianships g JOIN people p ON p.id = g.guardian_id WHERE g.child_id = \(id) ORDER BY p.name
-            """).map { row throws(PostgresError) in
-            GuardianResource(personId: try row.decode(UUID.self, 0), name: try row.decode(String.self, 1), email: try row.decode(String?.self, 2),
-                             parentalResponsibility: try row.decode(Bool.self, 3), dailyCare: try row.decode(Bool.self, 4))
-        }
-        return ChildResource(
-            id: try row.decode(UUID.self, 0), name: try row.decode(String.self, 1), nationalIdRegistered: try row.decode(Bool.self, 2),
-            birthDate: try row.decode(LocalDate?.self, 3), unitId: try row.decode(UUID?.self, 4), grade: try row.decode(Int?.self, 5),
-            guardians: guardians, createdAt: try row.decode(Date.self, 6), accessBasis: basis
-        )
+        try ChildStore.child(id, basis: basis, on: connection)
     }
 
     static func loadConsent(_ id: UUID, on connection: PostgresConnection) throws -> ConsentResource? {
-        guard let row = try connection.query("""
-            SELECT id, child_id, given_by, young_person_consented, services, arena_ids, information, valid_from, valid_until,
-                   method, recorded_by, recorded_at, withdrawn_at, unit_ids, guardian_rule, ended_reason
-            FROM consents WHERE id = \(id)
-            """).first else { return nil }
-        let withdrawnAt = try row.decode(Date?.self, 12)
-        let validFrom = try row.decode(LocalDate.self, 7)
-        let validUntil = try row.decode(LocalDate?.self, 8)
-        let grant = ConsentGrant(id: id, childId: try row.decode(UUID.self, 1), services: [], arenaIds: [], information: [],
-                                 validFrom: validFrom, validUntil: validUntil, withdrawnAt: withdrawnAt, youngPersonConsented: false)
-        return ConsentResource(
-            id: id, childId: try row.decode(UUID.self, 1), givenBy: try row.decode([UUID].self, 2),
-            youngPersonConsented: try row.decode(Bool.self, 3),
-            services: try row.decode([String].self, 4).compactMap(ServiceKind.init(rawValue:)),
-            arenaIds: try row.decode([UUID].self, 5), unitIds: try row.decode([UUID].self, 13),
-            information: try row.decode([String].self, 6).compactMap(InformationCategory.init(rawValue:)),
-            validFrom: validFrom, validUntil: validUntil,
-            method: try row.decode(ConsentMethod.self, 9),
-            guardianRule: try row.decode(String?.self, 14).flatMap(ConsentGiverRule.init(rawValue:)),
-            recordedBy: try row.decode(UUID.self, 10), recordedAt: try row.decode(Date.self, 11), withdrawnAt: withdrawnAt,
-            endedReason: try row.decode(String?.self, 15).flatMap(CorrectionReason.init(rawValue:)),
-            active: grant.isActive(at: Date())
-        )
+        try ChildStore.consent(id, on: connection)
     }
 }
 
-/// Loads the facts `AccessPolicy` needs about a child (and a case) from the database.
-enum ChildAccessLoader {
-    static func relations(_ childId: UUID, on connection: PostgresConnection) throws -> (ChildRelations, createdBy: UUID)? {
-        guard let createdBy = try connection.query(SQL("SELECT created_by FROM children WHERE id = \(childId)").prepared).first?
-                .decode(UUID.self, 0),
-              let relations = try AccessFacts.childRelations([childId], on: connection)[childId] else { return nil }
-        return (relations, createdBy)
-    }
-
-    static func consents(_ childId: UUID, on connection: PostgresConnection) throws -> [ConsentGrant] {
-        try AccessFacts.consents([childId], on: connection)[childId] ?? []
-    }
-
-    /// Direct access to a child's record; whoever registered a child without a unit sees it
-    /// (``AccessPolicy/registrarAccess``).
-    static func decide(principal: Principal, childId: UUID, on connection: PostgresConnection) throws -> AccessDecision {
-        guard let (relations, createdBy) = try relations(childId, on: connection) else { return .denied }
-        if AccessPolicy.registrarAccess(principal: principal, registeredBy: createdBy, child: relations) { return .full(.owner, consentId: nil) }
-        return AccessPolicy.childAccess(principal: principal, child: relations, consents: try consents(childId, on: connection), at: Date())
-    }
-}
