@@ -243,15 +243,8 @@ final class SMTPSinkProcess: @unchecked Sendable {
             process.standardError = try FileHandle(forWritingTo: stderrURL)
             process.standardInput = FileHandle.nullDevice
             let lines = LineCollector()
-            stdout.fileHandleForReading.readabilityHandler = { handle in
-                let data = handle.availableData
-                if data.isEmpty {
-                    handle.readabilityHandler = nil
-                } else {
-                    lines.append(data)
-                }
-            }
             try process.run()
+            process.readToEnd(of: stdout) { lines.append($0) }
             let deadline = ContinuousClock.now + .seconds(20)
             while ContinuousClock.now < deadline {
                 if lines.contains("ready") {

@@ -126,6 +126,36 @@ public final class ChildProcess: @unchecked Sendable {
     }
 }
 
+extension ChildProcess {
+    /// Reads `pipe` (one of this child's standard streams) on a thread of its own with
+    /// blocking `read(2)` until end of file, handing each chunk to `chunk`; the pipe is kept
+    /// alive by that thread and closed by it at the end. Call after `run()`.
+    ///
+    /// Why not `FileHandle.readabilityHandler`: it registers a dispatch source on the
+    /// descriptor, and when the handle is released (the test ends, the process is gone) the
+    /// descriptor is closed while the source is still registered; a new descriptor with the
+    /// same number then confuses libdispatch's epoll loop, and the whole test process died
+    /// in `_dispatch_event_loop_drain` ("Bad pointer dereference", seen in a CI run).
+    public func readToEnd(of pipe: Pipe, _ chunk: @escaping @Sendable (Data) -> Void) {
+        let reader = Thread {
+            let handle = pipe.fileHandleForReading
+            let descriptor = handle.fileDescriptor
+            var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+            while true {
+                let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+                if count > 0 {
+                    chunk(Data(buffer[0..<count]))
+                } else if count == 0 || errno != EINTR {
+                    break
+                }
+            }
+            try? handle.close()
+        }
+        reader.name = "child-\(processIdentifier)-output"
+        reader.start()
+    }
+}
+
 public struct ChildProcessError: Error, CustomStringConvertible {
     public var description: String
     init(_ description: String) { self.description = description }

@@ -35,11 +35,8 @@ public final class ServiceProcess: @unchecked Sendable {
         let pipe = Pipe()
         process.standardError = pipe
         process.standardOutput = pipe
-        pipe.fileHandleForReading.readabilityHandler = { [output] handle in
-            let chunk = handle.availableData
-            if !chunk.isEmpty { output.append(chunk) }
-        }
         try process.run()
+        process.readToEnd(of: pipe) { [output] chunk in output.append(chunk) }
     }
 
     deinit {
