@@ -80,9 +80,23 @@ public enum IntakeService {
             host.logger.critical("cannot start", metadata: ["error": "\(error)"])
             exit(2)
         }
+        try await run(host: host, intake: intake)
+    }
+
+    /// The intake on `host` exactly as `main` runs it: the router behind the host's HTTP
+    /// server, and the host's outbox relay (woken by the host's pool after each commit that
+    /// wrote the outbox). The in-process tests run this too (`IntakeHarness`), with
+    /// `onListening` to learn the port; `relaying: false` is for tests that must not publish.
+    public static func run(host: ServiceHost, intake: IntakeConfiguration, relaying: Bool = true,
+                           onListening: (@Sendable (Int) -> Void)? = nil) async throws {
+        let router = router(host: host, intake: intake)
+        try await host.run(responder: router.buildResponder(), workers: relaying ? [host.makeRelay()] : [], onListening: onListening)
+    }
+
+    /// The router `run` serves.
+    public static func router(host: ServiceHost, intake: IntakeConfiguration) -> Router<IntakeRequestContext> {
         let environment = IntakeEnvironment(pool: host.pool, outbox: host.outbox, verifier: intake.verifier, logger: host.logger,
                                             identity: intake.identity, family: intake.family)
-        let router = buildIntakeRouter(environment, dependencies: host.dependencies)
-        try await host.run(responder: router.buildResponder(), workers: [host.makeRelay()])
+        return buildIntakeRouter(environment, dependencies: host.dependencies)
     }
 }

@@ -98,7 +98,11 @@ public struct ServiceHost: Sendable {
     /// the server stops accepting, workers finish what they hold, the producer flushes,
     /// connections close. Workers start once PostgreSQL and the broker answer; until then
     /// `/health/ready` says which one is missing.
-    public func run<Responder: HTTPResponder>(responder: Responder, workers: [any Service]) async throws
+    ///
+    /// `onListening` is called with the bound port once the server listens (the in-process
+    /// tests run a service on port 0 this way).
+    public func run<Responder: HTTPResponder>(responder: Responder, workers: [any Service],
+                                              onListening: (@Sendable (Int) -> Void)? = nil) async throws
     where Responder.Context: RequestContext, Responder.Context.Source == ApplicationRequestContextSource {
         let gated = workers.map { WhenDependenciesAvailable($0, dependencies: dependencies) as any Service }
         let app = Application(
@@ -107,6 +111,7 @@ public struct ServiceHost: Sendable {
             configuration: httpLimits.applicationConfiguration(address: .hostname(configuration.httpHost, port: configuration.httpPort), logger: logger),
             services: gated,
             onServerRunning: { [logger, configuration] channel in
+                onListening?(channel.localAddress?.port ?? configuration.httpPort)
                 logger.info("listening", metadata: [
                     "address": "\(channel.localAddress?.description ?? "\(configuration.httpHost):\(configuration.httpPort)")",
                 ])

@@ -23,7 +23,6 @@ final class IntakeHarness: Sendable {
     /// Every route of the router, "METHOD /path/{param}" (for the authorization matrix).
     let routes: [String]
     private let task: Task<Void, any Error>
-    private let producer: KafkaProducerBox
 
     struct Response: Sendable {
         var status: Int
@@ -54,29 +53,34 @@ final class IntakeHarness: Sendable {
         return try await IntakeHarness(database: database, world: world, relaying: relaying, family: family)
     }
 
+    /// The intake is started through the production root (`IntakeService.run(host:intake:)`,
+    /// what `main` runs): a `ServiceHost` configured from an environment as the executable
+    /// would be (the test database, unique topics, port 0), its relay woken by its own pool
+    /// and gated on the dependencies.
     private init(database: TestDatabase, world: SeedWorld, relaying: Bool, family: FamilyPolicy) async throws {
         self.database = database
         self.world = world
-        topics = TestEnvironment.uniqueTopics()
-        configuration = try IntakeConfiguration(environment: [:])
+        let topics = TestEnvironment.uniqueTopics()
+        self.topics = topics
+        var configuration = try IntakeConfiguration(environment: [:])
+        configuration.family = family
+        self.configuration = configuration
         tap = try await EventTap(topics: topics)
-        let logger = TestEnvironment.logger
-        let kafka = TestEnvironment.kafka(clientID: "intake-tests")
-        let producer = try KafkaProducerBox(kafka: kafka, logger: logger)
-        self.producer = producer
-        let environment = IntakeEnvironment(pool: database.pool, outbox: Outbox(topics: topics, source: "/samtak/intake"),
-                                            signer: configuration.signer, logger: logger, family: family)
-        let dependencies = Dependencies(pool: database.pool, kafka: kafka, logger: logger)
-        let router = buildIntakeRouter(environment, dependencies: dependencies)
-        routes = router.routes.map { "\($0.method) \($0.path)" }
-        let relay = OutboxRelay(pool: database.pool, producer: producer.producer, kafka: kafka, topics: topics,
-                                configuration: .init(batchSize: 200, idlePoll: .milliseconds(500)), logger: logger)
+        let postgres = database.configuration
+        var environment = [
+            "SAMTAK_PG_HOST": postgres.host, "SAMTAK_PG_PORT": String(postgres.port), "SAMTAK_PG_USER": postgres.user,
+            "SAMTAK_PG_DATABASE": postgres.database, "SAMTAK_PG_POOL_SIZE": "8",
+            "SAMTAK_KAFKA_BROKERS": TestEnvironment.brokers, "SAMTAK_TOPIC_PREFIX": topics.prefix,
+            "SAMTAK_TOPIC_PARTITIONS": String(topics.partitions), "SAMTAK_HTTP_HOST": "127.0.0.1", "SAMTAK_HTTP_PORT": "0",
+        ]
+        if let password = postgres.password { environment["SAMTAK_PG_PASSWORD"] = password }
+        let host = try ServiceHost(configuration: RuntimeConfiguration(serviceName: "samtak-intake", defaultHTTPPort: 0, environment: environment),
+                                   logger: TestEnvironment.logger)
+        routes = IntakeService.router(host: host, intake: configuration).routes.map { "\($0.method) \($0.path)" }
         let portBox = PortBox()
-        let app = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)), services: relaying ? [relay] : [],
-            onServerRunning: { channel in portBox.set(channel.localAddress?.port ?? 0) }, logger: logger
-        )
-        task = Task { try await app.run() }
+        task = Task {
+            try await IntakeService.run(host: host, intake: configuration, relaying: relaying) { portBox.set($0) }
+        }
         let deadline = ContinuousClock.now + .seconds(20)
         while portBox.value == nil && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
         guard let port = portBox.value, port > 0 else { throw MissingTestDependency("the intake API did not start") }
@@ -87,7 +91,6 @@ final class IntakeHarness: Sendable {
         task.cancel()
         _ = await task.result
         await tap.stop()
-        await producer.producer.shutdown()
         await database.drop()
     }
 
@@ -145,12 +148,6 @@ final class PortBox: Sendable {
     private let port = Mutex<Int?>(nil)
     func set(_ value: Int) { port.withLock { $0 = value } }
     var value: Int? { port.withLock { $0 } }
-}
-
-/// Owns the harness's producer.
-final class KafkaProducerBox: Sendable {
-    let producer: KafkaProducer
-    init(kafka: KafkaConfiguration, logger: Logger) throws { producer = try KafkaProducer(configuration: kafka, logger: logger) }
 }
 
 /// Runs `body` with a started harness, stopping it afterwards.
