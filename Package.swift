@@ -103,10 +103,21 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The SQL more than one service runs: the facts access rules are decided on (intake
+        // and notifier) and the reminder jobs (run by the scheduler, driven by the tests of the
+        // intake and the notifier). Every statement has one home; services own the rest.
+        .target(
+            name: "SamtakStore",
+            dependencies: [
+                "SamtakDomain", "SamtakPostgres", "SamtakMessaging", "SamtakRuntime",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         .target(
             name: "SamtakIntake",
             dependencies: [
-                "SamtakDomain", "SamtakPostgres", "SamtakMessaging", "SamtakRuntime", "COpenSSLCrypto", "SamtakJOSE",
+                "SamtakDomain", "SamtakPostgres", "SamtakMessaging", "SamtakRuntime", "SamtakStore", "COpenSSLCrypto", "SamtakJOSE",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
@@ -116,7 +127,7 @@ let package = Package(
         .target(
             name: "SamtakScheduler",
             dependencies: [
-                "SamtakDomain", "SamtakPostgres", "SamtakMessaging", "SamtakRuntime",
+                "SamtakDomain", "SamtakPostgres", "SamtakMessaging", "SamtakRuntime", "SamtakStore",
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
             ],
@@ -125,7 +136,7 @@ let package = Package(
         .target(
             name: "SamtakNotifier",
             dependencies: [
-                "SamtakDomain", "SamtakPostgres", "SamtakMessaging", "SamtakRuntime", "CCurlSMTP",
+                "SamtakDomain", "SamtakPostgres", "SamtakMessaging", "SamtakRuntime", "SamtakStore", "CCurlSMTP",
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
@@ -201,9 +212,9 @@ let package = Package(
         .testTarget(name: "SamtakPostgresTests", dependencies: ["SamtakPostgres", "SamtakTestSupport"], swiftSettings: strict),
         .testTarget(name: "SamtakKafkaTests", dependencies: ["SamtakKafka", "SamtakTestSupport"], swiftSettings: strict),
         .testTarget(name: "SamtakMessagingTests", dependencies: ["SamtakMessaging", "SamtakTestSupport"], swiftSettings: strict),
-        .testTarget(name: "SamtakIntakeTests", dependencies: ["SamtakIntake", "SamtakTestSupport"], swiftSettings: strict),
+        .testTarget(name: "SamtakIntakeTests", dependencies: ["SamtakIntake", "SamtakStore", "SamtakTestSupport"], swiftSettings: strict),
         .testTarget(name: "SamtakSchedulerTests", dependencies: ["SamtakScheduler", "SamtakTestSupport"], swiftSettings: strict),
-        .testTarget(name: "SamtakNotifierTests", dependencies: ["SamtakNotifier", "SamtakTestSupport"], swiftSettings: strict),
+        .testTarget(name: "SamtakNotifierTests", dependencies: ["SamtakNotifier", "SamtakStore", "SamtakTestSupport"], swiftSettings: strict),
         // Issue 19: trace context and export, metrics configuration, the AsyncAPI document.
         .testTarget(
             name: "SamtakOperationsTests",

@@ -54,6 +54,7 @@ import SamtakDomain
 import SamtakMessaging
 import SamtakPostgres
 import SamtakRuntime
+import SamtakStore
 import ServiceLifecycle
 
 /// The scheduler's own settings (the shared ones are in `RuntimeConfiguration`).

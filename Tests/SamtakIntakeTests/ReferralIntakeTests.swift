@@ -4,6 +4,7 @@ import SamtakIntake
 import SamtakMessaging
 import SamtakPostgres
 import SamtakRuntime
+import SamtakStore
 import SamtakTestSupport
 import Testing
 

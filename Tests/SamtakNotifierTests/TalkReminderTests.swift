@@ -4,6 +4,7 @@ import SamtakMessaging
 import SamtakPostgres
 import SamtakRuntime
 @testable import SamtakNotifier
+import SamtakStore
 import SamtakTestSupport
 import Testing
 

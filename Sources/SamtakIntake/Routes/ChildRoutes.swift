@@ -4,6 +4,7 @@ import SamtakDomain
 import SamtakMessaging
 import SamtakPostgres
 import SamtakRuntime
+import SamtakStore
 
 /// Children, their guardians and the guardians' consent. Every read and change of a
 /// child's data passes `AccessPolicy.childAccess` and is written to the access log.

@@ -19,7 +19,7 @@
 /// `coordinator.handover_requested`, `coordinator.handed_over` (both people's ids, so the
 /// notifier tells both), `coordinator.handover_closed`, `coordinator.released`,
 /// `log.opened`, `log.closed`, `measure.added`, `measure.evaluated`; the reminder
-/// `measure.evaluation_due` comes from `SamtakRuntime.MeasureEvaluationReminders`.
+/// `measure.evaluation_due` comes from `SamtakStore.MeasureEvaluationReminders`.
 ///
 /// Access (``CoordinationPolicy``): the log is read by guardians and the young person, and
 /// read and written by staff whose service an active consent covers; everyone else gets
@@ -31,6 +31,7 @@ import SamtakDomain
 import SamtakMessaging
 import SamtakPostgres
 import SamtakRuntime
+import SamtakStore
 
 struct CoordinationRoutes {
     let environment: IntakeEnvironment

@@ -13,6 +13,7 @@ import SamtakDomain
 import SamtakMessaging
 import SamtakPostgres
 import SamtakRuntime
+import SamtakStore
 
 struct FamilyRoutes {
     let environment: IntakeEnvironment

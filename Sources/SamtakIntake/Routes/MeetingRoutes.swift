@@ -4,6 +4,7 @@ import SamtakDomain
 import SamtakMessaging
 import SamtakPostgres
 import SamtakRuntime
+import SamtakStore
 
 /// Meetings, their agendas (shown per viewer: a case the viewer may not see in full
 /// appears as "Sak 3: elev 5. trinn, anonymisert"), minutes, and cancellation.

@@ -2,6 +2,7 @@ import Foundation
 import SamtakDomain
 import SamtakPostgres
 import SamtakRuntime
+import SamtakStore
 
 /// A case as one caller may see it: everything (`visibility: full`) or only what does not
 /// identify the child (`visibility: redacted`: title replaced by a descriptor, no texts).

@@ -2,6 +2,7 @@ import Foundation
 import SamtakDomain
 import SamtakPostgres
 import SamtakRuntime
+import SamtakStore
 
 /// Children and their consents as ``ChildRoutes`` reads and writes them (rows in the API's
 /// shape; the route decides who may read them and logs what it returns).

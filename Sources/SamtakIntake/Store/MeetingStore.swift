@@ -2,6 +2,7 @@ import Foundation
 import SamtakDomain
 import SamtakPostgres
 import SamtakRuntime
+import SamtakStore
 
 /// Meetings, their agendas, minutes and deliveries: every statement about them. Returns
 /// rows and domain facts; never an HTTP problem (a route decides what a missing row means).

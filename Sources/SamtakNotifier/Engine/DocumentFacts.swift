@@ -2,6 +2,7 @@ import Foundation
 import SamtakDomain
 import SamtakPostgres
 import SamtakRuntime
+import SamtakStore
 
 /// Everything about one document that its recipients' copies are rendered from, read from
 /// the database at send time (so a consent withdrawn before a send takes effect on it).

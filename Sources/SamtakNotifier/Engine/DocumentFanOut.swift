@@ -4,6 +4,7 @@ import SamtakDomain
 import SamtakMessaging
 import SamtakPostgres
 import SamtakRuntime
+import SamtakStore
 
 /// The consumer's handler: turns `agenda.published`, `minutes.approved` and
 /// `meeting.cancelled` into a document and one delivery per recipient, inside the inbox

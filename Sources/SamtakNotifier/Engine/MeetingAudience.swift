@@ -2,6 +2,7 @@ import Foundation
 import SamtakDomain
 import SamtakPostgres
 import SamtakRuntime
+import SamtakStore
 
 /// Who a meeting's documents go to.
 ///

@@ -4,6 +4,7 @@ import SamtakDomain
 import SamtakMessaging
 import SamtakPostgres
 import SamtakRuntime
+import SamtakStore
 
 /// Notices about the cooperation around one child (Schema/0006_notices.sql): who is told
 /// what, on which event (topic `coordination`, and `meetings` for `minutes.overdue`).

@@ -3,6 +3,7 @@ import Logging
 import SamtakDomain
 import SamtakMessaging
 import SamtakPostgres
+import SamtakRuntime
 
 /// # Reminders for minutes not written
 ///

@@ -1,6 +1,7 @@
 import Foundation
 import SamtakDomain
 import SamtakPostgres
+import SamtakRuntime
 
 /// A person a document goes to, with what the access rules and the documents need.
 public struct PersonFacts: Sendable {

@@ -3,6 +3,7 @@ import Logging
 import SamtakDomain
 import SamtakMessaging
 import SamtakPostgres
+import SamtakRuntime
 
 /// # The reminder the day before a talk (utviklingssamtale, foreldresamtale)
 ///

@@ -3,6 +3,7 @@ import Logging
 import SamtakDomain
 import SamtakMessaging
 import SamtakPostgres
+import SamtakRuntime
 
 /// # Overdue follow-ups of rejected BUP referrals (issue 16)
 ///

@@ -18,6 +18,7 @@ import Logging
 import SamtakDomain
 import SamtakMessaging
 import SamtakPostgres
+import SamtakRuntime
 
 public struct MeasureEvaluationReminders: Sendable {
     let outbox: Outbox
