@@ -82,24 +82,8 @@ start() {  # start LABEL EXE PORT [VAR=VALUE ...]
 start web-intake samtak-intake "$PORT_INTAKE"
 start web samtak-web "$PORT_WEB" SAMTAK_WEB_INTAKE_URL="http://127.0.0.1:$PORT_INTAKE" SAMTAK_WEB_PUBLIC_URL="http://127.0.0.1:$PORT_WEB"
 
-cat > "$OUT/p95.lua" <<'LUA'
-done = function(summary, latency, requests)
-  io.write(string.format("P95_MS %.2f\nRPS %.1f\nNON2XX %d\n", latency:percentile(95) / 1000,
-    summary.requests / (summary.duration / 1e6), summary.errors.status))
-end
-LUA
-
-measure() {  # measure NAME URL HEADER
-  local name="$1" url="$2" header="$3" status
-  status="$(curl -s -o "$OUT/$name.probe" -w '%{http_code}' -H "$header" "$url")"
-  [ "$status" = 200 ] || die "$name: $url answered $status: $(head -c 300 "$OUT/$name.probe")"
-  wrk -t2 -c"$CONNECTIONS" -d2s -H "$header" "$url" >/dev/null 2>&1 || true   # warm-up
-  wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER}s" -H "$header" -s "$OUT/p95.lua" "$url" > "$OUT/$name.wrk" 2>&1 \
-    || die "wrk failed for $name (log: $OUT/$name.wrk)"
-  [ "$(awk '/^NON2XX/ {print $2}' "$OUT/$name.wrk")" = 0 ] || die "$name: some answers were not 2xx (log: $OUT/$name.wrk)"
-  awk '/^RPS/ {print $2}' "$OUT/$name.wrk" > "$OUT/$name.rps"
-  awk '/^P95_MS/ {print $2}' "$OUT/$name.wrk" > "$OUT/$name.p95"
-}
+source "$(dirname "${BASH_SOURCE[0]}")/wrk.sh"
+measure() { wrk_measure "$1" "$2" "$3" "$OUT" "$CONNECTIONS" "$SECONDS_PER"; }
 COOKIE_HEADER="Cookie: samtak_session=$COOKIE"
 AUTH_HEADER="Authorization: Bearer $TOKEN"
 measure home-page "http://127.0.0.1:$PORT_WEB/" "$COOKIE_HEADER"

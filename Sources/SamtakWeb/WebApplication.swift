@@ -20,7 +20,7 @@ public struct WebEnvironment: Sendable {
         self.configuration = configuration
         self.pages = pages
         self.logger = logger
-        let client = CurlHTTPClient()
+        let client = CurlHTTPClient.withOwnThreads(configuration.intakeConnections)
         store = SignInStore(pool: pool)
         signIn = SignIn(configuration: configuration, store: store, client: client, logger: logger)
         intake = IntakeClient(baseURL: configuration.intakeURL, key: configuration.signingKey, client: client)

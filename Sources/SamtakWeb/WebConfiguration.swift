@@ -8,6 +8,7 @@ import SamtakRuntime
 /// |---|---|---|
 /// | `SAMTAK_WEB_PUBLIC_URL` | `http://127.0.0.1:8090` | the address browsers use; `https://` makes cookies `Secure` with the `__Host-` prefix (required in production) |
 /// | `SAMTAK_WEB_INTAKE_URL` | `http://127.0.0.1:8080` | the intake API |
+/// | `SAMTAK_WEB_INTAKE_CONNECTIONS` | 32 | calls to the intake (and the identity providers) in flight at once: the threads of the web's HTTP client |
 /// | `SAMTAK_WEB_SIGNING_KEY` (or `_FILE`) | the development key | PEM P-256 private key for the tokens sent to the intake; the same in every copy |
 /// | `SAMTAK_WEB_SESSION_IDLE_S` / `SAMTAK_WEB_SESSION_MAX_S` | 1800 / 28800 | idle timeout and absolute lifetime of a session |
 /// | `SAMTAK_WEB_CLOCK_LEEWAY_S` | 60 | clock skew tolerated in ID tokens |
@@ -25,6 +26,8 @@ public struct WebConfiguration: Sendable {
     public var mode: RuntimeMode
     public var publicURL: URL
     public var intakeURL: String
+    /// `SAMTAK_WEB_INTAKE_CONNECTIONS`: outgoing calls in flight at once.
+    public var intakeConnections: Int
     public var signingKey: ES256PrivateKey
     public var sessionIdle: Int
     public var sessionLifetime: Int
@@ -71,6 +74,7 @@ public struct WebConfiguration: Sendable {
         }
         self.publicURL = publicURL
         intakeURL = reader.string("SAMTAK_WEB_INTAKE_URL", default: "http://127.0.0.1:8080")
+        intakeConnections = try reader.integer("SAMTAK_WEB_INTAKE_CONNECTIONS", default: 32, range: 1...512)
         guard intakeURL.hasPrefix("http://") || intakeURL.hasPrefix("https://") else {
             throw ConfigurationError(variable: "SAMTAK_WEB_INTAKE_URL", problem: "expected an http(s) URL")
         }

@@ -146,17 +146,7 @@ struct CaseRoutes {
                                                       arenaId: arenaId, status: status, category: category,
                                                       after: page.keysetCondition(createdAt: "c.created_at", id: "c.id"), limit: page.limit + 1,
                                                       on: connection)
-            var out: [CaseResource] = []
-            for row in candidates {
-                let decision = try CaseStore.access(principal, to: row, on: connection)
-                guard let resource = try CaseStore.resource(row, decision: decision, on: connection) else { continue }
-                if row.kind == .named, let basis = decision.basis {
-                    try AccessLog.record(on: connection, actor: principal.personId, action: .read, resource: row.category, resourceId: row.id,
-                                         childId: decision.canSeeChild ? row.childId : nil, basis: basis, consentId: decision.consentId,
-                                         requestId: context.id)
-                }
-                out.append(resource)
-            }
+            let out = try CaseStore.readList(candidates, principal: principal, on: connection, requestId: context.id)
             // The keyset must advance over hidden rows too, or a page of hidden rows would end the listing.
             if candidates.count > page.limit, let last = candidates.prefix(page.limit).last, out.count <= page.limit {
                 let nextCursor = PageRequest.encodeCursor(createdAt: last.createdAt, id: last.id)

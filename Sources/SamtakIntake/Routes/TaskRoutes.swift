@@ -90,17 +90,8 @@ struct TaskRoutes {
                     arenaName: row.arenaName, caseId: visible ? row.caseId : nil))
             }
             // The cases submitted, as the caller may see each now; a named case's read is logged.
-            var cases: [CaseResource] = []
-            for row in try TaskStore.submittedCases(by: principal.personId, limit: 20, on: connection) {
-                let decision = try CaseStore.access(principal, to: row, on: connection)
-                guard let resource = try CaseStore.resource(row, decision: decision, on: connection) else { continue }
-                if row.kind == .named, let basis = decision.basis {
-                    try AccessLog.record(on: connection, actor: principal.personId, action: .read, resource: row.category, resourceId: row.id,
-                                         childId: decision.canSeeChild ? row.childId : nil, basis: basis, consentId: decision.consentId,
-                                         requestId: context.id)
-                }
-                cases.append(resource)
-            }
+            let cases = try CaseStore.readList(try TaskStore.submittedCases(by: principal.personId, limit: 20, on: connection),
+                                               principal: principal, on: connection, requestId: context.id)
             let arenas = try TaskStore.arenas(ofUnits: Array(principal.unitIds), on: connection)
             let startOfToday = OsloTime.instant(for: LocalDateTime(date: today, time: LocalTime(hour: 0, minute: 0)!))
             let meetings = try TaskStore.nextMeetings(of: arenas.map(\.id), person: principal.personId, from: startOfToday, limit: 6, on: connection)

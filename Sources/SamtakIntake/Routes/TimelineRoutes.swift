@@ -86,7 +86,8 @@ struct TimelineRoutes {
     static func caseEntries(_ childId: UUID, principal: Principal, on connection: PostgresConnection) throws -> [Entry] {
         let rows = try CaseStore.cases(ofChild: childId, on: connection)
         var entries: [Entry] = []
-        for row in rows where try CaseStore.access(principal, to: row, on: connection).canSeeChild {
+        let access = try CaseStore.access(principal, to: rows, on: connection)
+        for (row, seen) in zip(rows, access) where seen.canSeeChild {
             var entry = Entry(at: row.createdAt, kind: row.category == "referral" ? "referral.created" : "case.submitted")
             entry.caseId = row.id
             entry.category = row.category

@@ -191,70 +191,121 @@ enum CaseStore {
 
     /// Decides what `principal` may see of a case.
     static func access(_ principal: Principal, to row: Row, on connection: PostgresConnection) throws -> AccessDecision {
-        let arena = try row.arenaId.flatMap { try arenaScope($0, on: connection) }
-        let participant = try row.arenaId.map { try isParticipant(principal, arenaId: $0, on: connection) } ?? false
-        var relations: ChildRelations?
-        var consents: [ConsentGrant] = []
-        if let childId = row.childId {
-            relations = try ChildAccessLoader.relations(childId, on: connection)?.0
-            consents = try ChildAccessLoader.consents(childId, on: connection)
+        try access(principal, to: [row], on: connection)[0]
+    }
+
+    /// Decides what `principal` may see of each case, with the facts loaded in one batch: the
+    /// scope and participation once per distinct arena, every child's relations and consents
+    /// in one statement each (a list of 20 cases makes a handful of statements, not 160).
+    static func access(_ principal: Principal, to rows: [Row], on connection: PostgresConnection) throws -> [AccessDecision] {
+        var scopes: [UUID: ArenaScope] = [:]
+        var participates: [UUID: Bool] = [:]
+        for arenaId in Set(rows.compactMap(\.arenaId)) {
+            scopes[arenaId] = try arenaScope(arenaId, on: connection)
+            participates[arenaId] = try isParticipant(principal, arenaId: arenaId, on: connection)
         }
-        return AccessPolicy.caseAccess(principal: principal, facts: facts(row, scope: arena), child: relations, consents: consents,
-                                       isArenaParticipant: participant, at: Date())
+        let childIds = Array(Set(rows.compactMap(\.childId)))
+        let relations = try AccessFacts.childRelations(childIds, on: connection)
+        let consents = try AccessFacts.consents(childIds, on: connection)
+        let now = Date()
+        return rows.map { row in
+            AccessPolicy.caseAccess(principal: principal, facts: facts(row, scope: row.arenaId.flatMap { scopes[$0] }),
+                                    child: row.childId.flatMap { relations[$0] }, consents: row.childId.flatMap { consents[$0] } ?? [],
+                                    isArenaParticipant: row.arenaId.flatMap { participates[$0] } ?? false, at: now)
+        }
     }
 
     /// The resource for a decision (`nil` when denied). `onNoAgenda`: the caller knows the
     /// case is on no agenda (inserted in this very transaction), so it is not looked up.
     static func resource(_ row: Row, decision: AccessDecision, on connection: PostgresConnection, onNoAgenda: Bool = false) throws -> CaseResource? {
-        guard let basis = decision.basis else { return nil }
-        let full = decision.canSeeChild
-        var child: CaseResource.ChildSummary?
-        if full, let childId = row.childId,
-           let name = try connection.query(SQL("SELECT name FROM children WHERE id = \(childId)").prepared).first?.decode(String.self, 0) {
-            child = .init(id: childId, name: name)
+        try resources([(row, decision)], on: connection, onNoAgenda: onNoAgenda)[0]
+    }
+
+    /// The resources for decided cases (`nil` where denied), in the order given: the children's
+    /// names and the open agenda places in one statement each; a referral seen in full adds its
+    /// details (a referral list is the intake meeting's, a page of them).
+    static func resources(_ decided: [(Row, AccessDecision)], on connection: PostgresConnection, onNoAgenda: Bool = false) throws -> [CaseResource?] {
+        let shown = decided.filter { $0.1.basis != nil }
+        let namedIds = Array(Set(shown.filter { $0.1.canSeeChild }.compactMap { $0.0.childId }))
+        var names: [UUID: String] = [:]
+        if !namedIds.isEmpty {
+            for row in try connection.query(SQL("SELECT id, name FROM children WHERE id = ANY(\(namedIds))").prepared) {
+                names[try row.decode(UUID.self, 0)] = try row.decode(String.self, 1)
+            }
         }
-        let scheduled = onNoAgenda ? nil : try connection.query(SQL("""
-            SELECT ai.meeting_id, m.starts_at, ai.position, ai.over_capacity FROM agenda_items ai JOIN meetings m ON m.id = ai.meeting_id
-            WHERE ai.case_id = \(row.id) AND ai.removed_at IS NULL AND ai.completed_at IS NULL
-            """).prepared).first.map { item throws(PostgresError) in
-            CaseResource.Scheduling(meetingId: try item.decode(UUID.self, 0), startsAt: try item.decode(Date.self, 1),
-                                    position: try item.decode(Int.self, 2), overCapacity: try item.decode(Bool.self, 3))
+        var scheduling: [UUID: CaseResource.Scheduling] = [:]
+        let caseIds = shown.map { $0.0.id }
+        if !onNoAgenda && !caseIds.isEmpty {
+            for item in try connection.query(SQL("""
+                SELECT ai.case_id, ai.meeting_id, m.starts_at, ai.position, ai.over_capacity FROM agenda_items ai JOIN meetings m ON m.id = ai.meeting_id
+                WHERE ai.case_id = ANY(\(caseIds)) AND ai.removed_at IS NULL AND ai.completed_at IS NULL
+                """).prepared) {
+                scheduling[try item.decode(UUID.self, 0)] = CaseResource.Scheduling(
+                    meetingId: try item.decode(UUID.self, 1), startsAt: try item.decode(Date.self, 2),
+                    position: try item.decode(Int.self, 3), overCapacity: try item.decode(Bool.self, 4))
+            }
         }
-        var referral: CaseResource.ReferralDetails?
-        if full, row.category == "referral", let details = try connection.query("""
+        return try decided.map { row, decision throws -> CaseResource? in
+            guard let basis = decision.basis else { return nil }
+            let full = decision.canSeeChild
+            let child = full ? row.childId.flatMap { id in names[id].map { CaseResource.ChildSummary(id: id, name: $0) } } : nil
+            let scheduled = scheduling[row.id]
+            let referral = full && row.category == "referral" ? try referralDetails(row, on: connection) : nil
+            return CaseResource(
+                id: row.id, category: row.category, kind: row.kind, arenaId: row.arenaId, targetService: row.targetService, status: row.status,
+                urgent: row.urgent, title: full ? row.title : CaseRedaction.anonymousTitle(position: scheduled?.position, grade: row.grade),
+                grade: row.grade, concern: full ? row.concern : nil, adaptationsTried: full ? row.adaptationsTried : nil,
+                responsibleNote: full ? row.responsibleNote : nil, child: child, consentId: full ? row.consentId : nil,
+                submittingUnitId: row.submittingUnitId, submittedBy: row.submittedBy, ownerId: row.ownerId, originCaseId: row.originCaseId,
+                screeningFlags: row.screeningFlags, scheduled: scheduled, referral: referral, visibility: full ? "full" : "redacted",
+                accessBasis: basis, createdAt: row.createdAt, updatedAt: row.updatedAt
+            )
+        }
+    }
+
+    /// A list of cases as `principal` may see each now (denied ones left out), with every
+    /// named case's read recorded in the access log in one statement; the facts, names and
+    /// agenda places are loaded in one batch each.
+    static func readList(_ rows: [Row], principal: Principal, on connection: PostgresConnection,
+                         requestId: String?) throws -> [CaseResource] {
+        let decisions = try access(principal, to: rows, on: connection)
+        let resources = try self.resources(Array(zip(rows, decisions)), on: connection)
+        var disclosures = Disclosures()
+        for (row, decision) in zip(rows, decisions) where row.kind == .named {
+            guard let basis = decision.basis else { continue }
+            disclosures.add(Disclosure(resource: row.category, resourceId: row.id, childId: decision.canSeeChild ? row.childId : nil,
+                                       basis: basis, consentId: decision.consentId))
+        }
+        try AccessLog.record(disclosures, actor: principal.personId, requestId: requestId, on: connection)
+        return resources.compactMap { $0 }
+    }
+
+    /// A referral's details with what is still missing (nil when it has none recorded).
+    private static func referralDetails(_ row: Row, on connection: PostgresConnection) throws -> CaseResource.ReferralDetails? {
+        guard let details = try connection.query("""
             SELECT parental_responsibility, daily_care, consented_by, question, measures_tried, current_services, intake_decision, follow_up_owner_id,
                    information_requested
             FROM referral_details WHERE case_id = \(row.id)
-            """).first {
-            var guardians: [Guardianship] = []
-            if let childId = row.childId { guardians = try AccessFacts.guardianships([childId], on: connection)[childId] ?? [] }
-            let content = ReferralCompleteness.Content(
-                question: try details.decode(String.self, 3), measuresTried: try details.decode(String.self, 4),
-                currentServices: try details.decode([String].self, 5).compactMap(ServiceKind.init(rawValue:)),
-                parentalResponsibility: try details.decode([UUID].self, 0), dailyCare: try details.decode([UUID].self, 1),
-                consentedBy: try details.decode([UUID].self, 2))
-            let missing = ReferralCompleteness.gaps(content, guardians: guardians.map {
-                ReferralCompleteness.Guardian(id: $0.guardianId, parentalResponsibility: $0.parentalResponsibility, dailyCare: $0.dailyCare)
-            }).map { CaseResource.MissingItem(field: $0.field, rule: $0.rule) }
-            referral = .init(
-                parentalResponsibility: try details.decode([UUID].self, 0), dailyCare: try details.decode([UUID].self, 1),
-                consentedBy: try details.decode([UUID].self, 2), question: try details.decode(String.self, 3),
-                measuresTried: try details.decode(String.self, 4),
-                currentServices: try details.decode([String].self, 5).compactMap(ServiceKind.init(rawValue:)),
-                intakeDecision: try details.decode(String?.self, 6).flatMap(IntakeDecision.init(rawValue:)),
-                followUpOwnerId: try details.decode(UUID?.self, 7),
-                informationRequested: try details.decode(String.self, 8), missing: missing,
-                notes: try ReferralIntakeStore.notes(caseId: row.id, on: connection)
-            )
-        }
-        return CaseResource(
-            id: row.id, category: row.category, kind: row.kind, arenaId: row.arenaId, targetService: row.targetService, status: row.status,
-            urgent: row.urgent, title: full ? row.title : CaseRedaction.anonymousTitle(position: scheduled?.position, grade: row.grade),
-            grade: row.grade, concern: full ? row.concern : nil, adaptationsTried: full ? row.adaptationsTried : nil,
-            responsibleNote: full ? row.responsibleNote : nil, child: child, consentId: full ? row.consentId : nil,
-            submittingUnitId: row.submittingUnitId, submittedBy: row.submittedBy, ownerId: row.ownerId, originCaseId: row.originCaseId,
-            screeningFlags: row.screeningFlags, scheduled: scheduled, referral: referral, visibility: full ? "full" : "redacted",
-            accessBasis: basis, createdAt: row.createdAt, updatedAt: row.updatedAt
+            """).first else { return nil }
+        var guardians: [Guardianship] = []
+        if let childId = row.childId { guardians = try AccessFacts.guardianships([childId], on: connection)[childId] ?? [] }
+        let content = ReferralCompleteness.Content(
+            question: try details.decode(String.self, 3), measuresTried: try details.decode(String.self, 4),
+            currentServices: try details.decode([String].self, 5).compactMap(ServiceKind.init(rawValue:)),
+            parentalResponsibility: try details.decode([UUID].self, 0), dailyCare: try details.decode([UUID].self, 1),
+            consentedBy: try details.decode([UUID].self, 2))
+        let missing = ReferralCompleteness.gaps(content, guardians: guardians.map {
+            ReferralCompleteness.Guardian(id: $0.guardianId, parentalResponsibility: $0.parentalResponsibility, dailyCare: $0.dailyCare)
+        }).map { CaseResource.MissingItem(field: $0.field, rule: $0.rule) }
+        return .init(
+            parentalResponsibility: try details.decode([UUID].self, 0), dailyCare: try details.decode([UUID].self, 1),
+            consentedBy: try details.decode([UUID].self, 2), question: try details.decode(String.self, 3),
+            measuresTried: try details.decode(String.self, 4),
+            currentServices: try details.decode([String].self, 5).compactMap(ServiceKind.init(rawValue:)),
+            intakeDecision: try details.decode(String?.self, 6).flatMap(IntakeDecision.init(rawValue:)),
+            followUpOwnerId: try details.decode(UUID?.self, 7),
+            informationRequested: try details.decode(String.self, 8), missing: missing,
+            notes: try ReferralIntakeStore.notes(caseId: row.id, on: connection)
         )
     }
 

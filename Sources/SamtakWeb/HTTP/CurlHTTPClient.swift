@@ -19,8 +19,12 @@ public struct HTTPClientError: Error, CustomStringConvertible, Sendable {
     public var description: String { summary }
 }
 
-/// HTTP requests through libcurl, performed on NIO's blocking thread pool (never on the
-/// cooperative pool). Easy handles are kept between requests (at most `idleHandles`), so
+/// HTTP requests through libcurl, performed on a blocking thread pool (never on the
+/// cooperative pool): its thread count is how many transfers run at once, so the web uses a
+/// pool of its own sized for the intake calls (`SAMTAK_WEB_INTAKE_CONNECTIONS`), not NIO's
+/// singleton (one thread per core: two concurrent page requests on a two-core machine, which
+/// held samtak-web to a fifth of the intake's throughput). Easy handles are kept between
+/// requests (at most `idleHandles`, one per thread), so
 /// their connection caches reuse open connections to the provider and the intake API. No
 /// redirects are followed; only `http` and `https` are allowed.
 public final class CurlHTTPClient: Sendable {
@@ -28,15 +32,23 @@ public final class CurlHTTPClient: Sendable {
     public let maximumBodyBytes: Int
     private let threadPool: NIOThreadPool
     private let idle = Mutex<[HandleBox]>([])
-    private let idleHandles = 16
+    private let idleHandles: Int
 
     private static let globalInit: Bool = curl_global_init(Int(CURL_GLOBAL_ALL)) == CURLE_OK
 
-    public init(timeout: Duration = .seconds(10), maximumBodyBytes: Int = 1 << 20, threadPool: NIOThreadPool = .singleton) {
+    public init(timeout: Duration = .seconds(10), maximumBodyBytes: Int = 1 << 20, threadPool: NIOThreadPool = .singleton, idleHandles: Int = 16) {
         _ = Self.globalInit
         self.timeout = timeout
         self.maximumBodyBytes = maximumBodyBytes
         self.threadPool = threadPool
+        self.idleHandles = idleHandles
+    }
+
+    /// A client with a started pool of `transfers` threads (the most transfers at once).
+    public static func withOwnThreads(_ transfers: Int, timeout: Duration = .seconds(10)) -> CurlHTTPClient {
+        let pool = NIOThreadPool(numberOfThreads: transfers)
+        pool.start()
+        return CurlHTTPClient(timeout: timeout, threadPool: pool, idleHandles: transfers)
     }
 
     deinit {
