@@ -223,8 +223,27 @@ for pair, label7 in (("home", "7a. home page `/` vs `GET /v1/me/tasks`"), ("agen
     else:
         not_measured("r7", label7, "≥ 50 %, p95 ≤ 100 ms")
 notes.append("Row 7: a signed-in session of the rektor (a web_sessions row as a sign-in leaves it) on samtak-web in front of its own "
-             "intake; the home page makes one call per arena of the person's units besides its lists, the meeting page three "
+             "intake; the home page makes one call (`GET /v1/me/tasks`), the meeting page three "
              "(meeting, deliveries, participants). Deploy/bench.d/web-pages.sh.")
+
+# Row 8 (issue 20): the same reads on the demo and on five years of a 50,000-inhabitant municipality
+sizes = get("r8/bench_scale_large.sizes")
+for read, label8 in (("home", "8a. home `GET /v1/me/tasks`"), ("arena", "8b. arena page's next meetings"),
+                     ("history", "8c. first page (50) of an arena's meetings"), ("timeline", "8d. a child's timeline"),
+                     ("innsyn", "8e. innsyn: a child's access log")):
+    small, large = get(f"r8/bench_scale_small-{read}.figures"), get(f"r8/bench_scale_large-{read}.figures")
+    if small and large:
+        rps_s, p95_s = (float(x) for x in small.split())
+        rps_l, p95_l = (float(x) for x in large.split())
+        rows.append([f"{label8}, five years (8 connections)", f"{rps_l:,.0f} req/s, p95 {p95_l:.1f} ms",
+                     f"demo: {rps_s:,.0f} req/s, p95 {p95_s:.1f} ms", f"p95 ×{p95_l / max(p95_s, 0.01):.1f}",
+                     "p95 ≤ 100 ms", yes(p95_l <= 100)])
+    else:
+        not_measured("r8", label8, "p95 ≤ 100 ms")
+notes.append("Row 8: Deploy/bench.d/scale.sql generates five years of a municipality of 50,000 inhabitants on top of the demo "
+             "(8,000 children, 300 arenas, 20,000 meetings, 50,000 cases, 5 million access-log rows; "
+             f"as generated: {next((l.strip() for l in sizes.splitlines() if 'MB' in l or 'GB' in l), 'sizes not recorded')}); "
+             "scale.sh reads the same endpoints on the demo alone and on that data set. The ratio column is the growth of p95.")
 
 # Row 6
 for service, windows, idle_key in (("samtak-intake", ["r1-", "r2"], "rss.intake.idle"),

@@ -12,7 +12,8 @@
 # only; the relay waits for a broker that is not asked), then runs wrk for SECONDS per read at
 # CONNECTIONS connections against both:
 #   home      GET /v1/me/tasks                       the rektor's home page (cases, arenas, meetings)
-#   meetings  GET /v1/meetings?arena_id=…            the ressursteam's meeting list
+#   arena     GET /v1/meetings?arena_id=…&from=today&limit=8   the ressursteam's page (next meetings)
+#   history   GET /v1/meetings?arena_id=…            the first page (50) of its meetings, oldest first
 #   timeline  GET /v1/children/{id}/timeline         a child of the rektor's school with the most cases
 #   innsyn    GET /v1/me/children/{id}/access-log    that child's guardian: who has read the data
 # Prints req/s and p95 per read and data set, and the growth factor of p95.
@@ -76,7 +77,8 @@ run_reads() {  # run_reads DB
   echo "$db: child with $(sql "$db" "SELECT count(*) FROM cases WHERE child_id = '$child'") cases, $(sql "$db" "SELECT count(*) FROM access_log WHERE child_id = '$child'") access-log rows"
   start_intake "$db"; port="$INTAKE_PORT"
   measure "$db-home" "http://127.0.0.1:$port/v1/me/tasks" "$frode_token"
-  measure "$db-meetings" "http://127.0.0.1:$port/v1/meetings?arena_id=$arena" "$frode_token"
+  measure "$db-arena" "http://127.0.0.1:$port/v1/meetings?arena_id=$arena&from=$(date +%F)&limit=8" "$frode_token"
+  measure "$db-history" "http://127.0.0.1:$port/v1/meetings?arena_id=$arena" "$frode_token"
   measure "$db-timeline" "http://127.0.0.1:$port/v1/children/$child/timeline" "$frode_token"
   measure "$db-innsyn" "http://127.0.0.1:$port/v1/me/children/$child/access-log" "$guardian_token"
   kill -TERM "${PIDS[-1]}" 2>/dev/null || true
@@ -87,7 +89,7 @@ prepare bench_scale_small none
 prepare bench_scale_large "$SCALE"
 run_reads bench_scale_small
 run_reads bench_scale_large
-for read in home meetings timeline innsyn; do
+for read in home arena history timeline innsyn; do
   python3 - "$read" $(cat "$OUT/bench_scale_small-$read.figures") $(cat "$OUT/bench_scale_large-$read.figures") "$CONNECTIONS" <<'PY' | tee "$OUT/$read.summary"
 import sys
 read, rps_s, p95_s, rps_l, p95_l, conns = sys.argv[1:]
