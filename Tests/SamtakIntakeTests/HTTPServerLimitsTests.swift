@@ -93,6 +93,18 @@ struct HTTPServerLimitsTests {
         }
     }
 
+    @Test("a second intake on a port already taken says so and exits with status 1, without a crash report")
+    func portTaken() async throws {
+        try await withIntakeProcess([:]) { port in
+            let second = try ServiceProcess("samtak-intake", port: port, environment: ["SAMTAK_TOPIC_PREFIX": "test.httplimits."])
+            let status = await second.waitForExit(timeout: .seconds(60))
+            #expect(status == 1, "exit status \(String(describing: status)): \(second.log.suffix(1500))")
+            #expect(second.log.contains("stopped with an error"))
+            #expect(second.log.contains("Address already in use"))
+            #expect(!second.log.contains("Program crashed"), "\(second.log.suffix(1500))")
+        }
+    }
+
     @Test("idle, slowloris, short body, trickled body and idle keep-alive connections are closed")
     func timeouts() async throws {
         try await withIntakeProcess([:]) { port in
