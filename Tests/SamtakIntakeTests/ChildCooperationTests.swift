@@ -60,4 +60,43 @@ struct ChildCooperationTests {
             #expect((others.json["coordinated_children"] as? [[String: Any]])?.isEmpty == true)
         }
     }
+
+    @Test("the school calls a samarbeidsmøte with the guardians without consent; inviting another service needs one (422 naming the participant)")
+    func schoolMeetsTheFamily() async throws {
+        try await withIntake { api in
+            let teacher = api.world.person(.school, .teacher)
+            let tone = api.world.person(.ppt, .advisor)
+            let otherTeacher = api.world.person(.lowerSecondary, .teacher)
+            let emma = api.world.child("emma")
+            let mother = try #require(emma.guardians.first?.id)
+            let arena = try await api.registerArena(api.arena(named: "Samarbeidsmøte med foresatte – skole"))
+            let path = "/v1/children/\(emma.id)/meetings"
+            func body(_ participants: [UUID]) -> [String: Any] {
+                ["arena_id": arena.uuidString, "starts_at": When.local(9), "participant_ids": participants.map(\.uuidString),
+                 "agenda": [["title": "Skolehverdagen"]]]
+            }
+
+            let called = try await api.call("POST", path, as: teacher, json: body([mother]))
+            #expect(called.status == 201, "\(called.text)")
+            let meetingId = try #require((called.json["items"] as? [[String: Any]])?.first?.uuid("id"))
+            let consent = try await api.sql { connection in
+                try connection.query("SELECT consent_id FROM meetings WHERE id = \(meetingId)").first!.decode(UUID?.self, 0)
+            }
+            #expect(consent == nil, "nothing leaves the school: no consent is used")
+            #expect(try await api.call("GET", "/v1/meetings/\(meetingId)", as: mother).status == 200)
+
+            // Another service in the meeting: the family's consent must cover it, and there is none.
+            let withPPT = try await api.call("POST", path, as: teacher, json: body([mother, tone]))
+            #expect(withPPT.status == 422, "\(withPPT.text)")
+            #expect(withPPT.string("code") == "consent_required")
+            #expect(withPPT.fields.contains("participant_ids[1]"))
+            // A teacher at another school does not see Emma at all.
+            #expect(try await api.call("POST", path, as: otherTeacher, json: body([mother])).status == 404)
+            // An ansvarsgruppe is still not the school's to call.
+            let ansvarsgruppe = try await api.registerArena(api.arena(named: "Ansvarsgruppe"))
+            var asGroup = body([mother])
+            asGroup["arena_id"] = ansvarsgruppe.uuidString
+            #expect(try await api.call("POST", path, as: teacher, json: asGroup).status == 403)
+        }
+    }
 }
