@@ -104,6 +104,7 @@ public func buildWebRouter(_ web: WebEnvironment, dependencies: Dependencies) ->
     router.get("/samtaler/{id}/tider/{slot}/kalender.ics", use: routes.talkCalendar)
     router.post("/arenaer/{id}/kall-inn", use: routes.callArenaMeeting)
     // Issue 16: one child's cooperation for the coordinator (Pages/ChildPages.swift).
+    router.get("/barn", use: routes.unitChildrenPage)
     router.get("/barn/{id}", use: routes.cooperationChildPage)
     router.get("/barn/{id}/stafettlogg", use: routes.coordinationLogPage)
     router.post("/barn/{id}/stafettlogg/apne", use: routes.openCoordinationLog)

@@ -542,7 +542,7 @@ extension WebRoutes {
             if answer.status == 404 { throw ErrorPage.notFound }
             if answer.status == 403 {
                 errors.add("arena", "Du kan ikke kalle inn til dette møtet. En ansvarsgruppe kalles inn av barnets koordinator eller barneverntjenesten; "
-                    + "et samarbeidsmøte av koordinatoren eller ansatte som arbeider med barnet etter familiens samtykke.")
+                    + "et samarbeidsmøte av koordinatoren, barnets egen skole, barnehage eller SFO, eller ansatte som arbeider med barnet etter familiens samtykke.")
             }
             for violation in answer.violations {
                 switch violation.field {
@@ -665,5 +665,38 @@ extension WebRoutes {
                               done: { "/barn/\($0)/plan?melding=tiltak" }) { id, form, errors, session, status in
             try await planResponse(id, form: nil, errors: errors, measureForm: form, session: session, context: context, status: status)
         }
+    }
+}
+
+// MARK: The children of my units (the school's way to a child's page)
+
+extension WebRoutes {
+    /// `/barn`: the children of the units the person works in as the unit's own staff (the
+    /// intake answers 403 for other units, which are left out), each linking to `/barn/{id}`.
+    @Sendable func unitChildrenPage(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let session = try await requireSession(request, context: context)
+        let me: IntakeClient.Me
+        do {
+            me = try await web.intake.me(session.personId)
+        } catch .unauthorized {
+            throw try await personGone(session, context: context)
+        } catch {
+            throw ErrorPage.intakeUnavailable
+        }
+        var seen: Set<UUID> = []
+        var units: [[String: Any]] = []
+        for membership in me.memberships where seen.insert(membership.unitId).inserted {
+            let answer = try await load(session, context: context) { () async throws(IntakeClient.Failure) -> APIAnswer in
+                try await web.intake.call("GET", "/v1/children?unit_id=\(membership.unitId.uuidString.lowercased())&limit=200", as: session.personId)
+            }
+            guard answer.status == 200 else { continue }
+            let children = (answer.object["items"] as? [[String: Any]] ?? []).map { child -> [String: Any] in
+                let grade = child["grade"] as? Int ?? 0
+                return ["id": Self.lowerId(child["id"]), "name": child["name"] ?? "", "grade": grade > 0 ? " (\(grade). trinn)" : ""]
+            }
+            guard !children.isEmpty else { continue }
+            units.append(["unit": membership.unitName, "children": children])
+        }
+        return web.pages.page("child_list", ["units": units, "hasUnits": !units.isEmpty], session: session)
     }
 }
