@@ -671,18 +671,23 @@ extension WebRoutes {
 // MARK: The children of my units (the school's way to a child's page)
 
 extension WebRoutes {
-    /// `/barn`: the children of the units the person works in as the unit's own staff (the
-    /// intake answers 403 for other units, which are left out), each linking to `/barn/{id}`.
-    @Sendable func unitChildrenPage(_ request: Request, context: BasicRequestContext) async throws -> Response {
-        let session = try await requireSession(request, context: context)
-        let me: IntakeClient.Me
+    /// `GET /v1/me`: a person no longer active ends the session; no answer is the "Samtak svarer ikke" page.
+    func signedInPerson(_ session: WebSession, context: BasicRequestContext) async throws -> IntakeClient.Me {
         do {
-            me = try await web.intake.me(session.personId)
+            return try await web.intake.me(session.personId)
         } catch .unauthorized {
+            // The person is no longer active in the register: the session ends.
             throw try await personGone(session, context: context)
         } catch {
             throw ErrorPage.intakeUnavailable
         }
+    }
+
+    /// `/barn`: the children of the units the person works in as the unit's own staff (the
+    /// intake answers 403 for other units, which are left out), each linking to `/barn/{id}`.
+    @Sendable func unitChildrenPage(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let session = try await requireSession(request, context: context)
+        let me = try await signedInPerson(session, context: context)
         var seen: Set<UUID> = []
         var units: [[String: Any]] = []
         for membership in me.memberships where seen.insert(membership.unitId).inserted {
