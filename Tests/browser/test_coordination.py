@@ -164,6 +164,18 @@ def test_coordinator_runs_the_cooperation_around_one_child(system, browser):
     page.wait_for_url(child_url + "/plan?melding=opprettet")
     assert "Emma vil trives i friminuttene" in page.locator("#maalliste").inner_text()
     check(page, "coord-plan", shots)
+    # Changed (the version read is sent along), and a measure added to the plan.
+    page.get_by_label("Mål, ett på hver linje").fill("Emma vil lese en bok på egen hånd\nEmma vil trives i friminuttene\nEmma vil svømme")
+    page.get_by_role("button", name="Lagre planen").click()
+    page.wait_for_url(child_url + "/plan?melding=endret")
+    assert "Emma vil svømme" in page.locator("#maalliste").inner_text()
+    page.get_by_label("Hva er tiltaket?").fill("Svømmekurs i kommunens basseng")
+    page.get_by_label("Hvem er ansvarlig?").select_option(label="Hilde Nordli, foresatt")
+    page.get_by_label("Evalueres").fill((today + datetime.timedelta(days=60)).isoformat())
+    page.get_by_role("button", name="Legg til tiltaket").click()
+    page.wait_for_url(child_url + "/plan?melding=tiltak")
+    assert "Svømmekurs i kommunens basseng" in page.locator("#plantiltak").inner_text()
+    check(page)
 
     # --- A samarbeidsmøte around Emma with her mother invited; it lands on the meeting page.
     page.goto(child_url)
@@ -185,6 +197,20 @@ def test_coordinator_runs_the_cooperation_around_one_child(system, browser):
     check(page, "coord-meeting", shots)
     page.goto(child_url)
     assert page.locator("#barnets-moter li").count() >= 1
+
+    # --- A request can be withdrawn before it is answered.
+    page.get_by_role("link", name="Be en annen overta som koordinator").click()
+    guri = page.locator("#ny option", has_text="Guri Solberg").get_attribute("value")
+    page.get_by_label("Hvem skal overta?").select_option(guri)
+    page.get_by_role("button", name="Send forespørselen").click()
+    page.wait_for_url(child_url + "?melding=spurt")
+    page.get_by_role("link", name="Be en annen overta som koordinator").click()
+    assert "Guri Solberg er spurt om å overta" in page.locator("#ventende").inner_text()
+    check(page, "coord-handover-pending", shots)
+    page.get_by_role("button", name="Trekk forespørselen tilbake").click()
+    page.wait_for_url(child_url + "?melding=trukket")
+    assert page.locator("#koordinatornavn").inner_text() == successor
+    assert "Overtakelse trukket tilbake" in page.locator("#tidslinjeliste").inner_text()
     nurse_context.close()
 
 
