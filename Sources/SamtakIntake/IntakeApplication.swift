@@ -92,6 +92,7 @@ public func buildIntakeRouter(_ environment: IntakeEnvironment, dependencies: De
     ReferralIntakeRoutes(environment).register(on: v1)
     TalkRoutes(environment).register(on: v1)
     ArenaCallRoutes(environment).register(on: v1)
+    ChildCooperationRoutes(environment).register(on: v1)
     return router
 }
 

@@ -103,6 +103,24 @@ public func buildWebRouter(_ web: WebEnvironment, dependencies: Dependencies) ->
     router.post("/samtaler/{id}/tider/{slot}/referat", use: routes.saveTalkSummary)
     router.get("/samtaler/{id}/tider/{slot}/kalender.ics", use: routes.talkCalendar)
     router.post("/arenaer/{id}/kall-inn", use: routes.callArenaMeeting)
+    // Issue 16: one child's cooperation for the coordinator (Pages/ChildPages.swift).
+    router.get("/barn", use: routes.unitChildrenPage)
+    router.get("/barn/{id}", use: routes.cooperationChildPage)
+    router.get("/barn/{id}/stafettlogg", use: routes.coordinationLogPage)
+    router.post("/barn/{id}/stafettlogg/apne", use: routes.openCoordinationLog)
+    router.post("/barn/{id}/stafettlogg/{log}/tiltak", use: routes.addLogMeasure)
+    router.post("/barn/{id}/stafettlogg/{log}/notat", use: routes.addLogNote)
+    router.post("/barn/{id}/stafettlogg/{log}/lukk", use: routes.closeCoordinationLog)
+    router.get("/barn/{id}/stafettlogg/{log}/eksport", use: routes.exportCoordinationLog)
+    router.post("/barn/{id}/tiltak/{measure}/evaluering", use: routes.evaluateLogMeasure)
+    router.get("/barn/{id}/koordinator", use: routes.coordinatorPage)
+    router.post("/barn/{id}/koordinator/overta", use: routes.requestCoordinatorHandover)
+    router.post("/barn/{id}/koordinator/overtakelser/{handover}/trekk", use: routes.cancelCoordinatorHandover)
+    router.get("/barn/{id}/moter/ny", use: routes.callChildMeetingForm)
+    router.post("/barn/{id}/moter/ny", use: routes.callChildMeeting)
+    router.get("/barn/{id}/plan", use: routes.individualPlanPage)
+    router.post("/barn/{id}/plan", use: routes.saveIndividualPlan)
+    router.post("/barn/{id}/plan/{plan}/tiltak", use: routes.addPlanMeasure)
     return router
 }
 

@@ -70,15 +70,7 @@ struct WebRoutes: Sendable {
 
     @Sendable func home(_ request: Request, context: BasicRequestContext) async throws -> Response {
         let session = try await requireSession(request, context: context)
-        let me: IntakeClient.Me
-        do {
-            me = try await web.intake.me(session.personId)
-        } catch .unauthorized {
-            // The person is no longer active in the register: the session ends.
-            throw try await personGone(session, context: context)
-        } catch {
-            throw ErrorPage.intakeUnavailable
-        }
+        let me = try await signedInPerson(session, context: context)
         let roles: [[String: String]] = me.memberships.map { membership in
             ["title": membership.title.isEmpty ? Self.roleLabel(membership.role) : membership.title, "unit": membership.unitName]
         }

@@ -333,6 +333,9 @@ enum MatrixRows {
                       expect: { E(200, namesChild: $0.staffSeesEmma) }),
         ]
         rows += talks(w) + asNeeded(w)
+        // Issue 16, the coordinator's pages: who may be asked around Emma (staff the consent covers, her family).
+        rows.append(MatrixRow(endpoint: "GET /v1/children/{id}/coordinator/candidates", request: fixed("/v1/children/\(emma)/coordinator/candidates"),
+                              expect: { $0.staffSeesEmma ? E(200) : $0.isGuardian ? E(403) : E(404) }))
         rows.sort { $0.endpoint < $1.endpoint }
         return rows
     }

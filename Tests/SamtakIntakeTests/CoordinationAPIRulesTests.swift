@@ -54,6 +54,7 @@ struct CoordinationAPIRulesTests {
             .init(name: "handover: bad UUID", path: "/v1/children/CHILD/coordinator/handovers", body: #"{"to_person_id":"nope"}"#, status: 422, rule: "format", field: "to_person_id"),
             .init(name: "handover: note too long", path: "/v1/children/CHILD/coordinator/handovers", body: "{\"to_person_id\":\"PERSON\",\"note\":\"\(String(repeating: "x", count: 2100))\"}", status: 422, rule: "max_length", field: "note"),
             .init(name: "handover: id not a UUID", path: "/v1/coordinator-handovers/not-a-uuid/accept", status: 422, rule: "format", field: "id"),
+            .init(name: "candidates: id not a UUID", method: "GET", path: "/v1/children/not-a-uuid/coordinator/candidates", status: 422, rule: "format", field: "id"),
             .init(name: "handover: answered twice", path: "/v1/coordinator-handovers/HANDOVER/cancel", status: 409),
             .init(name: "log: opened twice", path: "/v1/children/CHILD/coordination-log", status: 409),
             .init(name: "measure: empty and dates reversed", path: "/v1/coordination-logs/LOG/measures",

@@ -10,7 +10,8 @@
 /// `status = 'planned'`, `occurrence_date` NULL, `child_id`, `called_by`, `agenda_due_at`
 /// = start − the arena's `agenda_lead_hours`, `submission_deadline` = the moment it is
 /// called (it takes no submitted cases), `capacity`, `consent_id` (the consent that covers
-/// every staff participant, ``CoordinationPolicy/checkParticipants``), `series_id`,
+/// every staff participant, ``CoordinationPolicy/checkParticipants``; none for a school's
+/// samarbeidsmøte with only its own staff and the family, ``FamilyMeetingRule``), `series_id`,
 /// `individual_plan_id` (an ansvarsgruppe serving the child's plan), `origin_case_id` (a
 /// ressursteam decision); `meeting_participants` rows; title-only `agenda_items`; and one
 /// `meeting.called` per meeting. Minutes are required for an ansvarsgruppe (approval
@@ -97,8 +98,11 @@ struct CalledMeetingRoutes {
             }
             let coordinator = try CoordinationStore.activeCoordinator(of: childId, on: connection)
             let logAccess = CoordinationStore.logAccess(principal, child)
-            guard CoordinationPolicy.mayCall(arena.kind, isCoordinator: coordinator?.personId == principal.personId, logAccess: logAccess,
-                                             principal: principal) else {
+            // The child's own school (kindergarten, SFO) also calls a samarbeidsmøte with the family (``FamilyMeetingRule``).
+            let ownUnit = arena.kind == .samarbeidsmote && principal.kind == .staff
+                && FamilyMeetingRule.isOwnUnitStaff(principal.memberships, child: child.relations)
+            guard ownUnit || CoordinationPolicy.mayCall(arena.kind, isCoordinator: coordinator?.personId == principal.personId, logAccess: logAccess,
+                                                        principal: principal) else {
                 throw Problem.forbidden(arena.kind == .ansvarsgruppe
                     ? "an ansvarsgruppe is called by the child's coordinator, or by child welfare as a child-welfare measure"
                     : "a samarbeidsmøte is called by the child's coordinator or by staff who work with the child under the family's consent")
@@ -127,9 +131,11 @@ struct CalledMeetingRoutes {
             }
             try violations.throwIfAny()
             let mustConsent = arena.youngPersonConsentAge.map { age in child.age.map { $0 >= age } ?? false } ?? false
+            // Within the child's own unit and family no consent is needed; otherwise one must cover every staff participant.
+            let familyOnly = FamilyMeetingRule.needsNoConsent(arena.kind, participants: everyone.compactMap { facts[$0] }, child: child.relations)
             let check = CoordinationPolicy.checkParticipants(everyone.compactMap { facts[$0] }, arenaId: arena.id, child: child.relations,
                                                              consents: child.consents, youngPersonMustConsent: mustConsent, at: Date())
-            guard let consent = check.consent, check.isAllowed else {
+            guard familyOnly || check.isAllowed else {
                 var refused: [Problem.Violation] = []
                 for (index, refusal) in check.refused.sorted(by: { $0.key < $1.key }) {
                     let field = index == 0 ? "participant_ids" : "participant_ids[\(body.participantIds.firstIndex(of: everyone[index]) ?? index - 1)]"
@@ -149,10 +155,11 @@ struct CalledMeetingRoutes {
             var ids: [UUID] = []
             for meeting in planned {
                 let id = try CalledMeetings.insert(meeting, arena: arena, childId: childId, calledBy: principal.personId,
-                                                   location: body.location?.trimmed, participants: everyone, items: items, consentId: consent.id,
+                                                   location: body.location?.trimmed, participants: everyone, items: items,
+                                                   consentId: familyOnly ? nil : check.consent?.id,
                                                    originCaseId: nil, planId: planId, seriesId: seriesId, outbox: outbox, on: connection)
                 try AccessLog.record(on: connection, actor: principal.personId, action: .create, resource: "meeting", resourceId: id,
-                                     childId: childId, basis: basis, consentId: consent.id, requestId: context.id)
+                                     childId: childId, basis: basis, consentId: familyOnly ? nil : check.consent?.id, requestId: context.id)
                 ids.append(id)
             }
             let resources = try ids.compactMap { try CalledMeetings.resource($0, principal: principal, on: connection, requestId: context.id) }

@@ -5,7 +5,9 @@
 /// with `overdue` set when the date has passed in Oslo), the notices sent to them (code and
 /// path, never content), the cases they submitted and where each stands (as the case rules
 /// let them see it now, each read of a named case logged), the arenas their units run or take
-/// part in, and the next meetings of those arenas.
+/// part in, and the next meetings of those arenas, and the children the caller is the
+/// active coordinator of (`coordinated_children`: ids and codes only; the page asks for each
+/// child's name, which the consent decides and the child's read logs).
 ///
 /// A follow-up about a case shows its text only while the caller may see that case in full
 /// (``CaseStore/access``); otherwise it is listed without text (`redacted`). Every text shown
@@ -55,12 +57,18 @@ struct TaskRoutes {
         var status: MeetingStatus
     }
 
+    struct CoordinatedChildResource: Codable, Sendable {
+        var childId: UUID
+        var kind: CoordinatorKind
+    }
+
     struct TasksResource: Codable, Sendable {
         var followUps: [FollowUpResource]
         var notices: [NoticeResource]
         var cases: [CaseResource]
         var arenas: [ArenaResource]
         var meetings: [MeetingResource]
+        var coordinatedChildren: [CoordinatedChildResource]
     }
 
     @Sendable func tasks(_ request: Request, context: IntakeRequestContext) async throws -> Response {
@@ -99,7 +107,9 @@ struct TaskRoutes {
             return TasksResource(followUps: items.filter(\.overdue) + items.filter { !$0.overdue },
                                  notices: notices.map { NoticeResource(id: $0.id, notice: $0.notice, path: $0.path, createdAt: $0.createdAt) },
                                  cases: cases, arenas: arenas.map { ArenaResource(id: $0.id, name: $0.name) },
-                                 meetings: meetings.map { MeetingResource(id: $0.id, arenaName: $0.arenaName, startsAt: $0.startsAt, status: $0.status) })
+                                 meetings: meetings.map { MeetingResource(id: $0.id, arenaName: $0.arenaName, startsAt: $0.startsAt, status: $0.status) },
+                                 coordinatedChildren: try ChildCooperationStore.coordinatedChildren(by: principal.personId, on: connection)
+                                     .map { CoordinatedChildResource(childId: $0.childId, kind: $0.kind) })
         }
         return try APIJSON.response(resource)
     }
