@@ -92,6 +92,8 @@ public func buildIntakeRouter(_ environment: IntakeEnvironment, dependencies: De
     ReferralIntakeRoutes(environment).register(on: v1)
     TalkRoutes(environment).register(on: v1)
     ArenaCallRoutes(environment).register(on: v1)
+    BullyingTeamRoutes(environment).register(on: v1)
+    DiscussionTeamRoutes(environment).register(on: v1)
     return router
 }
 

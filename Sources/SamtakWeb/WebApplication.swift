@@ -103,6 +103,17 @@ public func buildWebRouter(_ web: WebEnvironment, dependencies: Dependencies) ->
     router.post("/samtaler/{id}/tider/{slot}/referat", use: routes.saveTalkSummary)
     router.get("/samtaler/{id}/tider/{slot}/kalender.ics", use: routes.talkCalendar)
     router.post("/arenaer/{id}/kall-inn", use: routes.callArenaMeeting)
+    // Issues 17 and 18 (arenas' flows): cancelling a waiting consent, ...
+    router.post("/mine-barn/{id}/forslag/{proposal_id}/avbryt", use: routes.cancelFamilyProposal)
+    router.get("/barn/{id}/ungdom", use: routes.youngPersonForm)
+    router.post("/barn/{id}/ungdom", use: routes.linkYoungPerson)
+    router.get("/mobbing/ny", use: routes.bullyingTeamForm)
+    router.post("/mobbing/ny", use: routes.establishBullyingTeam)
+    router.get("/mobbing/{id}", use: routes.bullyingTeamPage)
+    router.post("/mobbing/{id}/deleger", use: routes.delegateBullyingTeam)
+    router.get("/drofting/{id}", use: routes.discussionTeamPage)
+    router.post("/drofting/{id}", use: routes.requestDiscussionTeam)
+    router.post("/drofting/{id}/tilbakemelding", use: routes.discussionTeamFeedback)
     return router
 }
 
