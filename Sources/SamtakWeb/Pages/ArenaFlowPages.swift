@@ -67,7 +67,9 @@ extension WebRoutes {
             try await web.intake.items("/v1/people?unit_id=\(school)&limit=200", as: session.personId)
         }.map { person in
             let title = (person["memberships"] as? [[String: Any]] ?? []).compactMap { $0["title"] as? String }.first { !$0.isEmpty }
-            return ["id": (person["id"] as? String)?.lowercased() ?? "", "name": person["name"] as? String ?? "", "title": title ?? ""]
+            var values: [String: Any] = ["id": (person["id"] as? String)?.lowercased() ?? "", "name": person["name"] as? String ?? ""]
+            if let title { values["title"] = title }  // an empty string would still open the template's section
+            return values
         }.sorted { ($0["name"] as? String ?? "") < ($1["name"] as? String ?? "") }
     }
 
@@ -212,14 +214,16 @@ extension WebRoutes {
         }
         let mode = form?.text("mode") ?? ""
         var values: [String: Any] = [
-            "id": id, "title": item["title"] ?? "", "childName": (item["child"] as? [String: Any])?["name"] ?? "",
+            "id": id, "title": item["title"] ?? "",
             "observationChosen": mode == "observation", "reflectingChosen": mode == "reflecting_team", "feedback": form?["feedback"] ?? "",
         ]
+        if let child = (item["child"] as? [String: Any])?["name"] as? String { values["childName"] = child }
         if answer.status == 200 {
             let request = answer.object
             values["request"] = [
                 "observation": request["mode"] as? String == "observation",
                 "when": Bokmal.dateTime(request["requested_at"]),
+                "hasFeedback": request["feedback"] is String,
                 "feedbackText": request["feedback"] as? String ?? "",
                 "feedbackBy": request["feedback_by_name"] as? String ?? "",
                 "feedbackWhen": request["feedback_at"].map(Bokmal.dateTime) ?? "",

@@ -186,7 +186,6 @@ extension WebRoutes {
             "concern": item["concern"] ?? "", "adaptations": item["adaptations_tried"] ?? "",
             "anonymous": (item["kind"] as? String) == "anonymous", "urgent": item["urgent"] as? Bool ?? false,
             "childName": (item["child"] as? [String: Any])?["name"] ?? "",
-            "childId": ((item["child"] as? [String: Any])?["id"] as? String)?.lowercased() ?? "",
             "droftingsteam": (item["arena_kind"] as? String) == "droftingsteam",
             "grade": (item["grade"] as? Int).map { "\($0). trinn" } ?? "",
             "canWithdraw": (status == "submitted" || status == "scheduled") && (item["submitted_by"] as? String)?.lowercased() == session.personId.uuidString.lowercased(),
@@ -197,6 +196,8 @@ extension WebRoutes {
                                  "position": scheduled["position"] ?? "", "overCapacity": scheduled["over_capacity"] as? Bool ?? false]
         }
         if let message { values["message"] = message }
+        // Only a named case the caller sees in full has a child (an empty string would still open the section).
+        if let childId = ((item["child"] as? [String: Any])?["id"] as? String)?.lowercased() { values["childId"] = childId }
         return web.pages.page("case", values, session: session)
     }
 
