@@ -111,6 +111,11 @@ struct ArenaFlowTests {
             #expect(try await api.call("POST", "/v1/bullying-teams/\(team)/delegation", as: rektor,
                                        json: ["to_person_id": social.uuidString]).string("code") != nil)
 
+            // The school's list for Emma has it (for the school's staff only).
+            let listed = try await api.call("GET", "/v1/bullying-teams?child_id=\(emma.id)", as: social)
+            #expect((listed.json["items"] as? [[String: Any]])?.compactMap { ($0["id"] as? String)?.lowercased() } == [team.uuidString.lowercased()])
+            #expect(try await api.call("GET", "/v1/bullying-teams?child_id=\(emma.id)", as: nurse).status == 404)
+            #expect(try await api.call("GET", "/v1/bullying-teams", as: social).fields == ["child_id"])
             // The social teacher reads it; every read and change is logged with the pupil and basis own unit; ids only in the events.
             let read = try await api.call("GET", "/v1/bullying-teams/\(team)", as: social)
             #expect(read.status == 200)
@@ -124,7 +129,7 @@ struct ArenaFlowTests {
                     """).map { row throws(PostgresError) in (try row.decode(String.self, 0), try row.decode(String.self, 1)) }
                 return (logged, events)
             }
-            #expect(logged == ["create", "update", "read"])
+            #expect(logged == ["create", "update", "read", "read"])
             #expect(events.map(\.0) == ["bullying_team.established", "bullying_team.responsibility_delegated"])
             #expect(events.allSatisfy { !$0.1.contains("Emma") && $0.1.lowercased().contains(team.uuidString.lowercased()) })
         }

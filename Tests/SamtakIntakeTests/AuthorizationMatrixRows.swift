@@ -361,6 +361,10 @@ enum MatrixRows {
             MatrixRow(endpoint: "POST /v1/bullying-teams", request: fixed("/v1/bullying-teams", [
                 "child_id": emma.uuidString, "responsible_id": w.guri.uuidString,
             ]), expect: { $0.worksAtSchool ? E(201, namesChild: true) : E(404) }),
+            MatrixRow(endpoint: "GET /v1/bullying-teams", request: { _ in
+                _ = try await freshTeam()
+                return MatrixRequest(path: "/v1/bullying-teams?child_id=\(emma)")
+            }, expect: { $0.worksAtSchool ? E(200, namesChild: true) : E(404) }),
             MatrixRow(endpoint: "GET /v1/bullying-teams/{id}", request: { _ in
                 MatrixRequest(path: "/v1/bullying-teams/\(try await freshTeam())")
             }, expect: { $0.worksAtSchool ? E(200, namesChild: true) : E(404) }),

@@ -105,6 +105,10 @@ def test_a_team_against_bullying_and_the_rektor_delegates(system, browser):
     assert page.locator("#formelt-ansvarlig").inner_text() == "Ingrid Moe"
     assert "Frode Nygaard delegerte ansvaret til Ingrid Moe" in page.locator("#delegeringer").inner_text()
     check(page, "arena-flows-bullying-delegated", shots)
+    # Back on the form for Emma, the school finds the team that exists (no second one by mistake).
+    page.goto(system.web.url + f"/mobbing/ny?barn={emma}")
+    assert "ansvarlig for oppfølgingen: Ingrid Moe" in page.locator("#team-liste").inner_text()
+    check(page)
     context.close()
 
 
@@ -184,3 +188,33 @@ def test_drofting_team_observation_needs_consent_then_feedback(system, browser):
     assert "Tone Engen" in feedback
     check(page)
     context.close()
+
+
+def test_staff_page_to_link_a_young_person(system, browser):
+    shots = screenshot_dir(system)
+    shots.mkdir(exist_ok=True)
+    noah = system.scalar("SELECT id FROM children WHERE name = 'Noah Berget'")
+    # A teacher may open the page, but the API lets only an administrator link: refused in bokmål at the field.
+    context, page = new_page(browser)
+    sign_in(system, page, "Guri Solberg", land=f"/barn/{noah}/ungdom")
+    check(page, "arena-flows-young-person-form", shots)
+    page.get_by_label("Elevens e-postadresse (valgfritt)").fill("noah.berget@example.no")
+    page.get_by_role("button", name="Gi eleven egen innlogging").click()
+    assert "Bare en administrator i kommunen kan gi en elev egen innlogging" in page.locator(".feilsammendrag").inner_text()
+    assert page.get_by_label("Elevens e-postadresse (valgfritt)").input_value() == "noah.berget@example.no"
+    check(page, "arena-flows-young-person-refused", shots)
+    context.close()
+    assert system.scalar(f"SELECT person_id IS NULL FROM children WHERE id = '{noah}'") == "t"
+
+    # The administrator links him; a bad address first.
+    context, page = new_page(browser)
+    sign_in(system, page, "Astrid Lunde", land=f"/barn/{noah}/ungdom")
+    page.get_by_label("Elevens e-postadresse (valgfritt)").fill("ikke-en-adresse")
+    page.get_by_role("button", name="Gi eleven egen innlogging").click()
+    assert page.locator(".feilsammendrag a[href='#email']").count() == 1
+    page.get_by_label("Elevens e-postadresse (valgfritt)").fill("noah.berget@example.no")
+    page.get_by_role("button", name="Gi eleven egen innlogging").click()
+    assert "Eleven har nå egen innlogging" in page.locator("main").inner_text()
+    check(page, "arena-flows-young-person-linked", shots)
+    context.close()
+    assert system.scalar(f"SELECT person_id IS NOT NULL FROM children WHERE id = '{noah}'") == "t"

@@ -17,6 +17,7 @@ struct BullyingTeamRoutes {
 
     func register(on group: RouterGroup<IntakeRequestContext>) {
         group.post("bullying-teams", use: establish)
+        group.get("bullying-teams", use: list)
         group.get("bullying-teams/{id}", use: get)
         group.post("bullying-teams/{id}/delegation", use: delegate)
     }
@@ -104,6 +105,31 @@ struct BullyingTeamRoutes {
             guard let row = try BullyingTeamStore.team(id, on: connection) else { throw Problem.notFound("Bullying team") }
             return try MutationResult(Self.resource(row, caller: principal, on: connection), status: .created, location: "/v1/bullying-teams/\(id)")
         }
+    }
+
+    struct ListResource: Codable, Sendable {
+        var items: [TeamResource]
+    }
+
+    /// A pupil's teams (`?child_id=`, required), newest first, for staff of the pupil's own
+    /// school (404 for anyone else); each team shown is logged.
+    @Sendable func list(_ request: Request, context: IntakeRequestContext) async throws -> Response {
+        guard let raw = request.query("child_id") else { throw Problem.field("child_id", "required", "is required") }
+        guard let childId = UUID(uuidString: raw) else { throw Problem.field("child_id", "format", "must be a UUID") }
+        let resource = try await environment.read(context) { connection, principal -> ListResource? in
+            guard let child = try BullyingTeamStore.child(childId, on: connection),
+                  BullyingTeam.worksAtSchool(principal, school: child.unitId) else { return nil }
+            var items: [TeamResource] = []
+            for id in try BullyingTeamStore.teamIds(child: childId, on: connection) {
+                guard let row = try BullyingTeamStore.team(id, on: connection) else { continue }
+                try AccessLog.record(on: connection, actor: principal.personId, action: .read, resource: "bullying_team", resourceId: id,
+                                     childId: childId, basis: .ownUnit, requestId: context.id)
+                items.append(try Self.resource(row, caller: principal, on: connection))
+            }
+            return ListResource(items: items)
+        }
+        guard let resource else { throw Problem.notFound("Child") }
+        return try APIJSON.response(resource)
     }
 
     @Sendable func get(_ request: Request, context: IntakeRequestContext) async throws -> Response {

@@ -80,6 +80,13 @@ enum BullyingTeamStore {
                    delegations: delegations)
     }
 
+    /// The ids of a child's teams, newest first (at most 20).
+    static func teamIds(child: UUID, on connection: PostgresConnection) throws -> [UUID] {
+        try connection.query(SQL("""
+            SELECT id FROM bullying_teams WHERE child_id = \(child) ORDER BY created_at DESC, id LIMIT 20
+            """).prepared).map { row throws(PostgresError) in try row.decode(UUID.self, 0) }
+    }
+
     /// The formal responsibility moves to `to`; the delegation is appended (who, to whom, when).
     static func delegate(_ id: UUID, by person: UUID, to: UUID, on connection: PostgresConnection) throws {
         try connection.execute("UPDATE bullying_teams SET formally_responsible_id = \(to) WHERE id = \(id)")

@@ -89,8 +89,14 @@ extension WebRoutes {
         guard let school = (record["unit_id"] as? String)?.lowercased() else { throw ErrorPage.notFound }
         let chosen = form?.text("ansvarlig") ?? "", members = Set(form?.all("medlemmer") ?? [])
         let staff = try await schoolStaff(school, session: session, context: context)
+        let teams = try await load(session, context: context) { () async throws(IntakeClient.Failure) -> [[String: Any]] in
+            try await web.intake.items("/v1/bullying-teams?child_id=\(child)", as: session.personId)
+        }.map { team -> [String: Any] in
+            ["id": (team["id"] as? String)?.lowercased() ?? "", "created": Bokmal.dateTime(team["created_at"]),
+             "responsible": (team["responsible"] as? [String: Any])?["name"] ?? ""]
+        }
         var values: [String: Any] = [
-            "childId": child, "childName": record["name"] ?? "",
+            "childId": child, "childName": record["name"] ?? "", "teams": teams, "hasTeams": !teams.isEmpty,
             "responsibles": staff.map { $0.merging(["selected": ($0["id"] as? String) == chosen]) { $1 } },
             "members": staff.map { $0.merging(["checked": members.contains($0["id"] as? String ?? "")]) { $1 } },
         ]
