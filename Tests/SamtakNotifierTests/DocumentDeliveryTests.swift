@@ -274,6 +274,38 @@ struct DocumentDeliveryTests {
         }
     }
 
+    @Test("a participant only with consent (the nurse in skolefravær) gets no copy until a consent names her service; then Emma in full")
+    func nurseOnlyWithConsent() async throws {
+        try await withEngine { harness, sink, world in
+            let meeting = try await harness.sql { connection in
+                _ = try connection.execute("""
+                    UPDATE arena_participants SET presence = 'with_consent' WHERE arena_id = \(world.arena) AND role = 'school_nurse'
+                    """)
+                _ = try connection.execute("UPDATE consents SET services = \(["school", "ppt"]) WHERE id = \(world.consent)")
+                let meeting = try world.insertMeeting(on: connection)
+                _ = try world.insertCases(meeting: meeting, arena: world.arena, on: connection)
+                return meeting
+            }
+            harness.startWorker()
+            let first = try #require(try await harness.fanOut(.agenda, meeting: meeting))
+            // Everyone of the ressursteam's agenda but the nurse: rektor, coordinator, advisor, caseworker, teacher, two guardians.
+            #expect(try await harness.waitUntilComplete(first)?.delivered == 7)
+            let nurseAddress = EngineWorld.address(EngineWorld.names["nurse"]!).lowercased()
+            #expect(try await Mailbox.read(sink).filter { $0.recipient == nurseAddress }.isEmpty)
+            // The advisor (PPT, named by the consent) still sees Emma's case in full.
+            #expect(try Self.mail(try await Mailbox.read(sink), "advisor").text.contains(EngineWorld.namedTitle))
+
+            // The parents consent to the health station too: the next copy reaches the nurse, with Emma's case in full.
+            try await harness.sql { connection in
+                _ = try connection.execute("UPDATE consents SET services = \(["school", "ppt", "health_station"]) WHERE id = \(world.consent)")
+            }
+            let second = try #require(try await harness.fanOut(.agenda, meeting: meeting))
+            #expect(try await harness.waitUntilComplete(second)?.delivered == 8)
+            let nurse = try Self.mail(try await Mailbox.read(sink), "nurse")
+            #expect(nurse.text.contains(EngineWorld.namedTitle), "\(nurse.text)")
+        }
+    }
+
     @Test("a consent withdrawn after the agenda was published and before the send: that send no longer names the child")
     func consentWithdrawnBeforeSend() async throws {
         try await withEngine { harness, sink, world in

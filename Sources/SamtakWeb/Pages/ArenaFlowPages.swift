@@ -48,7 +48,7 @@ extension WebRoutes {
             case 201:
                 return youngPersonResponse(id, form: nil, errors: FieldErrors(),
                                            message: "Eleven har nå egen innlogging. Eleven logger inn med ID-porten og ser sine egne møter og referater.",
-                                           session: session, status: .created)
+                                           session: session)
             case 403: errors.add("email", "Bare en administrator i kommunen kan gi en elev egen innlogging. Be en administrator gjøre det.")
             case 404: throw ErrorPage.notFound
             case 409: errors.add("email", "Eleven har allerede egen innlogging.")
