@@ -287,6 +287,18 @@ public enum AccessPolicy {
         }
     }
 
+    /// Someone who joins an arena only with consent (``ArenaScope/joinsOnlyWithConsent(_:)``: the
+    /// nurse in the school-absence meeting) takes part in one of its meetings only when a consent
+    /// lets them, as a participant, see one of its named cases in full. Used for the API's
+    /// agenda and for who gets the notifier's copies.
+    public static func takesPartWithConsent(_ principal: Principal, namedCases: [(facts: CaseFacts, childId: UUID)],
+                                            children: ChildFactsBatch, at instant: Date) -> Bool {
+        namedCases.contains { facts, childId in
+            facts.kind == .named && caseAccess(principal: principal, facts: facts, child: children.relations[childId],
+                                               consents: children.consents[childId] ?? [], isArenaParticipant: true, at: instant).canSeeChild
+        }
+    }
+
     /// What is about the child in a meeting around one child (samarbeidsmøte, ansvarsgruppe:
     /// its items without a case, the minutes' general notes), for the API and for each
     /// copy the notifier sends: only someone taking part (invited, or who called it) who may

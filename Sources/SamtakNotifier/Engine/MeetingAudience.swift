@@ -120,13 +120,14 @@ struct CaseBatch {
 
     /// Whether `principal`, as a participant of the cases' arenas, sees one named case in full.
     func seesANamedCaseInFull(_ principal: Principal) -> Bool {
-        cases.contains { facts, arenaId, childId in
-            guard facts.kind == .named, let childId else { return false }
+        let named = cases.compactMap { facts, arenaId, childId -> (facts: CaseFacts, childId: UUID)? in
+            guard facts.kind == .named, let childId else { return nil }
             var scoped = facts
             scoped.arena = arenaId.flatMap { scopes[$0] }
-            return AccessPolicy.caseAccess(principal: principal, facts: scoped, child: children[childId], consents: consents[childId] ?? [],
-                                           isArenaParticipant: true, at: now).canSeeChild
+            return (scoped, childId)
         }
+        return AccessPolicy.takesPartWithConsent(principal, namedCases: named, children: ChildFactsBatch(relations: children, consents: consents),
+                                                 at: now)
     }
 
     /// The owners and guardians of the agenda's cases who have a basis now (see ``MeetingAudience``).

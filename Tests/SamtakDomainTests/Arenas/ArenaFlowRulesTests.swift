@@ -49,6 +49,21 @@ struct ArenaFlowRulesTests {
         #expect(Self.access(Self.socialTeacher, []) == .redacted(.participant))
     }
 
+    @Test("the nurse takes part in a meeting of the arena only while a consent lets her see one of its named cases in full")
+    func takesPartWithConsent() {
+        let named = [(facts: Self.facts, childId: Self.child)]
+        func children(_ consents: [ConsentGrant]) -> ChildFactsBatch {
+            ChildFactsBatch(relations: [Self.child: Self.relations], consents: [Self.child: consents])
+        }
+        #expect(!AccessPolicy.takesPartWithConsent(Self.nurse, namedCases: named, children: children([]), at: Date()))
+        #expect(!AccessPolicy.takesPartWithConsent(Self.nurse, namedCases: named,
+                                                   children: children([Self.consent(services: [], arenas: [Self.absence.id])]), at: Date()))
+        #expect(AccessPolicy.takesPartWithConsent(Self.nurse, namedCases: named,
+                                                  children: children([Self.consent(services: [.school, .healthStation])]), at: Date()))
+        // No named case on the agenda: nothing for her to take part in.
+        #expect(!AccessPolicy.takesPartWithConsent(Self.nurse, namedCases: [], children: children([]), at: Date()))
+    }
+
     @Test("the arena is covered for submission without the consent-only service: the meeting goes on without the nurse")
     func coverageWithoutConsentOnlyService() {
         #expect(Self.consent(services: [.school]).covers(Self.absence, childUnitId: Self.school))
