@@ -134,4 +134,95 @@ struct ArenaFlowTests {
             #expect(events.allSatisfy { !$0.1.contains("Emma") && $0.1.lowercased().contains(team.uuidString.lowercased()) })
         }
     }
+
+    @Test("drøftingsteam barnehage: observation refused without a consent naming the team, then asked; feedback by PPT, read by the kindergarten")
+    func discussionTeam() async throws {
+        try await withIntake(relaying: false) { api in
+            let w = api.world
+            let oskar = w.child("oskar")
+            let oda = w.person(.kindergarten, .teacher), tone = w.person(.ppt, .advisor), nils = w.person(.kindergarten, .unitLeader)
+            let guri = w.person(.school, .teacher)
+            let team = try await api.registerArena(api.arena(named: "Drøftingsteam barnehage"))
+            // The parents agreed to the kindergarten and PPT working together, not to the team observing Oskar.
+            _ = try await api.recordConsent(child: oskar, by: oda, services: [.kindergarten, .ppt])
+            let created = try await api.call("POST", "/v1/cases", as: oda, json: [
+                "arena_id": team.uuidString, "kind": "named", "child_id": oskar.id.uuidString, "grade": 0,
+                "submitting_unit_id": w.units[.kindergarten]!.uuidString, "title": "Oskar Lyng – uro", "concern": "Uro i samlingsstund.",
+            ] as [String: Any])
+            #expect(created.status == 201, "\(created.text)")
+            let caseId = try #require(created.id)
+            let path = "/v1/cases/\(caseId)/discussion-team"
+
+            #expect(try await api.call("GET", path, as: oda).status == 404)
+            let refused = try await api.call("POST", path, as: oda, json: ["mode": "observation"])
+            #expect(refused.status == 422 && refused.fields == ["mode"] && refused.rules == ["observation_consent_required"], "\(refused.text)")
+            #expect(try await api.call("POST", path, as: oda, json: ["mode": "watching"]).fields == ["mode"])
+            // Only the case's owner asks (PPT sees the case: 403); someone who cannot see it learns nothing (404).
+            #expect(try await api.call("POST", path, as: tone, json: ["mode": "observation"]).status == 403)
+            #expect(try await api.call("POST", path, as: guri, json: ["mode": "observation"]).status == 404)
+
+            // The consent that names the team: now the observation is asked for, resting on that consent.
+            let naming = try await api.recordConsent(child: oskar, by: oda, services: [.kindergarten], arenas: [team])
+            let asked = try await api.call("POST", path, as: oda, json: ["mode": "observation"])
+            #expect(asked.status == 201, "\(asked.text)")
+            #expect(asked.string("consent_id")?.lowercased() == naming.uuidString.lowercased())
+            #expect(asked.string("status") == "requested")
+            #expect(asked.json["may_give_feedback"] as? Bool == false)
+            #expect(try await api.call("POST", path, as: oda, json: ["mode": "reflecting_team"]).string("code") == "already_requested")
+
+            // Feedback: the team's participant who sees Oskar in full; not the kindergarten itself; not empty.
+            #expect(try await api.call("POST", "\(path)/feedback", as: oda, json: ["feedback": "Selvskrevet."]).status == 403)
+            #expect(try await api.call("POST", "\(path)/feedback", as: tone, json: ["feedback": " "]).fields == ["feedback"])
+            #expect(try await api.call("GET", path, as: tone).json["may_give_feedback"] as? Bool == true)
+            let given = try await api.call("POST", "\(path)/feedback", as: tone, json: ["feedback": "Fast plass og bildestøtte hjelper."])
+            #expect(given.status == 200, "\(given.text)")
+            #expect(try await api.call("POST", "\(path)/feedback", as: tone, json: ["feedback": "En gang til."]).string("code") == "not_awaiting_feedback")
+
+            // The kindergarten's case owner and its leader read it.
+            for reader in [oda, nils] {
+                let read = try await api.call("GET", path, as: reader)
+                #expect(read.status == 200, "\(read.text)")
+                #expect(read.string("feedback") == "Fast plass og bildestøtte hjelper.")
+                #expect(read.string("feedback_by_name") == "Tone Engen")
+                #expect(read.string("status") == "feedback_given")
+            }
+
+            // A reflecting team for an anonymous case: no consent needed, and no feedback step.
+            let anonymous = try await api.call("POST", "/v1/cases", as: oda, json: [
+                "arena_id": team.uuidString, "kind": "anonymous", "grade": 0,
+                "submitting_unit_id": w.units[.kindergarten]!.uuidString, "title": "Barn med uro i gruppen", "concern": "Uro.",
+            ] as [String: Any])
+            let anonymousId = try #require(anonymous.id, "\(anonymous.text)")
+            #expect(try await api.call("POST", "/v1/cases/\(anonymousId)/discussion-team", as: oda,
+                                       json: ["mode": "observation"]).rules == ["observation_needs_named_case"])
+            #expect(try await api.call("POST", "/v1/cases/\(anonymousId)/discussion-team", as: oda, json: ["mode": "reflecting_team"]).status == 201)
+            #expect(try await api.call("POST", "/v1/cases/\(anonymousId)/discussion-team/feedback", as: tone,
+                                       json: ["feedback": "Refleksjon."]).string("code") == "not_awaiting_feedback")
+
+            // A case to another arena cannot ask the drøftingsteam.
+            let ressursteam = try await api.registerArena(api.arena(named: "Ressursteam – Nordby"))
+            let other = try await FamilyTests.submit(api, arena: ressursteam, child: nil, title: "Elev med uro")
+            let otherId = try #require(other.id, "\(other.text)")
+            #expect(try await api.call("POST", "/v1/cases/\(otherId)/discussion-team", as: guri,
+                                       json: ["mode": "reflecting_team"]).rules == ["not_droftingsteam"])
+
+            // Logged with Oskar and the basis; events carry ids and codes only.
+            let (logged, events) = try await api.sql { connection in
+                let logged = try connection.query("""
+                    SELECT action, basis FROM access_log WHERE resource = 'discussion_team' AND resource_id = \(caseId) AND child_id = \(oskar.id)
+                    ORDER BY id
+                    """).map { row throws(PostgresError) in "\(try row.decode(String.self, 0)) \(try row.decode(String.self, 1))" }
+                let events = try connection.query("""
+                    SELECT event_type, data::text FROM outbox WHERE subject = \(caseId.uuidString.lowercased()) AND event_type LIKE 'discussion_team.%'
+                    ORDER BY id
+                    """).map { row throws(PostgresError) in (try row.decode(String.self, 0), try row.decode(String.self, 1)) }
+                return (logged, events)
+            }
+            #expect(logged.first == "create own_unit")
+            #expect(logged.contains("update consent"))
+            #expect(logged.filter { $0.hasPrefix("read") }.count >= 3)
+            #expect(events.map(\.0) == ["discussion_team.requested", "discussion_team.feedback_given"])
+            #expect(events.allSatisfy { !$0.1.contains("Oskar") && !$0.1.contains("Fast plass") })
+        }
+    }
 }

@@ -113,4 +113,34 @@ struct ArenaFlowRulesTests {
                                                   target: Self.person(Self.otherSchool, .teacher)).map(\.rule) == ["not_school_staff"])
         #expect(BullyingTeam.delegationViolations(school: Self.school, currentlyResponsible: rektor.personId, target: nil).map(\.rule) == ["not_school_staff"])
     }
+
+    // MARK: Drøftingsteam barnehage
+
+    @Test("observation needs a named case and a consent in force naming the drøftingsteam; a reflecting team needs neither")
+    func discussionTeamRequest() {
+        let team = UUID(), now = Date()
+        let naming = Self.consent(services: [], arenas: [team])
+        let byServices = Self.consent(services: [.kindergarten, .ppt])
+        var withdrawn = Self.consent(services: [], arenas: [team])
+        withdrawn.withdrawnAt = now.addingTimeInterval(-60)
+        #expect(DiscussionTeam.observationConsent(caseKind: .named, arenaId: team, consents: [byServices, naming], at: now) == naming)
+        #expect(DiscussionTeam.observationConsent(caseKind: .named, arenaId: team, consents: [byServices, withdrawn], at: now) == nil)
+        #expect(DiscussionTeam.observationConsent(caseKind: .anonymous, arenaId: team, consents: [naming], at: now) == nil)
+
+        #expect(DiscussionTeam.requestViolations(mode: .observation, arenaKind: .droftingsteam, caseKind: .named, observationConsent: naming).isEmpty)
+        #expect(DiscussionTeam.requestViolations(mode: .observation, arenaKind: .droftingsteam, caseKind: .named, observationConsent: nil)
+            .map(\.rule) == ["observation_consent_required"])
+        #expect(DiscussionTeam.requestViolations(mode: .observation, arenaKind: .droftingsteam, caseKind: .anonymous, observationConsent: nil)
+            .map(\.rule) == ["observation_needs_named_case"])
+        #expect(DiscussionTeam.requestViolations(mode: .reflectingTeam, arenaKind: .droftingsteam, caseKind: .anonymous, observationConsent: nil).isEmpty)
+        #expect(DiscussionTeam.requestViolations(mode: .reflectingTeam, arenaKind: .ressursteam, caseKind: .named, observationConsent: naming)
+            .map(\.rule) == ["not_droftingsteam"])
+    }
+
+    @Test("feedback only after an observation, once: requested → feedback_given")
+    func discussionTeamFeedback() {
+        #expect(DiscussionTeam.feedbackAllowed(mode: .observation, status: .requested))
+        #expect(!DiscussionTeam.feedbackAllowed(mode: .observation, status: .feedbackGiven))
+        #expect(!DiscussionTeam.feedbackAllowed(mode: .reflectingTeam, status: .requested))
+    }
 }
