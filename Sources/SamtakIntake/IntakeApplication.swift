@@ -93,6 +93,8 @@ public func buildIntakeRouter(_ environment: IntakeEnvironment, dependencies: De
     TalkRoutes(environment).register(on: v1)
     ArenaCallRoutes(environment).register(on: v1)
     ChildCooperationRoutes(environment).register(on: v1)
+    BullyingTeamRoutes(environment).register(on: v1)
+    DiscussionTeamRoutes(environment).register(on: v1)
     return router
 }
 

@@ -35,21 +35,25 @@ public enum AccessFacts {
     public static func arenaScope(_ arenaId: UUID, on connection: PostgresConnection) throws -> ArenaScope? {
         guard let row = try connection.query(SQL("""
             WITH units_in AS (
-                SELECT owner.id AS unit_id, owner.service FROM arenas a0 JOIN units owner ON owner.id = a0.owner_unit_id WHERE a0.id = \(arenaId)
+                SELECT owner.id AS unit_id, owner.service, false AS with_consent
+                FROM arenas a0 JOIN units owner ON owner.id = a0.owner_unit_id WHERE a0.id = \(arenaId)
                 UNION
-                SELECT u.id, u.service FROM arena_participants ap JOIN units u ON u.id = ap.unit_id WHERE ap.arena_id = \(arenaId)
+                SELECT u.id, u.service, ap.presence = 'with_consent' FROM arena_participants ap JOIN units u ON u.id = ap.unit_id
+                WHERE ap.arena_id = \(arenaId)
                 UNION
-                SELECT pu.id, pu.service FROM arena_participants ap
+                SELECT pu.id, pu.service, ap.presence = 'with_consent' FROM arena_participants ap
                 JOIN memberships pm ON pm.person_id = ap.person_id JOIN units pu ON pu.id = pm.unit_id
                 WHERE ap.arena_id = \(arenaId) AND ap.unit_id IS NULL
             )
             SELECT a.young_person_consent_age,
                    coalesce((SELECT array_agg(DISTINCT service) FROM units_in), '{}'),
-                   coalesce((SELECT array_agg(DISTINCT unit_id) FROM units_in WHERE service = ANY(\(ServiceKind.unitBound.map(\.rawValue).sorted()))), '{}')
+                   coalesce((SELECT array_agg(DISTINCT unit_id) FROM units_in WHERE service = ANY(\(ServiceKind.unitBound.map(\.rawValue).sorted()))), '{}'),
+                   coalesce((SELECT array_agg(service) FROM (SELECT service FROM units_in GROUP BY service HAVING bool_and(with_consent)) s), '{}')
             FROM arenas a WHERE a.id = \(arenaId)
             """).prepared).first else { return nil }
         return ArenaScope(id: arenaId, participantServices: Set(try row.decode([String].self, 1).compactMap(ServiceKind.init(rawValue:))),
-                          unitBoundUnitIds: Set(try row.decode([UUID].self, 2)), youngPersonConsentAge: try row.decode(Int?.self, 0))
+                          unitBoundUnitIds: Set(try row.decode([UUID].self, 2)), youngPersonConsentAge: try row.decode(Int?.self, 0),
+                          consentOnlyServices: Set(try row.decode([String].self, 3).compactMap(ServiceKind.init(rawValue:))))
     }
 
     /// The register's guardianships of the children (all of them: ``Guardianship/givesAccess`` decides).

@@ -121,6 +121,17 @@ public func buildWebRouter(_ web: WebEnvironment, dependencies: Dependencies) ->
     router.get("/barn/{id}/plan", use: routes.individualPlanPage)
     router.post("/barn/{id}/plan", use: routes.saveIndividualPlan)
     router.post("/barn/{id}/plan/{plan}/tiltak", use: routes.addPlanMeasure)
+    // Issues 17 and 18 (arenas' flows): cancelling a waiting consent, ...
+    router.post("/mine-barn/{id}/forslag/{proposal_id}/avbryt", use: routes.cancelFamilyProposal)
+    router.get("/barn/{id}/ungdom", use: routes.youngPersonForm)
+    router.post("/barn/{id}/ungdom", use: routes.linkYoungPerson)
+    router.get("/mobbing/ny", use: routes.bullyingTeamForm)
+    router.post("/mobbing/ny", use: routes.establishBullyingTeam)
+    router.get("/mobbing/{id}", use: routes.bullyingTeamPage)
+    router.post("/mobbing/{id}/deleger", use: routes.delegateBullyingTeam)
+    router.get("/drofting/{id}", use: routes.discussionTeamPage)
+    router.post("/drofting/{id}", use: routes.requestDiscussionTeam)
+    router.post("/drofting/{id}/tilbakemelding", use: routes.discussionTeamFeedback)
     return router
 }
 

@@ -303,6 +303,14 @@ enum MatrixRows {
                 guard let id = given.id else { throw MissingTestDependency("matrix proposal: \(given.text)") }
                 return MatrixRequest(path: "/v1/me/consent-proposals/\(id)/sign")
             }, expect: { $0.isGuardian ? E(200) : E(404) }),
+            MatrixRow(endpoint: "POST /v1/me/consent-proposals/{id}/cancel", request: { _ in
+                // A fresh consent Hilde gave, waiting for Emma's other guardian: only Hilde (who signed it) cancels it.
+                let given = try await w.api.call("POST", "/v1/me/children/\(emma)/consents", as: w.hilde, json: [
+                    "services": ["school", "ppt"], "valid_from": today.description, "valid_until": today.adding(days: 30).description,
+                ] as [String: Any])
+                guard let id = given.id else { throw MissingTestDependency("matrix proposal to cancel: \(given.text)") }
+                return MatrixRequest(path: "/v1/me/consent-proposals/\(id)/cancel")
+            }, expect: { $0.isGuardian ? E(200) : E(404) }),
             MatrixRow(endpoint: "GET /v1/me/children/{id}/access-log", request: fixed("/v1/me/children/\(emma)/access-log"),
                       expect: { $0.isGuardian ? E(200, namesChild: false) : E(404) }),
             MatrixRow(endpoint: "POST /v1/children/{id}/young-person", request: { _ in
@@ -332,12 +340,83 @@ enum MatrixRows {
             MatrixRow(endpoint: "GET /v1/referrable-children", request: fixed("/v1/referrable-children?target_service=ppt"),
                       expect: { E(200, namesChild: $0.staffSeesEmma) }),
         ]
-        rows += talks(w) + asNeeded(w)
+        rows += talks(w) + asNeeded(w) + arenaFlows(w)
         // Issue 16, the coordinator's pages: who may be asked around Emma (staff the consent covers, her family).
         rows.append(MatrixRow(endpoint: "GET /v1/children/{id}/coordinator/candidates", request: fixed("/v1/children/\(emma)/coordinator/candidates"),
                               expect: { $0.staffSeesEmma ? E(200) : $0.isGuardian ? E(403) : E(404) }))
         rows.sort { $0.endpoint < $1.endpoint }
         return rows
+    }
+
+    /// Issue 18's special flows. Beredskap mot mobbing: a team around Emma is set up and read by
+    /// staff of her own school (404 for anyone else); only the rektor delegates (403 for the school's other staff).
+    static func arenaFlows(_ w: MatrixWorld) -> [MatrixRow] {
+        let emma = w.emma.id
+        @Sendable func freshTeam() async throws -> String {
+            let team = try await w.api.call("POST", "/v1/bullying-teams", as: w.guri, json: [
+                "child_id": emma.uuidString, "responsible_id": w.guri.uuidString,
+            ] as [String: Any])
+            guard let id = team.id else { throw MissingTestDependency("matrix bullying team: \(team.text)") }
+            return id.uuidString
+        }
+        let isRektor: @Sendable (Actor) -> Bool = { ($0.relation == .ownUnit && $0.role == .unitLeader) || $0.special == .arenaOwner }
+        return [
+            MatrixRow(endpoint: "POST /v1/bullying-teams", request: fixed("/v1/bullying-teams", [
+                "child_id": emma.uuidString, "responsible_id": w.guri.uuidString,
+            ]), expect: { $0.worksAtSchool ? E(201, namesChild: true) : E(404) }),
+            MatrixRow(endpoint: "GET /v1/bullying-teams", request: { _ in
+                _ = try await freshTeam()
+                return MatrixRequest(path: "/v1/bullying-teams?child_id=\(emma)")
+            }, expect: { $0.worksAtSchool ? E(200, namesChild: true) : E(404) }),
+            MatrixRow(endpoint: "GET /v1/bullying-teams/{id}", request: { _ in
+                MatrixRequest(path: "/v1/bullying-teams/\(try await freshTeam())")
+            }, expect: { $0.worksAtSchool ? E(200, namesChild: true) : E(404) }),
+            MatrixRow(endpoint: "POST /v1/bullying-teams/{id}/delegation", request: { _ in
+                MatrixRequest(path: "/v1/bullying-teams/\(try await freshTeam())/delegation", body: ["to_person_id": w.guri.uuidString])
+            }, expect: { isRektor($0) ? E(200) : $0.worksAtSchool ? E(403) : E(404) }),
+        ] + discussionTeam(w)
+    }
+
+    /// Drøftingsteam barnehage: a case from the kindergarten (Oda, about Oskar: anonymous for a reflecting team; named,
+    /// with a consent naming the team, for an observation). Its owner asks (no actor here: the integration test has it);
+    /// the team's participants who see the case (PPT's advisors) are refused the request (403), read it and give the
+    /// feedback; everyone else (Emma's school, her family, other services) learns nothing (404).
+    static func discussionTeam(_ w: MatrixWorld) -> [MatrixRow] {
+        let seed = w.api.world, oskar = seed.child("oskar"), oda = seed.person(.kindergarten, .teacher)
+        @Sendable func freshCase(named: Bool) async throws -> UUID {
+            let arena = try await w.api.registerArena(w.api.arena(named: "Drøftingsteam barnehage"))
+            var body: [String: Any] = [
+                "arena_id": arena.uuidString, "kind": named ? "named" : "anonymous", "grade": 0,
+                "submitting_unit_id": seed.units[.kindergarten]!.uuidString, "title": named ? "Oskar Lyng – observasjon" : "Barn – refleksjon",
+                "concern": "Uro i gruppen.",
+            ]
+            if named {
+                _ = try await w.api.recordConsent(child: oskar, by: oda, services: [.kindergarten], arenas: [arena])
+                body["child_id"] = oskar.id.uuidString
+            }
+            let created = try await w.api.call("POST", "/v1/cases", as: oda, json: body)
+            guard let id = created.id else { throw MissingTestDependency("matrix drøftingsteam case: \(created.text)") }
+            return id
+        }
+        @Sendable func asked(named: Bool) async throws -> UUID {
+            let id = try await freshCase(named: named)
+            let answer = try await w.api.call("POST", "/v1/cases/\(id)/discussion-team", as: oda,
+                                              json: ["mode": named ? "observation" : "reflecting_team"])
+            guard answer.status == 201 else { throw MissingTestDependency("matrix drøftingsteam request: \(answer.text)") }
+            return id
+        }
+        let pptAdvisor: @Sendable (Actor) -> Bool = { ($0.relation == .consent && $0.role == .advisor) || $0.special == .coordinator }
+        return [
+            MatrixRow(endpoint: "POST /v1/cases/{id}/discussion-team", request: { _ in
+                MatrixRequest(path: "/v1/cases/\(try await freshCase(named: false))/discussion-team", body: ["mode": "reflecting_team"])
+            }, expect: { pptAdvisor($0) ? E(403) : E(404) }),
+            MatrixRow(endpoint: "GET /v1/cases/{id}/discussion-team", request: { _ in
+                MatrixRequest(path: "/v1/cases/\(try await asked(named: false))/discussion-team")
+            }, expect: { pptAdvisor($0) ? E(200) : E(404) }),
+            MatrixRow(endpoint: "POST /v1/cases/{id}/discussion-team/feedback", request: { _ in
+                MatrixRequest(path: "/v1/cases/\(try await asked(named: true))/discussion-team/feedback", body: ["feedback": "Observert i lek."])
+            }, expect: { pptAdvisor($0) ? E(200) : E(404) }),
+        ]
     }
 
     /// A follow-up task of a rejected referral about Emma, owned by her coordinator (PPT), in the

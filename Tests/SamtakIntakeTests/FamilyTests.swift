@@ -218,6 +218,59 @@ struct FamilyTests {
         }
     }
 
+    @Test("cancelling a waiting consent: the guardian who gave it cancels it before the other signs; it never comes in force")
+    func cancelProposal() async throws {
+        try await withIntake(relaying: false) { api in
+            let w = api.world
+            let ella = w.child("ella"), mona = ella.guardians[0].id, rune = ella.guardians[1].id
+            let arena = try await api.registerArena(api.arena(named: "Ressursteam – Nordby"))
+            let today = OsloTime.localDate(at: Date())
+            let given = try await api.call("POST", "/v1/me/children/\(ella.id)/consents", as: mona, json: [
+                "arena_ids": [arena.uuidString], "valid_from": today.description, "valid_until": today.adding(days: 365).description,
+            ] as [String: Any])
+            #expect(given.string("status") == "awaiting_guardians")
+            #expect(given.json["may_cancel"] as? Bool == true)
+            guard let proposal = given.id else { throw MissingTestDependency("proposal: \(given.text)") }
+            let forRune = try await api.call("GET", "/v1/me/children/\(ella.id)", as: rune)
+            #expect((forRune.json["awaiting_signatures"] as? [[String: Any]])?.first?["may_cancel"] as? Bool == false)
+
+            // Rune has not signed it: he may not cancel it (he simply does not sign); another family learns nothing.
+            let byRune = try await api.call("POST", "/v1/me/consent-proposals/\(proposal)/cancel", as: rune)
+            #expect(byRune.status == 403)
+            #expect(try await api.call("POST", "/v1/me/consent-proposals/\(proposal)/cancel", as: w.child("emma").guardians[0].id).status == 404)
+            #expect(try await api.call("POST", "/v1/me/consent-proposals/\(UUID())/cancel", as: mona).status == 404)
+
+            let cancelled = try await api.call("POST", "/v1/me/consent-proposals/\(proposal)/cancel", as: mona)
+            #expect(cancelled.status == 200)
+            #expect(cancelled.string("status") == "cancelled")
+            #expect((cancelled.json["missing"] as? [Any])?.isEmpty == true)
+            // Gone from the page, Rune can no longer sign it, a second cancel is a conflict, no consent exists.
+            let after = try await api.call("GET", "/v1/me/children/\(ella.id)", as: rune)
+            #expect((after.json["awaiting_signatures"] as? [Any])?.isEmpty == true)
+            #expect((after.json["consents"] as? [Any])?.isEmpty == true)
+            #expect(try await api.call("POST", "/v1/me/consent-proposals/\(proposal)/sign", as: rune).string("code") == "not_awaiting")
+            #expect(try await api.call("POST", "/v1/me/consent-proposals/\(proposal)/cancel", as: mona).string("code") == "not_awaiting")
+            #expect(try await Self.submit(api, arena: arena, child: ella, title: "Ella – samspill").string("code") == "consent_required")
+
+            let (status, events, logged) = try await api.sql { connection in
+                let status = try connection.query("SELECT status, closed_at IS NOT NULL FROM consent_proposals WHERE id = \(proposal)").first!
+                let events = try connection.query("""
+                    SELECT event_type, data::text FROM outbox WHERE subject = \(proposal.uuidString.lowercased()) ORDER BY id
+                    """).map { row throws(PostgresError) in (try row.decode(String.self, 0), try row.decode(String.self, 1)) }
+                let logged = try connection.query("""
+                    SELECT count(*) FROM access_log WHERE resource = 'consent_proposal' AND resource_id = \(proposal) AND actor_id = \(mona)
+                      AND action = 'update' AND basis = 'guardian'
+                    """).first!.decode(Int.self, 0)
+                return ("\(try status.decode(String.self, 0)) \(try status.decode(Bool.self, 1))", events, logged)
+            }
+            #expect(status == "cancelled true")
+            #expect(events.map(\.0) == ["consent.proposed", "consent.proposal_cancelled"])
+            // Ids only in the event: no name of the child or the guardian.
+            #expect(events.allSatisfy { !$0.1.contains("Ella") && !$0.1.contains("Mona") })
+            #expect(logged == 1)
+        }
+    }
+
     @Test("digital consent: bad input is a 422 naming the field; the young person decides health matters from 16")
     func digitalConsentRules() async throws {
         try await withIntake(relaying: false) { api in

@@ -210,6 +210,17 @@ struct DocumentDeliveryTests {
         }
     }
 
+    /// Moves the meeting a day later with sequence 2, as the intake does, and applies `meeting.moved`.
+    static func moveByADay(_ meeting: UUID, harness: EngineHarness, world: EngineWorld) async throws -> UUID? {
+        let later = EngineWorld.meetingStart.addingTimeInterval(86400)
+        try await harness.sql { connection in
+            _ = try connection.execute("""
+                UPDATE meetings SET starts_at = \(later), ends_at = \(later.addingTimeInterval(3600)), sequence = 2 WHERE id = \(meeting)
+                """)
+        }
+        return try await harness.apply(try EventEnvelope(MeetingMoved(meetingId: meeting, arenaId: world.arena, sequence: 2), source: "/samtak/intake"))
+    }
+
     @Test("a meeting moved after its agenda went out: the agenda again, with the new time and a higher SEQUENCE")
     func movedMeeting() async throws {
         try await withEngine { harness, sink, world in
@@ -220,14 +231,7 @@ struct DocumentDeliveryTests {
             #expect(try await harness.apply(early) == nil)
             let agenda = try #require(try await harness.fanOut(.agenda, meeting: meeting))
             #expect(try await harness.waitUntilComplete(agenda) != nil)
-            let later = EngineWorld.meetingStart.addingTimeInterval(86400)
-            try await harness.sql { connection in
-                _ = try connection.execute("""
-                    UPDATE meetings SET starts_at = \(later), ends_at = \(later.addingTimeInterval(3600)), sequence = 2 WHERE id = \(meeting)
-                    """)
-            }
-            let moved = try EventEnvelope(MeetingMoved(meetingId: meeting, arenaId: world.arena, sequence: 2), source: "/samtak/intake")
-            let update = try #require(try await harness.apply(moved))
+            let update = try #require(try await Self.moveByADay(meeting, harness: harness, world: world))
             #expect(try await harness.waitUntilComplete(update)?.delivered == 5)
             let updates = try await Mailbox.read(sink).filter { $0.calendarSequence == 2 }
             #expect(updates.count == 5)
@@ -235,6 +239,70 @@ struct DocumentDeliveryTests {
                 #expect(mail.calendarMethod == "REQUEST")
                 #expect(mail.subject.contains("onsdag 3. mars 2027 kl. 14.00"), "\(mail.subject)")
             }
+        }
+    }
+
+    @Test("a meeting about their child moved: the guardians' notice says \"Et møte er flyttet\" with the link, never content or the name")
+    func movedMeetingFamilyNotice() async throws {
+        try await withEngine { harness, sink, world in
+            let meeting = try await harness.sql { connection in
+                let meeting = try world.insertMeeting(sequence: 1, on: connection)
+                _ = try world.insertCases(meeting: meeting, arena: world.arena, on: connection)
+                return meeting
+            }
+            harness.startWorker()
+            let agenda = try #require(try await harness.fanOut(.agenda, meeting: meeting))
+            #expect(try await harness.waitUntilComplete(agenda)?.delivered == 8)
+            let update = try #require(try await Self.moveByADay(meeting, harness: harness, world: world))
+            #expect(try await harness.waitUntilComplete(update)?.delivered == 8)
+            let updates = try await Mailbox.read(sink).filter { $0.calendarSequence == 2 }
+            for key in ["hilde", "tor"] {
+                let copy = try Self.mail(updates, key)
+                #expect(copy.subject == "Et møte er flyttet: Ressursteam – Nordby barneskole, onsdag 3. mars 2027 kl. 14.00", "\(copy.subject)")
+                #expect(copy.text.contains("Et møte er flyttet."), "\(copy.text)")
+                #expect(copy.text.contains("https://samtak.nordby.example/v1/meetings/\(meeting.uuidString.lowercased())"))
+                #expect(!copy.everything.contains("Emma") && !copy.everything.contains(EngineWorld.namedTitle))
+                #expect(!copy.text.contains("Sakslisten"))
+            }
+            // Staff get the agenda again with the new time, as before.
+            let nurse = try Self.mail(updates, "nurse")
+            #expect(nurse.subject == "Saksliste: Ressursteam – Nordby barneskole, onsdag 3. mars 2027 kl. 14.00")
+            #expect(nurse.text.contains(EngineWorld.namedTitle))
+            // The first agenda was no move: its notice to the family said the agenda is ready.
+            let first = try await Mailbox.read(sink).filter { $0.calendarSequence == 1 }
+            #expect(try Self.mail(first, "hilde").text.contains("Sakslisten til møtet i Ressursteam – Nordby barneskole"))
+        }
+    }
+
+    @Test("a participant only with consent (the nurse in skolefravær) gets no copy until a consent names her service; then Emma in full")
+    func nurseOnlyWithConsent() async throws {
+        try await withEngine { harness, sink, world in
+            let meeting = try await harness.sql { connection in
+                _ = try connection.execute("""
+                    UPDATE arena_participants SET presence = 'with_consent' WHERE arena_id = \(world.arena) AND role = 'school_nurse'
+                    """)
+                _ = try connection.execute("UPDATE consents SET services = \(["school", "ppt"]) WHERE id = \(world.consent)")
+                let meeting = try world.insertMeeting(on: connection)
+                _ = try world.insertCases(meeting: meeting, arena: world.arena, on: connection)
+                return meeting
+            }
+            harness.startWorker()
+            let first = try #require(try await harness.fanOut(.agenda, meeting: meeting))
+            // Everyone of the ressursteam's agenda but the nurse: rektor, coordinator, advisor, caseworker, teacher, two guardians.
+            #expect(try await harness.waitUntilComplete(first)?.delivered == 7)
+            let nurseAddress = EngineWorld.address(EngineWorld.names["nurse"]!).lowercased()
+            #expect(try await Mailbox.read(sink).filter { $0.recipient == nurseAddress }.isEmpty)
+            // The advisor (PPT, named by the consent) still sees Emma's case in full.
+            #expect(try Self.mail(try await Mailbox.read(sink), "advisor").text.contains(EngineWorld.namedTitle))
+
+            // The parents consent to the health station too: the next copy reaches the nurse, with Emma's case in full.
+            try await harness.sql { connection in
+                _ = try connection.execute("UPDATE consents SET services = \(["school", "ppt", "health_station"]) WHERE id = \(world.consent)")
+            }
+            let second = try #require(try await harness.fanOut(.agenda, meeting: meeting))
+            #expect(try await harness.waitUntilComplete(second)?.delivered == 8)
+            let nurse = try Self.mail(try await Mailbox.read(sink), "nurse")
+            #expect(nurse.text.contains(EngineWorld.namedTitle), "\(nurse.text)")
         }
     }
 

@@ -135,6 +135,30 @@ struct DocumentRendererTests {
         #expect(doc.text.contains(kind.subjectPrefix.uppercased()))
     }
 
+    @Test("a moved meeting's notice says \"Et møte er flyttet\" with the new time and the link, never content or a name")
+    func movedNotice() throws {
+        var meeting = Fixtures.meeting
+        meeting.title = "Ansvarsgruppe for Emil Nilsen"
+        meeting.arenaName = "Ansvarsgruppe Nordby"
+        var request = Fixtures.request(Fixtures.agenda, mode: .notice, meeting: meeting)
+        request.moved = true
+        let doc = try renderer.render(request)
+        #expect(doc.subject == "Et møte er flyttet: Ansvarsgruppe Nordby, tirsdag 2. mars 2027 kl. 14.00")
+        for body in [doc.text, doc.html] {
+            #expect(body.contains("Et møte er flyttet"), "\(body)")
+            #expect(body.contains("Møtet i Ansvarsgruppe Nordby er nå tirsdag 2. mars 2027 kl. 14.00–15.30"), "\(body)")
+            #expect(body.contains(Fixtures.readLink))
+            #expect(!body.contains("Sakslisten"), "a moved meeting's notice is not \"the agenda is ready\"")
+            for word in ["Emil", "Nilsen", "Møterom"] + Fixtures.agendaItems.map(\.title) {
+                #expect(!body.contains(word), "moved notice contains \(word)")
+            }
+        }
+        // Staff who get the content: the agenda as before (its calendar part carries the new time).
+        var content = Fixtures.request(Fixtures.agenda, mode: .content, meeting: meeting)
+        content.moved = true
+        #expect(try renderer.render(content).subject.hasPrefix("Saksliste: "))
+    }
+
     @Test("HTML escapes a <script> title and other markup; text keeps it readable")
     func htmlEscaping() throws {
         var meeting = Fixtures.meeting

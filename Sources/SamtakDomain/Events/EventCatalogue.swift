@@ -29,6 +29,8 @@ public enum EventCatalogue {
         entry(ReferralInformationRequested.self), entry(ReferralFollowUpCreated.self), entry(ReferralFollowUpClosed.self),
         entry(ReferralFollowUpOverdue.self), entry(ReferralNoteAdded.self),
         entry(TalkBooked.self), entry(TalkMoved.self), entry(TalkCancelled.self), entry(TalkReminderDue.self),
+        entry(ConsentProposalCancelled.self), entry(BullyingTeamEstablished.self), entry(BullyingResponsibilityDelegated.self),
+        entry(DiscussionTeamRequested.self), entry(DiscussionTeamFeedbackGiven.self),
     ] + DocumentKind.allCases.map { Entry(type: "\($0.rawValue).sent", topic: DocumentSent.topic, payload: DocumentSent.self) }
 
     /// The type an event of this payload is announced under, when it is not the payload's own

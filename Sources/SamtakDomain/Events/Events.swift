@@ -148,6 +148,17 @@ public struct ConsentProposed: DomainEvent, Equatable {
     public init(proposalId: UUID, childId: UUID) { self.proposalId = proposalId; self.childId = childId }
 }
 
+/// A guardian who signed a digital consent still waiting for another guardian cancelled it
+/// (issue 17): it never came in force and never will.
+public struct ConsentProposalCancelled: DomainEvent, Equatable {
+    public static let type = "consent.proposal_cancelled"
+    public static let topic = EventTopic.consents
+    public var proposalId: UUID
+    public var childId: UUID
+    public var subject: UUID { proposalId }
+    public init(proposalId: UUID, childId: UUID) { self.proposalId = proposalId; self.childId = childId }
+}
+
 /// An administrator ended a consent that should not stand (a correction, not the family's
 /// withdrawal). It no longer covers anyone from this moment, as a withdrawn one.
 public struct ConsentEnded: DomainEvent, Equatable {

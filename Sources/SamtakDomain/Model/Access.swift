@@ -93,10 +93,13 @@ public struct ConsentGrant: Sendable, Hashable {
 
     /// An arena is covered when the consent names it, or names every service that takes
     /// part in it (confidentiality is lifted between exactly those services) and every
-    /// school, kindergarten or SFO in it is the child's own or named in the consent.
+    /// school, kindergarten or SFO in it is the child's own or named in the consent. A service
+    /// that joins the arena only with consent (``ArenaScope/consentOnlyServices``) is not
+    /// needed for the arena to be covered: without it the meeting goes on without that service.
     public func covers(_ arena: ArenaScope, childUnitId: UUID?) -> Bool {
         if arenaIds.contains(arena.id) { return true }
-        guard !arena.participantServices.isEmpty, arena.participantServices.isSubset(of: services) else { return false }
+        let required = arena.participantServices.subtracting(arena.consentOnlyServices)
+        guard !required.isEmpty, required.isSubset(of: services) else { return false }
         return arena.unitBoundUnitIds.allSatisfy { coversUnit($0, childUnitId: childUnitId) }
     }
 }
@@ -108,11 +111,27 @@ public struct ArenaScope: Sendable, Hashable {
     /// The schools, kindergartens and SFOs that own or take part in the arena.
     public var unitBoundUnitIds: Set<UUID>
     public var youngPersonConsentAge: Int?
-    public init(id: UUID, participantServices: Set<ServiceKind>, unitBoundUnitIds: Set<UUID> = [], youngPersonConsentAge: Int? = nil) {
+    /// Services that take part in the arena "only with consent" (`arena_participants.presence
+    /// = 'with_consent'`, and no other way): the health nurse in "Samarbeidsmøte – skolefravær"
+    /// (seed 000: "helsesykepleier (med samtykke)"). Someone who takes part only through such a
+    /// service is left out of a named case's discussion (its agenda copy) unless a consent of
+    /// the child names their service; a consent naming the arena alone is not enough for them.
+    public var consentOnlyServices: Set<ServiceKind>
+    public init(id: UUID, participantServices: Set<ServiceKind>, unitBoundUnitIds: Set<UUID> = [], youngPersonConsentAge: Int? = nil,
+                consentOnlyServices: Set<ServiceKind> = []) {
         self.id = id
         self.participantServices = participantServices
         self.unitBoundUnitIds = unitBoundUnitIds
         self.youngPersonConsentAge = youngPersonConsentAge
+        self.consentOnlyServices = consentOnlyServices
+    }
+
+    /// Whether `principal` takes part in the arena only through a service that joins it only
+    /// with consent (and through none of its other services).
+    public func joinsOnlyWithConsent(_ principal: Principal) -> Bool {
+        guard !consentOnlyServices.isEmpty else { return false }
+        let services = Set(principal.memberships.filter { $0.role != .administrator }.map(\.service))
+        return !services.isDisjoint(with: consentOnlyServices) && services.isDisjoint(with: participantServices.subtracting(consentOnlyServices))
     }
 }
 
@@ -260,8 +279,23 @@ public enum AccessPolicy {
                                              childUnitId: child?.unitId, consents: consents, arenaNameSuffices: involvedOtherwise, at: instant) {
                 return .full(.consent, consentId: consent.id)
             }
-            if isArenaParticipant || takesPartAsGuest { return .redacted(.participant) }
+            // A participant "only with consent" without one is left out of the case altogether
+            // (not even its redacted line): the seed's nurse in the school-absence meeting.
+            let onlyWithConsent = isArenaParticipant && !ownsCase && (facts.arena?.joinsOnlyWithConsent(principal) ?? false)
+            if (isArenaParticipant && !onlyWithConsent) || takesPartAsGuest { return .redacted(.participant) }
             return ownsCase ? .redacted(.owner) : .denied
+        }
+    }
+
+    /// Someone who joins an arena only with consent (``ArenaScope/joinsOnlyWithConsent(_:)``: the
+    /// nurse in the school-absence meeting) takes part in one of its meetings only when a consent
+    /// lets them, as a participant, see one of its named cases in full. Used for the API's
+    /// agenda and for who gets the notifier's copies.
+    public static func takesPartWithConsent(_ principal: Principal, namedCases: [(facts: CaseFacts, childId: UUID)],
+                                            children: ChildFactsBatch, at instant: Date) -> Bool {
+        namedCases.contains { facts, childId in
+            facts.kind == .named && caseAccess(principal: principal, facts: facts, child: children.relations[childId],
+                                               consents: children.consents[childId] ?? [], isArenaParticipant: true, at: instant).canSeeChild
         }
     }
 
@@ -308,8 +342,9 @@ public enum AccessPolicy {
             guard consent.isActive(at: instant) else { return false }
             if let targetService, !consent.services.contains(targetService) { return false }
             // A consent that names the arena lifts confidentiality among all who take part in
-            // it (not among guests invited to the meeting: `arenaNameSuffices` false).
-            if arenaNameSuffices, let arena, consent.arenaIds.contains(arena.id) { return true }
+            // it (not among guests invited to the meeting: `arenaNameSuffices` false), except
+            // those who join it only with consent: their own service must be named.
+            if arenaNameSuffices, let arena, consent.arenaIds.contains(arena.id), !arena.joinsOnlyWithConsent(principal) { return true }
             guard principal.memberships.contains(where: { consent.covers($0, childUnitId: childUnitId) }) else { return false }
             if let arena, !consent.covers(arena, childUnitId: childUnitId) { return false }
             return true

@@ -19,6 +19,8 @@ import Foundation
 /// - `POST /v1/me/children/{id}/consents`: give a consent digitally (a proposal; in force at
 ///   once when the purpose's rule is met by this signature alone).
 /// - `POST /v1/me/consent-proposals/{id}/sign`: the other guardian signs it.
+/// - `POST /v1/me/consent-proposals/{id}/cancel`: one who signed it cancels it while it still
+///   waits (``ConsentProposalCancellation``; `consent.proposal_cancelled`).
 /// - `GET /v1/me/children/{id}/access-log`: innsyn, newest first, paged, by period.
 /// - `POST /v1/me/consents/{id}/narrow`: narrow a consent (``ConsentNarrowing``).
 /// - `POST /v1/children/{id}/young-person` (administrator): link the child record to a new
@@ -32,7 +34,8 @@ import Foundation
 /// consent: only the `consents` row written when it completes counts (``ConsentGrant``).
 ///
 /// **Events**: `consent.proposed` (proposal id, child id) when a proposal waits for another
-/// guardian; `consent.recorded` when a digital consent comes in force (as for paper ones).
+/// guardian; `consent.recorded` when a digital consent comes in force (as for paper ones);
+/// `consent.proposal_cancelled` (proposal id, child id) when a signer cancels one that waits.
 ///
 /// **Whose consent** (``DigitalConsent/giver(_:guardianships:childPersonId:purpose:childAge:)``
 /// and ``FamilyPolicy/guardianRule(for:)``): the rule per purpose is the one of
@@ -75,6 +78,26 @@ public enum ConsentProposalStatus: String, Codable, Sendable, CaseIterable, Hash
     case awaitingGuardians = "awaiting_guardians"
     case inForce = "in_force"
     case cancelled
+}
+
+/// Cancelling a digital consent that still waits for another guardian's signature (issue 17):
+/// `awaiting_guardians → cancelled`. Only someone who has signed it (the guardian who gave it,
+/// or a co-guardian who signed already) may cancel it; a co-guardian who has not signed simply
+/// does not sign. Nothing was ever in force, so nothing else changes.
+public enum ConsentProposalCancellation {
+    public enum Refusal: Error, Equatable, Sendable {
+        /// In force or cancelled already (409).
+        case notAwaiting
+        /// The caller is family but has not signed it (403).
+        case notASigner
+    }
+
+    /// Whether `personId` may cancel a proposal in `status` signed by `signers`.
+    public static func decide(status: ConsentProposalStatus, signers: Set<UUID>, personId: UUID) -> Result<ConsentProposalStatus, Refusal> {
+        guard status == .awaitingGuardians else { return .failure(.notAwaiting) }
+        guard signers.contains(personId) else { return .failure(.notASigner) }
+        return .success(.cancelled)
+    }
 }
 
 public enum DigitalConsent {

@@ -116,7 +116,8 @@ extension SeedArena {
         SeedArena(name: "Samarbeidsmøte – skolefravær og/eller vegring", kind: .samarbeidsmote, owner: .school, ownerRole: .unitLeader,
                   targetGroup: "Fravær og/eller skolevegring", purpose: "Hjelpe og få eleven mer på skolen", frequencyText: "Etter behov",
                   rrule: nil, start: nil, accepts: [.named],
-                  participants: [(.healthStation, .schoolNurse, "always"), (.school, .socialTeacher, "always")], source: "000"),
+                  // "helsesykepleier (med samtykke)": the nurse joins only where a consent names the health station.
+                  participants: [(.healthStation, .schoolNurse, "with_consent"), (.school, .socialTeacher, "always")], source: "000"),
         SeedArena(name: "Relasjonskartlegging – skole", kind: .relasjonskartlegging, owner: .school, ownerRole: .unitLeader,
                   targetGroup: "Alle elever på skolen",
                   purpose: "Å bevisstgjøre alle ansatte på skolen på hvem de bør jobbe mer med for å trygge eleven",

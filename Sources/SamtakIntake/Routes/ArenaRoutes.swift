@@ -155,8 +155,8 @@ struct ArenaRoutes {
             if participant.personId == nil && (participant.unitId == nil || participant.role == nil) {
                 v.add(field, "required", "give person_id, or unit_id with role")
             }
-            if let presence = participant.presence, presence != "always" && presence != "individual_cases" {
-                v.add("\(field).presence", "enum", "must be always or individual_cases")
+            if let presence = participant.presence, !["always", "individual_cases", "with_consent"].contains(presence) {
+                v.add("\(field).presence", "enum", "must be always, individual_cases or with_consent")
             }
         }
         try v.throwIfAny()

@@ -24,6 +24,7 @@ struct FamilyRoutes {
         group.get("me/children/{id}", use: getChild)
         group.post("me/children/{id}/consents", use: giveConsent)
         group.post("me/consent-proposals/{id}/sign", use: signProposal)
+        group.post("me/consent-proposals/{id}/cancel", use: cancelProposal)
         group.get("me/children/{id}/access-log", use: accessLog)
         group.post("me/consents/{id}/narrow", use: narrowConsent)
         group.post("children/{id}/young-person", use: linkYoungPerson)
@@ -92,6 +93,8 @@ struct FamilyRoutes {
         var missing: [NamedRef]
         /// The caller may sign it now.
         var awaitingMe: Bool
+        /// The caller may cancel it now (they signed it and it still waits).
+        var mayCancel: Bool
     }
 
     struct ItemResource: Codable, Sendable {
@@ -196,7 +199,8 @@ struct FamilyRoutes {
             arenas: proposal.arenaIds.map { NamedRef(id: $0, name: arenaNames[$0] ?? "") }, information: proposal.information,
             validFrom: proposal.validFrom, validUntil: proposal.validUntil, guardianRule: proposal.rule, proposedAt: proposal.proposedAt,
             signed: proposal.signatures.map { SignatureResource(personId: $0.personId, name: names[$0.personId] ?? "", signedAt: $0.signedAt) },
-            missing: missing.map { NamedRef(id: $0, name: names[$0] ?? "") }, awaitingMe: missing.contains(caller))
+            missing: missing.map { NamedRef(id: $0, name: names[$0] ?? "") }, awaitingMe: missing.contains(caller),
+            mayCancel: (try? ConsentProposalCancellation.decide(status: proposal.status, signers: signed, personId: caller).get()) != nil)
     }
 
     // MARK: Handlers
@@ -354,9 +358,7 @@ struct FamilyRoutes {
         let id = try request.uuidParameter("id", context: context, resource: "consent proposal")
         let outbox = environment.outbox
         return try await environment.mutate(request, context: context, body: Data()) { connection, principal in
-            guard let proposal = try FamilyStore.proposalForUpdate(id, on: connection),
-                  let (_, basis, guardianships) = try Self.familyChild(proposal.childId, principal: principal, on: connection)
-            else { throw Problem.notFound("Consent proposal") }
+            let (proposal, basis, guardianships) = try Self.familyProposal(id, principal: principal, on: connection)
             guard proposal.status == .awaitingGuardians else {
                 throw Problem.conflict("not_awaiting", "the consent is no longer waiting for signatures")
             }
@@ -371,6 +373,31 @@ struct FamilyRoutes {
             let resource = try Self.completeIfReady(id, childId: proposal.childId, basis: basis, guardianships: guardianships, principal: principal,
                                                     outbox: outbox, context: context, on: connection)
             return try MutationResult(resource)
+        }
+    }
+
+    /// One who signed a consent still waiting for another guardian cancels it
+    /// (``ConsentProposalCancellation``): it never comes in force. `consent.proposal_cancelled`;
+    /// logged as a change of the child's consent data.
+    @Sendable func cancelProposal(_ request: Request, context: IntakeRequestContext) async throws -> Response {
+        let id = try request.uuidParameter("id", context: context, resource: "consent proposal")
+        let outbox = environment.outbox
+        return try await environment.mutate(request, context: context, body: Data()) { connection, principal in
+            var (proposal, basis, guardianships) = try Self.familyProposal(id, principal: principal, on: connection)
+            switch ConsentProposalCancellation.decide(status: proposal.status, signers: Set(proposal.signatures.map(\.personId)),
+                                                      personId: principal.personId) {
+            case .failure(.notAwaiting): throw Problem.conflict("not_awaiting", "the consent is no longer waiting for signatures")
+            case .failure(.notASigner): throw Problem.forbidden("only one who has given this consent may cancel it")
+            case .success(let status):
+                guard try FamilyStore.cancelProposal(id, on: connection) else {
+                    throw Problem.conflict("not_awaiting", "the consent is no longer waiting for signatures")
+                }
+                proposal.status = status
+            }
+            try outbox.append(ConsentProposalCancelled(proposalId: id, childId: proposal.childId), on: connection)
+            try AccessLog.record(on: connection, actor: principal.personId, action: .update, resource: "consent_proposal", resourceId: id,
+                                 childId: proposal.childId, basis: basis, requestId: context.id)
+            return try MutationResult(Self.proposalAnswer(proposal, guardianships: guardianships, caller: principal.personId, on: connection))
         }
     }
 
@@ -393,9 +420,25 @@ struct FamilyRoutes {
             try AccessLog.record(on: connection, actor: principal.personId, action: proposal.signatures.count == 1 ? .create : .update,
                                  resource: "consent_proposal", resourceId: id, childId: childId, basis: basis, requestId: context.id)
         }
+        return try Self.proposalAnswer(proposal, guardianships: guardianships, caller: principal.personId, on: connection)
+    }
+
+    /// A proposal, locked for a change, with the caller's basis as family and the guardianships;
+    /// 404 when it does not exist or is not about the caller's child.
+    static func familyProposal(_ id: UUID, principal: Principal, on connection: PostgresConnection) throws
+        -> (FamilyStore.ProposalRow, AccessBasis, [Guardianship]) {
+        guard let proposal = try FamilyStore.proposalForUpdate(id, on: connection),
+              let (_, basis, guardianships) = try Self.familyChild(proposal.childId, principal: principal, on: connection)
+        else { throw Problem.notFound("Consent proposal") }
+        return (proposal, basis, guardianships)
+    }
+
+    /// The answer to a change of a proposal: the resource with the names the family sees.
+    static func proposalAnswer(_ proposal: FamilyStore.ProposalRow, guardianships: [Guardianship], caller: UUID,
+                               on connection: PostgresConnection) throws -> ProposalResource {
         let names = try FamilyStore.names(guardianships.map(\.guardianId) + proposal.signatures.map(\.personId), on: connection)
         let arenaNames = try FamilyStore.arenaNames(proposal.arenaIds, on: connection)
-        return Self.proposalResource(proposal, guardianships: guardianships, names: names, arenaNames: arenaNames, caller: principal.personId)
+        return Self.proposalResource(proposal, guardianships: guardianships, names: names, arenaNames: arenaNames, caller: caller)
     }
 
     // MARK: Young people as users

@@ -93,7 +93,14 @@ struct MeetingRoutes {
             let items = facts.items[meeting.id] ?? []
             let itemFacts = items.map(\.facts)
             let explicit = facts.viewerInvitedTo.contains(meeting.id)
-            let inArena = facts.viewerArenas.contains(meeting.arenaId)
+            var inArena = facts.viewerArenas.contains(meeting.arenaId)
+            // Joining the arena only with consent (the nurse in skolefravær): a participant only
+            // while a consent lets her see one of the meeting's named cases in full.
+            if inArena, let scope = itemFacts.lazy.compactMap({ $0.onAgenda?.facts.arena }).first(where: { $0.id == meeting.arenaId }),
+               scope.joinsOnlyWithConsent(principal) {
+                let named = itemFacts.compactMap { item in item.onAgenda.flatMap { c in c.childId.map { (facts: c.facts, childId: $0) } } }
+                inArena = AccessPolicy.takesPartWithConsent(principal, namedCases: named, children: facts.children, at: now)
+            }
             var takesPart = AgendaVisibility.takesPart(principal, organisation: meeting.organisation, inArena: inArena, explicitParticipant: explicit,
                                                        items: itemFacts, arenas: facts.viewerArenas, children: facts.children, at: now)
             // Invited for some items only: takes part while those are discussed.

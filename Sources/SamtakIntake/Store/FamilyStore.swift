@@ -231,6 +231,14 @@ enum FamilyStore {
             """)
     }
 
+    /// The proposal is cancelled (`awaiting_guardians → cancelled`), in the caller's
+    /// transaction; false when it no longer waited (nothing changed).
+    static func cancelProposal(_ id: UUID, on connection: PostgresConnection) throws -> Bool {
+        try connection.execute("""
+            UPDATE consent_proposals SET status = 'cancelled', closed_at = now() WHERE id = \(id) AND status = 'awaiting_guardians'
+            """) == 1
+    }
+
     /// Replaces consent `original` by a narrower one (same child, givers, rule, start and
     /// method; `narrowed_from` the original, recorded by `person`) and withdraws the original,
     /// in the caller's transaction.

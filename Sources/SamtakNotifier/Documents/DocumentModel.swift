@@ -159,11 +159,15 @@ public struct DocumentRequest: Sendable, Equatable {
     public var deliveryMode: DeliveryModeChoice
     /// Where the recipient reads the document in Samtak (must be an http or https URL).
     public var readLink: String
+    /// An agenda sent again because the meeting was moved: a notice then says "Et møte er
+    /// flyttet" (with the new time and the link) instead of "the agenda is ready".
+    public var moved: Bool
 
     public init(
         meeting: MeetingSummary, content: DocumentContent, recipient: Recipient,
-        deliveryMode: DeliveryModeChoice, readLink: String
+        deliveryMode: DeliveryModeChoice, readLink: String, moved: Bool = false
     ) {
+        self.moved = moved
         self.meeting = meeting
         self.content = content
         self.recipient = recipient

@@ -46,7 +46,14 @@ public struct DocumentRenderer: Sendable {
         switch request.deliveryMode {
         case .notice:
             // Only the arena name, the time, the document kind and the link.
-            subject = "\(kind.subjectPrefix): \(NorwegianText.oneLine(meeting.arenaName)), \(NorwegianText.dateTime(meeting.start))"
+            let moved = request.moved && kind == .agenda
+            let prefix = moved ? "Et møte er flyttet" : kind.subjectPrefix
+            subject = "\(prefix): \(NorwegianText.oneLine(meeting.arenaName)), \(NorwegianText.dateTime(meeting.start))"
+            if moved {
+                context["isAgenda"] = false
+                context["isMoved"] = true
+                context["kindNameUpper"] = prefix.uppercased()
+            }
             textTemplate = "notice_text"
             htmlTemplate = "notice_html"
         case .content:

@@ -8,7 +8,7 @@
 // - Inside sections, use key names that do not also exist at the top level for optional
 //   values: Mustache looks a missing key up in the enclosing contexts.
 // - Notice templates may use only `kindName`, `arenaName`, `when`, `readLink`, `subject` and the
-//   `isAgenda`/`isMinutes`/`isCancellation` flags: e-mail is not a safe channel for health data.
+//   `isAgenda`/`isMinutes`/`isCancellation`/`isMoved` flags: e-mail is not a safe channel for health data.
 
 enum DocumentTemplates {
     /// Template name → template text, for the renderer's library and for tests.
@@ -299,6 +299,9 @@ enum DocumentTemplates {
         {{#isCancellation}}
         Møtet i {{arenaName}} {{when}} er avlyst.
         {{/isCancellation}}
+        {{#isMoved}}
+        Et møte er flyttet. Møtet i {{arenaName}} er nå {{when}}.
+        {{/isMoved}}
 
         Innholdet sendes ikke på e-post av personvernhensyn. Logg inn i Samtak for å lese det.
 
@@ -317,6 +320,9 @@ enum DocumentTemplates {
         {{#isCancellation}}
         <p style="margin:0 0 16px 0;">Møtet i {{arenaName}} {{when}} er avlyst.</p>
         {{/isCancellation}}
+        {{#isMoved}}
+        <p style="margin:0 0 16px 0;"><strong>Et møte er flyttet.</strong> Møtet i {{arenaName}} er nå {{when}}.</p>
+        {{/isMoved}}
         <p style="margin:0 0 16px 0;">Innholdet sendes ikke på e-post av personvernhensyn. Logg inn i Samtak for å lese det.</p>
         {{> html_end}}
         """

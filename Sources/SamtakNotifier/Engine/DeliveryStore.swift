@@ -76,7 +76,9 @@ struct DeliveryStore: Sendable {
     /// Inserts a document and its deliveries; announces the failures known already (no
     /// address) and, when nothing is left to send, the document itself. Returns nil when
     /// the source event already made a document.
-    func createDocument(_ header: Header, sourceEventId: UUID, recipients: [NewDelivery], on connection: PostgresConnection) throws -> UUID? {
+    /// `moved`: an agenda sent again because its meeting was moved (the family's notice says so).
+    func createDocument(_ header: Header, sourceEventId: UUID, recipients: [NewDelivery], moved: Bool = false,
+                        on connection: PostgresConnection) throws -> UUID? {
         let documentId = UUID()
         let (kind, sequence, notice, linkPath): (String, Int?, String?, String?) = switch header {
         case .meeting(let kind, _, let sequence): (kind.rawValue, sequence, nil, nil)
@@ -84,9 +86,9 @@ struct DeliveryStore: Sendable {
         }
         let meetingId = header.meetingId
         let inserted = try connection.execute(SQL("""
-            INSERT INTO documents (id, kind, meeting_id, meeting_sequence, source_event_id, recipients, notice, link_path, traceparent)
+            INSERT INTO documents (id, kind, meeting_id, meeting_sequence, source_event_id, recipients, notice, link_path, traceparent, moved)
             VALUES (\(documentId), \(kind), \(meetingId)::uuid, \(sequence)::int4, \(sourceEventId), \(recipients.count), \(notice)::text,
-                    \(linkPath)::text, \(TracePropagation.traceparent())::text)
+                    \(linkPath)::text, \(TracePropagation.traceparent())::text, \(moved))
             ON CONFLICT (source_event_id) DO NOTHING
             """).prepared)
         guard inserted == 1 else { return nil }

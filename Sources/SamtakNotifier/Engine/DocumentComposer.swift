@@ -95,7 +95,7 @@ struct DocumentComposer: Sendable {
         let path = "/v1/meetings/\(meeting.id.uuidString.lowercased())" + (facts.kind == .minutes ? "/minutes" : "")
         let readLink = publicURL + path
         let rendered = try renderer.render(DocumentRequest(
-            meeting: summary, content: content, recipient: recipient, deliveryMode: mode, readLink: readLink))
+            meeting: summary, content: content, recipient: recipient, deliveryMode: mode, readLink: readLink, moved: facts.moved))
 
         var calendar: (method: CalendarMethod, content: String)?
         let method: CalendarMethod? = switch facts.kind {

@@ -80,6 +80,8 @@ struct DocumentFacts: Sendable {
     var documentId: UUID
     var kind: DocumentKind
     var sequence: Int
+    /// An agenda sent again because the meeting was moved (`documents.moved`).
+    var moved = false
     var meeting: Meeting
     var audience: MeetingAudience
     var items: [Item]
@@ -107,7 +109,7 @@ struct DocumentFacts: Sendable {
     static func load(documentId: UUID, shared: Shared? = nil, on connection: PostgresConnection) throws -> DocumentFacts? {
         guard let row = try connection.query(SQL("""
             SELECT doc.kind, doc.meeting_sequence, m.id, m.arena_id, a.name, a.delivery_mode, m.starts_at, m.ends_at,
-                   coalesce(nullif(m.location, ''), a.location), m.cancelled_reason, a.owner_person_id, m.child_id
+                   coalesce(nullif(m.location, ''), a.location), m.cancelled_reason, a.owner_person_id, m.child_id, doc.moved
             FROM documents doc JOIN meetings m ON m.id = doc.meeting_id JOIN arenas a ON a.id = m.arena_id
             WHERE doc.id = \(documentId)
             """).prepared).first, let kind = DocumentKind(rawValue: try row.decode(String.self, 0)) else { return nil }
@@ -120,6 +122,7 @@ struct DocumentFacts: Sendable {
             documentId: documentId, kind: kind, sequence: try row.decode(Int.self, 1), meeting: meeting,
             audience: try shared?.audience ?? MeetingAudience.load(meetingId: meeting.id, on: connection), items: [], scopes: [:], children: [:],
             consents: [:], minutes: nil, people: [:])
+        facts.moved = try row.decode(Bool.self, 12)
         // A notice shows no content, and a cancellation no cases: load only what is shown.
         if kind != .cancellation && meeting.deliveryMode == .content {
             try facts.loadItems(on: connection)

@@ -110,7 +110,8 @@ public struct DocumentFanOut: Sendable {
             return DeliveryStore.NewDelivery(recipientId: id, failureReason: person.email == nil ? "no_address" : nil)
         }.sorted { $0.recipientId.uuidString < $1.recipientId.uuidString }
         let documentId = try store.createDocument(
-            .meeting(kind, meetingId: meetingId, sequence: sequence), sourceEventId: sourceEventId, recipients: deliveries, on: connection)
+            .meeting(kind, meetingId: meetingId, sequence: sequence), sourceEventId: sourceEventId, recipients: deliveries, moved: moved,
+            on: connection)
         if let documentId {
             logger.info("document created", metadata: [
                 "document_id": "\(documentId)", "meeting_id": "\(meetingId)", "kind": "\(kind.rawValue)", "recipients": "\(deliveries.count)",

@@ -34,31 +34,44 @@ struct MeetingAudience: Sendable, Equatable {
 
     static func load(meetingId: UUID, on connection: PostgresConnection) throws -> MeetingAudience {
         var audience = MeetingAudience(participants: [], parties: [], participantUnit: [:])
+        var onlyWithConsent: Set<UUID> = [], unconditional: Set<UUID> = []
         for row in try connection.query(SQL("""
             WITH m AS (SELECT id, arena_id, child_id IS NOT NULL AS around_child, called_by FROM meetings WHERE id = \(meetingId)),
             individual AS (
                 SELECT EXISTS (SELECT 1 FROM agenda_items ai JOIN cases c ON c.id = ai.case_id
                                WHERE ai.meeting_id = \(meetingId) AND ai.removed_at IS NULL AND c.kind IN ('named', 'anonymous')) AS yes
             )
-            SELECT ms.person_id, ap.unit_id
+            SELECT ms.person_id, ap.unit_id, ap.presence = 'with_consent'
             FROM arena_participants ap JOIN m ON ap.arena_id = m.arena_id
             JOIN memberships ms ON ms.unit_id = ap.unit_id AND ms.role = ap.role
             WHERE NOT m.around_child AND ap.person_id IS NULL AND (ap.presence = 'always' OR (SELECT yes FROM individual))
             UNION ALL
-            SELECT ap.person_id, NULL::uuid
+            SELECT ap.person_id, NULL::uuid, ap.presence = 'with_consent'
             FROM arena_participants ap JOIN m ON ap.arena_id = m.arena_id
             WHERE NOT m.around_child AND ap.person_id IS NOT NULL AND (ap.presence = 'always' OR (SELECT yes FROM individual))
             UNION ALL
-            SELECT a.owner_person_id, NULL FROM arenas a JOIN m ON a.id = m.arena_id WHERE NOT m.around_child AND a.owner_person_id IS NOT NULL
+            SELECT a.owner_person_id, NULL, false FROM arenas a JOIN m ON a.id = m.arena_id WHERE NOT m.around_child AND a.owner_person_id IS NOT NULL
             UNION ALL
-            SELECT m.called_by, NULL FROM m WHERE m.around_child AND m.called_by IS NOT NULL
+            SELECT m.called_by, NULL, false FROM m WHERE m.around_child AND m.called_by IS NOT NULL
             UNION ALL
-            SELECT mp.person_id, NULL FROM meeting_participants mp WHERE mp.meeting_id = \(meetingId)
+            SELECT mp.person_id, NULL, false FROM meeting_participants mp WHERE mp.meeting_id = \(meetingId)
             """).prepared) {
             let person = try row.decode(UUID.self, 0)
             audience.participants.insert(person)
+            if try row.decode(Bool.self, 2) { onlyWithConsent.insert(person) } else { unconditional.insert(person) }
             if let unit = try row.decode(UUID?.self, 1), audience.participantUnit[person] == nil {
                 audience.participantUnit[person] = unit
+            }
+        }
+        // Who takes part only "with consent" (the nurse in the school-absence meeting) gets the
+        // meeting's documents only when a consent lets them see one of its named cases in full.
+        onlyWithConsent.subtract(unconditional)
+        let batch = try CaseBatch.load(meetingId: meetingId, on: connection)
+        if !onlyWithConsent.isEmpty {
+            let people = try AccessFacts.people(Array(onlyWithConsent), on: connection)
+            for person in onlyWithConsent where !(people[person].map { batch.seesANamedCaseInFull($0.principal) } ?? false) {
+                audience.participants.remove(person)
+                audience.participantUnit[person] = nil
             }
         }
         for row in try connection.query(SQL("""
@@ -70,12 +83,21 @@ struct MeetingAudience: Sendable, Equatable {
             guard !audience.participants.contains(person) else { continue }
             audience.itemParticipants[person, default: []].insert(try row.decode(UUID.self, 1))
         }
-        audience.parties = try parties(meetingId: meetingId, on: connection).subtracting(audience.participants)
+        audience.parties = batch.parties().subtracting(audience.participants)
         return audience
     }
+}
 
-    /// The owners and guardians of the agenda's cases who have a basis now (see above).
-    static func parties(meetingId: UUID, on connection: PostgresConnection) throws -> Set<UUID> {
+/// The agenda's cases with what the access rules need about them, read in one batch.
+struct CaseBatch {
+    var cases: [(facts: CaseFacts, arenaId: UUID?, childId: UUID?)]
+    var scopes: [UUID: ArenaScope]
+    var children: [UUID: ChildRelations]
+    var consents: [UUID: [ConsentGrant]]
+    var owners: [UUID: PersonFacts]
+    let now = Date()
+
+    static func load(meetingId: UUID, on connection: PostgresConnection) throws -> CaseBatch {
         let cases = try connection.query(SQL("""
             SELECT c.kind, c.owner_id, c.submitted_by, c.submitting_unit_id, c.arena_id, c.category, c.target_service, c.child_id
             FROM agenda_items ai JOIN cases c ON c.id = ai.case_id
@@ -94,8 +116,24 @@ struct MeetingAudience: Sendable, Equatable {
         let children = try AccessFacts.childRelations(childIds, on: connection)
         let consents = try AccessFacts.consents(childIds, on: connection)
         let owners = try AccessFacts.people(Array(Set(named.map(\.facts.ownerId))), on: connection)
+        return CaseBatch(cases: cases, scopes: scopes, children: children, consents: consents, owners: owners)
+    }
+
+    /// Whether `principal`, as a participant of the cases' arenas, sees one named case in full.
+    func seesANamedCaseInFull(_ principal: Principal) -> Bool {
+        let named = cases.compactMap { facts, arenaId, childId -> (facts: CaseFacts, childId: UUID)? in
+            guard facts.kind == .named, let childId else { return nil }
+            var scoped = facts
+            scoped.arena = arenaId.flatMap { scopes[$0] }
+            return (scoped, childId)
+        }
+        return AccessPolicy.takesPartWithConsent(principal, namedCases: named, children: ChildFactsBatch(relations: children, consents: consents),
+                                                 at: now)
+    }
+
+    /// The owners and guardians of the agenda's cases who have a basis now (see ``MeetingAudience``).
+    func parties() -> Set<UUID> {
         var parties: Set<UUID> = []
-        let now = Date()
         for (facts, arenaId, childId) in cases {
             guard facts.kind == .named, let childId else {
                 parties.insert(facts.ownerId)
@@ -112,7 +150,9 @@ struct MeetingAudience: Sendable, Equatable {
         }
         return parties
     }
+}
 
+extension MeetingAudience {
     /// Everyone an earlier document of the meeting went to (a cancellation reaches all who
     /// had the agenda, also when the cases have since been moved to another meeting).
     static func earlierRecipients(meetingId: UUID, on connection: PostgresConnection) throws -> Set<UUID> {

@@ -166,8 +166,14 @@ extension WebRoutes {
     @Sendable func casePage(_ request: Request, context: BasicRequestContext) async throws -> Response {
         let session = try await requireSession(request, context: context)
         let id = try pathId(context)
-        let item = try await load(session, context: context) { () async throws(IntakeClient.Failure) -> [String: Any] in
+        var item = try await load(session, context: context) { () async throws(IntakeClient.Failure) -> [String: Any] in
             try await web.intake.object("/v1/cases/\(id)", as: session.personId)
+        }
+        // Issue 18: a case to Drøftingsteam barnehage links to its page (observation or reflecting team).
+        if let arena = item["arena_id"] as? String {
+            item["arena_kind"] = try await load(session, context: context) { () async throws(IntakeClient.Failure) -> Any? in
+                try await web.intake.object("/v1/arenas/\(arena.lowercased())", as: session.personId)["kind"]
+            }
         }
         return casePageResponse(item, session: session, sent: request.uri.queryParameters["sendt"] != nil, message: nil)
     }
@@ -180,6 +186,7 @@ extension WebRoutes {
             "concern": item["concern"] ?? "", "adaptations": item["adaptations_tried"] ?? "",
             "anonymous": (item["kind"] as? String) == "anonymous", "urgent": item["urgent"] as? Bool ?? false,
             "childName": (item["child"] as? [String: Any])?["name"] ?? "",
+            "droftingsteam": (item["arena_kind"] as? String) == "droftingsteam",
             "grade": (item["grade"] as? Int).map { "\($0). trinn" } ?? "",
             "canWithdraw": (status == "submitted" || status == "scheduled") && (item["submitted_by"] as? String)?.lowercased() == session.personId.uuidString.lowercased(),
             "sent": sent, "waiting": status == "submitted",
@@ -189,6 +196,8 @@ extension WebRoutes {
                                  "position": scheduled["position"] ?? "", "overCapacity": scheduled["over_capacity"] as? Bool ?? false]
         }
         if let message { values["message"] = message }
+        // Only a named case the caller sees in full has a child (an empty string would still open the section).
+        if let childId = ((item["child"] as? [String: Any])?["id"] as? String)?.lowercased() { values["childId"] = childId }
         return web.pages.page("case", values, session: session)
     }
 

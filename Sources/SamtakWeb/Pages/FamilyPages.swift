@@ -42,6 +42,7 @@ extension WebRoutes {
         "gitt": "Samtykket er gitt og gjelder fra nå av.",
         "venter": "Samtykket er registrert, men gjelder først når den andre forelderen også har samtykket. Se hvem som mangler nedenfor.",
         "signert": "Takk. Samtykket ditt er registrert.",
+        "avbrutt": "Samtykket som ventet på underskrift, er avbrutt. Det har aldri gjeldt, og ingen kan lenger skrive under på det.",
         "trukket": "Samtykket er trukket tilbake. Det gjelder ikke lenger, også for sakslister og referater som vises fra nå.",
         "endret": "Samtykket er endret. Det som er tatt bort, gjelder ikke lenger, også for sakslister og referater som vises fra nå.",
     ]
@@ -66,6 +67,7 @@ extension WebRoutes {
                 .joined(separator: ", ")
             values["missing"] = (proposal["missing"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }.joined(separator: " og ")
             values["awaitingMe"] = proposal["awaiting_me"] as? Bool ?? false
+            values["mayCancel"] = proposal["may_cancel"] as? Bool ?? false
             return values
         }
         let meetings: [[String: Any]] = (detail["meetings"] as? [[String: Any]] ?? []).map { meeting in
@@ -187,6 +189,20 @@ extension WebRoutes {
             let detail = try await childDetail(child, session: session, context: context)
             return childPageResponse(detail, id: child, session: session,
                                      message: "Samtykket venter ikke på din underskrift, eller du har allerede gitt det.", status: .conflict)
+        default: throw ErrorPage.notFound
+        }
+    }
+
+    /// "Avbryt samtykket": one who signed a consent still waiting for another guardian cancels it.
+    @Sendable func cancelFamilyProposal(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let (session, child, answer) = try await familyButton(request, context: context, "proposal_id") { "/v1/me/consent-proposals/\($0)/cancel" }
+        switch answer.status {
+        case 200: return redirect(to: "/mine-barn/\(child)?melding=avbrutt")
+        case 409, 403:
+            let detail = try await childDetail(child, session: session, context: context)
+            return childPageResponse(detail, id: child, session: session,
+                                     message: "Samtykket kan ikke avbrytes: det gjelder allerede, er avbrutt fra før, eller du har ikke skrevet under på det.",
+                                     status: .conflict)
         default: throw ErrorPage.notFound
         }
     }

@@ -95,7 +95,8 @@ extension WebRoutes {
             let unit = units[(participant["unit_id"] as? String)?.lowercased() ?? ""] ?? ""
             let what = [role.isEmpty ? service : role, unit].filter { !$0.isEmpty }.joined(separator: ", ")
             return ["what": what.isEmpty ? "Navngitt deltaker" : what,
-                    "presence": ["always": "fast", "on_request": "ved behov", "by_case": "når saken gjelder dem"][participant["presence"] as? String ?? ""]
+                    "presence": ["always": "fast", "on_request": "ved behov", "by_case": "når saken gjelder dem",
+                                 "with_consent": "bare med samtykke"][participant["presence"] as? String ?? ""]
                         ?? (participant["presence"] as? String ?? "")]
         }
         let rows: [[String: Any]] = meetings.map { meeting in

@@ -32,6 +32,15 @@ struct FamilyRulesTests {
         #expect(DigitalConsent.missing(rule: .youngPerson, guardianships: guardianships, signed: [youngPerson]).isEmpty)
     }
 
+    @Test("cancelling a waiting consent: only one who signed it, only while it waits")
+    func cancellation() {
+        #expect(ConsentProposalCancellation.decide(status: .awaitingGuardians, signers: [mother], personId: mother) == .success(.cancelled))
+        // The co-guardian who has not signed does not cancel it (they simply do not sign).
+        #expect(ConsentProposalCancellation.decide(status: .awaitingGuardians, signers: [mother], personId: father) == .failure(.notASigner))
+        #expect(ConsentProposalCancellation.decide(status: .inForce, signers: [mother, father], personId: mother) == .failure(.notAwaiting))
+        #expect(ConsentProposalCancellation.decide(status: .cancelled, signers: [mother], personId: mother) == .failure(.notAwaiting))
+    }
+
     @Test("the rule per purpose is configurable: one guardian for the configured services, all for anything else and any arena")
     func policy() {
         let school = ConsentPurpose(services: [.school], arenas: [])
