@@ -103,6 +103,15 @@ public func buildWebRouter(_ web: WebEnvironment, dependencies: Dependencies) ->
     router.post("/samtaler/{id}/tider/{slot}/referat", use: routes.saveTalkSummary)
     router.get("/samtaler/{id}/tider/{slot}/kalender.ics", use: routes.talkCalendar)
     router.post("/arenaer/{id}/kall-inn", use: routes.callArenaMeeting)
+    // Issue 16: transition seasons and the beslutningsteam's case form.
+    router.get("/overganger", use: routes.transitionList)
+    router.get("/overganger/ny", use: routes.transitionPlanForm)
+    router.post("/overganger/ny", use: routes.submitTransitionPlan)
+    router.get("/overganger/{id}", use: routes.transitionSeasonPage)
+    router.post("/overganger/{id}/barn/{item}", use: routes.saveTransitionArrangements)
+    router.get("/beslutningsteam/ny", use: routes.newDecisionCaseForm)
+    router.post("/beslutningsteam/ny", use: routes.submitDecisionCase)
+    router.get("/beslutningsteam/saker/{id}", use: routes.decisionCasePage)
     return router
 }
 

@@ -1,0 +1,314 @@
+import Foundation
+import Hummingbird
+import SamtakDomain
+
+/// Transition seasons in the browser (issue 16, seed 003): the seasons the person plans or
+/// takes part in, planning one (stage, school year, the sending unit's meeting), and per child
+/// the arrangements (SFO, special-needs support, the receiving contact teacher) that invite the
+/// SFO leader, PPT and the teacher. Everything shown and every rule comes from the intake API
+/// (`/v1/transition-seasons`, `/v1/transition-items/{id}/arrangements`); the page only words it.
+extension WebRoutes {
+    static func stageText(_ code: Any?) -> String {
+        (code as? String).flatMap(TransitionStage.init(rawValue:)).map { stage in
+            switch stage {
+            case .kindergartenToSchool: "Barnehage – skole"
+            case .primaryToLowerSecondary: "Barneskole – ungdomsskole"
+            case .lowerSecondaryToUpperSecondary: "Ungdomsskole – videregående skole"
+            }
+        } ?? "Overgang"
+    }
+
+    static func responsibleText(_ code: Any?) -> String {
+        (code as? String) == ServiceKind.ppt.rawValue ? "PPT (barn med spesialpedagogisk hjelp)" : "Mottakende skole"
+    }
+
+    /// The current school year ("2026/2027": 1 August – 31 July, Oslo time).
+    static func currentSchoolYear(_ now: Date = Date()) -> String {
+        let today = OsloTime.localDate(at: now)
+        let first = today.month >= 8 ? today.year : today.year - 1
+        return "\(first)/\(first + 1)"
+    }
+
+    // MARK: The list
+
+    @Sendable func transitionList(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let session = try await requireSession(request, context: context)
+        let (seasons, me) = try await load(session, context: context) { () async throws(IntakeClient.Failure) -> ([[String: Any]], [String: Any]) in
+            (try await web.intake.items("/v1/transition-seasons", as: session.personId), try await web.intake.object("/v1/me", as: session.personId))
+        }
+        let items: [[String: Any]] = seasons.map { season in
+            ["id": (season["id"] as? String ?? "").lowercased(), "stage": Self.stageText(season["stage"]), "year": season["school_year"] ?? "",
+             "unit": season["receiving_unit_name"] ?? "", "meetings": season["meetings"] ?? 0,
+             "next": Bokmal.dateTime(season["next_meeting_at"]), "role": (season["organiser"] as? Bool) == true ? "Du planlegger" : "Du deltar"]
+        }
+        return web.pages.page("transition_list", ["seasons": items, "hasSeasons": !items.isEmpty,
+                                                  "planner": !Self.receivingUnits(me).isEmpty], session: session)
+    }
+
+    /// The schools the person leads: the receiving units they may plan a season for.
+    static func receivingUnits(_ me: [String: Any]) -> [[String: String]] {
+        var seen = Set<String>()
+        return (me["memberships"] as? [[String: Any]] ?? []).filter { ($0["role"] as? String) == "unit_leader" && ($0["service"] as? String) == "school" }
+            .compactMap { membership in
+                guard let id = (membership["unit_id"] as? String)?.lowercased(), seen.insert(id).inserted else { return nil }
+                return ["id": id, "name": membership["unit_name"] as? String ?? ""]
+            }
+    }
+
+    // MARK: Planning a season
+
+    struct TransitionFormData {
+        var receiving: [[String: String]]
+        var sending: [[String: String]]
+        var arenas: [[String: Any]]
+    }
+
+    func transitionFormData(_ session: WebSession, context: BasicRequestContext) async throws -> TransitionFormData {
+        try await load(session, context: context) { () async throws(IntakeClient.Failure) -> TransitionFormData in
+            let me = try await web.intake.object("/v1/me", as: session.personId)
+            var sending: [[String: String]] = []
+            for service in ["kindergarten", "school"] {
+                for unit in try await web.intake.items("/v1/units?service=\(service)&limit=200", as: session.personId) where unit["active"] as? Bool ?? true {
+                    sending.append(["id": (unit["id"] as? String ?? "").lowercased(), "name": unit["name"] as? String ?? "",
+                                    "kind": service == "kindergarten" ? "barnehage" : "skole"])
+                }
+            }
+            let arenas = try await web.intake.items("/v1/arenas?limit=100", as: session.personId)
+                .filter { ($0["kind"] as? String) == "transition" && ($0["active"] as? Bool ?? true) }
+            return TransitionFormData(receiving: Self.receivingUnits(me), sending: sending, arenas: arenas)
+        }
+    }
+
+    static let transitionFields = ["stage", "school_year", "receiving_unit_id", "sending_unit_id", "day", "time", "location"]
+
+    @Sendable func transitionPlanForm(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let session = try await requireSession(request, context: context)
+        let data = try await transitionFormData(session, context: context)
+        return transitionPlanPage(data, form: nil, errors: FieldErrors(), notice: nil, session: session)
+    }
+
+    func transitionPlanPage(_ data: TransitionFormData, form: FormFields?, errors: FieldErrors, notice: String?, session: WebSession,
+                            status: HTTPResponse.Status = .ok) -> Response {
+        let chosenStage = form?["stage"] ?? TransitionStage.kindergartenToSchool.rawValue
+        var values: [String: Any] = [
+            "stages": TransitionStage.allCases.map { stage -> [String: Any] in
+                ["code": stage.rawValue, "name": Self.stageText(stage.rawValue), "checked": stage.rawValue == chosenStage]
+            },
+            "receiving": data.receiving.map { unit -> [String: Any] in
+                ["id": unit["id"] ?? "", "name": unit["name"] ?? "", "selected": unit["id"] == form?["receiving_unit_id"]]
+            },
+            "sending": data.sending.map { unit -> [String: Any] in
+                ["id": unit["id"] ?? "", "name": unit["name"] ?? "", "kind": unit["kind"] ?? "", "selected": unit["id"] == form?["sending_unit_id"]]
+            },
+            "hasUnits": !data.receiving.isEmpty,
+            "school_year": form?["school_year"] ?? Self.currentSchoolYear(), "day": form?["day"] ?? "", "time": form?["time"] ?? "09:00",
+            "location": form?["location"] ?? "",
+        ]
+        values.merge(errors.templateValues(Self.transitionFields)) { $1 }
+        if let notice { values["notice"] = notice }
+        return web.pages.page("transition_new", values, session: session, status: status)
+    }
+
+    @Sendable func submitTransitionPlan(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let session = try await requireSession(request, context: context)
+        let form = try await postedForm(request, session: session)
+        let data = try await transitionFormData(session, context: context)
+        var errors = FieldErrors()
+        let stage = TransitionStage(rawValue: form.text("stage"))
+        if stage == nil { errors.add("stage", "Velg hvilken overgang møtene gjelder.") }
+        let receiving = form.text("receiving_unit_id")
+        if !data.receiving.contains(where: { $0["id"] == receiving }) { errors.add("receiving_unit_id", "Velg skolen som tar imot barna.") }
+        let sending = form.text("sending_unit_id")
+        if !data.sending.contains(where: { $0["id"] == sending }) { errors.add("sending_unit_id", "Velg barnehagen eller skolen barna kommer fra.") }
+        let year = form.text("school_year")
+        let yearParts = year.split(separator: "/", omittingEmptySubsequences: false)
+        if yearParts.count != 2 || !yearParts.allSatisfy({ $0.count == 4 && $0.allSatisfy(\.isASCII) && Int($0) != nil }) { errors.add("school_year", "Skriv skoleåret som to årstall, for eksempel \(Self.currentSchoolYear()).") }
+        let day = LocalDate(form.text("day")), time = LocalTime(form.text("time"))
+        if day == nil { errors.add("day", "Skriv datoen for møtet, for eksempel 2027-04-20.") }
+        if time == nil { errors.add("time", "Skriv klokkeslettet som tt:mm, for eksempel 09:00.") }
+        // The receiving school's transition arena (the arena it owns).
+        let arena = data.arenas.first { ($0["owner_unit_id"] as? String)?.lowercased() == receiving }
+        if arena == nil && errors["receiving_unit_id"] == nil {
+            errors.add("receiving_unit_id", "Skolen har ingen arena for overføringsmøter i Samtak. Be systemansvarlig registrere den.")
+        }
+        guard errors.isEmpty, let stage, let day, let time, let arena else {
+            return transitionPlanPage(data, form: form, errors: errors, notice: nil, session: session, status: .unprocessableContent)
+        }
+        _ = time
+        var meeting: [String: Any] = ["sending_unit_id": sending, "starts_at": "\(day)T\(form.text("time"))"]
+        if !form.text("location").isEmpty { meeting["location"] = form.text("location") }
+        let body: [String: Any] = ["school_year": year, "stage": stage.rawValue, "arena_id": arena["id"] ?? "", "receiving_unit_id": receiving,
+                                   "meetings": [meeting]]
+        guard let answer = try await send("POST", "/v1/transition-seasons", json: body, session: session, context: context) else {
+            return transitionPlanPage(data, form: form, errors: errors, notice: Self.unavailableMessage(context), session: session, status: .badGateway)
+        }
+        if answer.status == 201, let id = answer.object["id"] as? String {
+            return redirect(to: "/overganger/\(id.lowercased())?planlagt=1")
+        }
+        Self.transitionErrors(answer, into: &errors)
+        return transitionPlanPage(data, form: form, errors: errors, notice: nil, session: session, status: .unprocessableContent)
+    }
+
+    /// The API's problem as bokmål sentences at the form's fields.
+    static func transitionErrors(_ answer: APIAnswer, into errors: inout FieldErrors) {
+        if answer.code == "season_exists" {
+            errors.add("school_year", "Overføringsmøtene for denne overgangen og dette skoleåret er allerede planlagt for skolen.")
+            return
+        }
+        if answer.status == 403 { errors.add("receiving_unit_id", "Det er rektor ved skolen som tar imot barna, som inviterer til overføringsmøter."); return }
+        for (field, rule) in answer.violations {
+            switch (field, rule) {
+            case ("school_year", _): errors.add("school_year", "Skoleåret må skrives som 2026/2027 og kan ikke ligge langt fram eller tilbake i tid.")
+            case (let f, "service") where f.hasSuffix("sending_unit_id"):
+                errors.add("sending_unit_id", "Enheten passer ikke til overgangen: velg en barnehage for barnehage – skole, ellers en skole.")
+            case (let f, _) where f.hasSuffix("sending_unit_id"): errors.add("sending_unit_id", "Velg en annen enhet enn skolen som tar imot barna.")
+            case ("receiving_unit_id", _): errors.add("receiving_unit_id", "Skolen kan ikke ta imot barn i denne overgangen.")
+            case (let f, _) where f.hasSuffix("starts_at"):
+                errors.add("day", "Møtet må ligge fram i tid og før skoleårets slutt (31. juli).")
+            case (let f, _) where f.hasSuffix("location"): errors.add("location", "Stedet kan være på høyst 200 tegn.")
+            default: errors.add("stage", "Overføringsmøtene kunne ikke planlegges slik. Se over feltene.")
+            }
+        }
+        if errors.isEmpty { errors.add("stage", "Overføringsmøtene kunne ikke planlegges.") }
+    }
+
+    // MARK: One season
+
+    struct SeasonPageData {
+        var season: [String: Any]
+        var units: [String: String]
+        var participants: [String: [[String: Any]]]
+        var teachers: [[String: String]]
+    }
+
+    func seasonPageData(_ id: String, session: WebSession, context: BasicRequestContext) async throws -> SeasonPageData {
+        try await load(session, context: context) { () async throws(IntakeClient.Failure) -> SeasonPageData in
+            let season = try await web.intake.object("/v1/transition-seasons/\(id)", as: session.personId)
+            var units: [String: String] = [:]
+            for service in ["kindergarten", "school"] {
+                for unit in try await web.intake.items("/v1/units?service=\(service)&limit=200", as: session.personId) {
+                    units[(unit["id"] as? String ?? "").lowercased()] = unit["name"] as? String ?? ""
+                }
+            }
+            var participants: [String: [[String: Any]]] = [:]
+            for meeting in season["meetings"] as? [[String: Any]] ?? [] {
+                let meetingId = (meeting["meeting_id"] as? String ?? "").lowercased()
+                participants[meetingId] = try await web.intake.items("/v1/meetings/\(meetingId)/participants", as: session.personId)
+            }
+            let receiving = (season["receiving_unit_id"] as? String ?? "").lowercased()
+            let teachers = try await web.intake.items("/v1/people?unit_id=\(receiving)&limit=200", as: session.personId).compactMap { person -> [String: String]? in
+                let teaches = (person["memberships"] as? [[String: Any]] ?? []).contains {
+                    ($0["unit_id"] as? String)?.lowercased() == receiving && ($0["role"] as? String) == "teacher"
+                }
+                return teaches ? ["id": (person["id"] as? String ?? "").lowercased(), "name": person["name"] as? String ?? ""] : nil
+            }
+            return SeasonPageData(season: season, units: units, participants: participants, teachers: teachers)
+        }
+    }
+
+    @Sendable func transitionSeasonPage(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let session = try await requireSession(request, context: context)
+        let id = try pathId(context)
+        let data = try await seasonPageData(id, session: session, context: context)
+        let query = request.uri.queryParameters
+        let notice = query["planlagt"] != nil ? "Overføringsmøtet er planlagt og innkalt." : query["lagret"] != nil ? "Lagret. De som skal delta, er invitert." : nil
+        return transitionSeasonResponse(data, session: session, saved: notice, errors: FieldErrors(), form: nil)
+    }
+
+    func transitionSeasonResponse(_ data: SeasonPageData, session: WebSession, saved: String?, notice: String? = nil, errors: FieldErrors, form: FormFields?,
+                                  status: HTTPResponse.Status = .ok) -> Response {
+        let season = data.season
+        let seasonId = (season["id"] as? String ?? "").lowercased()
+        let me = session.personId.uuidString.lowercased()
+        let teacherNames = Dictionary(data.teachers.map { ($0["id"] ?? "", $0["name"] ?? "") }, uniquingKeysWith: { first, _ in first })
+        let meetings: [[String: Any]] = (season["meetings"] as? [[String: Any]] ?? []).map { meeting in
+            let meetingId = (meeting["meeting_id"] as? String ?? "").lowercased()
+            let people = data.participants[meetingId] ?? []
+            let organiser = (season["created_by"] as? String)?.lowercased() == me
+            let items: [[String: Any]] = (meeting["items"] as? [[String: Any]] ?? []).map { item in
+                let itemId = (item["id"] as? String ?? "").lowercased()
+                let full = (item["visibility"] as? String) == "full"
+                let failed = self.failedItem(itemId, errors: errors, form: form) != nil
+                let sfo = failed ? form?["attends_sfo"] == "ja" : item["attends_sfo"] as? Bool ?? false
+                let special = failed ? form?["special_needs_support"] == "ja" : item["special_needs_support"] as? Bool ?? false
+                let teacher = failed ? form?["receiving_teacher_id"] ?? "" : (item["receiving_teacher_id"] as? String ?? "").lowercased()
+                var values: [String: Any] = [
+                    "id": itemId, "full": full, "title": item["title"] ?? "", "child": (item["child"] as? [String: Any])?["name"] ?? "",
+                    "sfo": sfo, "sfoText": (item["attends_sfo"] as? Bool) == true ? "Ja" : "Nei",
+                    "specialKnown": item["special_needs_support"] != nil, "special": special,
+                    "specialText": (item["special_needs_support"] as? Bool) == true ? "Ja" : "Nei",
+                    "responsible": item["responsible_service"] != nil ? Self.responsibleText(item["responsible_service"]) : "",
+                    "teacherName": teacherNames[(item["receiving_teacher_id"] as? String ?? "").lowercased()] ?? "",
+                    "teachers": data.teachers.map { person -> [String: Any] in
+                        ["id": person["id"] ?? "", "name": person["name"] ?? "", "selected": person["id"] == teacher]
+                    },
+                    "canArrange": organiser && full && ["planned", "agenda_published"].contains(meeting["status"] as? String ?? ""),
+                    "seasonId": seasonId, "failed": failed,
+                ]
+                if failed { values.merge(errors.templateValues(["attends_sfo", "special_needs_support", "receiving_teacher_id"])) { $1 } }
+                return values
+            }
+            return [
+                "id": meetingId, "sending": data.units[(meeting["sending_unit_id"] as? String ?? "").lowercased()] ?? "",
+                "when": Bokmal.dateTime(meeting["starts_at"]), "location": meeting["location"] ?? "", "status": Bokmal.meetingStatus(meeting["status"]),
+                "responsible": Self.responsibleText(meeting["responsible_service"]),
+                "people": people.map { person -> [String: Any] in
+                    ["name": person["name"] ?? Self.participantKind(person["kind"]), "title": person["title"] ?? "", "unit": person["unit_name"] ?? ""]
+                },
+                "withoutConsent": meeting["children_without_consent"] ?? "", "hasWithoutConsent": meeting["children_without_consent"] != nil,
+                "items": items, "hasItems": !items.isEmpty,
+            ]
+        }
+        var values: [String: Any] = [
+            "stage": Self.stageText(season["stage"]), "year": season["school_year"] ?? "", "meetings": meetings,
+            "ansvarsgruppe": season["establishes_ansvarsgruppe"] as? Bool ?? false,
+            "errors": errors.summary, "hasErrors": !errors.isEmpty,
+        ]
+        if let saved { values["saved"] = saved }
+        if let notice { values["notice"] = notice }
+        return web.pages.page("transition_season", values, session: session, status: status)
+    }
+
+    /// The item whose form failed (the errors are shown at its fields only).
+    func failedItem(_ itemId: String, errors: FieldErrors, form: FormFields?) -> String? {
+        guard !errors.isEmpty, form?["item_id"] == itemId else { return nil }
+        return itemId
+    }
+
+    static func participantKind(_ code: Any?) -> String {
+        (code as? String) == "guardian" ? "Foresatt" : (code as? String) == "young_person" ? "Ungdommen selv" : "Deltaker"
+    }
+
+    /// `POST /overganger/{id}/barn/{item}`: the child's arrangements.
+    @Sendable func saveTransitionArrangements(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let session = try await requireSession(request, context: context)
+        let id = try pathId(context)
+        let itemId = try pathId(context, "item")
+        var form = try await postedForm(request, session: session)
+        form.pairs.append(("item_id", itemId))
+        var body: [String: Any] = ["attends_sfo": form["attends_sfo"] == "ja", "special_needs_support": form["special_needs_support"] == "ja"]
+        let teacher = form.text("receiving_teacher_id")
+        if !teacher.isEmpty { body["receiving_teacher_id"] = teacher }
+        var errors = FieldErrors()
+        let answer = try await send("POST", "/v1/transition-items/\(itemId)/arrangements", json: body, session: session, context: context)
+        if let answer, answer.status == 200 { return redirect(to: "/overganger/\(id)?lagret=1#barn-\(itemId)") }
+        if let answer, answer.status == 404 { throw ErrorPage.notFound }
+        if let answer {
+            for (field, rule) in answer.violations {
+                switch (field, rule) {
+                case ("special_needs_support", _):
+                    errors.add("special_needs_support", "Samtykket fra foresatte gir ikke lov til å dele opplysninger om spesialpedagogisk hjelp.")
+                case ("attends_sfo", _): errors.add("attends_sfo", "Skolen har ingen SFO-leder registrert i Samtak, så ingen kan inviteres.")
+                case ("receiving_teacher_id", _): errors.add("receiving_teacher_id", "Velg en kontaktlærer ved skolen som tar imot barnet.")
+                default: errors.add("attends_sfo", "Opplysningene kunne ikke lagres.")
+                }
+            }
+            if errors.isEmpty {
+                errors.add("attends_sfo", answer.status == 403 ? "Det er den som har kalt inn møtet, som planlegger barnets del." : "Møtet er holdt; det kan ikke endres lenger.")
+            }
+        }
+        let data = try await seasonPageData(id, session: session, context: context)
+        return transitionSeasonResponse(data, session: session, saved: nil, notice: answer == nil ? Self.unavailableMessage(context) : nil, errors: errors,
+                                        form: form, status: answer == nil ? .badGateway : .unprocessableContent)
+    }
+}
