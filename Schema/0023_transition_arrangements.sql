@@ -5,3 +5,7 @@
 ALTER TABLE transition_items
     ADD COLUMN attends_sfo boolean NOT NULL DEFAULT false,
     ADD COLUMN receiving_teacher_id uuid REFERENCES people (id);
+
+-- The ansvarsgruppe a transition to upper secondary established for the child (its first
+-- meeting, a called meeting of the ansvarsgruppe arena around the child); at most one.
+ALTER TABLE transition_items ADD COLUMN ansvarsgruppe_meeting_id uuid REFERENCES meetings (id);

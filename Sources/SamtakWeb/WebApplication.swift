@@ -109,6 +109,7 @@ public func buildWebRouter(_ web: WebEnvironment, dependencies: Dependencies) ->
     router.post("/overganger/ny", use: routes.submitTransitionPlan)
     router.get("/overganger/{id}", use: routes.transitionSeasonPage)
     router.post("/overganger/{id}/barn/{item}", use: routes.saveTransitionArrangements)
+    router.post("/overganger/{id}/barn/{item}/ansvarsgruppe", use: routes.establishTransitionAnsvarsgruppe)
     router.get("/beslutningsteam/ny", use: routes.newDecisionCaseForm)
     router.post("/beslutningsteam/ny", use: routes.submitDecisionCase)
     router.get("/beslutningsteam/saker/{id}", use: routes.decisionCasePage)

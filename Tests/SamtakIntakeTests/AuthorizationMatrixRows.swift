@@ -338,6 +338,9 @@ enum MatrixRows {
             MatrixRow(endpoint: "POST /v1/transition-items/{id}/arrangements", request: fixed("/v1/transition-items/\(w.item)/arrangements", [
                 "attends_sfo": false, "special_needs_support": false,
             ]), expect: { $0.isGuardian ? E(403) : E(404) }),
+            MatrixRow(endpoint: "POST /v1/transition-items/{id}/ansvarsgruppe", request: fixed("/v1/transition-items/\(w.item)/ansvarsgruppe", [
+                "starts_at": When.local(40, 13),
+            ]), expect: { $0.isGuardian ? E(403) : E(404) }),
         ]
         rows += talks(w) + asNeeded(w)
         rows.sort { $0.endpoint < $1.endpoint }

@@ -92,4 +92,49 @@ struct TransitionArrangementsTests {
             #expect(try await api.call("GET", "/v1/transition-seasons", as: sfoLeader).items.contains { $0.uuid("id") == seasonId })
         }
     }
+
+    @Test("lower → upper secondary establishes the child's new ansvarsgruppe once, with the guardians and the covered staff; other stages do not")
+    func ansvarsgruppe() async throws {
+        try await withIntake { api in
+            let w = api.world
+            let transition = try await api.registerArena(api.arena(named: "Overføringsmøte ungdomsskole – videregående skole"))
+            let ansvarsgruppe = try await api.registerArena(api.arena(named: "Ansvarsgruppe"))
+            let rektor = w.person(.upperSecondary, .unitLeader), sending = w.person(.lowerSecondary, .unitLeader)
+            let filip = w.child("filip")
+            // Filip's consent names the transition and the ansvarsgruppe.
+            _ = try await api.consent(filip, by: sending, services: [], arenas: [transition, ansvarsgruppe], information: [.identity, .schoolSituation])
+            let planned = try await api.call("POST", "/v1/transition-seasons", as: rektor, json: [
+                "school_year": When.schoolYear, "stage": "lower_secondary_to_upper_secondary", "arena_id": transition.uuidString,
+                "receiving_unit_id": w.units[.upperSecondary]!.uuidString,
+                "meetings": [["sending_unit_id": w.units[.lowerSecondary]!.uuidString, "starts_at": When.local(20, 12),
+                              "children": [["child_id": filip.id.uuidString]]]],
+            ] as [String: Any])
+            #expect(planned.status == 201, "\(planned.text)")
+            #expect(planned.json["establishes_ansvarsgruppe"] as? Bool == true)
+            let item = try #require(((planned.json["meetings"] as? [[String: Any]])?.first?["items"] as? [[String: Any]])?.first?.uuid("id"))
+
+            // Only the organiser; a meeting time in the past is refused at the field.
+            #expect(try await api.call("POST", "/v1/transition-items/\(item)/ansvarsgruppe", as: sending,
+                                       json: ["starts_at": When.local(30, 13)]).status == 403)
+            let past = try await api.call("POST", "/v1/transition-items/\(item)/ansvarsgruppe", as: rektor, json: ["starts_at": When.local(-2, 13)])
+            #expect(past.status == 422 && past.fields == ["starts_at"], "\(past.text)")
+            let established = try await api.call("POST", "/v1/transition-items/\(item)/ansvarsgruppe", as: rektor,
+                                                 json: ["starts_at": When.local(30, 13), "location": "Nordby videregående skole"])
+            #expect(established.status == 200, "\(established.text)")
+            let meetingId = try #require(established.uuid("ansvarsgruppe_meeting_id"))
+            #expect(await api.tap.waitFor(MeetingCalled.type, subject: meetingId) != nil)
+            let meeting = try await api.call("GET", "/v1/meetings/\(meetingId)", as: rektor)
+            #expect(meeting.status == 200)
+            #expect(meeting.string("arena_id")?.lowercased() == ansvarsgruppe.uuidString.lowercased())
+            #expect(meeting.string("child_id")?.lowercased() == filip.id.uuidString.lowercased())
+            let people = try await api.sql { connection in
+                try connection.query("SELECT person_id FROM meeting_participants WHERE meeting_id = \(meetingId)")
+                    .map { row throws(PostgresError) in try row.decode(UUID.self, 0) }
+            }
+            #expect(Set(people).isSuperset(of: [rektor, sending, filip.guardians[0].id]))
+            // Once only.
+            let again = try await api.call("POST", "/v1/transition-items/\(item)/ansvarsgruppe", as: rektor, json: ["starts_at": When.local(31, 13)])
+            #expect(again.status == 409 && again.string("code") == "already_established")
+        }
+    }
 }

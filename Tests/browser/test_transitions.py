@@ -156,3 +156,47 @@ def test_case_to_the_beslutningsteam_lands_on_its_agenda(system, browser):
     assert "Henvises til PPT" not in options
     check(page, "decision-minutes", shots)
     context.close()
+
+
+def test_upper_secondary_transition_establishes_an_ansvarsgruppe(system, browser):
+    """Lower → upper secondary: the receiving rektor establishes Filip's new ansvarsgruppe from
+    the season's page; its first meeting is called around him."""
+    shots = screenshot_dir(system)
+    shots.mkdir(exist_ok=True)
+    # Filip moves up from 10th grade this year (the demo has him in 9th; put back afterwards).
+    system.psql("UPDATE children SET grade = 10 WHERE name = 'Filip Dalen'")
+    try:
+        system.psql("""
+            INSERT INTO consents (id, child_id, given_by, services, arena_ids, information, valid_from, method, recorded_by)
+            SELECT gen_random_uuid(), c.id, ARRAY(SELECT guardian_id FROM guardianships g WHERE g.child_id = c.id), '{}',
+                   ARRAY(SELECT id FROM arenas WHERE name IN ('Overføringsmøte ungdomsskole – videregående skole', 'Ansvarsgruppe')),
+                   ARRAY['identity', 'school_situation'], current_date, 'written', (SELECT id FROM people WHERE name = 'Kari Lie')
+            FROM children c WHERE c.name = 'Filip Dalen'""")
+        context, page = new_page(browser)
+        sign_in(system, page, "Marit Holm", land="/overganger/ny")
+        page.get_by_label("Ungdomsskole – videregående skole").check()
+        page.get_by_label("Barnehagen eller skolen barna kommer fra").select_option(label="Nordby ungdomsskole (skole)")
+        page.get_by_label("Dato for møtet").fill((datetime.date.today() + datetime.timedelta(days=25)).isoformat())
+        page.get_by_label("Klokkeslett").fill("12:00")
+        page.get_by_role("button", name="Planlegg og kall inn").click()
+        page.wait_for_url(re.compile(re.escape(system.web.url) + r"/overganger/[0-9a-f-]{36}\?planlagt=1$"))
+        season_url = page.url.split("?")[0]
+        assert "etablere en ny ansvarsgruppe" in page.locator("main").inner_text()
+        filip = article(page, "Filip Dalen")
+        # Without a date: the error is at the field.
+        filip.get_by_role("button", name="Etabler ansvarsgruppe").click()
+        assert page.locator(".feilsammendrag a[href='#ag_day']").count() == 1
+        check(page, "ansvarsgruppe-error", shots)
+        filip = article(page, "Filip Dalen")
+        filip.get_by_label("Dato for første møte").fill((datetime.date.today() + datetime.timedelta(days=40)).isoformat())
+        filip.get_by_role("button", name="Etabler ansvarsgruppe").click()
+        page.wait_for_url(re.compile(r".*/moter/[0-9a-f-]{36}$"))
+        assert "Ansvarsgruppe" in page.get_by_role("heading", level=1).inner_text()
+        check(page, "ansvarsgruppe-meeting", shots)
+        page.goto(season_url)
+        assert article(page, "Filip Dalen").get_by_role("link", name="Ansvarsgruppens første møte").count() == 1
+        assert article(page, "Filip Dalen").get_by_role("button", name="Etabler ansvarsgruppe").count() == 0
+        check(page)
+        context.close()
+    finally:
+        system.psql("UPDATE children SET grade = 9 WHERE name = 'Filip Dalen'")

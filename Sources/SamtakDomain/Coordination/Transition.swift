@@ -143,3 +143,24 @@ extension TransitionRules {
         stage == .lowerSecondaryToUpperSecondary
     }
 }
+
+extension TransitionRules {
+    /// Who takes part in the ansvarsgruppe a transition to upper secondary establishes (seed 003:
+    /// "Møtet blir også benyttet til å etablere ny ansvarsgruppe når det er nødvendig"): the
+    /// child's guardians, and of the staff proposed (the organiser first, then the transition
+    /// meeting's participants) those the consent covers for the ansvarsgruppe arena (it names the
+    /// arena, or covers their service, ``CoordinationPolicy/coveredMembership``). Nil when the
+    /// organiser is not covered: then nobody may establish it from this meeting.
+    public static func ansvarsgruppeParticipants(
+        organiser: ParticipantFacts, staff: [ParticipantFacts], guardianIds: Set<UUID>, consent: ConsentGrant, arenaId: UUID, childUnitId: UUID?
+    ) -> [UUID]? {
+        func covered(_ person: ParticipantFacts) -> Bool {
+            person.kind == .staff && person.active
+                && (consent.arenaIds.contains(arenaId) || CoordinationPolicy.coveredMembership(person.memberships, consent: consent, childUnitId: childUnitId) != nil)
+        }
+        guard covered(organiser) else { return nil }
+        var out = [organiser.personId] + guardianIds.sorted { $0.uuidString < $1.uuidString }
+        for person in staff where !out.contains(person.personId) && covered(person) { out.append(person.personId) }
+        return out
+    }
+}

@@ -39,6 +39,7 @@ struct TransitionRoutes {
         group.put("transition-items/{id}", use: writeItem)
         group.get("transition-seasons", use: listSeasons)
         group.post("transition-items/{id}/arrangements", use: arrange)
+        group.post("transition-items/{id}/ansvarsgruppe", use: establishAnsvarsgruppe)
     }
 
     // MARK: Bodies and resources
@@ -99,6 +100,8 @@ struct TransitionRoutes {
         /// PPT where the child has special-needs support, else the receiving school; given
         /// only where `special_needs_support` is (the consent releases special needs).
         var responsibleService: ServiceKind?
+        /// The first meeting of the ansvarsgruppe this transition established (lower → upper secondary).
+        var ansvarsgruppeMeetingId: UUID?
     }
 
     struct SeasonMeeting: Codable, Sendable {
@@ -300,7 +303,7 @@ struct TransitionRoutes {
             return ItemResource(id: item.caseId, meetingId: item.meetingId, visibility: "redacted",
                                 title: CaseRedaction.anonymousTitle(position: position, grade: row.grade), child: nil, specialNeedsSupport: nil,
                                 information: [], schoolSituation: nil, specialNeeds: nil, health: nil, family: nil, updatedAt: nil,
-                                attendsSfo: nil, receivingTeacherId: nil, responsibleService: nil)
+                                attendsSfo: nil, receivingTeacherId: nil, responsibleService: nil, ansvarsgruppeMeetingId: nil)
         }
         try AccessLog.record(on: connection, actor: principal.personId, action: .read, resource: "transition_item", resourceId: item.caseId,
                              childId: item.childId, basis: basis, consentId: decision.consentId ?? item.consentId, requestId: requestId)
@@ -312,7 +315,8 @@ struct TransitionRoutes {
             specialNeedsSupport: item.information.contains(.specialNeeds) ? item.specialNeedsSupport : nil, information: item.information,
             schoolSituation: text(.schoolSituation), specialNeeds: text(.specialNeeds), health: text(.health), family: text(.family),
             updatedAt: item.updatedAt, attendsSfo: item.attendsSfo, receivingTeacherId: item.receivingTeacherId,
-            responsibleService: item.information.contains(.specialNeeds) ? TransitionRules.responsibleService(specialNeedsSupport: item.specialNeedsSupport) : nil
+            responsibleService: item.information.contains(.specialNeeds) ? TransitionRules.responsibleService(specialNeedsSupport: item.specialNeedsSupport) : nil,
+            ansvarsgruppeMeetingId: item.ansvarsgruppeMeetingId
         )
     }
 
@@ -486,6 +490,66 @@ struct TransitionRoutes {
                     try outbox.append(MeetingParticipantInvited(meetingId: meeting.id, personId: person, agendaItemIds: []), on: connection)
                 }
             }
+            return try Self.updated(item, decision: decision, basis: basis, principal: principal, on: connection, requestId: context.id)
+        }
+    }
+
+    /// `POST /v1/transition-items/{id}/ansvarsgruppe`: at a transition to upper secondary the
+    /// meeting's organiser, who sees the child in full, establishes a new ansvarsgruppe for the
+    /// child: its first meeting, called around the child in the ansvarsgruppe arena with the
+    /// guardians and the staff the item's consent covers (``TransitionRules/ansvarsgruppeParticipants``),
+    /// `meeting.called`; at most once per item.
+    @Sendable func establishAnsvarsgruppe(_ request: Request, context: IntakeRequestContext) async throws -> Response {
+        let id = try request.uuidParameter("id", context: context, resource: "transition item")
+        // The same body as calling or moving a meeting: time, length, place.
+        let (body, raw) = try await APIJSON.decode(CalledMeetingRoutes.RescheduleBody.self, from: request)
+        var v = Violations()
+        v.text(body.location, "location", required: false, max: 200)
+        if let duration = body.durationMinutes, !(5...1440).contains(duration) { v.add("duration_minutes", "range", "must be from 5 to 1440") }
+        try v.throwIfAny()
+        let outbox = environment.outbox
+        return try await environment.mutate(request, context: context, body: raw) { connection, principal in
+            guard let item = try TransitionStore.loadItem(id, on: connection, forUpdate: true),
+                  let (decision, _) = try Self.itemAccess(item, principal: principal, on: connection), decision.canSeeChild,
+                  let basis = decision.basis,
+                  let meeting = try MeetingStore.meeting(item.meetingId, on: connection),
+                  let season = try TransitionStore.seasonOfMeeting(item.meetingId, on: connection) else { throw Problem.notFound("Transition item") }
+            guard MeetingRoutes.isOrganiser(principal, meeting) else {
+                throw Problem.forbidden("the transition meeting's organiser establishes the ansvarsgruppe")
+            }
+            guard TransitionRules.establishesAnsvarsgruppe(season.stage) else {
+                throw Problem.conflict("not_for_stage", "only the transition from lower to upper secondary school establishes an ansvarsgruppe")
+            }
+            guard item.ansvarsgruppeMeetingId == nil else {
+                throw Problem.conflict("already_established", "this transition has already established the child's ansvarsgruppe")
+            }
+            guard let arenaId = try TransitionStore.ansvarsgruppeArenaId(on: connection), let arena = try CalledMeetings.arena(arenaId, on: connection) else {
+                throw Problem.conflict("no_arena", "no ansvarsgruppe arena is registered; register one first")
+            }
+            guard let child = try CoordinationStore.child(item.childId, on: connection),
+                  let consent = child.consents.first(where: { $0.id == item.consentId && $0.isActive(at: Date()) }) else {
+                throw Problem.notFound("Transition item")
+            }
+            let staff = [principal.personId] + (try MeetingStore.participantIds(meeting, on: connection) ?? [])
+            let facts = try CoordinationStore.participantFacts(staff, child: child.relations, on: connection)
+            guard let organiser = facts[principal.personId],
+                  let participants = TransitionRules.ansvarsgruppeParticipants(
+                      organiser: organiser, staff: staff.compactMap { facts[$0] }, guardianIds: child.relations.guardianIds, consent: consent,
+                      arenaId: arena.id, childUnitId: child.relations.unitId) else {
+                throw Problem(.unprocessableContent, code: "consent_required", title: "The family's consent does not cover the ansvarsgruppe",
+                              detail: "the consent the transition stands on does not cover you in the ansvarsgruppe",
+                              violations: [.init(field: "consent", rule: CoordinationRefusal.serviceNotCovered.rawValue,
+                                                 message: "the consent does not cover the organiser in the ansvarsgruppe arena")])
+            }
+            let planned = try CalledMeetings.plan(start: body.startsAt, rule: nil, arena: arena, durationMinutes: body.durationMinutes)
+            let meetingId = try CalledMeetings.insert(
+                planned[0], arena: arena, childId: item.childId, calledBy: principal.personId, location: body.location?.trimmed, participants: participants,
+                items: [CalledMeetings.Item(title: "Etablering av ansvarsgruppe etter overgang til videregående skole", presenterId: principal.personId, minutes: nil)],
+                consentId: consent.id, originCaseId: nil, planId: try IndividualPlanStore.activeId(ofChild: item.childId, on: connection), seriesId: nil,
+                outbox: outbox, on: connection)
+            try AccessLog.record(on: connection, actor: principal.personId, action: .create, resource: "meeting", resourceId: meetingId,
+                                 childId: item.childId, basis: basis, consentId: consent.id, requestId: context.id)
+            try TransitionStore.setAnsvarsgruppe(id, meetingId: meetingId, by: principal.personId, on: connection)
             return try Self.updated(item, decision: decision, basis: basis, principal: principal, on: connection, requestId: context.id)
         }
     }

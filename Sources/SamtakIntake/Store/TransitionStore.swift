@@ -43,6 +43,7 @@ enum TransitionStore {
         var updatedAt: Date
         var attendsSfo: Bool
         var receivingTeacherId: UUID?
+        var ansvarsgruppeMeetingId: UUID?
     }
 
     static func itemRow(_ row: PostgresRow) throws(PostgresError) -> ItemRow {
@@ -54,12 +55,13 @@ enum TransitionStore {
                        consentId: try row.decode(UUID.self, 3),
                        information: try row.decode([String].self, 4).compactMap(InformationCategory.init(rawValue:)),
                        specialNeedsSupport: try row.decode(Bool.self, 5), texts: texts, updatedAt: try row.decode(Date.self, 10),
-                       attendsSfo: try row.decode(Bool.self, 11), receivingTeacherId: try row.decode(UUID?.self, 12))
+                       attendsSfo: try row.decode(Bool.self, 11), receivingTeacherId: try row.decode(UUID?.self, 12),
+                       ansvarsgruppeMeetingId: try row.decode(UUID?.self, 13))
     }
 
     static let itemColumns: SQL = """
         case_id, meeting_id, child_id, consent_id, information, special_needs_support, school_situation, special_needs, health, family, updated_at,
-        attends_sfo, receiving_teacher_id
+        attends_sfo, receiving_teacher_id, ansvarsgruppe_meeting_id
         """
 
     static func loadItem(_ id: UUID, on connection: PostgresConnection, forUpdate: Bool = false) throws -> ItemRow? {
@@ -243,6 +245,18 @@ enum TransitionStore {
             UPDATE transition_items SET attends_sfo = \(attendsSfo), special_needs_support = \(specialNeedsSupport),
                 receiving_teacher_id = \(receivingTeacherId), updated_by = \(person), updated_at = now()
             WHERE case_id = \(caseId)
+            """)
+    }
+
+    /// The municipality's ansvarsgruppe arena (the first active one).
+    static func ansvarsgruppeArenaId(on connection: PostgresConnection) throws -> UUID? {
+        try connection.query("SELECT id FROM arenas WHERE kind = 'ansvarsgruppe' AND active ORDER BY created_at, id LIMIT 1")
+            .first?.decode(UUID.self, 0)
+    }
+
+    static func setAnsvarsgruppe(_ caseId: UUID, meetingId: UUID, by person: UUID, on connection: PostgresConnection) throws {
+        try connection.execute("""
+            UPDATE transition_items SET ansvarsgruppe_meeting_id = \(meetingId), updated_by = \(person), updated_at = now() WHERE case_id = \(caseId)
             """)
     }
 }

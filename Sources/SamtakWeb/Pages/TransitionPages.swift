@@ -244,8 +244,11 @@ extension WebRoutes {
                     },
                     "canArrange": organiser && full && ["planned", "agenda_published"].contains(meeting["status"] as? String ?? ""),
                     "seasonId": seasonId, "failed": failed,
+                    "ansvarsgruppeMeeting": (item["ansvarsgruppe_meeting_id"] as? String ?? "").lowercased(),
+                    "mayEstablish": organiser && full && (season["establishes_ansvarsgruppe"] as? Bool) == true && item["ansvarsgruppe_meeting_id"] == nil,
+                    "agDay": failed ? form?["ag_day"] ?? "" : "", "agTime": failed ? form?["ag_time"] ?? "13:00" : "13:00",
                 ]
-                if failed { values.merge(errors.templateValues(["attends_sfo", "special_needs_support", "receiving_teacher_id"])) { $1 } }
+                if failed { values.merge(errors.templateValues(["attends_sfo", "special_needs_support", "receiving_teacher_id", "ag_day"])) { $1 } }
                 return values
             }
             return [
@@ -281,11 +284,7 @@ extension WebRoutes {
 
     /// `POST /overganger/{id}/barn/{item}`: the child's arrangements.
     @Sendable func saveTransitionArrangements(_ request: Request, context: BasicRequestContext) async throws -> Response {
-        let session = try await requireSession(request, context: context)
-        let id = try pathId(context)
-        let itemId = try pathId(context, "item")
-        var form = try await postedForm(request, session: session)
-        form.pairs.append(("item_id", itemId))
+        let (session, id, itemId, form) = try await childForm(request, context: context)
         var body: [String: Any] = ["attends_sfo": form["attends_sfo"] == "ja", "special_needs_support": form["special_needs_support"] == "ja"]
         let teacher = form.text("receiving_teacher_id")
         if !teacher.isEmpty { body["receiving_teacher_id"] = teacher }
@@ -310,5 +309,50 @@ extension WebRoutes {
         let data = try await seasonPageData(id, session: session, context: context)
         return transitionSeasonResponse(data, session: session, saved: nil, notice: answer == nil ? Self.unavailableMessage(context) : nil, errors: errors,
                                         form: form, status: answer == nil ? .badGateway : .unprocessableContent)
+    }
+
+    /// `POST /overganger/{id}/barn/{item}/ansvarsgruppe`: a transition to upper secondary
+    /// establishes the child's new ansvarsgruppe (its first meeting); then its meeting page.
+    @Sendable func establishTransitionAnsvarsgruppe(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let (session, id, itemId, form) = try await childForm(request, context: context)
+        var errors = FieldErrors()
+        let day = LocalDate(form.text("ag_day")), time = LocalTime(form.text("ag_time"))
+        if day == nil || time == nil { errors.add("ag_day", "Skriv dato og klokkeslett for ansvarsgruppens første møte, for eksempel 2027-05-04 og 13:00.") }
+        var answer: APIAnswer?
+        if let day, time != nil {
+            answer = try await send("POST", "/v1/transition-items/\(itemId)/ansvarsgruppe", json: ["starts_at": "\(day)T\(form.text("ag_time"))"],
+                                    session: session, context: context)
+            if let answer, answer.status == 200, let meeting = answer.object["ansvarsgruppe_meeting_id"] as? String {
+                return redirect(to: "/moter/\(meeting.lowercased())")
+            }
+            if let answer, answer.status == 404 { throw ErrorPage.notFound }
+            if let answer {
+                switch answer.code {
+                case "consent_required": errors.add("ag_day", "Samtykket fra foresatte omfatter ikke ansvarsgruppen. Hent inn et samtykke som gjør det.")
+                case "already_established": errors.add("ag_day", "Ansvarsgruppen er allerede etablert.")
+                case "no_arena": errors.add("ag_day", "Kommunen har ingen arena for ansvarsgrupper i Samtak.")
+                default:
+                    errors.add("ag_day", answer.violations.contains { $0.field == "starts_at" }
+                        ? "Møtet må ligge fram i tid." : answer.status == 403 ? "Det er den som har kalt inn overføringsmøtet, som etablerer ansvarsgruppen."
+                        : "Ansvarsgruppen kunne ikke etableres.")
+                }
+            }
+        }
+        let data = try await seasonPageData(id, session: session, context: context)
+        let unavailable = errors.isEmpty && answer == nil
+        if unavailable { errors.add("ag_day", "Samtak svarte ikke.") }
+        return transitionSeasonResponse(data, session: session, saved: nil, notice: unavailable ? Self.unavailableMessage(context) : nil, errors: errors,
+                                        form: form, status: unavailable ? .badGateway : .unprocessableContent)
+    }
+
+    /// A posted form about one child of a season: the session, the season and item ids, and the
+    /// form (with the item's id, so a failed form shows its errors at that child only).
+    func childForm(_ request: Request, context: BasicRequestContext) async throws -> (WebSession, String, String, FormFields) {
+        let session = try await requireSession(request, context: context)
+        let id = try pathId(context)
+        let itemId = try pathId(context, "item")
+        var form = try await postedForm(request, session: session)
+        form.pairs.append(("item_id", itemId))
+        return (session, id, itemId, form)
     }
 }

@@ -34,4 +34,23 @@ struct TransitionArrangementRulesTests {
     func ansvarsgruppe() {
         #expect(TransitionStage.allCases.filter(TransitionRules.establishesAnsvarsgruppe) == [.lowerSecondaryToUpperSecondary])
     }
+
+    @Test("the ansvarsgruppe takes the guardians and the covered staff; an organiser the consent does not cover establishes none")
+    func ansvarsgruppeParticipants() {
+        typealias F = CoordinationFixture
+        let upperRektor = F.staff([(F.otherSchool, .school, .unitLeader)])
+        // A consent naming the ansvarsgruppe arena covers everyone on staff.
+        let named = F.consent([], arenas: [F.arena])
+        #expect(TransitionRules.ansvarsgruppeParticipants(organiser: upperRektor, staff: [F.teacher, F.nurse], guardianIds: [F.guardian],
+                                                          consent: named, arenaId: F.arena, childUnitId: F.school)
+                == [upperRektor.personId, F.guardian, F.teacher.personId, F.nurse.personId])
+        // A consent naming the other school and PPT: the nurse is left out, the rest come.
+        let services = F.consent([.school, .ppt], units: [F.otherSchool])
+        #expect(TransitionRules.ansvarsgruppeParticipants(organiser: upperRektor, staff: [F.nurse, F.pptAdvisor, upperRektor], guardianIds: [F.guardian],
+                                                          consent: services, arenaId: F.arena, childUnitId: F.school)
+                == [upperRektor.personId, F.guardian, F.pptAdvisor.personId])
+        // "school" alone is the child's own school: the receiving school's rektor is not covered.
+        #expect(TransitionRules.ansvarsgruppeParticipants(organiser: upperRektor, staff: [F.teacher], guardianIds: [F.guardian],
+                                                          consent: F.consent([.school]), arenaId: F.arena, childUnitId: F.school) == nil)
+    }
 }
