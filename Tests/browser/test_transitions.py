@@ -42,20 +42,23 @@ def test_transition_season_in_the_browser(system, browser):
     page.wait_for_url(system.web.url + "/overganger/ny")
     check(page)
 
-    # Sent without a sending unit and a date: the errors are at the fields, the input kept.
-    page.get_by_label("Sted").fill("Solsikken barnehage")
+    # A row with a place but no unit and no date, another with a unit but no date: the errors are at
+    # their fields, the input kept.
+    page.fill("#location_0", "Solsikken barnehage")
+    page.select_option("#sending_unit_id_1", label="Solsikken barnehage (barnehage)")
     page.get_by_role("button", name="Planlegg og kall inn").click()
     assert "Noe må rettes" in page.locator(".feilsammendrag").inner_text()
-    assert page.locator(".feilsammendrag a[href='#sending_unit_id']").count() == 1
-    assert page.locator(".feilsammendrag a[href='#day']").count() == 1
-    assert page.get_by_label("Sted").input_value() == "Solsikken barnehage"
+    assert page.locator(".feilsammendrag a[href='#sending_unit_id_0']").count() == 1
+    assert page.locator(".feilsammendrag a[href='#day_1']").count() == 1
+    assert page.locator("#location_0").input_value() == "Solsikken barnehage"
     check(page, "transition-form-errors", shots)
 
     page.get_by_label("Barnehage – skole").check()
-    page.get_by_label("Barnehagen eller skolen barna kommer fra").select_option(label="Solsikken barnehage (barnehage)")
+    page.select_option("#sending_unit_id_0", label="Solsikken barnehage (barnehage)")
     day = datetime.date.today() + datetime.timedelta(days=30)
-    page.get_by_label("Dato for møtet").fill(day.isoformat())
-    page.get_by_label("Klokkeslett").fill("09:00")
+    page.fill("#day_0", day.isoformat())
+    page.fill("#time_0", "09:00")
+    page.select_option("#sending_unit_id_1", "")
     page.get_by_role("button", name="Planlegg og kall inn").click()
     page.wait_for_url(re.compile(re.escape(system.web.url) + r"/overganger/[0-9a-f-]{36}\?planlagt=1$"))
     season_url = page.url.split("?")[0]
@@ -175,9 +178,9 @@ def test_upper_secondary_transition_establishes_an_ansvarsgruppe(system, browser
         context, page = new_page(browser)
         sign_in(system, page, "Marit Holm", land="/overganger/ny")
         page.get_by_label("Ungdomsskole – videregående skole").check()
-        page.get_by_label("Barnehagen eller skolen barna kommer fra").select_option(label="Nordby ungdomsskole (skole)")
-        page.get_by_label("Dato for møtet").fill((datetime.date.today() + datetime.timedelta(days=25)).isoformat())
-        page.get_by_label("Klokkeslett").fill("12:00")
+        page.select_option("#sending_unit_id_0", label="Nordby ungdomsskole (skole)")
+        page.fill("#day_0", (datetime.date.today() + datetime.timedelta(days=25)).isoformat())
+        page.fill("#time_0", "12:00")
         page.get_by_role("button", name="Planlegg og kall inn").click()
         page.wait_for_url(re.compile(re.escape(system.web.url) + r"/overganger/[0-9a-f-]{36}\?planlagt=1$"))
         season_url = page.url.split("?")[0]

@@ -3,7 +3,7 @@ import Hummingbird
 import SamtakDomain
 
 /// Transition seasons in the browser (issue 16, seed 003): the seasons the person plans or
-/// takes part in, planning one (stage, school year, the sending unit's meeting), and per child
+/// takes part in, planning one (stage, school year, one meeting per sending unit), and per child
 /// the arrangements (SFO, special-needs support, the receiving contact teacher) that invite the
 /// SFO leader, PPT and the teacher. Everything shown and every rule comes from the intake API
 /// (`/v1/transition-seasons`, `/v1/transition-items/{id}/arrangements`); the page only words it.
@@ -79,7 +79,10 @@ extension WebRoutes {
         }
     }
 
-    static let transitionFields = ["stage", "school_year", "receiving_unit_id", "sending_unit_id", "day", "time", "location"]
+    /// Rows of the planning form: one meeting per sending unit (blank rows are left out).
+    static let meetingRows = 3
+    static let transitionFields = ["stage", "school_year", "receiving_unit_id"]
+        + (0..<meetingRows).flatMap { row in ["sending_unit_id", "day", "time", "location"].map { "\($0)_\(row)" } }
 
     @Sendable func transitionPlanForm(_ request: Request, context: BasicRequestContext) async throws -> Response {
         let session = try await requireSession(request, context: context)
@@ -90,6 +93,20 @@ extension WebRoutes {
     func transitionPlanPage(_ data: TransitionFormData, form: FormFields?, errors: FieldErrors, notice: String?, session: WebSession,
                             status: HTTPResponse.Status = .ok) -> Response {
         let chosenStage = form?["stage"] ?? TransitionStage.kindergartenToSchool.rawValue
+        let fieldErrors = errors.templateValues(Self.transitionFields)
+        let rows: [[String: Any]] = (0..<Self.meetingRows).map { row in
+            var values: [String: Any] = [
+                "row": row, "number": row + 1,
+                "sending": data.sending.map { unit -> [String: Any] in
+                    ["id": unit["id"] ?? "", "name": unit["name"] ?? "", "kind": unit["kind"] ?? "", "selected": unit["id"] == form?["sending_unit_id_\(row)"]]
+                },
+                "day": form?["day_\(row)"] ?? "", "time": form?["time_\(row)"] ?? "09:00", "location": form?["location_\(row)"] ?? "",
+            ]
+            for field in ["sending_unit_id", "day", "time", "location"] {
+                if let message = fieldErrors["error_\(field)_\(row)"] { values["error_\(field)"] = message }
+            }
+            return values
+        }
         var values: [String: Any] = [
             "stages": TransitionStage.allCases.map { stage -> [String: Any] in
                 ["code": stage.rawValue, "name": Self.stageText(stage.rawValue), "checked": stage.rawValue == chosenStage]
@@ -97,14 +114,9 @@ extension WebRoutes {
             "receiving": data.receiving.map { unit -> [String: Any] in
                 ["id": unit["id"] ?? "", "name": unit["name"] ?? "", "selected": unit["id"] == form?["receiving_unit_id"]]
             },
-            "sending": data.sending.map { unit -> [String: Any] in
-                ["id": unit["id"] ?? "", "name": unit["name"] ?? "", "kind": unit["kind"] ?? "", "selected": unit["id"] == form?["sending_unit_id"]]
-            },
-            "hasUnits": !data.receiving.isEmpty,
-            "school_year": form?["school_year"] ?? Self.currentSchoolYear(), "day": form?["day"] ?? "", "time": form?["time"] ?? "09:00",
-            "location": form?["location"] ?? "",
+            "rows": rows, "hasUnits": !data.receiving.isEmpty, "school_year": form?["school_year"] ?? Self.currentSchoolYear(),
         ]
-        values.merge(errors.templateValues(Self.transitionFields)) { $1 }
+        values.merge(fieldErrors) { $1 }
         if let notice { values["notice"] = notice }
         return web.pages.page("transition_new", values, session: session, status: status)
     }
@@ -118,54 +130,78 @@ extension WebRoutes {
         if stage == nil { errors.add("stage", "Velg hvilken overgang møtene gjelder.") }
         let receiving = form.text("receiving_unit_id")
         if !data.receiving.contains(where: { $0["id"] == receiving }) { errors.add("receiving_unit_id", "Velg skolen som tar imot barna.") }
-        let sending = form.text("sending_unit_id")
-        if !data.sending.contains(where: { $0["id"] == sending }) { errors.add("sending_unit_id", "Velg barnehagen eller skolen barna kommer fra.") }
         let year = form.text("school_year")
         let yearParts = year.split(separator: "/", omittingEmptySubsequences: false)
-        if yearParts.count != 2 || !yearParts.allSatisfy({ $0.count == 4 && $0.allSatisfy(\.isASCII) && Int($0) != nil }) { errors.add("school_year", "Skriv skoleåret som to årstall, for eksempel \(Self.currentSchoolYear()).") }
-        let day = LocalDate(form.text("day")), time = LocalTime(form.text("time"))
-        if day == nil { errors.add("day", "Skriv datoen for møtet, for eksempel 2027-04-20.") }
-        if time == nil { errors.add("time", "Skriv klokkeslettet som tt:mm, for eksempel 09:00.") }
+        if yearParts.count != 2 || !yearParts.allSatisfy({ $0.count == 4 && Int($0) != nil }) {
+            errors.add("school_year", "Skriv skoleåret som to årstall, for eksempel \(Self.currentSchoolYear()).")
+        }
+        // The meetings: each row with a unit or a date; the rows' numbers, for the API's errors.
+        var meetings: [[String: Any]] = []
+        var rowOfMeeting: [Int] = []
+        var filledRows = 0
+        for row in 0..<Self.meetingRows {
+            let sending = form.text("sending_unit_id_\(row)"), dayText = form.text("day_\(row)")
+            if sending.isEmpty && dayText.isEmpty && form.text("location_\(row)").isEmpty { continue }
+            filledRows += 1
+            if !data.sending.contains(where: { $0["id"] == sending }) {
+                errors.add("sending_unit_id_\(row)", "Møte \(row + 1): velg barnehagen eller skolen barna kommer fra.")
+            }
+            let day = LocalDate(dayText), time = LocalTime(form.text("time_\(row)"))
+            if day == nil { errors.add("day_\(row)", "Møte \(row + 1): skriv datoen for møtet, for eksempel 2027-04-20.") }
+            if time == nil { errors.add("time_\(row)", "Møte \(row + 1): skriv klokkeslettet som tt:mm, for eksempel 09:00.") }
+            guard let day, time != nil else { continue }
+            var meeting: [String: Any] = ["sending_unit_id": sending, "starts_at": "\(day)T\(form.text("time_\(row)"))"]
+            if !form.text("location_\(row)").isEmpty { meeting["location"] = form.text("location_\(row)") }
+            meetings.append(meeting)
+            rowOfMeeting.append(row)
+        }
+        if filledRows == 0 {
+            errors.add("sending_unit_id_0", "Velg minst én barnehage eller skole barna kommer fra, med dato for møtet.")
+        }
         // The receiving school's transition arena (the arena it owns).
         let arena = data.arenas.first { ($0["owner_unit_id"] as? String)?.lowercased() == receiving }
         if arena == nil && errors["receiving_unit_id"] == nil {
             errors.add("receiving_unit_id", "Skolen har ingen arena for overføringsmøter i Samtak. Be systemansvarlig registrere den.")
         }
-        guard errors.isEmpty, let stage, let day, let time, let arena else {
+        guard errors.isEmpty, let stage, let arena, !meetings.isEmpty else {
             return transitionPlanPage(data, form: form, errors: errors, notice: nil, session: session, status: .unprocessableContent)
         }
-        _ = time
-        var meeting: [String: Any] = ["sending_unit_id": sending, "starts_at": "\(day)T\(form.text("time"))"]
-        if !form.text("location").isEmpty { meeting["location"] = form.text("location") }
         let body: [String: Any] = ["school_year": year, "stage": stage.rawValue, "arena_id": arena["id"] ?? "", "receiving_unit_id": receiving,
-                                   "meetings": [meeting]]
+                                   "meetings": meetings]
         guard let answer = try await send("POST", "/v1/transition-seasons", json: body, session: session, context: context) else {
             return transitionPlanPage(data, form: form, errors: errors, notice: Self.unavailableMessage(context), session: session, status: .badGateway)
         }
         if answer.status == 201, let id = answer.object["id"] as? String {
             return redirect(to: "/overganger/\(id.lowercased())?planlagt=1")
         }
-        Self.transitionErrors(answer, into: &errors)
+        Self.transitionErrors(answer, rows: rowOfMeeting, into: &errors)
         return transitionPlanPage(data, form: form, errors: errors, notice: nil, session: session, status: .unprocessableContent)
     }
 
-    /// The API's problem as bokmål sentences at the form's fields.
-    static func transitionErrors(_ answer: APIAnswer, into errors: inout FieldErrors) {
+    /// The API's problem as bokmål sentences at the form's fields; `rows[i]` is the form's row of
+    /// the request's `meetings[i]`.
+    static func transitionErrors(_ answer: APIAnswer, rows: [Int], into errors: inout FieldErrors) {
         if answer.code == "season_exists" {
             errors.add("school_year", "Overføringsmøtene for denne overgangen og dette skoleåret er allerede planlagt for skolen.")
             return
         }
         if answer.status == 403 { errors.add("receiving_unit_id", "Det er rektor ved skolen som tar imot barna, som inviterer til overføringsmøter."); return }
         for (field, rule) in answer.violations {
+            // "meetings[1].starts_at" → the form's row of the second meeting.
+            let index = field.hasPrefix("meetings[") ? Int(field.dropFirst(9).prefix { $0.isNumber }) : nil
+            let row = index.flatMap { $0 < rows.count ? rows[$0] : nil } ?? 0
+            let label = "Møte \(row + 1)"
             switch (field, rule) {
             case ("school_year", _): errors.add("school_year", "Skoleåret må skrives som 2026/2027 og kan ikke ligge langt fram eller tilbake i tid.")
+            case ("meetings", "unique"): errors.add("sending_unit_id_\(rows.last ?? 0)", "Hver barnehage eller skole kan bare ha ett møte i en overgang.")
             case (let f, "service") where f.hasSuffix("sending_unit_id"):
-                errors.add("sending_unit_id", "Enheten passer ikke til overgangen: velg en barnehage for barnehage – skole, ellers en skole.")
-            case (let f, _) where f.hasSuffix("sending_unit_id"): errors.add("sending_unit_id", "Velg en annen enhet enn skolen som tar imot barna.")
+                errors.add("sending_unit_id_\(row)", "\(label): enheten passer ikke til overgangen. Velg en barnehage for barnehage – skole, ellers en skole.")
+            case (let f, _) where f.hasSuffix("sending_unit_id"):
+                errors.add("sending_unit_id_\(row)", "\(label): velg en annen enhet enn skolen som tar imot barna.")
             case ("receiving_unit_id", _): errors.add("receiving_unit_id", "Skolen kan ikke ta imot barn i denne overgangen.")
             case (let f, _) where f.hasSuffix("starts_at"):
-                errors.add("day", "Møtet må ligge fram i tid og før skoleårets slutt (31. juli).")
-            case (let f, _) where f.hasSuffix("location"): errors.add("location", "Stedet kan være på høyst 200 tegn.")
+                errors.add("day_\(row)", "\(label): møtet må ligge fram i tid og før skoleårets slutt (31. juli).")
+            case (let f, _) where f.hasSuffix("location"): errors.add("location_\(row)", "\(label): stedet kan være på høyst 200 tegn.")
             default: errors.add("stage", "Overføringsmøtene kunne ikke planlegges slik. Se over feltene.")
             }
         }
