@@ -132,6 +132,16 @@ public func buildWebRouter(_ web: WebEnvironment, dependencies: Dependencies) ->
     router.get("/drofting/{id}", use: routes.discussionTeamPage)
     router.post("/drofting/{id}", use: routes.requestDiscussionTeam)
     router.post("/drofting/{id}/tilbakemelding", use: routes.discussionTeamFeedback)
+    // Issue 16: transition seasons and the beslutningsteam's case form.
+    router.get("/overganger", use: routes.transitionList)
+    router.get("/overganger/ny", use: routes.transitionPlanForm)
+    router.post("/overganger/ny", use: routes.submitTransitionPlan)
+    router.get("/overganger/{id}", use: routes.transitionSeasonPage)
+    router.post("/overganger/{id}/barn/{item}", use: routes.saveTransitionArrangements)
+    router.post("/overganger/{id}/barn/{item}/ansvarsgruppe", use: routes.establishTransitionAnsvarsgruppe)
+    router.get("/beslutningsteam/ny", use: routes.newDecisionCaseForm)
+    router.post("/beslutningsteam/ny", use: routes.submitDecisionCase)
+    router.get("/beslutningsteam/saker/{id}", use: routes.decisionCasePage)
     return router
 }
 

@@ -339,6 +339,16 @@ enum MatrixRows {
             ]), expect: { seesReferral($0) ? E(403) : E(404) }),
             MatrixRow(endpoint: "GET /v1/referrable-children", request: fixed("/v1/referrable-children?target_service=ppt"),
                       expect: { E(200, namesChild: $0.staffSeesEmma) }),
+            // Issue 16: the caller's own seasons (no child named); a child's arrangements only by the meeting's organiser who
+            // sees the child in full: the item stands on Emma's general consent, so the receiving rektor does not, and her
+            // guardian (who does) is refused.
+            MatrixRow(endpoint: "GET /v1/transition-seasons", request: fixed("/v1/transition-seasons"), expect: everyone),
+            MatrixRow(endpoint: "POST /v1/transition-items/{id}/arrangements", request: fixed("/v1/transition-items/\(w.item)/arrangements", [
+                "attends_sfo": false, "special_needs_support": false,
+            ]), expect: { $0.isGuardian ? E(403) : E(404) }),
+            MatrixRow(endpoint: "POST /v1/transition-items/{id}/ansvarsgruppe", request: fixed("/v1/transition-items/\(w.item)/ansvarsgruppe", [
+                "starts_at": When.local(40, 13),
+            ]), expect: { $0.isGuardian ? E(403) : E(404) }),
         ]
         rows += talks(w) + asNeeded(w) + arenaFlows(w)
         // Issue 16, the coordinator's pages: who may be asked around Emma (staff the consent covers, her family).

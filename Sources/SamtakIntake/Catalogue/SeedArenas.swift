@@ -39,6 +39,8 @@ public enum SeedUnit: String, Sendable, CaseIterable {
     case habilitation, dentalHealth, police, culture, municipalPsychologist, refugeeService, learningCentre, volunteerCentre
     case schoolOffice, childrensStation, healthyLifeCentre, homeServices, mentalHealth, rehabilitation, municipalDoctor
     case generalPractitioners, kisif, hospital, followUpService
+    /// The SFO of Nordby barneskole (its `parent_id`): its leader is invited to transition meetings (issue 16).
+    case sfo
 
     public var name: String {
         switch self {
@@ -71,6 +73,7 @@ public enum SeedUnit: String, Sendable, CaseIterable {
         case .kisif: "KISIF (kvalifisering av innvandrere og flyktninger)"
         case .hospital: "Sykehuset"
         case .followUpService: "Oppfølgingstjenesten"
+        case .sfo: "Nordby barneskole SFO"
         }
     }
 
@@ -99,6 +102,7 @@ public enum SeedUnit: String, Sendable, CaseIterable {
         case .kisif: .refugeeService
         case .hospital: .hospital
         case .followUpService: .followUpService
+        case .sfo: .sfo
         }
     }
 }

@@ -81,6 +81,7 @@ public struct SeedWorld: Sendable {
         (.kisif, .advisor, "Birgit Nes", "rådgiver KISIF"),
         (.hospital, .clinician, "Cecilie Alm", "overlege barneavdelingen"),
         (.followUpService, .advisor, "David Hovde", "rådgiver oppfølgingstjenesten"),
+        (.sfo, .unitLeader, "Synnøve Brenna", "SFO-leder"),
     ]
 
     /// Children: key, name, unit, grade, birth date, guardians (name, e-mail local part).
@@ -102,6 +103,8 @@ public struct SeedWorld: Sendable {
             try connection.execute("INSERT INTO units (id, name, service) VALUES (\(id), \(unit.name), \(unit.service.rawValue))")
             units[unit] = id
         }
+        // The SFO belongs to the barneskole (the receiving school of the kindergarten transition).
+        try connection.execute("UPDATE units SET parent_id = \(units[.school]!) WHERE id = \(units[.sfo]!)")
         var staff: [String: UUID] = [:]
         for (unit, role, name, title) in people {
             let id = UUID()

@@ -37,6 +37,9 @@ struct TransitionRoutes {
         group.get("transition-seasons/{id}", use: getSeason)
         group.get("transition-items/{id}", use: getItem)
         group.put("transition-items/{id}", use: writeItem)
+        group.get("transition-seasons", use: listSeasons)
+        group.post("transition-items/{id}/arrangements", use: arrange)
+        group.post("transition-items/{id}/ansvarsgruppe", use: establishAnsvarsgruppe)
     }
 
     // MARK: Bodies and resources
@@ -91,6 +94,14 @@ struct TransitionRoutes {
         var health: String?
         var family: String?
         var updatedAt: Date?
+        /// Issue 16 (``TransitionArrangements``): shown with the child, never on a redacted item.
+        var attendsSfo: Bool?
+        var receivingTeacherId: UUID?
+        /// PPT where the child has special-needs support, else the receiving school; given
+        /// only where `special_needs_support` is (the consent releases special needs).
+        var responsibleService: ServiceKind?
+        /// The first meeting of the ansvarsgruppe this transition established (lower → upper secondary).
+        var ansvarsgruppeMeetingId: UUID?
     }
 
     struct SeasonMeeting: Codable, Sendable {
@@ -103,6 +114,8 @@ struct TransitionRoutes {
         /// Organisers only: how many children had no consent (they have no item).
         var childrenWithoutConsent: Int?
         var items: [ItemResource]
+        /// Who is responsible that the meeting is held (``TransitionRules/responsibleService(itemsWithSpecialNeeds:)``).
+        var responsibleService: ServiceKind
     }
 
     struct SeasonResource: Codable, Sendable {
@@ -114,6 +127,8 @@ struct TransitionRoutes {
         var createdBy: UUID
         var createdAt: Date
         var meetings: [SeasonMeeting]
+        /// Whether the stage establishes a new ansvarsgruppe where needed (lower → upper secondary).
+        var establishesAnsvarsgruppe: Bool
     }
 
     // MARK: Planning a season
@@ -287,7 +302,8 @@ struct TransitionRoutes {
         guard decision.canSeeChild else {
             return ItemResource(id: item.caseId, meetingId: item.meetingId, visibility: "redacted",
                                 title: CaseRedaction.anonymousTitle(position: position, grade: row.grade), child: nil, specialNeedsSupport: nil,
-                                information: [], schoolSituation: nil, specialNeeds: nil, health: nil, family: nil, updatedAt: nil)
+                                information: [], schoolSituation: nil, specialNeeds: nil, health: nil, family: nil, updatedAt: nil,
+                                attendsSfo: nil, receivingTeacherId: nil, responsibleService: nil, ansvarsgruppeMeetingId: nil)
         }
         try AccessLog.record(on: connection, actor: principal.personId, action: .read, resource: "transition_item", resourceId: item.caseId,
                              childId: item.childId, basis: basis, consentId: decision.consentId ?? item.consentId, requestId: requestId)
@@ -298,7 +314,9 @@ struct TransitionRoutes {
             child: ItemChild(id: item.childId, name: child?.name ?? "", birthDate: child?.birthDate),
             specialNeedsSupport: item.information.contains(.specialNeeds) ? item.specialNeedsSupport : nil, information: item.information,
             schoolSituation: text(.schoolSituation), specialNeeds: text(.specialNeeds), health: text(.health), family: text(.family),
-            updatedAt: item.updatedAt
+            updatedAt: item.updatedAt, attendsSfo: item.attendsSfo, receivingTeacherId: item.receivingTeacherId,
+            responsibleService: item.information.contains(.specialNeeds) ? TransitionRules.responsibleService(specialNeedsSupport: item.specialNeedsSupport) : nil,
+            ansvarsgruppeMeetingId: item.ansvarsgruppeMeetingId
         )
     }
 
@@ -311,20 +329,23 @@ struct TransitionRoutes {
             guard let reading = try MeetingRoutes.reading(meetingId, principal: principal, on: connection), let agenda = reading.agenda else { continue }
             let meeting = reading.meeting
             let positions = Dictionary(agenda.compactMap { item in item.caseId.map { ($0, item.position) } }, uniquingKeysWith: { first, _ in first })
-            let items = try TransitionStore.items(ofMeeting: meetingId, on: connection)
+            let rows = try TransitionStore.items(ofMeeting: meetingId, on: connection)
+            let items = try rows
                 .compactMap { try itemResource($0, principal: principal, position: positions[$0.caseId], on: connection, requestId: requestId) }
             visible.append(SeasonMeeting(
                 meetingId: meetingId, sendingUnitId: sendingUnit, startsAt: meeting.startsAt, location: meeting.location, status: meeting.status,
                 participantIds: try MeetingStore.participantIds(meeting, on: connection) ?? [],
                 childrenWithoutConsent: MeetingRoutes.isOrganiser(principal, meeting) ? withoutConsent : nil,
-                items: items.sorted { (positions[$0.id] ?? 0) < (positions[$1.id] ?? 0) }
+                items: items.sorted { (positions[$0.id] ?? 0) < (positions[$1.id] ?? 0) },
+                responsibleService: TransitionRules.responsibleService(itemsWithSpecialNeeds: rows.map(\.specialNeedsSupport))
             ))
         }
         guard !visible.isEmpty else { return nil }
         return SeasonResource(id: id, schoolYear: try row.decode(String.self, 1),
                               stage: try row.decode(TransitionStage.self, 2),
                               arenaId: try row.decode(UUID.self, 3), receivingUnitId: try row.decode(UUID.self, 4),
-                              createdBy: try row.decode(UUID.self, 5), createdAt: try row.decode(Date.self, 6), meetings: visible)
+                              createdBy: try row.decode(UUID.self, 5), createdAt: try row.decode(Date.self, 6), meetings: visible,
+                              establishesAnsvarsgruppe: TransitionRules.establishesAnsvarsgruppe(try row.decode(TransitionStage.self, 2)))
     }
 
     @Sendable func getSeason(_ request: Request, context: IntakeRequestContext) async throws -> Response {
@@ -383,12 +404,153 @@ struct TransitionRoutes {
             try violations.throwIfAny()
             try TransitionStore.updateItem(id, schoolSituation: body.schoolSituation?.trimmed, specialNeeds: body.specialNeeds?.trimmed,
                                            health: body.health?.trimmed, family: body.family?.trimmed, by: principal.personId, on: connection)
-            try AccessLog.record(on: connection, actor: principal.personId, action: .update, resource: "transition_item", resourceId: id,
-                                 childId: item.childId, basis: basis, consentId: decision.consentId ?? item.consentId, requestId: context.id)
-            guard let updated = try TransitionStore.loadItem(id, on: connection),
-                  let resource = try Self.itemResource(updated, principal: principal, position: nil, on: connection, requestId: context.id)
-            else { throw Problem.notFound("Transition item") }
-            return try MutationResult(resource)
+            return try Self.updated(item, decision: decision, basis: basis, principal: principal, on: connection, requestId: context.id)
+        }
+    }
+
+    /// After a change to an item: the change in the access log, and the item as the writer now sees it.
+    static func updated(_ item: TransitionStore.ItemRow, decision: AccessDecision, basis: AccessBasis, principal: Principal,
+                        on connection: PostgresConnection, requestId: String?) throws -> MutationResult {
+        try AccessLog.record(on: connection, actor: principal.personId, action: .update, resource: "transition_item", resourceId: item.caseId,
+                             childId: item.childId, basis: basis, consentId: decision.consentId ?? item.consentId, requestId: requestId)
+        guard let updated = try TransitionStore.loadItem(item.caseId, on: connection),
+              let resource = try itemResource(updated, principal: principal, position: nil, on: connection, requestId: requestId)
+        else { throw Problem.notFound("Transition item") }
+        return try MutationResult(resource)
+    }
+
+    // MARK: Issue 16: the seasons a person works on, one child's arrangements
+
+    struct SeasonList: Codable, Sendable { var items: [TransitionStore.SeasonSummaryRow] }
+
+    /// `GET /v1/transition-seasons`: the seasons the caller plans or takes part in. Ids, codes,
+    /// unit names and counts only: no child, so nothing is logged.
+    @Sendable func listSeasons(_ request: Request, context: IntakeRequestContext) async throws -> Response {
+        let rows = try await environment.read(context) { connection, principal in
+            try TransitionStore.seasons(for: principal.personId, limit: 100, on: connection)
+        }
+        return try APIJSON.response(SeasonList(items: rows))
+    }
+
+    struct ArrangementsBody: StrictRequestBody {
+        static let shape = JSONShape.object(["attends_sfo": .value, "special_needs_support": .value, "receiving_teacher_id": .value])
+        var attendsSfo: Bool
+        var specialNeedsSupport: Bool
+        var receivingTeacherId: UUID?
+    }
+
+    /// `POST /v1/transition-items/{id}/arrangements`: the meeting's organiser, who sees the child
+    /// in full, plans the child's part (``TransitionArrangements``); the people it brings are
+    /// invited to the whole meeting (`meeting.participant_invited` for each new one).
+    @Sendable func arrange(_ request: Request, context: IntakeRequestContext) async throws -> Response {
+        let id = try request.uuidParameter("id", context: context, resource: "transition item")
+        let (body, raw) = try await APIJSON.decode(ArrangementsBody.self, from: request)
+        let outbox = environment.outbox
+        return try await environment.mutate(request, context: context, body: raw) { connection, principal in
+            guard let item = try TransitionStore.loadItem(id, on: connection, forUpdate: true),
+                  let (decision, _) = try Self.itemAccess(item, principal: principal, on: connection), decision.canSeeChild,
+                  let basis = decision.basis,
+                  let meeting = try MeetingStore.meeting(item.meetingId, forUpdate: true, on: connection),
+                  let season = try TransitionStore.seasonOfMeeting(item.meetingId, on: connection) else { throw Problem.notFound("Transition item") }
+            guard MeetingRoutes.isOrganiser(principal, meeting) else {
+                throw Problem.forbidden("the transition meeting's organiser plans each child's part")
+            }
+            guard meeting.status == .planned || meeting.status == .agendaPublished else {
+                throw Problem.conflict("meeting_held", "the transition meeting has been held; its arrangements are closed")
+            }
+            let arrangements = TransitionArrangements(attendsSfo: body.attendsSfo, specialNeedsSupport: body.specialNeedsSupport,
+                                                      hasReceivingTeacher: body.receivingTeacherId != nil)
+            if let refusal = TransitionRules.arrangementRefusal(arrangements, information: item.information) {
+                throw Problem.field("special_needs_support", refusal, "the guardians' consent does not release special needs")
+            }
+            var invited: [UUID] = []
+            var v = Violations()
+            for invitee in TransitionRules.invitees(arrangements) {
+                switch invitee {
+                case .receivingTeacher:
+                    if let teacher = body.receivingTeacherId {
+                        if try TransitionStore.isTeacher(teacher, of: season.receivingUnitId, on: connection) { invited.append(teacher) } else {
+                            v.add("receiving_teacher_id", "not_receiving_teacher", "must be a teacher at the receiving school")
+                        }
+                    }
+                case .sfoLeader:
+                    let leaders = try TransitionStore.sfoLeaders(receivingUnitId: season.receivingUnitId, on: connection)
+                    if leaders.isEmpty { v.add("attends_sfo", "no_sfo_leader", "the receiving school has no SFO leader registered") }
+                    invited += leaders
+                case .ppt:
+                    invited += try TransitionStore.pptPeople(arena: meeting.arenaId, on: connection)
+                }
+            }
+            try v.throwIfAny()
+            try TransitionStore.updateArrangements(id, attendsSfo: body.attendsSfo, specialNeedsSupport: body.specialNeedsSupport,
+                                                   receivingTeacherId: body.receivingTeacherId, by: principal.personId, on: connection)
+            var seen = Set<UUID>()
+            for person in invited where seen.insert(person).inserted {
+                if try ParticipantStore.invite(meetingId: meeting.id, personId: person, items: [], by: principal.personId, on: connection) {
+                    try outbox.append(MeetingParticipantInvited(meetingId: meeting.id, personId: person, agendaItemIds: []), on: connection)
+                }
+            }
+            return try Self.updated(item, decision: decision, basis: basis, principal: principal, on: connection, requestId: context.id)
+        }
+    }
+
+    /// `POST /v1/transition-items/{id}/ansvarsgruppe`: at a transition to upper secondary the
+    /// meeting's organiser, who sees the child in full, establishes a new ansvarsgruppe for the
+    /// child: its first meeting, called around the child in the ansvarsgruppe arena with the
+    /// guardians and the staff the item's consent covers (``TransitionRules/ansvarsgruppeParticipants``),
+    /// `meeting.called`; at most once per item.
+    @Sendable func establishAnsvarsgruppe(_ request: Request, context: IntakeRequestContext) async throws -> Response {
+        let id = try request.uuidParameter("id", context: context, resource: "transition item")
+        // The same body as calling or moving a meeting: time, length, place.
+        let (body, raw) = try await APIJSON.decode(CalledMeetingRoutes.RescheduleBody.self, from: request)
+        var v = Violations()
+        v.text(body.location, "location", required: false, max: 200)
+        if let duration = body.durationMinutes, !(5...1440).contains(duration) { v.add("duration_minutes", "range", "must be from 5 to 1440") }
+        try v.throwIfAny()
+        let outbox = environment.outbox
+        return try await environment.mutate(request, context: context, body: raw) { connection, principal in
+            guard let item = try TransitionStore.loadItem(id, on: connection, forUpdate: true),
+                  let (decision, _) = try Self.itemAccess(item, principal: principal, on: connection), decision.canSeeChild,
+                  let basis = decision.basis,
+                  let meeting = try MeetingStore.meeting(item.meetingId, on: connection),
+                  let season = try TransitionStore.seasonOfMeeting(item.meetingId, on: connection) else { throw Problem.notFound("Transition item") }
+            guard MeetingRoutes.isOrganiser(principal, meeting) else {
+                throw Problem.forbidden("the transition meeting's organiser establishes the ansvarsgruppe")
+            }
+            guard TransitionRules.establishesAnsvarsgruppe(season.stage) else {
+                throw Problem.conflict("not_for_stage", "only the transition from lower to upper secondary school establishes an ansvarsgruppe")
+            }
+            guard item.ansvarsgruppeMeetingId == nil else {
+                throw Problem.conflict("already_established", "this transition has already established the child's ansvarsgruppe")
+            }
+            guard let arenaId = try TransitionStore.ansvarsgruppeArenaId(on: connection), let arena = try CalledMeetings.arena(arenaId, on: connection) else {
+                throw Problem.conflict("no_arena", "no ansvarsgruppe arena is registered; register one first")
+            }
+            guard let child = try CoordinationStore.child(item.childId, on: connection),
+                  let consent = child.consents.first(where: { $0.id == item.consentId && $0.isActive(at: Date()) }) else {
+                throw Problem.notFound("Transition item")
+            }
+            let staff = [principal.personId] + (try MeetingStore.participantIds(meeting, on: connection) ?? [])
+            let facts = try CoordinationStore.participantFacts(staff, child: child.relations, on: connection)
+            guard let organiser = facts[principal.personId],
+                  let participants = TransitionRules.ansvarsgruppeParticipants(
+                      organiser: organiser, staff: staff.compactMap { facts[$0] }, guardianIds: child.relations.guardianIds, consent: consent,
+                      arenaId: arena.id, childUnitId: child.relations.unitId) else {
+                throw Problem(.unprocessableContent, code: "consent_required", title: "The family's consent does not cover the ansvarsgruppe",
+                              detail: "the consent the transition stands on does not cover you in the ansvarsgruppe",
+                              violations: [.init(field: "consent", rule: CoordinationRefusal.serviceNotCovered.rawValue,
+                                                 message: "the consent does not cover the organiser in the ansvarsgruppe arena")])
+            }
+            let planned = try CalledMeetings.plan(start: body.startsAt, rule: nil, arena: arena, durationMinutes: body.durationMinutes)
+            let meetingId = try CalledMeetings.insert(
+                planned[0], arena: arena, childId: item.childId, calledBy: principal.personId, location: body.location?.trimmed, participants: participants,
+                items: [CalledMeetings.Item(title: "Etablering av ansvarsgruppe etter overgang til videregående skole", presenterId: principal.personId, minutes: nil)],
+                consentId: consent.id, originCaseId: nil, planId: try IndividualPlanStore.activeId(ofChild: item.childId, on: connection), seriesId: nil,
+                outbox: outbox, on: connection)
+            try AccessLog.record(on: connection, actor: principal.personId, action: .create, resource: "meeting", resourceId: meetingId,
+                                 childId: item.childId, basis: basis, consentId: consent.id, requestId: context.id)
+            try TransitionStore.setAnsvarsgruppe(id, meetingId: meetingId, by: principal.personId, on: connection)
+            return try Self.updated(item, decision: decision, basis: basis, principal: principal, on: connection, requestId: context.id)
         }
     }
 }

@@ -41,6 +41,9 @@ enum TransitionStore {
         var specialNeedsSupport: Bool
         var texts: [InformationCategory: String]
         var updatedAt: Date
+        var attendsSfo: Bool
+        var receivingTeacherId: UUID?
+        var ansvarsgruppeMeetingId: UUID?
     }
 
     static func itemRow(_ row: PostgresRow) throws(PostgresError) -> ItemRow {
@@ -51,11 +54,14 @@ enum TransitionStore {
         return ItemRow(caseId: try row.decode(UUID.self, 0), meetingId: try row.decode(UUID.self, 1), childId: try row.decode(UUID.self, 2),
                        consentId: try row.decode(UUID.self, 3),
                        information: try row.decode([String].self, 4).compactMap(InformationCategory.init(rawValue:)),
-                       specialNeedsSupport: try row.decode(Bool.self, 5), texts: texts, updatedAt: try row.decode(Date.self, 10))
+                       specialNeedsSupport: try row.decode(Bool.self, 5), texts: texts, updatedAt: try row.decode(Date.self, 10),
+                       attendsSfo: try row.decode(Bool.self, 11), receivingTeacherId: try row.decode(UUID?.self, 12),
+                       ansvarsgruppeMeetingId: try row.decode(UUID?.self, 13))
     }
 
     static let itemColumns: SQL = """
-        case_id, meeting_id, child_id, consent_id, information, special_needs_support, school_situation, special_needs, health, family, updated_at
+        case_id, meeting_id, child_id, consent_id, information, special_needs_support, school_situation, special_needs, health, family, updated_at,
+        attends_sfo, receiving_teacher_id, ansvarsgruppe_meeting_id
         """
 
     static func loadItem(_ id: UUID, on connection: PostgresConnection, forUpdate: Bool = false) throws -> ItemRow? {
@@ -160,6 +166,97 @@ enum TransitionStore {
             UPDATE transition_items SET school_situation = \(schoolSituation), special_needs = \(specialNeeds),
                 health = \(health), family = \(family), updated_by = \(person), updated_at = now()
             WHERE case_id = \(caseId)
+            """)
+    }
+
+    // MARK: Issue 16: the seasons a person works on, and one child's arrangements
+
+    /// One season in a person's list (`GET /v1/transition-seasons` returns these as they are).
+    struct SeasonSummaryRow: Codable, Sendable {
+        var id: UUID
+        var schoolYear: String
+        var stage: TransitionStage
+        var arenaId: UUID
+        var receivingUnitId: UUID
+        var receivingUnitName: String
+        var meetings: Int
+        var nextMeetingAt: Date?
+        /// Plans the season (created it, leads the receiving unit or owns the arena); else takes part.
+        var organiser: Bool
+    }
+
+    /// The seasons `person` plans (created it, leads the receiving unit, owns the arena) or takes
+    /// part in (a participant of one of its meetings), newest school year first. One statement.
+    static func seasons(for person: UUID, limit: Int, on connection: PostgresConnection) throws -> [SeasonSummaryRow] {
+        try connection.query("""
+            SELECT s.id, s.school_year, s.stage, s.arena_id, s.receiving_unit_id, u.name,
+                   (SELECT count(*) FROM transition_meetings tm WHERE tm.season_id = s.id)::int,
+                   (SELECT min(m.starts_at) FROM transition_meetings tm JOIN meetings m ON m.id = tm.meeting_id
+                     WHERE tm.season_id = s.id AND m.starts_at > now() AND m.status IN ('planned', 'agenda_published')),
+                   (s.created_by = \(person) OR a.owner_person_id = \(person)
+                     OR EXISTS (SELECT 1 FROM memberships ms WHERE ms.person_id = \(person) AND ms.unit_id = s.receiving_unit_id AND ms.role = 'unit_leader'))
+            FROM transition_seasons s
+            JOIN units u ON u.id = s.receiving_unit_id
+            JOIN arenas a ON a.id = s.arena_id
+            WHERE s.created_by = \(person) OR a.owner_person_id = \(person)
+               OR EXISTS (SELECT 1 FROM memberships ms WHERE ms.person_id = \(person) AND ms.unit_id = s.receiving_unit_id AND ms.role = 'unit_leader')
+               OR EXISTS (SELECT 1 FROM transition_meetings tm JOIN meeting_participants mp ON mp.meeting_id = tm.meeting_id
+                          WHERE tm.season_id = s.id AND mp.person_id = \(person))
+            ORDER BY s.school_year DESC, s.created_at DESC, s.id
+            LIMIT \(limit)
+            """).map { row throws(PostgresError) in
+            SeasonSummaryRow(id: try row.decode(UUID.self, 0), schoolYear: try row.decode(String.self, 1), stage: try row.decode(TransitionStage.self, 2),
+                             arenaId: try row.decode(UUID.self, 3), receivingUnitId: try row.decode(UUID.self, 4),
+                             receivingUnitName: try row.decode(String.self, 5), meetings: try row.decode(Int.self, 6),
+                             nextMeetingAt: try row.decode(Date?.self, 7), organiser: try row.decode(Bool.self, 8))
+        }
+    }
+
+    /// The season a transition meeting belongs to: its stage and receiving unit.
+    static func seasonOfMeeting(_ meetingId: UUID, on connection: PostgresConnection) throws -> (seasonId: UUID, stage: TransitionStage, receivingUnitId: UUID)? {
+        try connection.query("""
+            SELECT s.id, s.stage, s.receiving_unit_id FROM transition_meetings tm JOIN transition_seasons s ON s.id = tm.season_id
+            WHERE tm.meeting_id = \(meetingId)
+            """).first.map { row throws(PostgresError) in
+            (try row.decode(UUID.self, 0), try row.decode(TransitionStage.self, 1), try row.decode(UUID.self, 2))
+        }
+    }
+
+    /// The leaders of the active SFO units under the receiving school (`units.parent_id`).
+    static func sfoLeaders(receivingUnitId: UUID, on connection: PostgresConnection) throws -> [UUID] {
+        try connection.query("""
+            SELECT DISTINCT m.person_id FROM units u JOIN memberships m ON m.unit_id = u.id AND m.role = 'unit_leader'
+            JOIN people p ON p.id = m.person_id AND p.active
+            WHERE u.parent_id = \(receivingUnitId) AND u.service = 'sfo' AND u.active ORDER BY m.person_id
+            """).map { row throws(PostgresError) in try row.decode(UUID.self, 0) }
+    }
+
+    /// Whether `person` is an active teacher of the unit.
+    static func isTeacher(_ person: UUID, of unitId: UUID, on connection: PostgresConnection) throws -> Bool {
+        try !connection.query("""
+            SELECT 1 FROM memberships m JOIN people p ON p.id = m.person_id AND p.active AND p.kind = 'staff'
+            WHERE m.person_id = \(person) AND m.unit_id = \(unitId) AND m.role = 'teacher'
+            """).isEmpty
+    }
+
+    static func updateArrangements(_ caseId: UUID, attendsSfo: Bool, specialNeedsSupport: Bool, receivingTeacherId: UUID?, by person: UUID,
+                                   on connection: PostgresConnection) throws {
+        try connection.execute("""
+            UPDATE transition_items SET attends_sfo = \(attendsSfo), special_needs_support = \(specialNeedsSupport),
+                receiving_teacher_id = \(receivingTeacherId), updated_by = \(person), updated_at = now()
+            WHERE case_id = \(caseId)
+            """)
+    }
+
+    /// The municipality's ansvarsgruppe arena (the first active one).
+    static func ansvarsgruppeArenaId(on connection: PostgresConnection) throws -> UUID? {
+        try connection.query("SELECT id FROM arenas WHERE kind = 'ansvarsgruppe' AND active ORDER BY created_at, id LIMIT 1")
+            .first?.decode(UUID.self, 0)
+    }
+
+    static func setAnsvarsgruppe(_ caseId: UUID, meetingId: UUID, by person: UUID, on connection: PostgresConnection) throws {
+        try connection.execute("""
+            UPDATE transition_items SET ansvarsgruppe_meeting_id = \(meetingId), updated_by = \(person), updated_at = now() WHERE case_id = \(caseId)
             """)
     }
 }
