@@ -115,6 +115,11 @@ struct ArenaFlowTests {
             let listed = try await api.call("GET", "/v1/bullying-teams?child_id=\(emma.id)", as: social)
             #expect((listed.json["items"] as? [[String: Any]])?.compactMap { ($0["id"] as? String)?.lowercased() } == [team.uuidString.lowercased()])
             #expect(try await api.call("GET", "/v1/bullying-teams?child_id=\(emma.id)", as: nurse).status == 404)
+            // Staff of the school the team is not for: an empty list, and the team is 404 (BullyingTeam.maySee).
+            let outsider = w.person(.school, .specialNeedsCoordinator)
+            let outsiderList = try await api.call("GET", "/v1/bullying-teams?child_id=\(emma.id)", as: outsider)
+            #expect(outsiderList.status == 200 && (outsiderList.json["items"] as? [[String: Any]])?.isEmpty == true, "\(outsiderList.text)")
+            #expect(try await api.call("GET", "/v1/bullying-teams/\(team)", as: outsider).status == 404)
             #expect(try await api.call("GET", "/v1/bullying-teams", as: social).fields == ["child_id"])
             // The social teacher reads it; every read and change is logged with the pupil and basis own unit; ids only in the events.
             let read = try await api.call("GET", "/v1/bullying-teams/\(team)", as: social)

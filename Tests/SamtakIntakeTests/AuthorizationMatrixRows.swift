@@ -358,8 +358,10 @@ enum MatrixRows {
         return rows
     }
 
-    /// Issue 18's special flows. Beredskap mot mobbing: a team around Emma is set up and read by
-    /// staff of her own school (404 for anyone else); only the rektor delegates (403 for the school's other staff).
+    /// Issue 18's special flows. Beredskap mot mobbing: a team around Emma is set up by staff of her
+    /// own school and read by those it is for (the rektor, its responsible, members, who set it up;
+    /// the school's other staff get an empty list and 404 for the team; 404 for anyone else); only
+    /// the rektor delegates (403 for the school's other staff).
     static func arenaFlows(_ w: MatrixWorld) -> [MatrixRow] {
         let emma = w.emma.id
         @Sendable func freshTeam() async throws -> String {
@@ -370,6 +372,8 @@ enum MatrixRows {
             return id.uuidString
         }
         let isRektor: @Sendable (Actor) -> Bool = { ($0.relation == .ownUnit && $0.role == .unitLeader) || $0.special == .arenaOwner }
+        // A team is seen by those it is for (BullyingTeam.maySee): here the rektor and Guri, who set it up and is responsible.
+        let seesTeam: @Sendable (Actor) -> Bool = { $0.worksAtSchool && (isRektor($0) || $0.id == w.guri) }
         return [
             MatrixRow(endpoint: "POST /v1/bullying-teams", request: fixed("/v1/bullying-teams", [
                 "child_id": emma.uuidString, "responsible_id": w.guri.uuidString,
@@ -377,10 +381,10 @@ enum MatrixRows {
             MatrixRow(endpoint: "GET /v1/bullying-teams", request: { _ in
                 _ = try await freshTeam()
                 return MatrixRequest(path: "/v1/bullying-teams?child_id=\(emma)")
-            }, expect: { $0.worksAtSchool ? E(200, namesChild: true) : E(404) }),
+            }, expect: { seesTeam($0) ? E(200, namesChild: true) : $0.worksAtSchool ? E(200) : E(404) }),
             MatrixRow(endpoint: "GET /v1/bullying-teams/{id}", request: { _ in
                 MatrixRequest(path: "/v1/bullying-teams/\(try await freshTeam())")
-            }, expect: { $0.worksAtSchool ? E(200, namesChild: true) : E(404) }),
+            }, expect: { seesTeam($0) ? E(200, namesChild: true) : E(404) }),
             MatrixRow(endpoint: "POST /v1/bullying-teams/{id}/delegation", request: { _ in
                 MatrixRequest(path: "/v1/bullying-teams/\(try await freshTeam())/delegation", body: ["to_person_id": w.guri.uuidString])
             }, expect: { isRektor($0) ? E(200) : $0.worksAtSchool ? E(403) : E(404) }),

@@ -52,10 +52,19 @@ struct ChildCooperationTests {
             #expect(logged == 1)
             #expect(try await api.call("GET", path, as: nurse).status == 200)
 
-            // The coordinator's home page list: ids and codes only.
+            // The coordinator's home page list: each child with the name the rules let her see, logged once per request.
+            @Sendable func childReads() async throws -> Int {
+                try await api.sql { connection in
+                    try connection.query("""
+                        SELECT count(*) FROM access_log WHERE actor_id = \(tone) AND resource = 'child' AND child_id = \(emma.id)
+                        """).first?.decode(Int.self, 0) ?? 0
+                }
+            }
+            let readsBefore = try await childReads()
             let tasks = try await api.call("GET", "/v1/me/tasks", as: tone)
             let mine = try #require(tasks.json["coordinated_children"] as? [[String: Any]])
-            #expect(mine.contains { $0.uuid("child_id") == emma.id && $0["kind"] as? String == "stafettholder" })
+            #expect(mine.contains { $0.uuid("child_id") == emma.id && $0["kind"] as? String == "stafettholder" && $0["name"] as? String == "Emma Nordli" })
+            #expect(try await childReads() == readsBefore + 1)
             let others = try await api.call("GET", "/v1/me/tasks", as: nurse)
             #expect((others.json["coordinated_children"] as? [[String: Any]])?.isEmpty == true)
         }

@@ -191,9 +191,13 @@ public enum CoordinationPolicy {
     /// Who may call a meeting around one child: its coordinator; for an ansvarsgruppe also
     /// child welfare (as a child-welfare measure, seed 001); for a samarbeidsmøte also the
     /// staff who work with the child under the consent (school, health station, ...: seed
-    /// 004, "skolen har samarbeidsmøter med foresatte ved behov").
-    public static func mayCall(_ kind: ArenaKind, isCoordinator: Bool, logAccess: LogAccess, principal: Principal) -> Bool {
+    /// 004, "skolen har samarbeidsmøter med foresatte ved behov"). At a transition from lower to
+    /// upper secondary school the transition meeting's organiser establishes the child's new
+    /// ansvarsgruppe (`organisesTransitionToUpperSecondary`, seed 003; issue 16).
+    public static func mayCall(_ kind: ArenaKind, isCoordinator: Bool, logAccess: LogAccess, principal: Principal,
+                               organisesTransitionToUpperSecondary: Bool = false) -> Bool {
         if isCoordinator { return true }
+        if kind == .ansvarsgruppe && organisesTransitionToUpperSecondary && principal.kind == .staff { return true }
         guard principal.kind == .staff, logAccess.canWrite else { return false }
         switch kind {
         case .ansvarsgruppe: return principal.isMember(ofService: .childWelfare)

@@ -20,8 +20,8 @@ import Foundation
 /// `bullying_team.responsibility_delegated` (team id, child id).
 ///
 /// **Endpoints** (intake, store `BullyingTeamStore`): `POST /v1/bullying-teams` (staff of the
-/// pupil's own school), `GET /v1/bullying-teams/{id}` (staff of that school; the read of the
-/// pupil's name is logged, basis `own_unit`), `POST /v1/bullying-teams/{id}/delegation` (a rektor
+/// pupil's own school), `GET /v1/bullying-teams/{id}` (those the team is for, ``maySee``; the
+/// read of the pupil's name is logged, basis `own_unit`), `POST /v1/bullying-teams/{id}/delegation` (a rektor
 /// of the school). Anyone else: 404, as for a team that does not exist.
 ///
 /// **State**: a team is open from when it is set up; delegation moves
@@ -49,6 +49,18 @@ public enum BullyingTeam {
     public static func worksAtSchool(_ principal: Principal, school: UUID?) -> Bool {
         guard let school, principal.kind == .staff else { return false }
         return principal.memberships.contains { $0.unitId == school && $0.role != .administrator }
+    }
+
+    /// Whether the principal may see an existing team: that a pupil may be bullied is known to
+    /// those the team is for, not to the whole staff. The rektor of the pupil's school, the one
+    /// formally responsible now, the person responsible for the follow-up, the team's members and
+    /// whoever set it up; all of them working at the school. (`worksAtSchool` remains the rule for
+    /// setting a team up.)
+    public static func maySee(_ principal: Principal, school: UUID, responsible: UUID, formallyResponsible: UUID,
+                              createdBy: UUID, members: [UUID]) -> Bool {
+        guard worksAtSchool(principal, school: school) else { return false }
+        if isRektor(principal, school: school) { return true }
+        return [responsible, formallyResponsible, createdBy].contains(principal.personId) || members.contains(principal.personId)
     }
 
     /// Whether the principal holds the school's formal responsibility by office: its rektor

@@ -62,6 +62,12 @@ struct BullyingTeamRoutes {
         var toPersonId: UUID
     }
 
+    /// ``BullyingTeam/maySee(_:school:responsible:formallyResponsible:createdBy:members:)`` for a stored team.
+    static func maySee(_ principal: Principal, _ row: BullyingTeamStore.Row) -> Bool {
+        BullyingTeam.maySee(principal, school: row.schoolUnitId, responsible: row.responsibleId, formallyResponsible: row.formallyResponsibleId,
+                            createdBy: row.createdBy, members: row.members)
+    }
+
     static func resource(_ row: BullyingTeamStore.Row, caller: Principal, on connection: PostgresConnection) throws -> TeamResource {
         let ids = [row.responsibleId, row.formallyResponsibleId] + row.members + row.delegations.flatMap { [$0.by, $0.to] }
         let names = try BullyingTeamStore.names(ids, on: connection)
@@ -93,11 +99,9 @@ struct BullyingTeamRoutes {
             let refused = BullyingTeam.establishViolations(
                 school: school, responsible: people[body.responsibleId],
                 members: members.enumerated().map { (field: "member_ids[\($0.offset)]", person: people[$0.element]) }, rektor: rektor)
-            if !refused.isEmpty {
-                throw Problem.refused(refused)
-            }
+            guard refused.isEmpty, let rektor else { throw Problem.refused(refused) }
             let id = UUID()
-            try BullyingTeamStore.insert(id: id, child: child.id, school: school, responsible: body.responsibleId, formallyResponsible: rektor!,
+            try BullyingTeamStore.insert(id: id, child: child.id, school: school, responsible: body.responsibleId, formallyResponsible: rektor,
                                          members: members, by: principal.personId, on: connection)
             try outbox.append(BullyingTeamEstablished(teamId: id, childId: child.id), on: connection)
             try AccessLog.record(on: connection, actor: principal.personId, action: .create, resource: "bullying_team", resourceId: id,
@@ -111,8 +115,9 @@ struct BullyingTeamRoutes {
         var items: [TeamResource]
     }
 
-    /// A pupil's teams (`?child_id=`, required), newest first, for staff of the pupil's own
-    /// school (404 for anyone else); each team shown is logged.
+    /// A pupil's teams (`?child_id=`, required), newest first: for staff of the pupil's own
+    /// school (404 for anyone else) the teams they may see (``BullyingTeam/maySee``); each team
+    /// shown is logged.
     @Sendable func list(_ request: Request, context: IntakeRequestContext) async throws -> Response {
         guard let raw = request.query("child_id") else { throw Problem.field("child_id", "required", "is required") }
         guard let childId = UUID(uuidString: raw) else { throw Problem.field("child_id", "format", "must be a UUID") }
@@ -121,7 +126,7 @@ struct BullyingTeamRoutes {
                   BullyingTeam.worksAtSchool(principal, school: child.unitId) else { return nil }
             var items: [TeamResource] = []
             for id in try BullyingTeamStore.teamIds(child: childId, on: connection) {
-                guard let row = try BullyingTeamStore.team(id, on: connection) else { continue }
+                guard let row = try BullyingTeamStore.team(id, on: connection), Self.maySee(principal, row) else { continue }
                 try AccessLog.record(on: connection, actor: principal.personId, action: .read, resource: "bullying_team", resourceId: id,
                                      childId: childId, basis: .ownUnit, requestId: context.id)
                 items.append(try Self.resource(row, caller: principal, on: connection))
@@ -135,8 +140,7 @@ struct BullyingTeamRoutes {
     @Sendable func get(_ request: Request, context: IntakeRequestContext) async throws -> Response {
         let id = try request.uuidParameter("id", context: context, resource: "bullying team")
         let resource = try await environment.read(context) { connection, principal -> TeamResource? in
-            guard let row = try BullyingTeamStore.team(id, on: connection),
-                  BullyingTeam.worksAtSchool(principal, school: row.schoolUnitId) else { return nil }
+            guard let row = try BullyingTeamStore.team(id, on: connection), Self.maySee(principal, row) else { return nil }
             try AccessLog.record(on: connection, actor: principal.personId, action: .read, resource: "bullying_team", resourceId: id,
                                  childId: row.childId, basis: .ownUnit, requestId: context.id)
             return try Self.resource(row, caller: principal, on: connection)

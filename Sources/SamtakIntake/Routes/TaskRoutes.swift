@@ -17,6 +17,7 @@ import Hummingbird
 import SamtakDomain
 import SamtakPostgres
 import SamtakRuntime
+import SamtakStore
 
 struct TaskRoutes {
     let environment: IntakeEnvironment
@@ -60,6 +61,8 @@ struct TaskRoutes {
     struct CoordinatedChildResource: Codable, Sendable {
         var childId: UUID
         var kind: CoordinatorKind
+        /// The child's name where the access rules let the caller see the child (logged).
+        var name: String?
     }
 
     struct TasksResource: Codable, Sendable {
@@ -69,6 +72,32 @@ struct TaskRoutes {
         var arenas: [ArenaResource]
         var meetings: [MeetingResource]
         var coordinatedChildren: [CoordinatedChildResource]
+    }
+
+    /// The children the caller coordinates, with each name the access rules let the caller see
+    /// (``AccessPolicy/childAccess`` on the facts loaded in one batch); the names shown are
+    /// logged in one statement, so the home page needs no call per child.
+    static func coordinatedChildren(_ principal: Principal, on connection: PostgresConnection, requestId: String?) throws -> [CoordinatedChildResource] {
+        let coordinated = try ChildCooperationStore.coordinatedChildren(by: principal.personId, on: connection)
+        let ids = coordinated.map(\.childId)
+        let relations = try AccessFacts.childRelations(ids, on: connection)
+        let consents = try AccessFacts.consents(ids, on: connection)
+        let names = try ChildStore.names(ids, on: connection)
+        var disclosures = Disclosures()
+        let now = Date()
+        let resources = coordinated.map { child -> CoordinatedChildResource in
+            var resource = CoordinatedChildResource(childId: child.childId, kind: child.kind)
+            guard let relation = relations[child.childId] else { return resource }
+            let decision = AccessPolicy.childAccess(principal: principal, child: relation, consents: consents[child.childId] ?? [], at: now)
+            if decision.canSeeChild, let basis = decision.basis, let name = names[child.childId] {
+                resource.name = name
+                disclosures.add(Disclosure(resource: "child", resourceId: child.childId, childId: child.childId, basis: basis,
+                                           consentId: decision.consentId))
+            }
+            return resource
+        }
+        try AccessLog.record(disclosures, actor: principal.personId, requestId: requestId, on: connection)
+        return resources
     }
 
     @Sendable func tasks(_ request: Request, context: IntakeRequestContext) async throws -> Response {
@@ -108,8 +137,7 @@ struct TaskRoutes {
                                  notices: notices.map { NoticeResource(id: $0.id, notice: $0.notice, path: $0.path, createdAt: $0.createdAt) },
                                  cases: cases, arenas: arenas.map { ArenaResource(id: $0.id, name: $0.name) },
                                  meetings: meetings.map { MeetingResource(id: $0.id, arenaName: $0.arenaName, startsAt: $0.startsAt, status: $0.status) },
-                                 coordinatedChildren: try ChildCooperationStore.coordinatedChildren(by: principal.personId, on: connection)
-                                     .map { CoordinatedChildResource(childId: $0.childId, kind: $0.kind) })
+                                 coordinatedChildren: try Self.coordinatedChildren(principal, on: connection, requestId: context.id))
         }
         return try APIJSON.response(resource)
     }

@@ -514,8 +514,15 @@ struct TransitionRoutes {
                   let basis = decision.basis,
                   let meeting = try MeetingStore.meeting(item.meetingId, on: connection),
                   let season = try TransitionStore.seasonOfMeeting(item.meetingId, on: connection) else { throw Problem.notFound("Transition item") }
-            guard MeetingRoutes.isOrganiser(principal, meeting) else {
-                throw Problem.forbidden("the transition meeting's organiser establishes the ansvarsgruppe")
+            guard let child = try CoordinationStore.child(item.childId, on: connection) else { throw Problem.notFound("Transition item") }
+            // Who calls an ansvarsgruppe is one rule (``CoordinationPolicy/mayCall``): the coordinator,
+            // child welfare, or here the organiser of the transition to upper secondary.
+            let coordinator = try CoordinationStore.activeCoordinator(of: item.childId, on: connection)
+            guard CoordinationPolicy.mayCall(.ansvarsgruppe, isCoordinator: coordinator?.personId == principal.personId,
+                                             logAccess: CoordinationStore.logAccess(principal, child), principal: principal,
+                                             organisesTransitionToUpperSecondary: MeetingRoutes.isOrganiser(principal, meeting)
+                                                 && TransitionRules.establishesAnsvarsgruppe(season.stage)) else {
+                throw Problem.forbidden("the transition meeting's organiser, the child's coordinator or child welfare establishes the ansvarsgruppe")
             }
             guard TransitionRules.establishesAnsvarsgruppe(season.stage) else {
                 throw Problem.conflict("not_for_stage", "only the transition from lower to upper secondary school establishes an ansvarsgruppe")
@@ -526,20 +533,33 @@ struct TransitionRoutes {
             guard let arenaId = try TransitionStore.ansvarsgruppeArenaId(on: connection), let arena = try CalledMeetings.arena(arenaId, on: connection) else {
                 throw Problem.conflict("no_arena", "no ansvarsgruppe arena is registered; register one first")
             }
-            guard let child = try CoordinationStore.child(item.childId, on: connection),
-                  let consent = child.consents.first(where: { $0.id == item.consentId && $0.isActive(at: Date()) }) else {
-                throw Problem.notFound("Transition item")
+            guard let consent = child.consents.first(where: { $0.id == item.consentId && $0.isActive(at: Date()) }) else {
+                throw Problem(.conflict, code: "consent_withdrawn", title: "The consent the transition stands on is no longer in force",
+                              violations: [.init(field: "consent", rule: "consent_withdrawn", message: "the consent is withdrawn or has ended")])
             }
             let staff = [principal.personId] + (try MeetingStore.participantIds(meeting, on: connection) ?? [])
             let facts = try CoordinationStore.participantFacts(staff, child: child.relations, on: connection)
+            let refusedOrganiser = Problem(.unprocessableContent, code: "consent_required", title: "The family's consent does not cover the ansvarsgruppe",
+                                           detail: "the consent the transition stands on does not cover you in the ansvarsgruppe",
+                                           violations: [.init(field: "consent", rule: CoordinationRefusal.serviceNotCovered.rawValue,
+                                                              message: "the consent does not cover the organiser in the ansvarsgruppe arena")])
             guard let organiser = facts[principal.personId],
-                  let participants = TransitionRules.ansvarsgruppeParticipants(
+                  var participants = TransitionRules.ansvarsgruppeParticipants(
                       organiser: organiser, staff: staff.compactMap { facts[$0] }, guardianIds: child.relations.guardianIds, consent: consent,
-                      arenaId: arena.id, childUnitId: child.relations.unitId) else {
+                      arenaId: arena.id, childUnitId: child.relations.unitId) else { throw refusedOrganiser }
+            // The young person takes part in their own ansvarsgruppe; from the arena's age their own
+            // consent is required, as when the group is called from the child's page.
+            if let young = child.relations.personId, !participants.contains(young) { participants.append(young) }
+            let everyone = try CoordinationStore.participantFacts(participants, child: child.relations, on: connection)
+            let mustConsent = arena.youngPersonConsentAge.map { age in child.age.map { $0 >= age } ?? false } ?? false
+            let check = CoordinationPolicy.checkParticipants(participants.compactMap { everyone[$0] }, arenaId: arena.id, child: child.relations,
+                                                             consents: [consent], youngPersonMustConsent: mustConsent, at: Date())
+            guard check.isAllowed else {
+                let refused = check.refused.sorted { $0.key < $1.key }.map { index, refusal in
+                    Problem.Violation(field: "consent", rule: refusal.rawValue, message: refusal.description)
+                }
                 throw Problem(.unprocessableContent, code: "consent_required", title: "The family's consent does not cover the ansvarsgruppe",
-                              detail: "the consent the transition stands on does not cover you in the ansvarsgruppe",
-                              violations: [.init(field: "consent", rule: CoordinationRefusal.serviceNotCovered.rawValue,
-                                                 message: "the consent does not cover the organiser in the ansvarsgruppe arena")])
+                              violations: refused.isEmpty ? refusedOrganiser.violations : refused)
             }
             let planned = try CalledMeetings.plan(start: body.startsAt, rule: nil, arena: arena, durationMinutes: body.durationMinutes)
             let meetingId = try CalledMeetings.insert(

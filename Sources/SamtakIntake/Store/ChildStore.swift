@@ -34,6 +34,16 @@ enum ChildStore {
             """).map { row throws(PostgresError) in try row.decode(UUID.self, 0) }
     }
 
+    /// The children's names, by id (for a list whose access each caller decided).
+    static func names(_ ids: [UUID], on connection: PostgresConnection) throws -> [UUID: String] {
+        guard !ids.isEmpty else { return [:] }
+        var names: [UUID: String] = [:]
+        for row in try connection.query(SQL("SELECT id, name FROM children WHERE id = ANY(\(ids))").prepared) {
+            names[try row.decode(UUID.self, 0)] = try row.decode(String.self, 1)
+        }
+        return names
+    }
+
     static func consentIds(of childId: UUID, on connection: PostgresConnection) throws -> [UUID] {
         try connection.query(SQL("SELECT id FROM consents WHERE child_id = \(childId) ORDER BY recorded_at, id").prepared)
             .map { row throws(PostgresError) in try row.decode(UUID.self, 0) }

@@ -37,13 +37,12 @@ extension WebRoutes {
                 ["text": Bokmal.notice(item["notice"]), "when": Bokmal.dateTime(item["created_at"]),
                  "href": Self.shown(Self.noticePage(item["path"] as? String ?? ""))]
             }
-            // Issue 16: the children I coordinate, each name as the intake shows it to me.
+            // Issue 16: the children I coordinate, each name as the intake decided to show it to me (in the same call).
             var coordinated: [[String: Any]] = []
             for item in (tasks["coordinated_children"] as? [[String: Any]] ?? []).prefix(20) {
                 let childId = Self.lowerId(item["child_id"])
                 guard UUID(uuidString: childId) != nil else { continue }
-                coordinated.append(["id": childId, "name": try await childName(childId, session: session),
-                                    "kind": Self.coordinatorKindText(item["kind"])])
+                coordinated.append(["id": childId, "name": item["name"] as? String ?? "Barnet", "kind": Self.coordinatorKindText(item["kind"])])
             }
             return ["coordinated": coordinated, "hasCoordinated": !coordinated.isEmpty,
                     "cases": cases, "hasCases": !cases.isEmpty, "meetings": Array(meetings.prefix(6)), "hasMeetings": !meetings.isEmpty,

@@ -88,6 +88,17 @@ struct ArenaFlowRulesTests {
         #expect(!BullyingTeam.worksAtSchool(Self.socialTeacher, school: nil))
         let admin = Principal(personId: UUID(), kind: .staff, memberships: [.init(unitId: Self.school, service: .school, role: .administrator)])
         #expect(!BullyingTeam.worksAtSchool(admin, school: Self.school))
+        // Seeing a team: those it is for, not the whole staff.
+        let responsible = UUID(), rektorId = UUID()
+        func sees(_ principal: Principal, members: [UUID] = []) -> Bool {
+            BullyingTeam.maySee(principal, school: Self.school, responsible: responsible, formallyResponsible: rektorId, createdBy: responsible,
+                                members: members)
+        }
+        #expect(!sees(Self.socialTeacher))
+        #expect(sees(Self.socialTeacher, members: [Self.socialTeacher.personId]))
+        #expect(sees(Principal(personId: UUID(), kind: .staff, memberships: [.init(unitId: Self.school, service: .school, role: .unitLeader)])))
+        #expect(sees(Principal(personId: responsible, kind: .staff, memberships: [.init(unitId: Self.school, service: .school, role: .teacher)])))
+        #expect(!sees(Self.nurse, members: [Self.nurse.personId]))
 
         let teacher = Self.person(Self.school, .teacher), rektor = UUID()
         #expect(BullyingTeam.establishViolations(school: Self.school, responsible: teacher, members: [("member_ids[0]", Self.person(Self.school, .socialTeacher))],

@@ -142,6 +142,11 @@ struct CoordinationPolicyTests {
         #expect(CoordinationPolicy.mayCall(.samarbeidsmote, isCoordinator: false, logAccess: access(F.teacher), principal: F.principal(F.teacher)))
         #expect(!CoordinationPolicy.mayCall(.samarbeidsmote, isCoordinator: false, logAccess: access(F.nurse), principal: F.principal(F.nurse)))
         #expect(!CoordinationPolicy.mayCall(.ressursteam, isCoordinator: false, logAccess: access(F.teacher), principal: F.principal(F.teacher)))
+        // The organiser of a transition to upper secondary establishes the ansvarsgruppe (and nothing else by it).
+        #expect(CoordinationPolicy.mayCall(.ansvarsgruppe, isCoordinator: false, logAccess: access(F.teacher), principal: F.principal(F.teacher),
+                                           organisesTransitionToUpperSecondary: true))
+        #expect(!CoordinationPolicy.mayCall(.ressursteam, isCoordinator: false, logAccess: access(F.teacher), principal: F.principal(F.teacher),
+                                            organisesTransitionToUpperSecondary: true))
     }
 }
 
