@@ -33,27 +33,40 @@ public enum AccessFacts {
     /// coverage: a consent covers an arena when it names every service in the room), and the
     /// schools, kindergartens and SFOs among them ("school" in a consent is the child's own).
     public static func arenaScope(_ arenaId: UUID, on connection: PostgresConnection) throws -> ArenaScope? {
-        guard let row = try connection.query(SQL("""
+        try arenaScopes([arenaId], on: connection)[arenaId]
+    }
+
+    /// ``arenaScope(_:on:)`` for many arenas in one statement (a list of cases on many arenas).
+    public static func arenaScopes(_ arenaIds: [UUID], on connection: PostgresConnection) throws -> [UUID: ArenaScope] {
+        guard !arenaIds.isEmpty else { return [:] }
+        var scopes: [UUID: ArenaScope] = [:]
+        for row in try connection.query(SQL("""
             WITH units_in AS (
-                SELECT owner.id AS unit_id, owner.service, false AS with_consent
-                FROM arenas a0 JOIN units owner ON owner.id = a0.owner_unit_id WHERE a0.id = \(arenaId)
+                SELECT a0.id AS arena_id, owner.id AS unit_id, owner.service, false AS with_consent
+                FROM arenas a0 JOIN units owner ON owner.id = a0.owner_unit_id WHERE a0.id = ANY(\(arenaIds))
                 UNION
-                SELECT u.id, u.service, ap.presence = 'with_consent' FROM arena_participants ap JOIN units u ON u.id = ap.unit_id
-                WHERE ap.arena_id = \(arenaId)
+                SELECT ap.arena_id, u.id, u.service, ap.presence = 'with_consent' FROM arena_participants ap JOIN units u ON u.id = ap.unit_id
+                WHERE ap.arena_id = ANY(\(arenaIds))
                 UNION
-                SELECT pu.id, pu.service, ap.presence = 'with_consent' FROM arena_participants ap
+                SELECT ap.arena_id, pu.id, pu.service, ap.presence = 'with_consent' FROM arena_participants ap
                 JOIN memberships pm ON pm.person_id = ap.person_id JOIN units pu ON pu.id = pm.unit_id
-                WHERE ap.arena_id = \(arenaId) AND ap.unit_id IS NULL
+                WHERE ap.arena_id = ANY(\(arenaIds)) AND ap.unit_id IS NULL
+            ), per_service AS (
+                SELECT arena_id, service, bool_and(with_consent) AS consent_only FROM units_in GROUP BY arena_id, service
             )
-            SELECT a.young_person_consent_age,
-                   coalesce((SELECT array_agg(DISTINCT service) FROM units_in), '{}'),
-                   coalesce((SELECT array_agg(DISTINCT unit_id) FROM units_in WHERE service = ANY(\(ServiceKind.unitBound.map(\.rawValue).sorted()))), '{}'),
-                   coalesce((SELECT array_agg(service) FROM (SELECT service FROM units_in GROUP BY service HAVING bool_and(with_consent)) s), '{}')
-            FROM arenas a WHERE a.id = \(arenaId)
-            """).prepared).first else { return nil }
-        return ArenaScope(id: arenaId, participantServices: Set(try row.decode([String].self, 1).compactMap(ServiceKind.init(rawValue:))),
-                          unitBoundUnitIds: Set(try row.decode([UUID].self, 2)), youngPersonConsentAge: try row.decode(Int?.self, 0),
-                          consentOnlyServices: Set(try row.decode([String].self, 3).compactMap(ServiceKind.init(rawValue:))))
+            SELECT a.id, a.young_person_consent_age,
+                   coalesce((SELECT array_agg(DISTINCT service) FROM units_in i WHERE i.arena_id = a.id), '{}'),
+                   coalesce((SELECT array_agg(DISTINCT unit_id) FROM units_in i
+                             WHERE i.arena_id = a.id AND service = ANY(\(ServiceKind.unitBound.map(\.rawValue).sorted()))), '{}'),
+                   coalesce((SELECT array_agg(service) FROM per_service p WHERE p.arena_id = a.id AND p.consent_only), '{}')
+            FROM arenas a WHERE a.id = ANY(\(arenaIds))
+            """).prepared) {
+            let id = try row.decode(UUID.self, 0)
+            scopes[id] = ArenaScope(id: id, participantServices: Set(try row.decode([String].self, 2).compactMap(ServiceKind.init(rawValue:))),
+                                    unitBoundUnitIds: Set(try row.decode([UUID].self, 3)), youngPersonConsentAge: try row.decode(Int?.self, 1),
+                                    consentOnlyServices: Set(try row.decode([String].self, 4).compactMap(ServiceKind.init(rawValue:))))
+        }
+        return scopes
     }
 
     /// The register's guardianships of the children (all of them: ``Guardianship/givesAccess`` decides).

@@ -35,6 +35,7 @@ struct TransitionFlowTests {
             let meeting = try #require((planned.json["meetings"] as? [[String: Any]])?.first)
             let meetingId = try #require(meeting.uuid("meeting_id"))
             #expect(meeting["children_without_consent"] as? Int == 1)
+            #expect(meeting["may_arrange"] as? Bool == true)
             let items = meeting["items"] as? [[String: Any]] ?? []
             #expect(items.count == 1)
             let item = try #require(items.first)
@@ -77,6 +78,7 @@ struct TransitionFlowTests {
             #expect(season.status == 200)
             let seen = try #require((season.json["meetings"] as? [[String: Any]])?.first)
             #expect(seen["children_without_consent"] == nil)
+            #expect(seen["may_arrange"] as? Bool == false)
             #expect((seen["items"] as? [[String: Any]])?.count == 1)
             // The agenda shows the named item like any case on it.
             let agenda = try await api.call("GET", "/v1/meetings/\(meetingId)", as: schoolTeacher)

@@ -113,6 +113,10 @@ struct TransitionRoutes {
         var participantIds: [UUID]
         /// Organisers only: how many children had no consent (they have no item).
         var childrenWithoutConsent: Int?
+        /// Whether the caller organises this meeting and so plans each child's arrangements and,
+        /// at a transition to upper secondary, establishes the ansvarsgruppe (the pages ask this
+        /// rather than deciding it themselves).
+        var mayArrange: Bool
         var items: [ItemResource]
         /// Who is responsible that the meeting is held (``TransitionRules/responsibleService(itemsWithSpecialNeeds:)``).
         var responsibleService: ServiceKind
@@ -336,6 +340,7 @@ struct TransitionRoutes {
                 meetingId: meetingId, sendingUnitId: sendingUnit, startsAt: meeting.startsAt, location: meeting.location, status: meeting.status,
                 participantIds: try MeetingStore.participantIds(meeting, on: connection) ?? [],
                 childrenWithoutConsent: MeetingRoutes.isOrganiser(principal, meeting) ? withoutConsent : nil,
+                mayArrange: MeetingRoutes.isOrganiser(principal, meeting),
                 items: items.sorted { (positions[$0.id] ?? 0) < (positions[$1.id] ?? 0) },
                 responsibleService: TransitionRules.responsibleService(itemsWithSpecialNeeds: rows.map(\.specialNeedsSupport))
             ))

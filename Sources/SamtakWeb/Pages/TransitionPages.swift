@@ -255,12 +255,11 @@ extension WebRoutes {
                                   status: HTTPResponse.Status = .ok) -> Response {
         let season = data.season
         let seasonId = (season["id"] as? String ?? "").lowercased()
-        let me = session.personId.uuidString.lowercased()
         let teacherNames = Dictionary(data.teachers.map { ($0["id"] ?? "", $0["name"] ?? "") }, uniquingKeysWith: { first, _ in first })
         let meetings: [[String: Any]] = (season["meetings"] as? [[String: Any]] ?? []).map { meeting in
             let meetingId = (meeting["meeting_id"] as? String ?? "").lowercased()
             let people = data.participants[meetingId] ?? []
-            let organiser = (season["created_by"] as? String)?.lowercased() == me
+            let organiser = meeting["may_arrange"] as? Bool ?? false   // the intake's rule, not the page's
             let items: [[String: Any]] = (meeting["items"] as? [[String: Any]] ?? []).map { item in
                 let itemId = (item["id"] as? String ?? "").lowercased()
                 let full = (item["visibility"] as? String) == "full"
