@@ -119,22 +119,34 @@ def test_drofting_team_observation_needs_consent_then_feedback(system, browser):
     kindergarten = system.scalar("SELECT id FROM units WHERE name = 'Solsikken barnehage'")
     arena = system.scalar("SELECT id FROM arenas WHERE name = 'Drøftingsteam barnehage'")
     lise = system.user("Lise Lyng")["id"]
-    # The parents agreed to the kindergarten and PPT cooperating (not to the team observing Oskar);
-    # the kindergarten's pedagogical leader brings Oskar's case to the team through the API.
+    # The parents agreed (on paper, recorded by the kindergarten) to the kindergarten and PPT
+    # cooperating, not to the team observing Oskar.
     consent = api(system, "Oda Berg", "POST", "/v1/consents", {
         "child_id": oskar, "given_by": [lise], "services": ["kindergarten", "ppt"], "valid_from": "2026-01-01", "method": "written",
     })
     assert consent.status_code == 201, consent.text
-    created = api(system, "Oda Berg", "POST", "/v1/cases", {
-        "arena_id": arena, "kind": "named", "child_id": oskar, "grade": 0, "submitting_unit_id": kindergarten,
-        "title": "Oskar – uro i samlingsstund", "concern": "Uro og konflikter i samlingsstund over tid.",
-    })
-    assert created.status_code == 201, created.text
-    case = created.json()["id"].lower()
+    assert arena and kindergarten
+
+    # The kindergarten's pedagogical leader brings Oskar's case to the team with the case form.
+    context, page = new_page(browser)
+    sign_in(system, page, "Oda Berg", land="/saker/ny")
+    assert "drøftingsteamet" in page.get_by_role("heading", level=1).inner_text()
+    check(page, "arena-flows-drofting-case-form", shots)
+    page.get_by_label("Team", exact=True).select_option(label="Drøftingsteam barnehage")
+    page.get_by_label("Navngitt: eleven er nevnt med navn", exact=False).check()
+    options = page.locator("#child_id option", has_text="Oskar Lyng")
+    assert options.count() == 1, page.locator("#child_id").inner_text()
+    page.get_by_label("Elev (bare for navngitt sak)").select_option(options.get_attribute("value"))
+    page.get_by_label("Trinn").fill("0")
+    page.get_by_label("Tittel").fill("Oskar – uro i samlingsstund")
+    page.get_by_label("Bekymringen").fill("Uro og konflikter i samlingsstund over tid.")
+    page.fill("#tiltak_0_hva", "Mindre grupper i samlingsstund")
+    page.fill("#tiltak_0_resultat", "Litt roligere, men konfliktene fortsetter")
+    page.get_by_role("button", name="Send saken").click()
+    page.wait_for_url(re.compile(re.escape(system.web.url) + r"/saker/[0-9a-f-]{36}\?sendt=1$"))
+    case = re.search(r"/saker/([0-9a-f-]{36})", page.url).group(1)
 
     # From the case page to the drøftingsteam's page; observation without that consent: refused in bokmål.
-    context, page = new_page(browser)
-    sign_in(system, page, "Oda Berg", land=f"/saker/{case}")
     page.get_by_role("link", name="Drøftingsteam barnehage: observasjon eller refleksjonsteam").click()
     page.wait_for_url(re.compile("(?i)" + re.escape(system.web.url + f"/drofting/{case}") + "$"))
     check(page, "arena-flows-drofting-form", shots)

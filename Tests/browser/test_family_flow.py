@@ -63,7 +63,7 @@ def test_family_consents_sees_the_agenda_and_minutes_and_who_read(system, browse
     # --- The teacher submits a named case about Ella; the scheduler places it.
     teacher_context, page = new_page(browser)
     sign_in(system, page, "Guri Solberg", land="/saker/ny")
-    page.get_by_label("Ressursteam", exact=True).select_option(label="Ressursteam – Nordby barneskole")
+    page.get_by_label("Team", exact=True).select_option(label="Ressursteam – Nordby barneskole")
     page.get_by_label("Navngitt: eleven er nevnt med navn", exact=False).check()
     ella = page.locator("#child_id option", has_text="Ella Vang").get_attribute("value")
     page.get_by_label("Elev (bare for navngitt sak)").select_option(ella)

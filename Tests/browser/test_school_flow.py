@@ -70,7 +70,7 @@ def test_ressursteam_flow_in_the_browser(system, browser):
     assert page.locator(".feilsammendrag a[href='#adaptations']").count() == 1
     check(page, "case-form-errors", shots)
 
-    page.get_by_label("Ressursteam", exact=True).select_option(label="Ressursteam – Nordby barneskole")
+    page.get_by_label("Team", exact=True).select_option(label="Ressursteam – Nordby barneskole")
     page.get_by_label("Navngitt: eleven er nevnt med navn", exact=False).check()
     emma = page.locator("#child_id option", has_text="Emma Nordli").get_attribute("value")
     page.get_by_label("Elev (bare for navngitt sak)").select_option(emma)

@@ -21,7 +21,7 @@ extension WebRoutes {
                 (arena["active"] as? Bool ?? true) && (arena["accepts"] as? [String] ?? []).contains("named")
                     && (units.contains(arena["owner_unit_id"] as? String ?? "")
                         || (arena["participants"] as? [[String: Any]] ?? []).contains { units.contains($0["unit_id"] as? String ?? "") })
-                    && (arena["kind"] as? String) == "ressursteam"
+                    && Self.caseTeamKinds.contains(arena["kind"] as? String ?? "")
             }
             var children: [[String: Any]] = []
             for unit in units.sorted() {
@@ -35,6 +35,20 @@ extension WebRoutes {
         let session = try await requireSession(request, context: context)
         let data = try await caseFormData(session, context: context)
         return caseForm(data, form: nil, errors: FieldErrors(), notice: nil, session: session)
+    }
+
+    /// The teams this form sends cases to: the school's ressursteam and the kindergartens'
+    /// drøftingsteam (issue 18: observation or a reflecting team is asked for on the case's page).
+    static let caseTeamKinds: Set<String> = ["ressursteam", "droftingsteam"]
+
+    /// "ressursteamet", "drøftingsteamet", or both, as the person's teams are.
+    static func teamName(_ arenas: [[String: Any]]) -> String {
+        let kinds = Set(arenas.compactMap { $0["kind"] as? String })
+        switch (kinds.contains("ressursteam"), kinds.contains("droftingsteam")) {
+        case (false, true): return "drøftingsteamet"
+        case (true, true): return "ressursteamet eller drøftingsteamet"
+        default: return "ressursteamet"
+        }
     }
 
     func caseForm(_ data: CaseFormData, form: FormFields?, errors: FieldErrors, notice: String?, session: WebSession,
@@ -57,7 +71,7 @@ extension WebRoutes {
                 ["id": child["id"] ?? "", "name": child["name"] ?? "", "selected": (child["id"] as? String) == chosenChild,
                  "grade": (child["grade"] as? Int).map { "\($0). trinn" } ?? ""]
             },
-            "hasArenas": !data.arenas.isEmpty,
+            "hasArenas": !data.arenas.isEmpty, "teamName": Self.teamName(data.arenas),
             "named": kind != "anonymous", "anonymous": kind == "anonymous",
             "grade": form?["grade"] ?? "", "title": form?["title"] ?? "", "concern": form?["concern"] ?? "",
             "urgent": form?["urgent"] == "ja", "confirm": form?["confirm_no_personal_data"] == "ja",
@@ -93,7 +107,7 @@ extension WebRoutes {
         var errors = FieldErrors()
         let kind = form["kind"] == "anonymous" ? "anonymous" : "named"
         guard let arena = data.arenas.first(where: { ($0["id"] as? String) == form["arena_id"] }) else {
-            errors.add("arena_id", "Velg ressursteamet saken skal til.")
+            errors.add("arena_id", "Velg teamet saken skal til.")
             return caseForm(data, form: form, errors: errors, notice: nil, session: session, status: .unprocessableContent)
         }
         if kind == "named" && form.text("child_id").isEmpty { errors.add("child_id", "Velg eleven saken gjelder, eller send saken anonymt.") }
