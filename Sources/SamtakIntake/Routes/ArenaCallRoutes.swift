@@ -23,11 +23,7 @@ struct ArenaCallRoutes {
     @Sendable func call(_ request: Request, context: IntakeRequestContext) async throws -> Response {
         let id = try request.uuidParameter("id", context: context, resource: "arena")
         // The same body as moving a called meeting: time, length, place.
-        let (body, raw) = try await APIJSON.decode(CalledMeetingRoutes.RescheduleBody.self, from: request)
-        var v = Violations()
-        v.text(body.location, "location", required: false, max: 200)
-        if let duration = body.durationMinutes, !(5...1440).contains(duration) { v.add("duration_minutes", "range", "must be from 5 to 1440") }
-        try v.throwIfAny()
+        let (body, raw) = try await CalledMeetingRoutes.RescheduleBody.decode(from: request, future: false)
         let outbox = environment.outbox
         return try await environment.mutate(request, context: context, body: raw) { connection, principal in
             guard let facts = try ArenaStore.callFacts(id, on: connection), let arena = try CalledMeetings.arena(id, on: connection) else {

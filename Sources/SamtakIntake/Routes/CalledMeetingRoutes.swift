@@ -185,6 +185,18 @@ struct CalledMeetingRoutes {
         var startsAt: LocalDateTime
         var durationMinutes: Int?
         var location: String?
+
+        /// The body of calling, moving or establishing one meeting, checked once for all of them:
+        /// place at most 200 characters, length 5–1440 minutes; `future`: the time must be ahead.
+        static func decode(from request: Request, future: Bool) async throws -> (RescheduleBody, Data) {
+            let (body, raw) = try await APIJSON.decode(RescheduleBody.self, from: request)
+            var v = Violations()
+            v.text(body.location, "location", required: false, max: 200)
+            if let duration = body.durationMinutes, !(5...1440).contains(duration) { v.add("duration_minutes", "range", "must be from 5 to 1440") }
+            if future && OsloTime.instant(for: body.startsAt) <= Date() { v.add("starts_at", "range", "must be in the future (Europe/Oslo local time)") }
+            try v.throwIfAny()
+            return (body, raw)
+        }
     }
 
     /// Moves a meeting (its organiser, ``MeetingRoles``: around one child whoever called it,
@@ -192,12 +204,7 @@ struct CalledMeetingRoutes {
     /// `meeting.moved`.
     @Sendable func reschedule(_ request: Request, context: IntakeRequestContext) async throws -> Response {
         let id = try request.uuidParameter("id", context: context, resource: "meeting")
-        let (body, raw) = try await APIJSON.decode(RescheduleBody.self, from: request)
-        var v = Violations()
-        v.text(body.location, "location", required: false, max: 200)
-        if let duration = body.durationMinutes, !(5...1440).contains(duration) { v.add("duration_minutes", "range", "must be from 5 to 1440") }
-        if OsloTime.instant(for: body.startsAt) <= Date() { v.add("starts_at", "range", "must be in the future (Europe/Oslo local time)") }
-        try v.throwIfAny()
+        let (body, raw) = try await RescheduleBody.decode(from: request, future: true)
         let outbox = environment.outbox
         return try await environment.mutate(request, context: context, body: raw) { connection, principal in
             guard let meeting = try MeetingStore.meeting(id, forUpdate: true, on: connection),
