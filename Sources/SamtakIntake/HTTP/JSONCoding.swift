@@ -2,17 +2,10 @@ import Foundation
 import Hummingbird
 import SamtakDomain
 
-/// The shape of a request body: which fields exist, so unknown ones are refused.
-public indirect enum JSONShape: Sendable {
-    case value
-    case object([String: JSONShape])
-    case array(JSONShape)
-}
-
-/// A request body with a declared shape.
-public protocol StrictRequestBody: Decodable, Sendable {
-    static var shape: JSONShape { get }
-}
+/// A request body, read by `APIJSON.decode`: every field of the JSON must be one its
+/// `init(from:)` asks for (the check follows the decoding, see `RecordingDecoder`), so the
+/// struct is the one description of the body.
+public protocol StrictRequestBody: Decodable, Sendable {}
 
 /// JSON in and out: snake_case keys, RFC 3339 dates.
 public enum APIJSON {
@@ -67,40 +60,27 @@ public enum APIJSON {
         } catch {
             throw Problem(.badRequest, code: "malformed_json", title: "The body is not valid JSON")
         }
-        var unknown: [Problem.Violation] = []
-        checkShape(object, T.shape, path: "", into: &unknown)
-        if !unknown.isEmpty { throw Problem.validation(unknown) }
+        // Unknown fields are named before any other problem of the body, as one 422 listing
+        // them all: after a successful decode, every key the type never asked for; after a
+        // failed one, the keys that are no key of their object's type at all.
+        let record = KeyRecord()
+        let decoder = decoder()
+        decoder.userInfo[.keyRecord] = record
+        let value: T
         do {
-            return try decoder().decode(T.self, from: data)
-        } catch let error as DecodingError {
-            throw Problem.validation([violation(for: error)])
-        } catch let problem as Problem {
-            throw problem
-        } catch let error as FieldError {
-            throw Problem.validation([error.violation])
-        }
-    }
-
-    static func checkShape(_ value: Any, _ shape: JSONShape, path: String, into violations: inout [Problem.Violation]) {
-        switch shape {
-        case .value:
-            return
-        case .object(let fields):
-            guard let dictionary = value as? [String: Any] else { return }  // type errors come from the decoder
-            for (key, nested) in dictionary {
-                let fieldPath = path.isEmpty ? key : "\(path).\(key)"
-                guard let fieldShape = fields[key] else {
-                    violations.append(.init(field: fieldPath, rule: "unknown_field", message: "is not a field of this request"))
-                    continue
-                }
-                checkShape(nested, fieldShape, path: fieldPath, into: &violations)
-            }
-        case .array(let element):
-            guard let array = value as? [Any] else { return }
-            for (index, item) in array.enumerated() {
-                checkShape(item, element, path: "\(path)[\(index)]", into: &violations)
+            value = try decoder.decode(Recorded<T>.self, from: data).value
+        } catch {
+            let unknown = record.unknownFields(in: object, complete: false)
+            if !unknown.isEmpty { throw Problem.validation(unknown) }
+            switch error {
+            case let error as DecodingError: throw Problem.validation([violation(for: error)])
+            case let error as FieldError: throw Problem.validation([error.violation])
+            default: throw error
             }
         }
+        let unknown = record.unknownFields(in: object, complete: true)
+        if !unknown.isEmpty { throw Problem.validation(unknown) }
+        return value
     }
 
     static func violation(for error: DecodingError) -> Problem.Violation {

@@ -25,7 +25,6 @@ struct ArenaRoutes {
     // MARK: Bodies and resources
 
     struct ParticipantBody: StrictRequestBody, Codable {
-        static let shape = JSONShape.object(["unit_id": .value, "role": .value, "person_id": .value, "presence": .value])
         var unitId: UUID?
         var role: Role?
         var personId: UUID?
@@ -33,15 +32,6 @@ struct ArenaRoutes {
     }
 
     struct ArenaBody: StrictRequestBody {
-        static let shape = JSONShape.object([
-            "name": .value, "kind": .value, "owner_unit_id": .value, "owner_person_id": .value, "target_group": .value,
-            "purpose": .value, "frequency_text": .value, "rrule": .value, "series_start": .value, "duration_minutes": .value,
-            "location": .value, "capacity": .value, "minutes_per_case": .value, "submission_deadline_hours": .value,
-            "agenda_lead_hours": .value, "cancel_when_empty": .value, "holiday_policy": .value, "skip_school_holidays": .value,
-            "exception_dates": .array(.value), "delivery_mode": .value, "accepts": .array(.value),
-            "young_person_consent_age": .value, "participants": .array(ParticipantBody.shape), "version": .value,
-            "follow_up_days": .value,
-        ])
         var name: String
         var kind: ArenaKind
         var ownerUnitId: UUID
@@ -248,7 +238,6 @@ struct ArenaRoutes {
     // MARK: School holidays
 
     struct SchoolHolidayBody: StrictRequestBody, Codable, Sendable {
-        static let shape = JSONShape.object(["school_year": .value, "name": .value, "first_day": .value, "last_day": .value])
         var schoolYear: String
         var name: String
         var firstDay: LocalDate

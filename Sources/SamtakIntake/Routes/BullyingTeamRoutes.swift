@@ -51,14 +51,12 @@ struct BullyingTeamRoutes {
     }
 
     struct EstablishBody: StrictRequestBody {
-        static let shape = JSONShape.object(["child_id": .value, "responsible_id": .value, "member_ids": .array(.value)])
         var childId: UUID
         var responsibleId: UUID
         var memberIds: [UUID]?
     }
 
     struct DelegateBody: StrictRequestBody {
-        static let shape = JSONShape.object(["to_person_id": .value])
         var toPersonId: UUID
     }
 

@@ -38,17 +38,12 @@ struct CalledMeetingRoutes {
     }
 
     struct ItemBody: StrictRequestBody {
-        static let shape = JSONShape.object(["title": .value, "presenter_id": .value, "minutes": .value])
         var title: String
         var presenterId: UUID?
         var minutes: Int?
     }
 
     struct CallBody: StrictRequestBody {
-        static let shape = JSONShape.object([
-            "arena_id": .value, "starts_at": .value, "duration_minutes": .value, "location": .value, "participant_ids": .array(.value),
-            "agenda": .array(ItemBody.shape), "rrule": .value, "individual_plan_id": .value,
-        ])
         var arenaId: UUID
         var startsAt: LocalDateTime
         var durationMinutes: Int?
@@ -181,7 +176,6 @@ struct CalledMeetingRoutes {
     }
 
     struct RescheduleBody: StrictRequestBody {
-        static let shape = JSONShape.object(["starts_at": .value, "duration_minutes": .value, "location": .value])
         var startsAt: LocalDateTime
         var durationMinutes: Int?
         var location: String?

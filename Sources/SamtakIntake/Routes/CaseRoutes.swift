@@ -26,11 +26,6 @@ struct CaseRoutes {
     // MARK: Cases
 
     struct CaseBody: StrictRequestBody {
-        static let shape = JSONShape.object([
-            "arena_id": .value, "kind": .value, "child_id": .value, "consent_id": .value, "submitting_unit_id": .value, "owner_id": .value,
-            "title": .value, "grade": .value, "concern": .value, "adaptations_tried": .value, "responsible_note": .value, "urgent": .value,
-            "confirm_no_personal_data": .value,
-        ])
         var arenaId: UUID
         var kind: CaseKind
         var childId: UUID?
@@ -189,12 +184,6 @@ struct CaseRoutes {
     // MARK: Referrals
 
     struct ReferralBody: StrictRequestBody {
-        static let shape = JSONShape.object([
-            "target_service": .value, "child_id": .value, "consent_id": .value, "submitting_unit_id": .value, "owner_id": .value,
-            "title": .value, "concern": .value, "question": .value, "measures_tried": .value, "current_services": .array(.value),
-            "parental_responsibility": .array(.value), "daily_care": .array(.value), "consented_by": .array(.value), "urgent": .value,
-            "origin_case_id": .value,
-        ])
         var targetService: ServiceKind
         var childId: UUID
         var consentId: UUID?
@@ -283,7 +272,6 @@ struct CaseRoutes {
     }
 
     struct ResubmitBody: StrictRequestBody {
-        static let shape = JSONShape.object(["question": .value, "measures_tried": .value, "current_services": .array(.value), "note": .value])
         var question: String?
         var measuresTried: String?
         var currentServices: [ServiceKind]?

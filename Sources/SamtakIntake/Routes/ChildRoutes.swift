@@ -31,7 +31,6 @@ struct ChildRoutes {
     // MARK: Bodies and resources
 
     struct ChildBody: StrictRequestBody {
-        static let shape = JSONShape.object(["name": .value, "national_id": .value, "birth_date": .value, "unit_id": .value, "grade": .value])
         var name: String
         var nationalId: String?
         var birthDate: LocalDate?
@@ -61,7 +60,6 @@ struct ChildRoutes {
     }
 
     struct GuardianBody: StrictRequestBody {
-        static let shape = JSONShape.object(["name": .value, "email": .value, "parental_responsibility": .value, "daily_care": .value, "person_id": .value])
         var name: String?
         var email: String?
         var personId: UUID?
@@ -70,11 +68,6 @@ struct ChildRoutes {
     }
 
     struct ConsentBody: StrictRequestBody {
-        static let shape = JSONShape.object([
-            "child_id": .value, "given_by": .array(.value), "young_person_consented": .value, "services": .array(.value),
-            "arena_ids": .array(.value), "unit_ids": .array(.value), "information": .array(.value), "valid_from": .value,
-            "valid_until": .value, "method": .value,
-        ])
         var childId: UUID
         var givenBy: [UUID]
         var youngPersonConsented: Bool?
@@ -90,7 +83,6 @@ struct ChildRoutes {
 
     /// An administrator's correction: why, and an optional note kept with the audit trail.
     struct CorrectionBody: StrictRequestBody {
-        static let shape = JSONShape.object(["reason": .value, "note": .value])
         var reason: CorrectionReason
         var note: String?
 

@@ -59,7 +59,6 @@ struct CoordinationRoutes {
     // MARK: Coordinator
 
     struct AssignBody: StrictRequestBody {
-        static let shape = JSONShape.object(["person_id": .value, "unit_id": .value, "kind": .value])
         var personId: UUID
         var unitId: UUID?
         var kind: CoordinatorKind
@@ -151,7 +150,6 @@ struct CoordinationRoutes {
     }
 
     struct HandoverBody: StrictRequestBody {
-        static let shape = JSONShape.object(["to_person_id": .value, "unit_id": .value, "note": .value])
         var toPersonId: UUID
         var unitId: UUID?
         var note: String?
@@ -333,7 +331,6 @@ struct CoordinationRoutes {
     }
 
     struct MeasureBody: StrictRequestBody {
-        static let shape = JSONShape.object(["description": .value, "owner_id": .value, "starts_on": .value, "evaluation_due_on": .value])
         var description: String
         var ownerId: UUID
         var startsOn: LocalDate
@@ -369,7 +366,6 @@ struct CoordinationRoutes {
     }
 
     struct NoteBody: StrictRequestBody {
-        static let shape = JSONShape.object(["kind": .value, "text": .value])
         var kind: LogNoteKind
         var text: String
     }
@@ -393,7 +389,6 @@ struct CoordinationRoutes {
     }
 
     struct CloseBody: StrictRequestBody {
-        static let shape = JSONShape.object(["reason": .value, "individual_plan_id": .value, "note": .value])
         var reason: LogCloseReason
         var individualPlanId: UUID?
         var note: String?
@@ -461,7 +456,6 @@ struct CoordinationRoutes {
     // MARK: Measures
 
     struct EvaluationBody: StrictRequestBody {
-        static let shape = JSONShape.object(["evaluation": .value, "outcome": .value, "next_evaluation_on": .value])
         var evaluation: String
         var outcome: EvaluationOutcome
         var nextEvaluationOn: LocalDate?

@@ -37,12 +37,10 @@ struct DiscussionTeamRoutes {
     }
 
     struct RequestBody: StrictRequestBody {
-        static let shape = JSONShape.object(["mode": .value])
         var mode: DiscussionTeam.Mode
     }
 
     struct FeedbackBody: StrictRequestBody {
-        static let shape = JSONShape.object(["feedback": .value])
         var feedback: String
     }
 

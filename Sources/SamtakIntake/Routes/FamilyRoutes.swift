@@ -285,9 +285,6 @@ struct FamilyRoutes {
     // MARK: Digital consent
 
     struct ConsentBody: StrictRequestBody {
-        static let shape = JSONShape.object([
-            "services": .array(.value), "arena_ids": .array(.value), "information": .array(.value), "valid_from": .value, "valid_until": .value,
-        ])
         var services: [ServiceKind]?
         var arenaIds: [UUID]?
         var information: [InformationCategory]?
@@ -444,7 +441,6 @@ struct FamilyRoutes {
     // MARK: Young people as users
 
     struct LinkBody: StrictRequestBody {
-        static let shape = JSONShape.object(["email": .value])
         var email: String?
     }
 
@@ -485,7 +481,6 @@ struct FamilyRoutes {
     // MARK: Narrowing
 
     struct NarrowBody: StrictRequestBody {
-        static let shape = JSONShape.object(["services": .array(.value), "arena_ids": .array(.value), "information": .array(.value), "valid_until": .value])
         var services: [ServiceKind]?
         var arenaIds: [UUID]?
         var information: [InformationCategory]?

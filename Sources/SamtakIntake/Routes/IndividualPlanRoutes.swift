@@ -33,9 +33,6 @@ struct IndividualPlanRoutes {
     }
 
     struct PlanBody: StrictRequestBody {
-        static let shape = JSONShape.object([
-            "goals": .array(.value), "responsible_services": .array(.value), "take_over_log": .value, "version": .value,
-        ])
         var goals: [String]
         var responsibleServices: [ServiceKind]
         var takeOverLog: Bool?

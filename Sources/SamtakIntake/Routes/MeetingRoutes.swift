@@ -309,17 +309,12 @@ struct MeetingRoutes {
     // MARK: Minutes
 
     struct FollowUpBody: StrictRequestBody, Codable {
-        static let shape = JSONShape.object(["description": .value, "responsible_id": .value, "due_date": .value])
         var description: String
         var responsibleId: UUID?
         var dueDate: LocalDate?
     }
 
     struct EntryBody: StrictRequestBody, Codable {
-        static let shape = JSONShape.object([
-            "agenda_item_id": .value, "discussion": .value, "decision": .value, "decision_text": .value,
-            "follow_ups": .array(FollowUpBody.shape), "follow_up_owner_id": .value, "meeting_starts_at": .value,
-        ])
         var agendaItemId: UUID
         var discussion: String?
         var decision: CaseDecision?
@@ -333,9 +328,6 @@ struct MeetingRoutes {
     }
 
     struct MinutesBody: StrictRequestBody {
-        static let shape = JSONShape.object([
-            "present": .array(.value), "absent": .array(.value), "general_notes": .value, "entries": .array(EntryBody.shape), "version": .value,
-        ])
         var present: [UUID]?
         var absent: [UUID]?
         var generalNotes: String?

@@ -24,7 +24,6 @@ struct OrganisationRoutes {
     // MARK: Bodies and resources
 
     struct UnitBody: StrictRequestBody {
-        static let shape = JSONShape.object(["name": .value, "service": .value, "parent_id": .value])
         var name: String
         var service: ServiceKind
         var parentId: UUID?
@@ -40,17 +39,12 @@ struct OrganisationRoutes {
     }
 
     struct MembershipBody: StrictRequestBody {
-        static let shape = JSONShape.object(["unit_id": .value, "role": .value, "title": .value])
         var unitId: UUID
         var role: Role
         var title: String?
     }
 
     struct PersonBody: StrictRequestBody {
-        static let shape = JSONShape.object([
-            "kind": .value, "name": .value, "email": .value,
-            "memberships": .array(MembershipBody.shape),
-        ])
         var kind: PersonKind?
         var name: String
         var email: String?

@@ -33,7 +33,6 @@ struct ParticipantRoutes {
     }
 
     struct InviteBody: StrictRequestBody {
-        static let shape = JSONShape.object(["person_id": .value, "agenda_item_ids": .array(.value)])
         var personId: UUID
         var agendaItemIds: [UUID]?
     }

@@ -105,7 +105,6 @@ struct ReferralIntakeRoutes {
     }
 
     struct CloseBody: StrictRequestBody {
-        static let shape = JSONShape.object(["outcome": .value, "note": .value])
         var outcome: FollowUpOutcome
         var note: String?
     }
@@ -194,7 +193,6 @@ extension ReferralIntakeRoutes {
 
 extension ReferralIntakeRoutes {
     struct NoteBody: StrictRequestBody {
-        static let shape = JSONShape.object(["text": .value, "unit_id": .value])
         var text: String
         var unitId: UUID
     }

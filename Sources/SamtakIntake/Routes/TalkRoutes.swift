@@ -45,11 +45,6 @@ struct TalkRoutes {
     }
 
     struct PlanBody: StrictRequestBody {
-        static let window = JSONShape.object(["from": .value, "to": .value])
-        static let shape = JSONShape.object([
-            "kind": .value, "unit_id": .value, "grade": .value, "days": .array(.value), "windows": .array(window),
-            "slot_minutes": .value, "pause_minutes": .value, "breaks": .array(window),
-        ])
         var kind: TalkKind
         var unitId: UUID
         var grade: Int
@@ -66,7 +61,6 @@ struct TalkRoutes {
     }
 
     struct BookBody: StrictRequestBody {
-        static let shape = JSONShape.object(["slot_id": .value, "child_id": .value, "pupil_attends": .value, "interpreter_language": .value])
         var slotId: UUID
         var childId: UUID
         var pupilAttends: Bool?
@@ -74,7 +68,6 @@ struct TalkRoutes {
     }
 
     struct SummaryBody: StrictRequestBody {
-        static let shape = JSONShape.object(["agreed_school": .value, "agreed_home": .value, "agreed_pupil": .value])
         var agreedSchool: String
         var agreedHome: String
         var agreedPupil: String

@@ -45,16 +45,11 @@ struct TransitionRoutes {
     // MARK: Bodies and resources
 
     struct ChildBody: StrictRequestBody {
-        static let shape = JSONShape.object(["child_id": .value, "special_needs_support": .value])
         var childId: UUID
         var specialNeedsSupport: Bool?
     }
 
     struct MeetingBody: StrictRequestBody {
-        static let shape = JSONShape.object([
-            "sending_unit_id": .value, "starts_at": .value, "duration_minutes": .value, "location": .value,
-            "children": .array(ChildBody.shape), "participant_ids": .array(.value),
-        ])
         var sendingUnitId: UUID
         var startsAt: LocalDateTime
         var durationMinutes: Int?
@@ -64,9 +59,6 @@ struct TransitionRoutes {
     }
 
     struct SeasonBody: StrictRequestBody {
-        static let shape = JSONShape.object([
-            "school_year": .value, "stage": .value, "arena_id": .value, "receiving_unit_id": .value, "meetings": .array(MeetingBody.shape),
-        ])
         var schoolYear: String
         var stage: TransitionStage
         var arenaId: UUID
@@ -373,7 +365,6 @@ struct TransitionRoutes {
     }
 
     struct ItemBody: StrictRequestBody {
-        static let shape = JSONShape.object(["school_situation": .value, "special_needs": .value, "health": .value, "family": .value])
         var schoolSituation: String?
         var specialNeeds: String?
         var health: String?
@@ -438,7 +429,6 @@ struct TransitionRoutes {
     }
 
     struct ArrangementsBody: StrictRequestBody {
-        static let shape = JSONShape.object(["attends_sfo": .value, "special_needs_support": .value, "receiving_teacher_id": .value])
         var attendsSfo: Bool
         var specialNeedsSupport: Bool
         var receivingTeacherId: UUID?
