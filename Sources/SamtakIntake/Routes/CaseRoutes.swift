@@ -95,7 +95,7 @@ struct CaseRoutes {
             let ownerId = facts.ownerId
             let id = UUID()
             // The stored row comes back with the insert: the answer is built from it.
-            guard let inserted = try CaseStore.insertCase(CaseStore.NewCase(
+            guard let inserted = try CaseStore.insertCase(CaseStore.CaseFields(
                 id: id, kind: body.kind, arenaId: body.arenaId, childId: body.childId, consentId: consentId, submittingUnitId: body.submittingUnitId,
                 submittedBy: principal.personId, ownerId: ownerId, title: body.title.trimmed, grade: body.grade, concern: body.concern.trimmed,
                 adaptationsTried: body.adaptationsTried?.trimmed ?? "", responsibleNote: body.responsibleNote?.trimmed ?? "",

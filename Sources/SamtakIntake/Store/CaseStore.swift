@@ -70,13 +70,13 @@ struct CaseResource: Codable, Sendable {
 
 /// Loading cases and deciding who sees what.
 enum CaseStore {
-    /// The stored facts of a case, before any access decision.
-    struct Row: Sendable {
+    /// What the submitter of a case decides, written once for both directions: the input of
+    /// ``insertCase(_:on:)`` and the part of a ``Row`` read back (a referral leaves the
+    /// texts it has no form for empty and has no arena).
+    struct CaseFields: Sendable {
         var id: UUID
-        var category: String
         var kind: CaseKind
         var arenaId: UUID?
-        var targetService: ServiceKind?
         var childId: UUID?
         var consentId: UUID?
         var submittingUnitId: UUID
@@ -88,12 +88,26 @@ enum CaseStore {
         var adaptationsTried: String
         var responsibleNote: String
         var urgent: Bool
-        var status: CaseStatus
         var screeningFlags: [String]
+    }
+
+    /// The stored facts of a case, before any access decision: what was submitted
+    /// (``CaseFields``, read as `row.title`) and what the store keeps besides.
+    @dynamicMemberLookup
+    struct Row: Sendable {
+        var fields: CaseFields
+        var category: String
+        var targetService: ServiceKind?
+        var status: CaseStatus
         var originCaseId: UUID?
         var createdAt: Date
         var updatedAt: Date
         var isReferral: Bool { category == "referral" }
+
+        subscript<Value>(dynamicMember field: WritableKeyPath<CaseFields, Value>) -> Value {
+            get { fields[keyPath: field] }
+            set { fields[keyPath: field] = newValue }
+        }
     }
 
     static let columns: SQL = """
@@ -155,14 +169,17 @@ enum CaseStore {
 
     static func row(_ row: PostgresRow) throws(PostgresError) -> Row {
         Row(
-            id: try row.decode(UUID.self, 0), category: try row.decode(String.self, 1),
-            kind: try row.decode(CaseKind.self, 2), arenaId: try row.decode(UUID?.self, 3),
-            targetService: try row.decode(String?.self, 4).flatMap(ServiceKind.init(rawValue:)), childId: try row.decode(UUID?.self, 5),
-            consentId: try row.decode(UUID?.self, 6), submittingUnitId: try row.decode(UUID.self, 7), submittedBy: try row.decode(UUID.self, 8),
-            ownerId: try row.decode(UUID.self, 9), title: try row.decode(String.self, 10), grade: try row.decode(Int?.self, 11),
-            concern: try row.decode(String.self, 12), adaptationsTried: try row.decode(String.self, 13), responsibleNote: try row.decode(String.self, 14),
-            urgent: try row.decode(Bool.self, 15), status: try row.decode(CaseStatus.self, 16),
-            screeningFlags: try row.decode([String].self, 17), originCaseId: try row.decode(UUID?.self, 18),
+            fields: CaseFields(
+                id: try row.decode(UUID.self, 0), kind: try row.decode(CaseKind.self, 2), arenaId: try row.decode(UUID?.self, 3),
+                childId: try row.decode(UUID?.self, 5), consentId: try row.decode(UUID?.self, 6),
+                submittingUnitId: try row.decode(UUID.self, 7), submittedBy: try row.decode(UUID.self, 8),
+                ownerId: try row.decode(UUID.self, 9), title: try row.decode(String.self, 10), grade: try row.decode(Int?.self, 11),
+                concern: try row.decode(String.self, 12), adaptationsTried: try row.decode(String.self, 13),
+                responsibleNote: try row.decode(String.self, 14), urgent: try row.decode(Bool.self, 15),
+                screeningFlags: try row.decode([String].self, 17)),
+            category: try row.decode(String.self, 1),
+            targetService: try row.decode(String?.self, 4).flatMap(ServiceKind.init(rawValue:)),
+            status: try row.decode(CaseStatus.self, 16), originCaseId: try row.decode(UUID?.self, 18),
             createdAt: try row.decode(Date.self, 19), updatedAt: try row.decode(Date.self, 20)
         )
     }
@@ -408,26 +425,8 @@ enum CaseStore {
         }
     }
 
-    struct NewCase: Sendable {
-        var id: UUID
-        var kind: CaseKind
-        var arenaId: UUID
-        var childId: UUID?
-        var consentId: UUID?
-        var submittingUnitId: UUID
-        var submittedBy: UUID
-        var ownerId: UUID
-        var title: String
-        var grade: Int?
-        var concern: String
-        var adaptationsTried: String
-        var responsibleNote: String
-        var urgent: Bool
-        var screeningFlags: [String]
-    }
-
-    /// Inserts a case to an arena; the stored row.
-    static func insertCase(_ new: NewCase, on connection: PostgresConnection) throws -> Row? {
+    /// Inserts a case to an arena (`new.arenaId`); the stored row.
+    static func insertCase(_ new: CaseFields, on connection: PostgresConnection) throws -> Row? {
         try connection.query(SQL("""
             INSERT INTO cases AS c (id, category, kind, arena_id, child_id, consent_id, submitting_unit_id, submitted_by, owner_id, title, grade,
                                     concern, adaptations_tried, responsible_note, urgent, screening_flags)
