@@ -18,9 +18,8 @@ struct ArenaFlowTests {
             let teacher = w.person(.school, .teacher), nurse = w.person(.healthStation, .schoolNurse)
             let socialTeacher = w.person(.school, .socialTeacher)
             let arena = try await api.registerArena(api.arena(named: "Samarbeidsmøte – skolefravær"))
-            let participants = try await api.call("GET", "/v1/arenas/\(arena)", as: teacher).json["participants"] as? [[String: Any]] ?? []
-            #expect(participants.contains { $0["role"] as? String == "school_nurse" && $0["presence"] as? String == "with_consent" },
-                    "\(participants)")
+            let participants = try await api.get("/v1/arenas/\(arena)", as: teacher, decoding: API.Arena.self).participants
+            #expect(participants.contains { $0.role == "school_nurse" && $0.presence == "with_consent" }, "\(participants)")
 
             // Both guardians consent to the meeting by its name (and the school): not to the health station.
             let byName = try await api.call("POST", "/v1/consents", as: teacher, json: AccessFindingsTests.consentBody(
@@ -34,7 +33,7 @@ struct ArenaFlowTests {
             func agendaTitles(_ person: UUID) async throws -> [String]? {
                 let answer = try await api.call("GET", "/v1/meetings/\(meeting)", as: person)
                 guard answer.status == 200 else { return nil }
-                return (answer.json["agenda"] as? [[String: Any]] ?? []).compactMap { $0["title"] as? String }
+                return try answer.decode(API.Meeting.self).agenda.map(\.title)
             }
             // The school's social teacher takes part in full; the nurse does not even see an anonymised line.
             #expect(try await agendaTitles(socialTeacher) == ["Ella Vang – fravær"])
@@ -86,12 +85,12 @@ struct ArenaFlowTests {
             ] as [String: Any])
             #expect(created.status == 201, "\(created.text)")
             let team = try #require(created.id)
-            #expect((created.json["child"] as? [String: Any])?["name"] as? String == "Emma Nordli")
-            #expect(((created.json["responsible"] as? [String: Any])?["id"] as? String)?.lowercased() == teacher.uuidString.lowercased())
-            #expect(((created.json["formally_responsible"] as? [String: Any])?["id"] as? String)?.lowercased() == rektor.uuidString.lowercased())
-            #expect(created.json["may_delegate"] as? Bool == false)
-            #expect(Set((created.json["members"] as? [[String: Any]] ?? []).compactMap { ($0["id"] as? String)?.lowercased() })
-                    == [teacher.uuidString.lowercased(), social.uuidString.lowercased()])
+            let createdTeam = try created.decode(API.BullyingTeam.self)
+            #expect(createdTeam.child.name == "Emma Nordli")
+            #expect(createdTeam.responsible.id == teacher)
+            #expect(createdTeam.formallyResponsible.id == rektor)
+            #expect(createdTeam.mayDelegate == false)
+            #expect(Set(createdTeam.members.map(\.id)) == [teacher, social])
 
             // Only the rektor delegates; others at the school 403; outside the school 404.
             #expect(try await api.call("POST", "/v1/bullying-teams/\(team)/delegation", as: teacher, json: ["to_person_id": social.uuidString]).status == 403)
@@ -102,23 +101,23 @@ struct ArenaFlowTests {
 
             let delegated = try await api.call("POST", "/v1/bullying-teams/\(team)/delegation", as: rektor, json: ["to_person_id": social.uuidString])
             #expect(delegated.status == 200, "\(delegated.text)")
-            #expect(((delegated.json["formally_responsible"] as? [String: Any])?["id"] as? String)?.lowercased() == social.uuidString.lowercased())
-            let history = delegated.json["delegations"] as? [[String: Any]] ?? []
+            let delegatedTeam = try delegated.decode(API.BullyingTeam.self)
+            #expect(delegatedTeam.formallyResponsible.id == social)
+            let history = delegatedTeam.delegations
             #expect(history.count == 1)
-            #expect(((history.first?["delegated_by"] as? [String: Any])?["id"] as? String)?.lowercased() == rektor.uuidString.lowercased())
-            #expect(((history.first?["delegated_to"] as? [String: Any])?["id"] as? String)?.lowercased() == social.uuidString.lowercased())
-            #expect(history.first?["delegated_at"] as? String != nil)
+            #expect(history.first?.delegatedBy.id == rektor)
+            #expect(history.first?.delegatedTo.id == social)
             #expect(try await api.call("POST", "/v1/bullying-teams/\(team)/delegation", as: rektor,
                                        json: ["to_person_id": social.uuidString]).string("code") != nil)
 
             // The school's list for Emma has it (for the school's staff only).
-            let listed = try await api.call("GET", "/v1/bullying-teams?child_id=\(emma.id)", as: social)
-            #expect((listed.json["items"] as? [[String: Any]])?.compactMap { ($0["id"] as? String)?.lowercased() } == [team.uuidString.lowercased()])
+            let listed: API.Page<API.BullyingTeam> = try await api.get("/v1/bullying-teams?child_id=\(emma.id)", as: social)
+            #expect(listed.items.map(\.id) == [team])
             #expect(try await api.call("GET", "/v1/bullying-teams?child_id=\(emma.id)", as: nurse).status == 404)
             // Staff of the school the team is not for: an empty list, and the team is 404 (BullyingTeam.maySee).
             let outsider = w.person(.school, .specialNeedsCoordinator)
-            let outsiderList = try await api.call("GET", "/v1/bullying-teams?child_id=\(emma.id)", as: outsider)
-            #expect(outsiderList.status == 200 && (outsiderList.json["items"] as? [[String: Any]])?.isEmpty == true, "\(outsiderList.text)")
+            let outsiderList: API.Page<API.BullyingTeam> = try await api.get("/v1/bullying-teams?child_id=\(emma.id)", as: outsider)
+            #expect(outsiderList.items.isEmpty)
             #expect(try await api.call("GET", "/v1/bullying-teams/\(team)", as: outsider).status == 404)
             #expect(try await api.call("GET", "/v1/bullying-teams", as: social).fields == ["child_id"])
             // The social teacher reads it; every read and change is logged with the pupil and basis own unit; ids only in the events.

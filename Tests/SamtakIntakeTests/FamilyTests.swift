@@ -52,10 +52,8 @@ struct FamilyTests {
         try await withIntake(relaying: false) { api in
             let w = api.world
             let emma = w.child("emma"), hilde = emma.guardians[0].id, anita = w.child("filip").guardians[0].id
-            let list = try await api.call("GET", "/v1/me/children", as: hilde)
-            #expect(list.status == 200)
-            let names = (list.json["items"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
-            #expect(names == ["Emma Nordli"])
+            let list: API.Page<API.FamilyChild> = try await api.get("/v1/me/children", as: hilde)
+            #expect(list.items.map(\.name) == ["Emma Nordli"])
             #expect(try await api.call("GET", "/v1/me/children/\(emma.id)", as: hilde).status == 200)
 
             // Another child's guardian, staff of Emma's own school, and a guardian with daily care but no parental responsibility: 404.
@@ -73,8 +71,8 @@ struct FamilyTests {
                 let innsyn = try await api.call("GET", "/v1/me/children/\(emma.id)/access-log", as: caller)
                 #expect(innsyn.status == 404)
             }
-            let none = try await api.call("GET", "/v1/me/children", as: dailyCareOnly)
-            #expect((none.json["items"] as? [Any])?.isEmpty == true)
+            let none: API.Page<API.FamilyChild> = try await api.get("/v1/me/children", as: dailyCareOnly)
+            #expect(none.items.isEmpty)
             // A child that does not exist answers as one that is not hers.
             #expect(try await api.call("GET", "/v1/me/children/\(UUID())", as: hilde).status == 404)
             // The list was logged as a read of Emma with the guardian basis.
@@ -113,25 +111,20 @@ struct FamilyTests {
                     """)
             }
 
-            let detail = try await api.call("GET", "/v1/me/children/\(emma.id)", as: hilde)
-            #expect(detail.status == 200)
-            let consents = detail.json["consents"] as? [[String: Any]] ?? []
-            let consentIds: [String] = consents.compactMap { ($0["id"] as? String)?.lowercased() }
-            #expect(consentIds == [consent.uuidString.lowercased()])
-            #expect(consents.first?["method"] as? String == "written")
-            #expect(Set(consents.first?["services"] as? [String] ?? []) == ["school", "health_station", "ppt"])
-            #expect((consents.first?["givers"] as? [[String: Any]])?.count == 2)
-            let meetings = detail.json["meetings"] as? [[String: Any]] ?? []
-            let meetingIds: [String] = meetings.compactMap { ($0["id"] as? String)?.lowercased() }
-            #expect(meetingIds == [coming.uuidString.lowercased()])
-            let titles = (meetings.first?["items"] as? [[String: Any]] ?? []).compactMap { $0["title"] as? String }
-            #expect(titles == ["Emma – lesing"])
-            #expect(!detail.text.contains("uro"))
-            let minutes = detail.json["minutes"] as? [[String: Any]] ?? []
-            #expect(minutes.count == 1)
-            #expect(minutes.first?["discussion"] as? String == "Lesevansker over tid.")
-            #expect(minutes.first?["decision"] as? String == "refer_to_ppt")
-            #expect(((minutes.first?["follow_ups"] as? [[String: Any]])?.first?["description"] as? String) == "Sende henvisning til PPT")
+            let response = try await api.call("GET", "/v1/me/children/\(emma.id)", as: hilde)
+            #expect(response.status == 200)
+            let detail = try response.decode(API.FamilyChildDetail.self)
+            #expect(detail.consents.map(\.id) == [consent])
+            #expect(detail.consents.first?.method == "written")
+            #expect(Set(detail.consents.first?.services ?? []) == ["school", "health_station", "ppt"])
+            #expect(detail.consents.first?.givers.count == 2)
+            #expect(detail.meetings.map(\.id) == [coming])
+            #expect(detail.meetings.first?.items.map(\.title) == ["Emma – lesing"])
+            #expect(!response.text.contains("uro"))
+            #expect(detail.minutes.count == 1)
+            #expect(detail.minutes.first?.discussion == "Lesevansker over tid.")
+            #expect(detail.minutes.first?.decision == "refer_to_ppt")
+            #expect(detail.minutes.first?.followUps.first?.description == "Sende henvisning til PPT")
 
             let rows = try await Self.accessRows(api, actor: hilde, child: emma.id)
             #expect(rows.contains { $0.resource == "agenda" && $0.basis == "guardian" })
@@ -154,18 +147,18 @@ struct FamilyTests {
             #expect(given.status == 201)
             #expect(given.string("status") == "awaiting_guardians")
             #expect(given.string("guardian_rule") == "all_with_parental_responsibility")
-            #expect((given.json["missing"] as? [[String: Any]])?.compactMap { $0["name"] as? String } == ["Rune Vang"])
+            #expect(try given.decode(API.Proposal.self).missing.map(\.name) == ["Rune Vang"])
             guard let proposal = given.id else { throw MissingTestDependency("proposal: \(given.text)") }
 
             // Not in force: no named case yet, and nothing in consents.
             let refused = try await Self.submit(api, arena: arena, child: ella, title: "Ella – samspill")
             #expect(refused.status == 422)
             #expect(refused.string("code") == "consent_required")
-            let forMona = try await api.call("GET", "/v1/me/children/\(ella.id)", as: mona)
-            #expect((forMona.json["consents"] as? [Any])?.isEmpty == true)
-            #expect((forMona.json["awaiting_signatures"] as? [[String: Any]])?.first?["awaiting_me"] as? Bool == false)
-            let forRune = try await api.call("GET", "/v1/me/children/\(ella.id)", as: rune)
-            #expect((forRune.json["awaiting_signatures"] as? [[String: Any]])?.first?["awaiting_me"] as? Bool == true)
+            let forMona: API.FamilyChildDetail = try await api.get("/v1/me/children/\(ella.id)", as: mona)
+            #expect(forMona.consents.isEmpty)
+            #expect(forMona.awaitingSignatures.first?.awaitingMe == false)
+            let forRune: API.FamilyChildDetail = try await api.get("/v1/me/children/\(ella.id)", as: rune)
+            #expect(forRune.awaitingSignatures.first?.awaitingMe == true)
 
             // Mona cannot sign twice; another family cannot sign at all.
             #expect(try await api.call("POST", "/v1/me/consent-proposals/\(proposal)/sign", as: mona).string("code") == "already_signed")
@@ -205,8 +198,8 @@ struct FamilyTests {
 
             // Mona withdraws it: it no longer shows, and no new named case is accepted.
             #expect(try await api.call("POST", "/v1/consents/\(consentId)/withdraw", as: mona).status == 200)
-            let after = try await api.call("GET", "/v1/me/children/\(ella.id)", as: mona)
-            #expect((after.json["consents"] as? [Any])?.isEmpty == true)
+            let after: API.FamilyChildDetail = try await api.get("/v1/me/children/\(ella.id)", as: mona)
+            #expect(after.consents.isEmpty)
             #expect(try await Self.submit(api, arena: arena, child: ella, title: "Ella – ny").status == 422)
 
             // The child's own school alone: one guardian suffices, in force at once.
@@ -231,8 +224,8 @@ struct FamilyTests {
             #expect(given.string("status") == "awaiting_guardians")
             #expect(given.json["may_cancel"] as? Bool == true)
             guard let proposal = given.id else { throw MissingTestDependency("proposal: \(given.text)") }
-            let forRune = try await api.call("GET", "/v1/me/children/\(ella.id)", as: rune)
-            #expect((forRune.json["awaiting_signatures"] as? [[String: Any]])?.first?["may_cancel"] as? Bool == false)
+            let forRune: API.FamilyChildDetail = try await api.get("/v1/me/children/\(ella.id)", as: rune)
+            #expect(forRune.awaitingSignatures.first?.mayCancel == false)
 
             // Rune has not signed it: he may not cancel it (he simply does not sign); another family learns nothing.
             let byRune = try await api.call("POST", "/v1/me/consent-proposals/\(proposal)/cancel", as: rune)
@@ -243,11 +236,11 @@ struct FamilyTests {
             let cancelled = try await api.call("POST", "/v1/me/consent-proposals/\(proposal)/cancel", as: mona)
             #expect(cancelled.status == 200)
             #expect(cancelled.string("status") == "cancelled")
-            #expect((cancelled.json["missing"] as? [Any])?.isEmpty == true)
+            #expect(try cancelled.decode(API.Proposal.self).missing.isEmpty)
             // Gone from the page, Rune can no longer sign it, a second cancel is a conflict, no consent exists.
-            let after = try await api.call("GET", "/v1/me/children/\(ella.id)", as: rune)
-            #expect((after.json["awaiting_signatures"] as? [Any])?.isEmpty == true)
-            #expect((after.json["consents"] as? [Any])?.isEmpty == true)
+            let after: API.FamilyChildDetail = try await api.get("/v1/me/children/\(ella.id)", as: rune)
+            #expect(after.awaitingSignatures.isEmpty)
+            #expect(after.consents.isEmpty)
             #expect(try await api.call("POST", "/v1/me/consent-proposals/\(proposal)/sign", as: rune).string("code") == "not_awaiting")
             #expect(try await api.call("POST", "/v1/me/consent-proposals/\(proposal)/cancel", as: mona).string("code") == "not_awaiting")
             #expect(try await Self.submit(api, arena: arena, child: ella, title: "Ella – samspill").string("code") == "consent_required")
@@ -334,12 +327,13 @@ struct FamilyTests {
             // Hilde alone takes the ressursteam out: no longer covered, the rest stands, given by both as before.
             let narrowed = try await api.call("POST", path, as: hilde, json: ["arena_ids": [String]()])
             #expect(narrowed.status == 201)
-            #expect(Set(narrowed.json["services"] as? [String] ?? []) == ["school", "ppt"])
-            #expect((narrowed.json["arenas"] as? [Any])?.isEmpty == true)
-            #expect((narrowed.json["givers"] as? [[String: Any]])?.count == 2)
+            let narrower = try narrowed.decode(API.Consent.self)
+            #expect(Set(narrower.services) == ["school", "ppt"])
+            #expect(narrower.arenas.isEmpty)
+            #expect(narrower.givers.count == 2)
             #expect(try await Self.submit(api, arena: arena, child: emma, title: "Emma – etter").string("code") == "consent_required")
-            let detail = try await api.call("GET", "/v1/me/children/\(emma.id)", as: tor)
-            #expect((detail.json["consents"] as? [[String: Any]])?.count == 1)
+            let detail: API.FamilyChildDetail = try await api.get("/v1/me/children/\(emma.id)", as: tor)
+            #expect(detail.consents.count == 1)
             let (withdrawn, from, events) = try await api.sql { connection in
                 let withdrawn = try connection.query("SELECT withdrawn_by FROM consents WHERE id = \(UUID(uuidString: original)!)").first!.decode(UUID?.self, 0)
                 let from = try connection.query("SELECT narrowed_from FROM consents WHERE narrowed_from IS NOT NULL").first?.decode(UUID.self, 0)
@@ -368,9 +362,8 @@ struct FamilyTests {
             #expect(try await api.call("POST", "/v1/children/\(sara.id)/young-person", as: admin, json: [String: Any]()).string("code") == "already_linked")
             #expect(try await api.call("POST", "/v1/children/\(UUID())/young-person", as: admin, json: [String: Any]()).status == 404)
 
-            let me = try await api.call("GET", "/v1/me/children", as: person)
-            let items = me.json["items"] as? [[String: Any]] ?? []
-            #expect(items.compactMap { $0["access_basis"] as? String } == ["self"])
+            let me: API.Page<API.FamilyChild> = try await api.get("/v1/me/children", as: person)
+            #expect(me.items.map(\.accessBasis) == ["self"])
             let today = OsloTime.localDate(at: Date())
             let own = try await api.call("POST", "/v1/me/children/\(sara.id)/consents", as: person, json: [
                 "services": ["bup", "health_station"], "valid_from": today.description, "valid_until": today.adding(days: 90).description,
@@ -412,30 +405,27 @@ struct FamilyTests {
 
             let log = try await api.call("GET", "/v1/me/children/\(emma.id)/access-log", as: hilde)
             #expect(log.status == 200)
-            let items = log.json["items"] as? [[String: Any]] ?? []
-            let nurseRead = items.first { ($0["subject"] as? String) == "agenda" && ($0["basis"] as? String) == "consent" }
-            let actor = nurseRead?["actor"] as? [String: Any]
-            #expect(actor != nil)
-            #expect(actor?["name"] == nil)
-            let roles = actor?["roles"] as? [[String: Any]] ?? []
-            #expect(roles.contains { ($0["service"] as? String) == "health_station" && ($0["role"] as? String) == "school_nurse" })
+            let items = try log.decode(API.Page<API.AccessEntry>.self).items
+            let actor = try #require(items.first { $0.subject == "agenda" && $0.basis == "consent" }?.actor)
+            #expect(!actor.hasName)
+            #expect(actor.roles.contains { $0.service == "health_station" && $0.role == "school_nurse" })
             #expect(!log.text.contains("Randi Kvam"))
             // Newest first.
-            let times = items.compactMap { $0["at"] as? String }
+            let times = items.map(\.at)
             #expect(times == times.sorted(by: >))
 
             // Paged: one at a time, the next page older.
             let first = try await api.call("GET", "/v1/me/children/\(emma.id)/access-log?limit=1", as: hilde)
             let cursor = try #require(first.string("next_cursor"))
             let second = try await api.call("GET", "/v1/me/children/\(emma.id)/access-log?limit=1&cursor=\(cursor)", as: hilde)
-            let a = (first.json["items"] as? [[String: Any]])?.first?["at"] as? String ?? ""
-            let b = (second.json["items"] as? [[String: Any]])?.first?["at"] as? String ?? ""
-            #expect(!b.isEmpty && b <= a)
+            let a = try #require(try first.decode(API.Page<API.AccessEntry>.self).items.first?.at)
+            let b = try #require(try second.decode(API.Page<API.AccessEntry>.self).items.first?.at)
+            #expect(b <= a)
 
             // By period: tomorrow has nothing yet; a backwards period and a bad cursor are 422 naming the field.
             let tomorrow = OsloTime.localDate(at: Date()).adding(days: 1).description
-            let empty = try await api.call("GET", "/v1/me/children/\(emma.id)/access-log?from=\(tomorrow)", as: hilde)
-            #expect((empty.json["items"] as? [Any])?.isEmpty == true)
+            let empty: API.Page<API.AccessEntry> = try await api.get("/v1/me/children/\(emma.id)/access-log?from=\(tomorrow)", as: hilde)
+            #expect(empty.items.isEmpty)
             let today = OsloTime.localDate(at: Date()).description
             #expect(try await api.call("GET", "/v1/me/children/\(emma.id)/access-log?from=\(tomorrow)&to=\(today)", as: hilde).fields == ["to"])
             #expect(try await api.call("GET", "/v1/me/children/\(emma.id)/access-log?cursor=abc", as: hilde).fields == ["cursor"])
@@ -452,9 +442,8 @@ struct FamilyTests {
             let w = api.world
             let emma = w.child("emma"), hilde = emma.guardians[0].id
             _ = try await api.call("GET", "/v1/children/\(emma.id)", as: w.person(.school, .teacher))
-            let log = try await api.call("GET", "/v1/me/children/\(emma.id)/access-log", as: hilde)
-            let actors = (log.json["items"] as? [[String: Any]] ?? []).compactMap { $0["actor"] as? [String: Any] }
-            #expect(actors.contains { ($0["name"] as? String) == "Guri Solberg" })
+            let log: API.Page<API.AccessEntry> = try await api.get("/v1/me/children/\(emma.id)/access-log", as: hilde)
+            #expect(log.items.contains { $0.actor.name == "Guri Solberg" })
             // School and PPT: one guardian is enough under this municipality's policy.
             let today = OsloTime.localDate(at: Date())
             let given = try await api.call("POST", "/v1/me/children/\(emma.id)/consents", as: hilde, json: [

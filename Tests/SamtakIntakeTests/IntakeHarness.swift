@@ -110,6 +110,14 @@ final class IntakeHarness: Sendable {
         return Response(status: response.status, body: response.body, headers: response.headers)
     }
 
+    /// GET `path` as `person`, the answer decoded as `T` (a test-side resource, `API`): throws
+    /// when the status is not 200 or the body is not a `T`, naming the status and the body.
+    func get<T: Decodable>(_ path: String, as person: UUID?, decoding type: T.Type = T.self) async throws -> T {
+        let response = try await call("GET", path, as: person)
+        guard response.status == 200 else { throw UnexpectedAnswer(path: path, status: response.status, body: response.text) }
+        return try response.decode(type)
+    }
+
     /// Registers a seed arena through the API as the administrator; returns its id.
     @discardableResult
     func registerArena(_ arena: SeedArena) async throws -> UUID {
@@ -141,6 +149,14 @@ final class IntakeHarness: Sendable {
     func sql<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
         try await database.pool.withTransaction(body)
     }
+}
+
+/// A typed read that did not get the answer it expected.
+struct UnexpectedAnswer: Error, CustomStringConvertible {
+    var path: String
+    var status: Int
+    var body: String
+    var description: String { "GET \(path): \(status) \(body)" }
 }
 
 /// The port the server bound, set from its `onServerRunning` callback.

@@ -54,9 +54,8 @@ struct ReferralIntakeTests {
             _ = try await api.recordConsent(child: emma, by: api.world.person(.school, .teacher),
                                             services: Self.allIntakeServices)
             // The nurse finds Emma among the children she may refer to BUP (and Noah, without consent, is not there).
-            let children = try await api.call("GET", "/v1/referrable-children?target_service=bup", as: nurse)
-            let names = (children.json["items"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
-            #expect(names == ["Emma Nordli"])
+            let children: API.Page<API.Named> = try await api.get("/v1/referrable-children?target_service=bup", as: nurse)
+            #expect(children.items.map(\.name) == ["Emma Nordli"])
             #expect(try await api.call("GET", "/v1/referrable-children?target_service=nope", as: nurse).status == 422)
 
             let caseId = try await Self.referral(api, child: emma, by: nurse)
@@ -77,11 +76,9 @@ struct ReferralIntakeTests {
             #expect(try noteEvent.decode(ReferralNoteAdded.self).service == .ppt)
             #expect(!String(decoding: noteEvent.data, as: UTF8.self).contains("lesevansker"))
 
-            let asBUP = try await api.call("GET", "/v1/referrals/\(caseId)", as: bup)
-            let bupView = try #require(asBUP.json["referral"] as? [String: Any])
-            #expect((bupView["missing"] as? [Any])?.isEmpty == true)
-            let notes = bupView["notes"] as? [[String: Any]] ?? []
-            #expect(notes.count == 1 && notes.first?["service"] as? String == "ppt" && notes.first?["text"] as? String == note["text"])
+            let bupView = try #require(try await api.get("/v1/referrals/\(caseId)", as: bup, decoding: API.Case.self).referral)
+            #expect(bupView.missing.isEmpty)
+            #expect(bupView.notes.count == 1 && bupView.notes.first?.service == "ppt" && bupView.notes.first?.text == note["text"])
             // The note is shown under the referral's consent: the BUP read is in the access log.
             let bupReads = try await api.sql { connection in
                 try connection.query("""
@@ -98,11 +95,11 @@ struct ReferralIntakeTests {
             let approved = try await api.call("POST", "/v1/meetings/\(meetingId)/minutes/approve", as: api.world.person(.ppt, .unitLeader))
             #expect(approved.status == 200, "\(approved.text)")
 
-            let waiting = try await api.call("GET", "/v1/referrals/\(caseId)", as: nurse)
-            #expect(waiting.string("status") == "awaiting_information")
-            let details = try #require(waiting.json["referral"] as? [String: Any])
-            #expect(details["intake_decision"] as? String == "needs_more_information")
-            #expect(details["information_requested"] as? String == "Beskriv søvnen og hvor lenge angsten har vart.")
+            let waiting: API.Case = try await api.get("/v1/referrals/\(caseId)", as: nurse)
+            #expect(waiting.status == "awaiting_information")
+            let details = try #require(waiting.referral)
+            #expect(details.intakeDecision == "needs_more_information")
+            #expect(details.informationRequested == "Beskriv søvnen og hvor lenge angsten har vart.")
             let asked = try #require(await api.tap.waitFor(ReferralInformationRequested.type, subject: caseId))
             let event = try asked.decode(ReferralInformationRequested.self)
             #expect(event.referrerId == nurse && event.meetingId == meetingId)
@@ -118,14 +115,12 @@ struct ReferralIntakeTests {
             #expect(await api.tap.waitFor(CaseResubmitted.type, subject: caseId) != nil)
             // It goes on the next intake meeting's agenda, and stays in the first meeting's agenda and minutes.
             let (nextMeeting, _) = try await Self.placeOnMeeting(api, arenaId: arenaId, caseId: caseId, day: "2026-12-09")
-            let placed = try await api.call("GET", "/v1/referrals/\(caseId)", as: nurse)
-            #expect((placed.json["scheduled"] as? [String: Any])?["meeting_id"] as? String == nextMeeting.uuidString.lowercased()
-                || (placed.json["scheduled"] as? [String: Any])?["meeting_id"] as? String == nextMeeting.uuidString)
-            let firstMinutes = try await api.call("GET", "/v1/meetings/\(meetingId)/minutes", as: bup)
-            let firstEntries = firstMinutes.json["entries"] as? [[String: Any]] ?? []
-            #expect(firstEntries.count == 1 && firstEntries.first?["decision"] as? String == "needs_more_information")
+            let placed: API.Case = try await api.get("/v1/referrals/\(caseId)", as: nurse)
+            #expect(placed.scheduled?.meetingId == nextMeeting)
+            let firstEntries = try await api.get("/v1/meetings/\(meetingId)/minutes", as: bup, decoding: API.Minutes.self).entries
+            #expect(firstEntries.count == 1 && firstEntries.first?.decision == "needs_more_information")
             // The note PPT added is part of the meeting's minutes.
-            #expect((firstEntries.first?["notes"] as? [[String: Any]])?.first?["text"] as? String == note["text"])
+            #expect(firstEntries.first?.notes?.first?.text == note["text"])
         }
     }
 
@@ -170,8 +165,7 @@ struct ReferralIntakeTests {
             ] as [String: Any])
             #expect(uncovered.status == 422 && uncovered.rules == ["no_access_basis"])
 
-            let owners = try await api.call("GET", "/v1/referral-follow-up-owners", as: bup)
-            let ownerIds = (owners.json["items"] as? [[String: Any]] ?? []).compactMap { ($0["id"] as? String).flatMap(UUID.init(uuidString:)) }
+            let ownerIds = try await api.get("/v1/referral-follow-up-owners", as: bup, decoding: API.Page<API.Named>.self).items.map(\.id)
             #expect(ownerIds.contains(advisor) && !ownerIds.contains(bup))
 
             let saved = try await api.call("PUT", "/v1/meetings/\(meetingId)/minutes", as: bup, json: [
@@ -188,17 +182,16 @@ struct ReferralIntakeTests {
             #expect(event.ownerId == advisor && event.arenaId == arenaId && event.dueOn == today.adding(days: 10))
 
             // The owner's list: the referral's title (the consent covers PPT), due date, not overdue; logged.
-            let list = try await api.call("GET", "/v1/referral-follow-ups", as: advisor)
-            let items = try #require(list.json["items"] as? [[String: Any]])
+            let items = try await api.get("/v1/referral-follow-ups", as: advisor, decoding: API.Page<API.FollowUpTask>.self).items
             #expect(items.count == 1)
             let task = try #require(items.first)
             // The PPT advisor takes no part in the intake meeting: the referral itself stays redacted to her, but the
             // consent covers PPT, so she sees whom to follow up.
-            #expect(task["redacted"] as? Bool == true && task["case_id"] == nil)
-            #expect(task["child_name"] as? String == "Emma Nordli")
-            #expect(task["overdue"] as? Bool == false && task["may_close"] as? Bool == true)
-            #expect(task["due_on"] as? String == today.adding(days: 10).description)
-            let followUpId = try #require((task["id"] as? String).flatMap(UUID.init(uuidString:)))
+            #expect(task.redacted && !task.hasCaseId)
+            #expect(task.childName == "Emma Nordli")
+            #expect(!task.overdue && task.mayClose)
+            #expect(task.dueOn == today.adding(days: 10).description)
+            let followUpId = task.id
             let logged = try await api.sql { connection in
                 try connection.query("""
                     SELECT count(*) FROM access_log WHERE actor_id = \(advisor) AND resource = 'referral_follow_up' AND resource_id = \(followUpId)
@@ -206,7 +199,7 @@ struct ReferralIntakeTests {
             }
             #expect(logged == 1)
             // Someone who neither owns it nor the arena: not listed, cannot close (404, says nothing).
-            #expect((try await api.call("GET", "/v1/referral-follow-ups", as: bup).json["items"] as? [Any])?.isEmpty == true)
+            #expect(try await api.get("/v1/referral-follow-ups", as: bup, decoding: API.Page<API.FollowUpTask>.self).items.isEmpty)
             #expect(try await api.call("POST", "/v1/referral-follow-ups/\(followUpId)/close", as: bup,
                                        json: ["outcome": "new_referral"]).status == 404)
 
@@ -261,8 +254,8 @@ struct ReferralIntakeTests {
 
             // Overdue first in the list, for the owner and for the arena's owner (who may close it too).
             for person in [owner, arenaOwner] {
-                let items = try await api.call("GET", "/v1/referral-follow-ups", as: person).json["items"] as? [[String: Any]] ?? []
-                #expect(items.count == 1 && items.first?["overdue"] as? Bool == true && items.first?["may_close"] as? Bool == true)
+                let items = try await api.get("/v1/referral-follow-ups", as: person, decoding: API.Page<API.FollowUpTask>.self).items
+                #expect(items.count == 1 && items.first?.overdue == true && items.first?.mayClose == true)
             }
         }
     }

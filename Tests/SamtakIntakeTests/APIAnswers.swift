@@ -1,0 +1,209 @@
+import Foundation
+
+/// The intake's answers as the tests read them: small `Decodable` structs per resource, with
+/// the fields the tests look at, decoded from the wire (snake_case keys, ISO 8601 dates) by
+/// `IntakeHarness.Response.decode` and `IntakeHarness.get`. Written from the wire, not from the
+/// intake's own types, so a renamed field fails a test. A field is optional where the API may
+/// leave it out; a decode that fails is a failed test, so these are never weaker than the
+/// dictionary look-ups they replace.
+enum API {
+    /// A JSON value the test does not look into (only counts or emptiness).
+    struct Opaque: Decodable, Sendable {
+        init(from decoder: any Decoder) throws {}
+    }
+
+    struct Page<Item: Decodable & Sendable>: Decodable, Sendable {
+        var items: [Item]
+        var nextCursor: String?
+    }
+
+    struct Named: Decodable, Sendable {
+        var id: UUID
+        var name: String
+    }
+
+    /// Something created: `{"id": …}` and whatever else.
+    struct Created: Decodable, Sendable {
+        var id: UUID
+    }
+
+    // MARK: Families (/v1/me/…)
+
+    struct FamilyChild: Decodable, Sendable {
+        var id: UUID
+        var name: String
+        var accessBasis: String
+    }
+
+    struct FamilyChildDetail: Decodable, Sendable {
+        struct Item: Decodable, Sendable {
+            var id: UUID
+            var title: String
+        }
+        struct Meeting: Decodable, Sendable {
+            var id: UUID
+            var items: [Item]
+        }
+        struct FollowUp: Decodable, Sendable {
+            var description: String
+        }
+        struct Minutes: Decodable, Sendable {
+            var discussion: String
+            var decision: String?
+            var followUps: [FollowUp]
+        }
+        var consents: [Consent]
+        var awaitingSignatures: [Proposal]
+        var meetings: [Meeting]
+        var minutes: [Minutes]
+    }
+
+    struct Consent: Decodable, Sendable {
+        var id: UUID
+        var method: String
+        var services: [String]
+        var arenas: [Named]
+        var givers: [Opaque]
+    }
+
+    struct Proposal: Decodable, Sendable {
+        var id: UUID
+        var status: String
+        var consentId: UUID?
+        var guardianRule: String
+        var missing: [Named]
+        var awaitingMe: Bool
+        var mayCancel: Bool
+    }
+
+    struct AccessEntry: Decodable, Sendable {
+        struct Role: Decodable, Sendable {
+            var service: String
+            var role: String
+        }
+        struct Actor: Decodable, Sendable {
+            var name: String?
+            /// Whether `name` is in the answer at all (absent, not null, where names are not shown).
+            var hasName: Bool
+            var roles: [Role]
+
+            enum CodingKeys: String, CodingKey { case name, roles }
+
+            init(from decoder: any Decoder) throws {
+                let container = try decoder.container(keyedBy: CodingKeys.self)
+                hasName = container.contains(.name)
+                name = try container.decodeIfPresent(String.self, forKey: .name)
+                roles = try container.decode([Role].self, forKey: .roles)
+            }
+        }
+        var at: Date
+        var subject: String
+        var basis: String
+        var actor: Actor
+    }
+
+    // MARK: Arenas and meetings
+
+    struct Arena: Decodable, Sendable {
+        struct Participant: Decodable, Sendable {
+            var unitId: UUID?
+            var role: String?
+            var personId: UUID?
+            var presence: String
+        }
+        var id: UUID
+        var participants: [Participant]
+    }
+
+    struct Meeting: Decodable, Sendable {
+        struct Item: Decodable, Sendable {
+            var id: UUID
+            var caseId: UUID?
+            var title: String
+            var visibility: String
+        }
+        var id: UUID
+        var status: String
+        var agenda: [Item]
+    }
+
+    // MARK: Teams against bullying
+
+    struct BullyingTeam: Decodable, Sendable {
+        struct Delegation: Decodable, Sendable {
+            var delegatedBy: Named
+            var delegatedTo: Named
+            var delegatedAt: Date
+        }
+        var id: UUID
+        var child: Named
+        var responsible: Named
+        var formallyResponsible: Named
+        var members: [Named]
+        var delegations: [Delegation]
+        var mayDelegate: Bool
+    }
+
+    // MARK: Cases and referrals
+
+    /// A case or a referral (`/v1/cases/{id}`, `/v1/referrals/{id}`).
+    struct Case: Decodable, Sendable {
+        struct Scheduling: Decodable, Sendable {
+            var meetingId: UUID
+        }
+        struct Note: Decodable, Sendable {
+            var service: String
+            var text: String
+        }
+        struct Referral: Decodable, Sendable {
+            var intakeDecision: String?
+            var informationRequested: String
+            var missing: [Opaque]
+            var notes: [Note]
+        }
+        var id: UUID
+        var status: String
+        var title: String
+        var visibility: String
+        var scheduled: Scheduling?
+        var referral: Referral?
+    }
+
+    struct Minutes: Decodable, Sendable {
+        struct Entry: Decodable, Sendable {
+            var agendaItemId: UUID
+            var decision: String?
+            var notes: [Case.Note]?
+        }
+        var status: String
+        var version: Int
+        var entries: [Entry]
+    }
+
+    /// A rejected referral's follow-up task (`/v1/referral-follow-ups`).
+    struct FollowUpTask: Decodable, Sendable {
+        var id: UUID
+        var caseId: UUID?
+        /// Whether `case_id` is in the answer at all (absent, not null, where the referral is redacted).
+        var hasCaseId: Bool
+        var redacted: Bool
+        var childName: String?
+        var dueOn: String
+        var overdue: Bool
+        var mayClose: Bool
+
+        enum CodingKeys: String, CodingKey { case id, caseId, redacted, childName, dueOn, overdue, mayClose }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            id = try container.decode(UUID.self, forKey: .id)
+            hasCaseId = container.contains(.caseId)
+            caseId = try container.decodeIfPresent(UUID.self, forKey: .caseId)
+            redacted = try container.decode(Bool.self, forKey: .redacted)
+            childName = try container.decodeIfPresent(String.self, forKey: .childName)
+            dueOn = try container.decode(String.self, forKey: .dueOn)
+            overdue = try container.decode(Bool.self, forKey: .overdue)
+            mayClose = try container.decode(Bool.self, forKey: .mayClose)
+        }
+    }
+}
