@@ -22,9 +22,24 @@ enum API {
         var name: String
     }
 
-    /// Something created: `{"id": …}` and whatever else.
-    struct Created: Decodable, Sendable {
+    /// Something the test only tells apart by its id.
+    struct Identified: Decodable, Sendable {
         var id: UUID
+    }
+
+    /// The top-level keys of an answer as sent (snake_case): for asserting that one is absent,
+    /// not null.
+    struct Keys: Decodable, Sendable {
+        private struct Key: CodingKey {
+            var stringValue: String
+            var intValue: Int? { nil }
+            init(stringValue: String) { self.stringValue = stringValue }
+            init?(intValue: Int) { nil }
+        }
+        var names: Set<String>
+        init(from decoder: any Decoder) throws {
+            names = Set(try decoder.container(keyedBy: Key.self).allKeys.map(\.stringValue))
+        }
     }
 
     // MARK: Families (/v1/me/…)
@@ -124,7 +139,13 @@ enum API {
         }
         var id: UUID
         var status: String
+        var location: String
+        var sequence: Int
         var agenda: [Item]
+        var childId: UUID?
+        var individualPlanId: UUID?
+        var seriesId: UUID?
+        var participantIds: [UUID]?
     }
 
     // MARK: Teams against bullying
@@ -205,5 +226,97 @@ enum API {
             overdue = try container.decode(Bool.self, forKey: .overdue)
             mayClose = try container.decode(Bool.self, forKey: .mayClose)
         }
+    }
+
+    // MARK: Coordination
+
+    struct Coordinator: Decodable, Sendable {
+        var id: UUID
+        var personId: UUID
+        var service: String
+        var status: String
+    }
+
+    /// A child's coordinator, the pending handover and the history (`/v1/children/{id}/coordinator`).
+    struct Coordination: Decodable, Sendable {
+        struct Handover: Decodable, Sendable {
+            var id: UUID
+        }
+        var current: Coordinator?
+        var pendingHandover: Handover?
+        var history: [Coordinator]
+    }
+
+    struct Measure: Decodable, Sendable {
+        var id: UUID
+        var description: String
+        var evaluationDueOn: String
+        var evaluationOverdue: Bool
+        var source: String
+        var meetingId: UUID?
+    }
+
+    struct CoordinationLog: Decodable, Sendable {
+        struct Note: Decodable, Sendable {
+            var kind: String
+        }
+        var id: UUID
+        var measures: [Measure]
+        var notes: [Note]
+    }
+
+    struct IndividualPlan: Decodable, Sendable {
+        var id: UUID
+        var measures: [Measure]
+        var meetingIds: [UUID]
+    }
+
+    // MARK: Talks (utviklingssamtaler)
+
+    struct TalkRound: Decodable, Sendable {
+        struct Pupil: Decodable, Sendable {
+            var childId: UUID
+            var name: String
+        }
+        var id: UUID
+        var viewerRole: String
+        var slots: [TalkSlot]
+        var pupils: [Pupil]
+    }
+
+    struct TalkSlot: Decodable, Sendable {
+        struct Summary: Decodable, Sendable {
+            var agreedSchool: String
+        }
+        struct Booking: Decodable, Sendable {
+            var childName: String
+            var pupilAttends: Bool
+            var interpreterLanguage: String?
+            var summary: Summary?
+        }
+        var id: UUID
+        var free: Bool
+        var booking: Booking?
+        /// Whether `booking` is in the answer at all (absent, not null, where it is not the viewer's).
+        var hasBooking: Bool
+
+        enum CodingKeys: String, CodingKey { case id, free, booking }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            id = try container.decode(UUID.self, forKey: .id)
+            free = try container.decode(Bool.self, forKey: .free)
+            hasBooking = container.contains(.booking)
+            booking = try container.decodeIfPresent(Booking.self, forKey: .booking)
+        }
+    }
+
+    struct TalkReport: Decodable, Sendable {
+        struct Pupil: Decodable, Sendable {
+            var name: String
+            var held: Int
+        }
+        var complete: [Pupil]
+        var missing: [Pupil]
     }
 }

@@ -34,9 +34,9 @@ struct CoordinationFlowTests {
 
             let assigned = try await api.call("POST", path, as: teacher, json: ["person_id": tone.uuidString, "kind": "stafettholder"])
             #expect(assigned.status == 201, "\(assigned.text)")
-            let current = try #require(assigned.json["current"] as? [String: Any])
-            #expect(current.uuid("person_id") == tone)
-            #expect(current["service"] as? String == "ppt")
+            let current = try #require(try assigned.decode(API.Coordination.self).current)
+            #expect(current.personId == tone)
+            #expect(current.service == "ppt")
             let event = try #require(await api.tap.waitFor(CoordinatorAssigned.type, subject: emma.id))
             #expect(try event.decode(CoordinatorAssigned.self).personId == tone)
             #expect(!String(decoding: event.data, as: UTF8.self).contains("Emma"))
@@ -60,9 +60,9 @@ struct CoordinationFlowTests {
             #expect(try await api.call("POST", "\(path)/handovers", as: tone, json: ["to_person_id": teacher.uuidString]).status == 409)
 
             // Pending: the coordinator is still the same person.
-            let pending = try await api.call("GET", path, as: teacher)
-            #expect((pending.json["current"] as? [String: Any])?.uuid("person_id") == tone)
-            #expect((pending.json["pending_handover"] as? [String: Any])?.uuid("id") == handoverId)
+            let pending: API.Coordination = try await api.get(path, as: teacher)
+            #expect(pending.current?.personId == tone)
+            #expect(pending.pendingHandover?.id == handoverId)
 
             // Only the recipient accepts; the coordinator cannot accept for them; others see nothing.
             let bySender = try await api.call("POST", "/v1/coordinator-handovers/\(handoverId)/accept", as: tone)
@@ -75,20 +75,21 @@ struct CoordinationFlowTests {
             #expect(try await api.call("POST", "/v1/coordinator-handovers/\(handoverId)/accept", as: nurse).status == 409)
 
             let after = try await api.call("GET", path, as: teacher)
-            #expect((after.json["current"] as? [String: Any])?.uuid("person_id") == nurse)
-            #expect((after.json["history"] as? [[String: Any]])?.map { $0["status"] as? String } == ["ended", "active"])
-            #expect(after.json["pending_handover"] == nil)
+            let afterHandover = try after.decode(API.Coordination.self)
+            #expect(afterHandover.current?.personId == nurse)
+            #expect(afterHandover.history.map(\.status) == ["ended", "active"])
+            #expect(!after.keys.contains("pending_handover"))
             let handedOver = try #require(await api.tap.waitFor(CoordinatorHandedOver.type, subject: emma.id))
             let payload = try handedOver.decode(CoordinatorHandedOver.self)
             #expect(payload.fromPersonId == tone && payload.toPersonId == nurse && payload.handoverId == handoverId)
 
             // The handover is in the log; a declined handover changes nothing.
-            let logAfter = try await api.call("GET", "/v1/children/\(emma.id)/coordination-log", as: tone)
-            #expect((logAfter.json["notes"] as? [[String: Any]])?.contains { $0["kind"] as? String == "handover" } == true)
+            let logAfter: API.CoordinationLog = try await api.get("/v1/children/\(emma.id)/coordination-log", as: tone)
+            #expect(logAfter.notes.contains { $0.kind == "handover" })
             let back = try await api.call("POST", "\(path)/handovers", as: nurse, json: ["to_person_id": tone.uuidString])
             let declined = try await api.call("POST", "/v1/coordinator-handovers/\(back.id!)/decline", as: tone)
             #expect(declined.string("status") == "declined")
-            #expect((try await api.call("GET", path, as: tone).json["current"] as? [String: Any])?.uuid("person_id") == nurse)
+            #expect(try await api.get(path, as: tone, decoding: API.Coordination.self).current?.personId == nurse)
             #expect(await api.tap.waitFor(CoordinatorHandoverClosed.type, subject: emma.id) != nil)
 
             // Every read and change is in the access log.
@@ -114,7 +115,7 @@ struct CoordinationFlowTests {
                 "description": "Lesekurs to ganger i uken", "owner_id": teacher.uuidString, "starts_on": When.date(-60), "evaluation_due_on": When.date(-1),
             ])
             #expect(overdue.status == 201, "\(overdue.text)")
-            #expect(overdue.json["evaluation_overdue"] as? Bool == true)
+            #expect(try overdue.decode(API.Measure.self).evaluationOverdue)
             let measureId = try #require(overdue.id)
             let later = try await api.call("POST", "/v1/coordination-logs/\(logId)/measures", as: tone, json: [
                 "description": "Observasjon i klasserommet", "owner_id": tone.uuidString, "starts_on": When.date(0), "evaluation_due_on": When.date(30),
@@ -205,13 +206,12 @@ struct CoordinationFlowTests {
 
             let called = try await api.call("POST", "/v1/children/\(emma.id)/meetings", as: tone, json: call)
             #expect(called.status == 201, "\(called.text)")
-            let meeting = try #require(called.items.first)
-            let meetingId = try #require(meeting.uuid("id"))
-            #expect(meeting["status"] as? String == "planned")
-            #expect(meeting.uuid("child_id") == emma.id)
-            #expect(meeting.uuid("individual_plan_id") == planId)
-            #expect(Set((meeting["participant_ids"] as? [String] ?? []).compactMap(UUID.init(uuidString:)))
-                == Set(emma.guardians.map(\.id) + [teacher, nurse, tone]))
+            let meeting = try #require(try called.decode(API.Page<API.Meeting>.self).items.first)
+            let meetingId = meeting.id
+            #expect(meeting.status == "planned")
+            #expect(meeting.childId == emma.id)
+            #expect(meeting.individualPlanId == planId)
+            #expect(Set(meeting.participantIds ?? []) == Set(emma.guardians.map(\.id) + [teacher, nurse, tone]))
             let event = try #require(await api.tap.waitFor(MeetingCalled.type, subject: meetingId))
             #expect(try event.decode(MeetingCalled.self).arenaId == arenaId)
             let stored = try await api.sql { connection in
@@ -225,11 +225,10 @@ struct CoordinationFlowTests {
             #expect(stored?.0 == true && stored?.1 == tone && stored?.2 == true && stored?.3 == true)
 
             // A guardian sees the meeting and its agenda; the agenda is published by the scheduler (by hand here).
-            let asParent = try await api.call("GET", "/v1/meetings/\(meetingId)", as: emma.guardians[0].id)
-            #expect((asParent.json["agenda"] as? [[String: Any]])?.map { $0["title"] as? String } == ["Hvordan har Emma det?", "Tiltak i skolen"])
+            let asParent: API.Meeting = try await api.get("/v1/meetings/\(meetingId)", as: emma.guardians[0].id)
+            #expect(asParent.agenda.map(\.title) == ["Hvordan har Emma det?", "Tiltak i skolen"])
             try await api.publishAgenda(meetingId)
-            let items = try #require(asParent.json["agenda"] as? [[String: Any]])
-            let first = try #require(items[0].uuid("id")), second = try #require(items[1].uuid("id"))
+            let first = asParent.agenda[0].id, second = asParent.agenda[1].id
 
             // Once it has begun, an ansvarsgruppe is written up, not cancelled.
             try await api.sql { connection in
@@ -264,13 +263,13 @@ struct CoordinationFlowTests {
             #expect(await api.tap.waitFor(MinutesApproved.type, subject: meetingId) != nil)
 
             // The follow-ups are measures in the child's individual plan (its ansvarsgruppe).
-            let planAfter = try await api.call("GET", "/v1/children/\(emma.id)/individual-plan", as: teacher)
-            let measures = planAfter.json["measures"] as? [[String: Any]] ?? []
-            #expect(measures.map { $0["description"] as? String } == ["Ukentlige samtaler med helsesykepleier", "Tilpasset leseopplegg"]
-                || Set(measures.compactMap { $0["description"] as? String }) == ["Ukentlige samtaler med helsesykepleier", "Tilpasset leseopplegg"])
-            #expect(measures.allSatisfy { $0["source"] as? String == "minutes" && $0.uuid("meeting_id") == meetingId })
-            #expect(measures.first { $0["description"] as? String == "Ukentlige samtaler med helsesykepleier" }?["evaluation_due_on"] as? String == When.date(40))
-            #expect((planAfter.json["meeting_ids"] as? [String])?.compactMap(UUID.init(uuidString:)) == [meetingId])
+            let planAfter: API.IndividualPlan = try await api.get("/v1/children/\(emma.id)/individual-plan", as: teacher)
+            let measures = planAfter.measures
+            #expect(measures.map(\.description) == ["Ukentlige samtaler med helsesykepleier", "Tilpasset leseopplegg"]
+                || Set(measures.map(\.description)) == ["Ukentlige samtaler med helsesykepleier", "Tilpasset leseopplegg"])
+            #expect(measures.allSatisfy { $0.source == "minutes" && $0.meetingId == meetingId })
+            #expect(measures.first { $0.description == "Ukentlige samtaler med helsesykepleier" }?.evaluationDueOn == When.date(40))
+            #expect(planAfter.meetingIds == [meetingId])
             #expect(try await api.outboxCount(MeasureAdded.type, subject: emma.id) == 2)
         }
     }
@@ -289,24 +288,24 @@ struct CoordinationFlowTests {
                 "participant_ids": [noah.guardians[0].id.uuidString, nurse.uuidString], "agenda": [["title": "Fravær og trivsel"]],
             ] as [String: Any])
             #expect(called.status == 201, "\(called.text)")
-            #expect(called.items.count == 3)
-            let ids = called.items.compactMap { $0.uuid("id") }
-            #expect(Set(called.items.compactMap { $0["series_id"] as? String }).count == 1)
+            let series = try called.decode(API.Page<API.Meeting>.self).items
+            #expect(series.count == 3)
+            let ids = series.map(\.id)
+            #expect(Set(series.compactMap(\.seriesId)).count == 1)
             for id in ids { #expect(await api.tap.waitFor(MeetingCalled.type, subject: id) != nil) }
-            let listed = try await api.call("GET", "/v1/children/\(noah.id)/meetings", as: nurse)
-            #expect(listed.items.compactMap { $0.uuid("id") } == ids)
+            let listed: API.Page<API.Meeting> = try await api.get("/v1/children/\(noah.id)/meetings", as: nurse)
+            #expect(listed.items.map(\.id) == ids)
 
             // Moved by its organiser: sequence + 1, meeting.moved.
             let moved = try await api.call("POST", "/v1/meetings/\(ids[0])/reschedule", as: teacher, json: ["starts_at": When.local(8, 13), "location": "Helsestasjonen"])
             #expect(moved.status == 200, "\(moved.text)")
-            #expect(moved.json["sequence"] as? Int == 1)
+            #expect(try moved.decode(API.Meeting.self).sequence == 1)
             #expect(moved.string("location") == "Helsestasjonen")
             #expect(await api.tap.waitFor(MeetingMoved.type, subject: ids[0]) != nil)
             #expect(try await api.call("POST", "/v1/meetings/\(ids[0])/reschedule", as: nurse, json: ["starts_at": When.local(9)]).status == 403)
 
             try await api.publishAgenda(ids[0])
-            let meeting = try await api.call("GET", "/v1/meetings/\(ids[0])", as: teacher)
-            let item = try #require((meeting.json["agenda"] as? [[String: Any]])?.first?.uuid("id"))
+            let item = try #require(try await api.get("/v1/meetings/\(ids[0])", as: teacher, decoding: API.Meeting.self).agenda.first?.id)
             _ = try await api.call("PUT", "/v1/meetings/\(ids[0])/minutes", as: nurse, json: [
                 "version": 0, "entries": [["agenda_item_id": item.uuidString, "discussion": "Bedre oppmøte.",
                                            "follow_ups": [["description": "Morgensamtale hver mandag", "responsible_id": teacher.uuidString]]]],
@@ -315,7 +314,7 @@ struct CoordinationFlowTests {
             #expect(approved.status == 200, "\(approved.text)")
             let log = try await api.call("GET", "/v1/children/\(noah.id)/coordination-log", as: nurse)
             #expect(log.status == 200, "\(log.text)")
-            #expect((log.json["measures"] as? [[String: Any]])?.map { $0["description"] as? String } == ["Morgensamtale hver mandag"])
+            #expect(try log.decode(API.CoordinationLog.self).measures.map(\.description) == ["Morgensamtale hver mandag"])
             #expect(await api.tap.waitFor(LogOpened.type, subject: noah.id) != nil)
             // Approving again changes nothing (the measures are made once).
             #expect(try await api.call("POST", "/v1/meetings/\(ids[0])/minutes/approve", as: teacher).status == 409)

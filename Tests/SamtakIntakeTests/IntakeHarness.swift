@@ -35,6 +35,8 @@ final class IntakeHarness: Sendable {
         var fields: [String] { (json["errors"] as? [[String: Any]] ?? []).compactMap { $0["field"] as? String } }
         func string(_ key: String) -> String? { json[key] as? String }
         var id: UUID? { string("id").flatMap(UUID.init(uuidString:)) }
+        /// The top-level keys of the body as sent (for asserting that one is absent, not null).
+        var keys: Set<String> { (try? JSONDecoder().decode(API.Keys.self, from: body))?.names ?? [] }
         /// The body as a typed resource (the API's JSON: snake_case keys, ISO 8601 dates).
         func decode<T: Decodable>(_ type: T.Type) throws -> T {
             let decoder = JSONDecoder()

@@ -38,8 +38,8 @@ struct TalkRoundAPITests {
         }
     }
 
-    static func slots(_ response: IntakeHarness.Response) -> [[String: Any]] { response.json["slots"] as? [[String: Any]] ?? [] }
-    static func id(_ slot: [String: Any]) -> String { slot["id"] as? String ?? "" }
+    static func slots(_ response: IntakeHarness.Response) throws -> [API.TalkSlot] { try response.decode(API.TalkRound.self).slots }
+    static func id(_ slot: API.TalkSlot) -> String { slot.id.uuidString }
 
     @Test("the teacher plans a round for her class; a plan with too few slots, a kindergarten kind at a school and a guardian are refused")
     func planning() async throws {
@@ -48,11 +48,11 @@ struct TalkRoundAPITests {
             let hilde = api.world.child("emma").guardians[0].id
             let planned = try await api.call("POST", "/v1/talk-rounds", as: guri, json: Self.planBody(api))
             #expect(planned.status == 201, "\(planned.text)")
-            let slots = Self.slots(planned)
-            #expect(slots.count >= 10)
-            #expect(slots.allSatisfy { $0["free"] as? Bool == true })
-            #expect(planned.json["viewer_role"] as? String == "manager")
-            #expect((planned.json["pupils"] as? [[String: Any]])?.count == 2, "Emma and Noah are the 5th grade")
+            let round = try planned.decode(API.TalkRound.self)
+            #expect(round.slots.count >= 10)
+            #expect(round.slots.allSatisfy { $0.free })
+            #expect(round.viewerRole == "manager")
+            #expect(round.pupils.count == 2, "Emma and Noah are the 5th grade")
             // One 20-minute slot for two pupils.
             var tooFew = Self.planBody(api, windows: [["from": "12:00", "to": "12:20"]])
             tooFew["days"] = [Self.days()[0]]
@@ -82,7 +82,7 @@ struct TalkRoundAPITests {
             let planned = try await api.call("POST", "/v1/talk-rounds", as: guri, json: Self.planBody(api))
             #expect(planned.status == 201, "\(planned.text)")
             let roundId = try #require(planned.id)
-            let slot = Self.id(try #require(Self.slots(planned).first))
+            let slot = Self.id(try #require(try Self.slots(planned).first))
             let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
                 for pupil in pupils {
                     group.addTask {
@@ -113,7 +113,7 @@ struct TalkRoundAPITests {
             let hilde = emma.guardians[0].id, siri = noah.guardians[0].id
             let planned = try await api.call("POST", "/v1/talk-rounds", as: guri, json: Self.planBody(api))
             let roundId = try #require(planned.id)
-            let slots = Self.slots(planned).map(Self.id)
+            let slots = try Self.slots(planned).map(Self.id)
             // Siri books Noah's talk with an interpreter and without Noah.
             let noahBooked = try await api.call("POST", "/v1/talk-rounds/\(roundId)/bookings", as: siri, json: [
                 "slot_id": slots[0], "child_id": noah.id.uuidString, "pupil_attends": false, "interpreter_language": "arabisk",
@@ -121,10 +121,12 @@ struct TalkRoundAPITests {
             #expect(noahBooked.status == 201, "\(noahBooked.text)")
             // Hilde sees the slot taken, not by whom.
             let seen = try await api.call("GET", "/v1/talk-rounds/\(roundId)", as: hilde)
-            #expect(seen.status == 200 && seen.json["viewer_role"] as? String == "guardian")
-            #expect(Self.slots(seen)[0]["free"] as? Bool == false && Self.slots(seen)[0]["booking"] == nil)
+            #expect(seen.status == 200)
+            let seenRound = try seen.decode(API.TalkRound.self)
+            #expect(seenRound.viewerRole == "guardian")
+            #expect(!seenRound.slots[0].free && !seenRound.slots[0].hasBooking)
             #expect(!seen.text.contains("Noah"))
-            #expect((seen.json["pupils"] as? [[String: Any]])?.map { $0["name"] as? String } == ["Emma Nordli"])
+            #expect(seenRound.pupils.map(\.name) == ["Emma Nordli"])
             // The taken slot is refused with 409; she books another for Emma (who may not book Noah's).
             let taken = try await api.call("POST", "/v1/talk-rounds/\(roundId)/bookings", as: hilde, json: ["slot_id": slots[0], "child_id": emma.id.uuidString])
             #expect(taken.status == 409 && taken.string("code") == "slot_taken")
@@ -133,16 +135,17 @@ struct TalkRoundAPITests {
             // Moving: the old slot opens.
             let moved = try await api.call("POST", "/v1/talk-rounds/\(roundId)/bookings", as: hilde, json: ["slot_id": slots[2], "child_id": emma.id.uuidString])
             #expect(moved.status == 200)
-            #expect(Self.slots(moved)[1]["free"] as? Bool == true)
-            #expect((Self.slots(moved)[2]["booking"] as? [String: Any])?["child_name"] as? String == "Emma Nordli")
+            #expect(try Self.slots(moved)[1].free)
+            #expect(try Self.slots(moved)[2].booking?.childName == "Emma Nordli")
             // The teacher sees both, with the interpreter request.
             let teacherView = try await api.call("GET", "/v1/talk-rounds/\(roundId)", as: guri)
-            let noahsSlot = try #require(Self.slots(teacherView)[0]["booking"] as? [String: Any])
-            #expect(noahsSlot["interpreter_language"] as? String == "arabisk" && noahsSlot["pupil_attends"] as? Bool == false)
+            let noahsSlot = try #require(try Self.slots(teacherView)[0].booking)
+            #expect(noahsSlot.interpreterLanguage == "arabisk" && !noahsSlot.pupilAttends)
             // Siri cannot cancel Emma's talk (it does not exist for her); Hilde can.
             #expect(try await api.call("POST", "/v1/talk-slots/\(slots[2])/cancel", as: siri).status == 404)
             let cancelled = try await api.call("POST", "/v1/talk-slots/\(slots[2])/cancel", as: hilde)
-            #expect(cancelled.status == 200 && Self.slots(cancelled)[2]["free"] as? Bool == true)
+            #expect(cancelled.status == 200)
+            #expect(try Self.slots(cancelled)[2].free)
             // Someone with no child in the class does not see the round.
             #expect(try await api.call("GET", "/v1/talk-rounds/\(roundId)", as: api.world.child("ella").guardians[0].id).status == 404)
             let types = try await api.sql { connection in
@@ -171,7 +174,7 @@ struct TalkRoundAPITests {
             for round in 0..<2 {
                 let planned = try await api.call("POST", "/v1/talk-rounds", as: guri, json: Self.planBody(api))
                 let roundId = try #require(planned.id)
-                let slot = Self.id(Self.slots(planned)[0])
+                let slot = Self.id(try Self.slots(planned)[0])
                 // The teacher assigns Emma's slot.
                 #expect(try await api.call("POST", "/v1/talk-rounds/\(roundId)/bookings", as: guri, json: ["slot_id": slot, "child_id": emma.id.uuidString]).status == 201)
                 // Before the talk no summary.
@@ -187,9 +190,9 @@ struct TalkRoundAPITests {
                     // Still missing: one talk of two.
                     let report = try await api.call("GET", "/v1/talk-reports?unit_id=\(api.world.units[.school]!)&grade=5", as: frode)
                     #expect(report.status == 200, "\(report.text)")
-                    let missing = report.json["missing"] as? [[String: Any]] ?? []
-                    #expect(Set(missing.compactMap { $0["name"] as? String }) == ["Emma Nordli", "Noah Berget"])
-                    #expect(missing.first { $0["name"] as? String == "Emma Nordli" }?["held"] as? Int == 1)
+                    let missing = try report.decode(API.TalkReport.self).missing
+                    #expect(Set(missing.map(\.name)) == ["Emma Nordli", "Noah Berget"])
+                    #expect(missing.first { $0.name == "Emma Nordli" }?.held == 1)
                 }
                 // Only the teacher writes it; the guardian is refused.
                 #expect(try await api.call("PUT", "/v1/talk-slots/\(slot)/summary", as: hilde,
@@ -202,24 +205,22 @@ struct TalkRoundAPITests {
                 // A held talk with a summary cannot be cancelled.
                 #expect(try await api.call("POST", "/v1/talk-slots/\(slot)/cancel", as: guri).status == 409)
                 let seen = try await api.call("GET", "/v1/talk-rounds/\(roundId)", as: hilde)
-                let summary = (Self.slots(seen)[0]["booking"] as? [String: Any])?["summary"] as? [String: Any]
-                #expect(summary?["agreed_school"] as? String == "Lesegruppe \(round).")
+                #expect(try Self.slots(seen)[0].booking?.summary?.agreedSchool == "Lesegruppe \(round).")
                 held.append(slot)
             }
-            let report = try await api.call("GET", "/v1/talk-reports?unit_id=\(api.world.units[.school]!)&grade=5", as: guri)
-            #expect((report.json["complete"] as? [[String: Any]])?.compactMap { $0["name"] as? String } == ["Emma Nordli"])
-            #expect((report.json["missing"] as? [[String: Any]])?.compactMap { $0["name"] as? String } == ["Noah Berget"])
+            let report: API.TalkReport = try await api.get("/v1/talk-reports?unit_id=\(api.world.units[.school]!)&grade=5", as: guri)
+            #expect(report.complete.map(\.name) == ["Emma Nordli"])
+            #expect(report.missing.map(\.name) == ["Noah Berget"])
             // Guardians and other units' staff do not read the report; bad parameters name the field.
             #expect(try await api.call("GET", "/v1/talk-reports?unit_id=\(api.world.units[.school]!)&grade=5", as: hilde).status == 403)
             #expect(try await api.call("GET", "/v1/talk-reports?unit_id=\(api.world.units[.school]!)&grade=5", as: api.world.person(.ppt, .advisor)).status == 403)
             let bad = try await api.call("GET", "/v1/talk-reports?unit_id=nope&grade=40", as: guri)
             #expect(bad.status == 422 && Set(bad.fields) == ["unit_id", "grade"])
             // The guardian's list shows her child's rounds.
-            let list = try await api.call("GET", "/v1/talk-rounds", as: hilde)
-            #expect((list.json["items"] as? [[String: Any]])?.count == 2)
+            #expect(try await api.get("/v1/talk-rounds", as: hilde, decoding: API.Page<API.Identified>.self).items.count == 2)
             // The rektor's list has them too; staff of another service see none (the list names only rounds the caller may open).
-            #expect((try await api.call("GET", "/v1/talk-rounds", as: frode).json["items"] as? [[String: Any]])?.count == 2)
-            #expect((try await api.call("GET", "/v1/talk-rounds", as: api.world.person(.ppt, .advisor)).json["items"] as? [[String: Any]])?.isEmpty == true)
+            #expect(try await api.get("/v1/talk-rounds", as: frode, decoding: API.Page<API.Identified>.self).items.count == 2)
+            #expect(try await api.get("/v1/talk-rounds", as: api.world.person(.ppt, .advisor), decoding: API.Page<API.Identified>.self).items.isEmpty)
         }
     }
 }
