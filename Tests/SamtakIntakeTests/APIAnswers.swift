@@ -319,4 +319,79 @@ enum API {
         var complete: [Pupil]
         var missing: [Pupil]
     }
+
+    // MARK: Children
+
+    struct Child: Decodable, Sendable {
+        struct Guardian: Decodable, Sendable {
+            var personId: UUID
+            var name: String
+        }
+        var id: UUID
+        var name: String
+        var guardians: [Guardian]
+    }
+
+    /// A consent as staff read it (`/v1/consents/{id}`, `/v1/children/{id}/consents`).
+    struct StaffConsent: Decodable, Sendable {
+        var id: UUID
+        var active: Bool
+        var endedReason: String?
+    }
+
+    // MARK: Transitions
+
+    struct TransitionItem: Decodable, Sendable {
+        struct Child: Decodable, Sendable {
+            var name: String
+        }
+        var id: UUID
+        var visibility: String
+        var child: Child?
+        var information: [String]
+        var specialNeedsSupport: Bool?
+        var schoolSituation: String?
+        var attendsSfo: Bool?
+        var receivingTeacherId: UUID?
+        var responsibleService: String?
+        var ansvarsgruppeMeetingId: UUID?
+    }
+
+    struct TransitionSeason: Decodable, Sendable {
+        struct Meeting: Decodable, Sendable {
+            var meetingId: UUID
+            var participantIds: [UUID]
+            var childrenWithoutConsent: Int?
+            /// Whether `children_without_consent` is in the answer at all (organisers only).
+            var hasChildrenWithoutConsent: Bool
+            var mayArrange: Bool
+            var responsibleService: String
+            var items: [TransitionItem]
+
+            enum CodingKeys: String, CodingKey {
+                case meetingId, participantIds, childrenWithoutConsent, mayArrange, responsibleService, items
+            }
+
+            init(from decoder: any Decoder) throws {
+                let container = try decoder.container(keyedBy: CodingKeys.self)
+                meetingId = try container.decode(UUID.self, forKey: .meetingId)
+                participantIds = try container.decode([UUID].self, forKey: .participantIds)
+                hasChildrenWithoutConsent = container.contains(.childrenWithoutConsent)
+                childrenWithoutConsent = try container.decodeIfPresent(Int.self, forKey: .childrenWithoutConsent)
+                mayArrange = try container.decode(Bool.self, forKey: .mayArrange)
+                responsibleService = try container.decode(String.self, forKey: .responsibleService)
+                items = try container.decode([TransitionItem].self, forKey: .items)
+            }
+        }
+        var id: UUID
+        var establishesAnsvarsgruppe: Bool
+        var meetings: [Meeting]
+    }
+
+    /// A line of `/v1/transition-seasons`.
+    struct SeasonSummary: Decodable, Sendable {
+        var id: UUID
+        var receivingUnitName: String
+        var organiser: Bool
+    }
 }

@@ -199,12 +199,12 @@ struct AccessFindingsTests {
             #expect(planned.status == 201, "\(planned.text)")
             #expect(!planned.text.contains("Emma"), "the receiving school must not see Emma: \(planned.text)")
             #expect(planned.text.contains("Noah Berget"))
-            let meeting = try #require((planned.json["meetings"] as? [[String: Any]])?.first)
-            #expect(meeting["children_without_consent"] as? Int == 1)
-            #expect((meeting["items"] as? [[String: Any]])?.count == 1)
+            let meeting = try #require(try planned.decode(API.TransitionSeason.self).meetings.first)
+            #expect(meeting.childrenWithoutConsent == 1)
+            #expect(meeting.items.count == 1)
 
             // An item stored before the fix on Emma's general consent: the receiving rektor reads nothing of it.
-            let meetingId = try #require(meeting.uuid("meeting_id"))
+            let meetingId = meeting.meetingId
             let emmaItem = try await api.sql { connection in
                 let consent = try connection.query("SELECT id FROM consents WHERE child_id = \(emma.id)").first!.decode(UUID.self, 0)
                 let caseId = UUID()
@@ -317,7 +317,7 @@ struct AccessFindingsTests {
                 "agenda": [["title": "Oppfølging"]],
             ] as [String: Any])
             #expect(called.status == 201, "\(called.text)")
-            let calledId = try #require((called.json["items"] as? [[String: Any]])?.first?.uuid("id"))
+            let calledId = try #require(try called.decode(API.Page<API.Meeting>.self).items.first?.id)
             let arenaOwner = w.person(.municipality, .coordinator)
             let move: [String: Any] = ["starts_at": When.local(15, 10)]
             #expect(try await api.call("POST", "/v1/meetings/\(calledId)/reschedule", as: arenaOwner, json: move).status == 403)
@@ -353,9 +353,9 @@ struct AccessFindingsTests {
             #expect(!ended.text.contains("Emma") && !ended.text.contains("feil skjema"))
             #expect(try await api.call("POST", "/v1/consents/\(consentId)/end", as: admin, json: body).status == 409)
             #expect(try await api.call("GET", "/v1/children/\(emma.id)", as: nurse).status == 404)
-            let consent = try await api.call("GET", "/v1/consents/\(consentId)", as: teacher)
-            #expect(consent.json["active"] as? Bool == false)
-            #expect(consent.string("ended_reason") == "recorded_in_error")
+            let consent: API.StaffConsent = try await api.get("/v1/consents/\(consentId)", as: teacher)
+            #expect(!consent.active)
+            #expect(consent.endedReason == "recorded_in_error")
             let endedEvent = try #require(await api.tap.waitFor(ConsentEnded.type, subject: consentId))
             #expect(try endedEvent.decode(ConsentEnded.self) == ConsentEnded(consentId: consentId, childId: emma.id, reason: .recordedInError))
             #expect(!String(decoding: endedEvent.data, as: UTF8.self).contains("feil skjema"))
@@ -370,8 +370,8 @@ struct AccessFindingsTests {
             #expect(endedGuardian.string("kind") == "guardianship_ended")
             #expect(try await api.call("GET", "/v1/children/\(emma.id)", as: tor).status == 404)
             #expect(try await api.call("POST", "/v1/children/\(emma.id)/guardians/\(tor)/end", as: admin, json: ["reason": "wrong_person"]).status == 404)
-            let guardians = try await api.call("GET", "/v1/children/\(emma.id)", as: teacher).json["guardians"] as? [[String: Any]] ?? []
-            #expect(guardians.compactMap { $0.uuid("person_id") } == [emma.guardians[0].id])
+            let guardians = try await api.get("/v1/children/\(emma.id)", as: teacher, decoding: API.Child.self).guardians
+            #expect(guardians.map(\.personId) == [emma.guardians[0].id])
             #expect(await api.tap.waitFor(GuardianshipEnded.type, subject: emma.id) != nil)
 
             // The audit trail: what was ended, by whom, why (with the note), and the access log.

@@ -30,31 +30,29 @@ struct TransitionArrangementsTests {
             ] as [String: Any])
             #expect(planned.status == 201, "\(planned.text)")
             let seasonId = try #require(planned.id)
-            let meeting = try #require((planned.json["meetings"] as? [[String: Any]])?.first)
-            let meetingId = try #require(meeting.uuid("meeting_id"))
-            #expect(meeting["responsible_service"] as? String == "school")
-            let items = meeting["items"] as? [[String: Any]] ?? []
+            let meeting = try #require(try planned.decode(API.TransitionSeason.self).meetings.first)
+            let meetingId = meeting.meetingId
+            #expect(meeting.responsibleService == "school")
             func item(_ name: String) throws -> UUID {
-                try #require(items.first { ($0["child"] as? [String: Any])?["name"] as? String == name }?.uuid("id"))
+                try #require(meeting.items.first { $0.child?.name == name }?.id)
             }
             let oskarItem = try item("Oskar Lyng"), majaItem = try item("Maja Torp")
-            let participants = (meeting["participant_ids"] as? [String] ?? []).compactMap(UUID.init(uuidString:))
-            #expect(!participants.contains(sfoLeader) && !participants.contains(ppt))
+            #expect(!meeting.participantIds.contains(sfoLeader) && !meeting.participantIds.contains(ppt))
 
             // The list: the rektor plans it, the kindergarten's teacher takes part, another school's teacher sees nothing.
-            let mine = try await api.call("GET", "/v1/transition-seasons", as: rektor)
-            #expect(mine.status == 200)
-            #expect(mine.items.first { $0.uuid("id") == seasonId }?["organiser"] as? Bool == true)
-            #expect(mine.items.first { $0.uuid("id") == seasonId }?["receiving_unit_name"] as? String == "Nordby barneskole")
-            let taking = try await api.call("GET", "/v1/transition-seasons", as: pedagogue)
-            #expect(taking.items.first { $0.uuid("id") == seasonId }?["organiser"] as? Bool == false)
-            #expect(try await api.call("GET", "/v1/transition-seasons", as: w.person(.lowerSecondary, .teacher)).items.isEmpty)
+            typealias Seasons = API.Page<API.SeasonSummary>
+            let mine = try await api.get("/v1/transition-seasons", as: rektor, decoding: Seasons.self).items.first { $0.id == seasonId }
+            #expect(mine?.organiser == true)
+            #expect(mine?.receivingUnitName == "Nordby barneskole")
+            let taking = try await api.get("/v1/transition-seasons", as: pedagogue, decoding: Seasons.self)
+            #expect(taking.items.first { $0.id == seasonId }?.organiser == false)
+            #expect(try await api.get("/v1/transition-seasons", as: w.person(.lowerSecondary, .teacher), decoding: Seasons.self).items.isEmpty)
 
             // Maja will attend SFO: the receiving school's SFO leader is invited and announced.
             let sfo = try await api.call("POST", "/v1/transition-items/\(majaItem)/arrangements", as: rektor,
                                          json: ["attends_sfo": true, "special_needs_support": false])
             #expect(sfo.status == 200, "\(sfo.text)")
-            #expect(sfo.json["attends_sfo"] as? Bool == true)
+            #expect(try sfo.decode(API.TransitionItem.self).attendsSfo == true)
             // Her consent does not release special needs: marking it is refused, naming the field.
             let refused = try await api.call("POST", "/v1/transition-items/\(majaItem)/arrangements", as: rektor,
                                              json: ["attends_sfo": true, "special_needs_support": true])
@@ -70,18 +68,18 @@ struct TransitionArrangementsTests {
                 "attends_sfo": false, "special_needs_support": true, "receiving_teacher_id": schoolTeacher.uuidString,
             ])
             #expect(special.status == 200, "\(special.text)")
-            #expect(special.json["responsible_service"] as? String == "ppt")
-            #expect(special.string("receiving_teacher_id")?.lowercased() == schoolTeacher.uuidString.lowercased())
+            let specialItem = try special.decode(API.TransitionItem.self)
+            #expect(specialItem.responsibleService == "ppt")
+            #expect(specialItem.receivingTeacherId == schoolTeacher)
             // Only the organiser plans a child's part; the sending kindergarten's leader is refused.
             #expect(try await api.call("POST", "/v1/transition-items/\(oskarItem)/arrangements", as: styrer,
                                        json: ["attends_sfo": false, "special_needs_support": false]).status == 403)
 
-            let season = try await api.call("GET", "/v1/transition-seasons/\(seasonId)", as: rektor)
-            let after = try #require((season.json["meetings"] as? [[String: Any]])?.first)
-            #expect(after["responsible_service"] as? String == "ppt")
-            #expect(season.json["establishes_ansvarsgruppe"] as? Bool == false)
-            let now = Set((after["participant_ids"] as? [String] ?? []).compactMap(UUID.init(uuidString:)))
-            #expect(now.isSuperset(of: [sfoLeader, ppt, schoolTeacher]))
+            let season: API.TransitionSeason = try await api.get("/v1/transition-seasons/\(seasonId)", as: rektor)
+            let after = try #require(season.meetings.first)
+            #expect(after.responsibleService == "ppt")
+            #expect(!season.establishesAnsvarsgruppe)
+            #expect(Set(after.participantIds).isSuperset(of: [sfoLeader, ppt, schoolTeacher]))
             let invited = try await api.sql { connection in
                 try connection.query("""
                     SELECT count(*) FROM outbox WHERE event_type = 'meeting.participant_invited' AND lower(subject) = \(meetingId.uuidString.lowercased())
@@ -89,7 +87,7 @@ struct TransitionArrangementsTests {
             }
             #expect(invited >= 3)
             // The SFO leader now takes part, and sees the season in her list.
-            #expect(try await api.call("GET", "/v1/transition-seasons", as: sfoLeader).items.contains { $0.uuid("id") == seasonId })
+            #expect(try await api.get("/v1/transition-seasons", as: sfoLeader, decoding: Seasons.self).items.contains { $0.id == seasonId })
         }
     }
 
@@ -110,8 +108,9 @@ struct TransitionArrangementsTests {
                               "children": [["child_id": filip.id.uuidString]]]],
             ] as [String: Any])
             #expect(planned.status == 201, "\(planned.text)")
-            #expect(planned.json["establishes_ansvarsgruppe"] as? Bool == true)
-            let item = try #require(((planned.json["meetings"] as? [[String: Any]])?.first?["items"] as? [[String: Any]])?.first?.uuid("id"))
+            let season = try planned.decode(API.TransitionSeason.self)
+            #expect(season.establishesAnsvarsgruppe)
+            let item = try #require(season.meetings.first?.items.first?.id)
 
             // Only the organiser; a meeting time in the past is refused at the field.
             #expect(try await api.call("POST", "/v1/transition-items/\(item)/ansvarsgruppe", as: sending,
@@ -121,7 +120,7 @@ struct TransitionArrangementsTests {
             let established = try await api.call("POST", "/v1/transition-items/\(item)/ansvarsgruppe", as: rektor,
                                                  json: ["starts_at": When.local(30, 13), "location": "Nordby videregående skole"])
             #expect(established.status == 200, "\(established.text)")
-            let meetingId = try #require(established.uuid("ansvarsgruppe_meeting_id"))
+            let meetingId = try #require(try established.decode(API.TransitionItem.self).ansvarsgruppeMeetingId)
             #expect(await api.tap.waitFor(MeetingCalled.type, subject: meetingId) != nil)
             let meeting = try await api.call("GET", "/v1/meetings/\(meetingId)", as: rektor)
             #expect(meeting.status == 200)

@@ -32,16 +32,15 @@ struct TransitionFlowTests {
             let planned = try await api.call("POST", "/v1/transition-seasons", as: rektor, json: body)
             #expect(planned.status == 201, "\(planned.text)")
             let seasonId = try #require(planned.id)
-            let meeting = try #require((planned.json["meetings"] as? [[String: Any]])?.first)
-            let meetingId = try #require(meeting.uuid("meeting_id"))
-            #expect(meeting["children_without_consent"] as? Int == 1)
-            #expect(meeting["may_arrange"] as? Bool == true)
-            let items = meeting["items"] as? [[String: Any]] ?? []
-            #expect(items.count == 1)
-            let item = try #require(items.first)
-            let itemId = try #require(item.uuid("id"))
-            #expect((item["child"] as? [String: Any])?["name"] as? String == "Oskar Lyng")
-            #expect(item["information"] as? [String] == ["school_situation"])
+            let meeting = try #require(try planned.decode(API.TransitionSeason.self).meetings.first)
+            let meetingId = meeting.meetingId
+            #expect(meeting.childrenWithoutConsent == 1)
+            #expect(meeting.mayArrange)
+            #expect(meeting.items.count == 1)
+            let item = try #require(meeting.items.first)
+            let itemId = item.id
+            #expect(item.child?.name == "Oskar Lyng")
+            #expect(item.information == ["school_situation"])
             #expect(!planned.text.contains("Maja"))
             #expect(try await api.call("POST", "/v1/transition-seasons", as: rektor, json: body).status == 409)
 
@@ -73,21 +72,20 @@ struct TransitionFlowTests {
             #expect(read.status == 200, "\(read.text)")
             #expect(read.string("visibility") == "full")
             #expect(read.string("school_situation") == "Trives i lek, liker å tegne.")
-            #expect(read.json["health"] == nil && read.json["family"] == nil && read.json["special_needs"] == nil)
-            let season = try await api.call("GET", "/v1/transition-seasons/\(seasonId)", as: schoolTeacher)
-            #expect(season.status == 200)
-            let seen = try #require((season.json["meetings"] as? [[String: Any]])?.first)
-            #expect(seen["children_without_consent"] == nil)
-            #expect(seen["may_arrange"] as? Bool == false)
-            #expect((seen["items"] as? [[String: Any]])?.count == 1)
+            #expect(read.keys.isDisjoint(with: ["health", "family", "special_needs"]))
+            let season: API.TransitionSeason = try await api.get("/v1/transition-seasons/\(seasonId)", as: schoolTeacher)
+            let seen = try #require(season.meetings.first)
+            #expect(!seen.hasChildrenWithoutConsent)
+            #expect(!seen.mayArrange)
+            #expect(seen.items.count == 1)
             // The agenda shows the named item like any case on it.
-            let agenda = try await api.call("GET", "/v1/meetings/\(meetingId)", as: schoolTeacher)
-            #expect((agenda.json["agenda"] as? [[String: Any]])?.map { $0["visibility"] as? String } == ["full"])
+            let agenda: API.Meeting = try await api.get("/v1/meetings/\(meetingId)", as: schoolTeacher)
+            #expect(agenda.agenda.map(\.visibility) == ["full"])
 
             // Other schools see nothing; once the consent is withdrawn nothing more is shown.
             #expect(try await api.call("GET", "/v1/transition-seasons/\(seasonId)", as: api.world.person(.lowerSecondary, .teacher)).status == 404)
             #expect(try await api.call("GET", "/v1/transition-items/\(itemId)", as: api.world.child("noah").guardians[0].id).status == 404)
-            let consentId = try #require(try await api.call("GET", "/v1/children/\(oskar.id)/consents", as: styrer).items.first?.uuid("id"))
+            let consentId = try #require(try await api.get("/v1/children/\(oskar.id)/consents", as: styrer, decoding: API.Page<API.StaffConsent>.self).items.first?.id)
             #expect(try await api.call("POST", "/v1/consents/\(consentId)/withdraw", as: styrer).status == 200)
             #expect(try await api.call("GET", "/v1/transition-items/\(itemId)", as: schoolTeacher).status == 404)
             #expect(try await api.call("GET", "/v1/transition-items/\(itemId)", as: rektor).status == 404)
@@ -111,10 +109,9 @@ struct TransitionFlowTests {
                               "children": [["child_id": oskar.id.uuidString, "special_needs_support": true]]]],
             ] as [String: Any])
             #expect(planned.status == 201, "\(planned.text)")
-            let meeting = try #require((planned.json["meetings"] as? [[String: Any]])?.first)
-            let participants = (meeting["participant_ids"] as? [String] ?? []).compactMap(UUID.init(uuidString:))
-            #expect(participants.contains(api.world.person(.ppt, .advisor)))
-            #expect((meeting["items"] as? [[String: Any]])?.first?["special_needs_support"] as? Bool == true)
+            let meeting = try #require(try planned.decode(API.TransitionSeason.self).meetings.first)
+            #expect(meeting.participantIds.contains(api.world.person(.ppt, .advisor)))
+            #expect(meeting.items.first?.specialNeedsSupport == true)
             // A child who is not at the sending unit cannot be put on its meeting.
             let wrong = try await api.call("POST", "/v1/transition-seasons", as: api.world.person(.lowerSecondary, .unitLeader), json: [
                 "school_year": When.schoolYear, "stage": "primary_to_lower_secondary", "arena_id": arenaId.uuidString,
