@@ -127,6 +127,8 @@ enum API {
             var presence: String
         }
         var id: UUID
+        var version: Int
+        var capacity: Int
         var participants: [Participant]
     }
 
@@ -169,6 +171,10 @@ enum API {
 
     /// A case or a referral (`/v1/cases/{id}`, `/v1/referrals/{id}`).
     struct Case: Decodable, Sendable {
+        struct Child: Decodable, Sendable {
+            var id: UUID
+            var name: String
+        }
         struct Scheduling: Decodable, Sendable {
             var meetingId: UUID
         }
@@ -177,6 +183,7 @@ enum API {
             var text: String
         }
         struct Referral: Decodable, Sendable {
+            var question: String
             var intakeDecision: String?
             var informationRequested: String
             var missing: [Opaque]
@@ -186,6 +193,10 @@ enum API {
         var status: String
         var title: String
         var visibility: String
+        var accessBasis: String
+        var arenaId: UUID?
+        var child: Child?
+        var screeningFlags: [String]
         var scheduled: Scheduling?
         var referral: Referral?
     }
@@ -393,5 +404,21 @@ enum API {
         var id: UUID
         var receivingUnitName: String
         var organiser: Bool
+    }
+
+    // MARK: The register
+
+    struct Person: Decodable, Sendable {
+        var id: UUID
+        var memberships: [Opaque]
+    }
+
+    /// `/v1/me`.
+    struct Me: Decodable, Sendable {
+        var administrator: Bool
+    }
+
+    struct RecurrencePreview: Decodable, Sendable {
+        var occurrences: [String]
     }
 }

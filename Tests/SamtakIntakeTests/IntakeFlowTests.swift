@@ -29,10 +29,10 @@ struct IntakeFlowTests {
             let ressursteam = try await api.call("GET", "/v1/arenas/\(ids[SeedArena.all.firstIndex { $0.kind == .ressursteam }!])", as: admin)
             #expect(ressursteam.status == 200)
             #expect(ressursteam.string("rrule") == "FREQ=MONTHLY;BYDAY=1TU")
-            #expect((ressursteam.json["participants"] as? [Any])?.count == 4)
+            #expect(try ressursteam.decode(API.Arena.self).participants.count == 4)
             #expect(ressursteam.string("frequency_text") == "1 gang i måneden")
-            let listed = try await api.call("GET", "/v1/arenas?limit=200", as: api.world.person(.school, .teacher))
-            #expect((listed.json["items"] as? [Any])?.count == SeedArena.all.count)
+            let listed: API.Page<API.Identified> = try await api.get("/v1/arenas?limit=200", as: api.world.person(.school, .teacher))
+            #expect(listed.items.count == SeedArena.all.count)
             #expect(await api.tap.waitFor(ArenaChanged.type, subject: ids[0]) != nil)
 
             // An update needs the current version, bumps it, and is announced.
@@ -43,8 +43,9 @@ struct IntakeFlowTests {
             #expect(stale.status == 409)
             let updated = try await api.call("PUT", "/v1/arenas/\(ids[index])", as: admin, json: body.merging(["version": 1]) { $1 })
             #expect(updated.status == 200)
-            #expect(updated.json["version"] as? Int == 2)
-            #expect(updated.json["capacity"] as? Int == 4)
+            let updatedArena = try updated.decode(API.Arena.self)
+            #expect(updatedArena.version == 2)
+            #expect(updatedArena.capacity == 4)
             // Registered (version 1) and updated (version 2): both announced.
             let deadline = ContinuousClock.now + .seconds(20)
             while api.tap.events(ArenaChanged.type, subject: ids[index]).count < 2 && ContinuousClock.now < deadline {
@@ -71,28 +72,25 @@ struct IntakeFlowTests {
             let added = try await api.call("POST", "/v1/people/\(personId)/memberships", as: admin,
                                            json: ["unit_id": unit.string("id")!, "role": "social_teacher"])
             #expect(added.status == 201)
-            #expect((added.json["memberships"] as? [Any])?.count == 2)
-            let me = try await api.call("GET", "/v1/me", as: personId)
-            #expect(me.status == 200)
-            #expect(me.json["administrator"] as? Bool == false)
-            let page1 = try await api.call("GET", "/v1/units?limit=5", as: personId)
-            let cursor = try #require(page1.string("next_cursor"))
-            let page2 = try await api.call("GET", "/v1/units?limit=50&cursor=\(cursor)", as: personId)
-            let all = ((page1.json["items"] as? [[String: Any]]) ?? []) + ((page2.json["items"] as? [[String: Any]]) ?? [])
-            #expect(Set(all.compactMap { $0["id"] as? String }).count == SeedUnit.allCases.count + 1)
-            let staff = try await api.call("GET", "/v1/people?unit_id=\(api.world.units[.school]!)", as: personId)
-            #expect((staff.json["items"] as? [Any])?.count == 5)
+            #expect(try added.decode(API.Person.self).memberships.count == 2)
+            #expect(try await api.get("/v1/me", as: personId, decoding: API.Me.self).administrator == false)
+            let page1: API.Page<API.Identified> = try await api.get("/v1/units?limit=5", as: personId)
+            let cursor = try #require(page1.nextCursor)
+            let page2: API.Page<API.Identified> = try await api.get("/v1/units?limit=50&cursor=\(cursor)", as: personId)
+            #expect(Set((page1.items + page2.items).map(\.id)).count == SeedUnit.allCases.count + 1)
+            let staff: API.Page<API.Identified> = try await api.get("/v1/people?unit_id=\(api.world.units[.school]!)", as: personId)
+            #expect(staff.items.count == 5)
 
             let holiday = try await api.call("POST", "/v1/school-holidays", as: admin, json: [
                 "school_year": "2026/2027", "name": "Høstferie", "first_day": "2026-09-28", "last_day": "2026-10-02",
             ])
             #expect(holiday.status == 201)
-            let holidays = try await api.call("GET", "/v1/school-holidays?school_year=2026/2027", as: personId)
-            #expect((holidays.json["items"] as? [Any])?.count == 1)
+            let holidays: API.Page<API.Opaque> = try await api.get("/v1/school-holidays?school_year=2026/2027", as: personId)
+            #expect(holidays.items.count == 1)
 
-            let preview = try await api.call("GET", "/v1/recurrence/preview?rrule=FREQ%3DWEEKLY%3BINTERVAL%3D5%3BBYDAY%3DTU&start=2027-03-02T12:00&until=2027-06-30&holidays=move", as: personId)
-            #expect(preview.status == 200)
-            #expect(preview.json["occurrences"] as? [String] == [
+            let preview: API.RecurrencePreview = try await api.get(
+                "/v1/recurrence/preview?rrule=FREQ%3DWEEKLY%3BINTERVAL%3D5%3BBYDAY%3DTU&start=2027-03-02T12:00&until=2027-06-30&holidays=move", as: personId)
+            #expect(preview.occurrences == [
                 "2027-03-02T12:00:00+01:00", "2027-04-06T12:00:00+02:00", "2027-05-11T12:00:00+02:00", "2027-06-15T12:00:00+02:00",
             ])
         }
@@ -124,7 +122,7 @@ struct IntakeFlowTests {
             #expect(named.status == 201, "\(named.text)")
             let caseId = try #require(named.id)
             #expect(named.string("status") == "submitted")
-            #expect((named.json["child"] as? [String: Any])?["name"] as? String == "Emma Nordli")
+            #expect(try named.decode(API.Case.self).child?.name == "Emma Nordli")
             let event = try #require(await api.tap.waitFor(CaseSubmitted.type, subject: caseId))
             let payload = try event.decode(CaseSubmitted.self)
             #expect(payload == CaseSubmitted(caseId: caseId, arenaId: arenaId, unitId: api.world.units[.school]!, kind: .named, urgent: false))
@@ -153,10 +151,10 @@ struct IntakeFlowTests {
             #expect(!flagged.text.contains("Noah"))
             let confirmed = try await api.call("POST", "/v1/cases", as: teacher, json: anonymousBody.merging(["confirm_no_personal_data": true]) { $1 })
             #expect(confirmed.status == 201)
-            #expect(confirmed.json["screening_flags"] as? [String] == ["knownName"])
+            #expect(try confirmed.decode(API.Case.self).screeningFlags == ["knownName"])
             let clean = try await api.call("POST", "/v1/cases", as: teacher, json: anonymousBody.merging(["concern": "Konflikter i friminuttene."]) { $1 })
             #expect(clean.status == 201)
-            #expect(clean.json["child"] == nil)
+            #expect(!clean.keys.contains("child"))
             let system = try await api.call("POST", "/v1/cases", as: api.world.person(.school, .unitLeader), json: [
                 "arena_id": arenaId.uuidString, "kind": "system", "submitting_unit_id": unit, "title": "Kompetanseheving i klasseledelse",
                 "concern": "Behov for felles opplegg for 5.–7. trinn.",
@@ -164,8 +162,8 @@ struct IntakeFlowTests {
             #expect(system.status == 201)
 
             // The listing for the arena shows the nurse all four (named in full: her service is covered).
-            let listing = try await api.call("GET", "/v1/cases?arena_id=\(arenaId)", as: nurse)
-            #expect((listing.json["items"] as? [Any])?.count == 4)
+            let listing: API.Page<API.Case> = try await api.get("/v1/cases?arena_id=\(arenaId)", as: nurse)
+            #expect(listing.items.count == 4)
 
             // Withdrawn by the owner: announced; a second withdrawal is a conflict.
             let withdrawn = try await api.call("POST", "/v1/cases/\(caseId)/withdraw", as: teacher)
@@ -215,7 +213,7 @@ struct IntakeFlowTests {
             #expect(try event.decode(ReferralCreated.self).targetService == .bup)
             let asBUP = try await api.call("GET", "/v1/referrals/\(id)", as: api.world.person(.bup, .clinician))
             #expect(asBUP.string("visibility") == "full")
-            #expect((asBUP.json["referral"] as? [String: Any])?["question"] as? String == "Utredning av angst og søvnvansker")
+            #expect(try asBUP.decode(API.Case.self).referral?.question == "Utredning av angst og søvnvansker")
             let withdrawn = try await api.call("POST", "/v1/referrals/\(id)/withdraw", as: nurse)
             #expect(withdrawn.string("status") == "withdrawn")
         }
@@ -248,8 +246,8 @@ struct IntakeFlowTests {
                 try connection.execute("UPDATE cases SET status = 'scheduled' WHERE id = \(caseId)")
                 return (meetingId, itemId)
             }
-            let agenda = try await api.call("GET", "/v1/meetings/\(meetingId)", as: api.world.person(.ppt, .advisor))
-            #expect(((agenda.json["agenda"] as? [[String: Any]])?.first?["title"]) as? String == "Emma – lesing")
+            let agenda: API.Meeting = try await api.get("/v1/meetings/\(meetingId)", as: api.world.person(.ppt, .advisor))
+            #expect(agenda.agenda.first?.title == "Emma – lesing")
             let minutes: [String: Any] = [
                 "present": [principal.uuidString, teacher.uuidString], "general_notes": "Godt møte.", "version": 0,
                 "entries": [[
