@@ -421,4 +421,43 @@ enum API {
     struct RecurrencePreview: Decodable, Sendable {
         var occurrences: [String]
     }
+
+    // MARK: Cooperation around a child
+
+    /// Whom a child's coordinator may invite (`/v1/children/{id}/coordinator/candidates`).
+    struct Candidates: Decodable, Sendable {
+        struct Staff: Decodable, Sendable {
+            var personId: UUID
+            var name: String
+            var unitName: String
+            var service: String
+        }
+        struct Family: Decodable, Sendable {
+            var personId: UUID
+            var relation: String
+        }
+        var staff: [Staff]
+        var family: [Family]
+    }
+
+    /// `/v1/me/tasks`, the part about coordinated children.
+    struct Tasks: Decodable, Sendable {
+        struct CoordinatedChild: Decodable, Sendable {
+            var childId: UUID
+            var kind: String
+            var name: String?
+        }
+        var coordinatedChildren: [CoordinatedChild]
+    }
+
+    /// A step of a child's timeline.
+    struct TimelineEntry: Decodable, Sendable {
+        var at: Date
+        var kind: String
+        var caseId: UUID?
+        var originCaseId: UUID?
+        var createdCaseId: UUID?
+        var createdMeetingId: UUID?
+        var meetingId: UUID?
+    }
 }

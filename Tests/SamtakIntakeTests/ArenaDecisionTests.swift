@@ -29,7 +29,7 @@ struct ArenaDecisionTests {
                 """)
         }
         let meeting = try await api.call("GET", "/v1/meetings/\(meetingId)", as: owner)
-        let item = try #require(((meeting.json["agenda"] as? [[String: Any]])?.first?["id"] as? String), "\(meeting.text)")
+        let item = try #require(try meeting.decode(API.Meeting.self).agenda.first?.id.uuidString, "\(meeting.text)")
         return (meetingId, caseId, item)
     }
 

@@ -476,7 +476,9 @@ struct MatrixWorld: Sendable {
             "arena_id": samarbeid.uuidString, "starts_at": When.local(40 + counter.next() % 200, 10),
             "participant_ids": [hilde.uuidString], "agenda": [["title": "Oppfølging"]],
         ] as [String: Any])
-        guard let id = called.items.first?.uuid("id") else { throw MissingTestDependency("called meeting: \(called.text)") }
+        guard let id = try? called.decode(API.Page<API.Meeting>.self).items.first?.id else {
+            throw MissingTestDependency("called meeting: \(called.text)")
+        }
         return id
     }
 

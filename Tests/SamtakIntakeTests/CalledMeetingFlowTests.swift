@@ -90,16 +90,13 @@ struct CalledMeetingFlowTests {
             #expect(try await api.call("GET", "/v1/cases/\(absenceCase)", as: teacher).string("status") == "referred_on")
 
             // The timeline shows every step in time order.
-            let timeline = try await api.call("GET", "/v1/children/\(emma.id)/timeline", as: teacher)
-            #expect(timeline.status == 200, "\(timeline.text)")
-            let entries = timeline.items
-            let kinds = entries.compactMap { $0["kind"] as? String }
-            #expect(kinds.filter { $0 == "case.submitted" }.count == 2)
-            #expect(entries.contains { $0["kind"] as? String == "referral.created" && $0.uuid("case_id") == referralId && $0.uuid("origin_case_id") == readingCase })
-            #expect(entries.contains { $0["kind"] as? String == "case.decided" && $0.uuid("case_id") == readingCase && $0.uuid("created_case_id") == referralId })
-            #expect(entries.contains { $0["kind"] as? String == "case.decided" && $0.uuid("case_id") == absenceCase && $0.uuid("created_meeting_id") == calledId })
-            #expect(entries.contains { $0["kind"] as? String == "meeting.called" && $0.uuid("meeting_id") == calledId && $0.uuid("origin_case_id") == absenceCase })
-            let times = entries.compactMap { $0["at"] as? String }
+            let entries = try await api.get("/v1/children/\(emma.id)/timeline", as: teacher, decoding: API.Page<API.TimelineEntry>.self).items
+            #expect(entries.filter { $0.kind == "case.submitted" }.count == 2)
+            #expect(entries.contains { $0.kind == "referral.created" && $0.caseId == referralId && $0.originCaseId == readingCase })
+            #expect(entries.contains { $0.kind == "case.decided" && $0.caseId == readingCase && $0.createdCaseId == referralId })
+            #expect(entries.contains { $0.kind == "case.decided" && $0.caseId == absenceCase && $0.createdMeetingId == calledId })
+            #expect(entries.contains { $0.kind == "meeting.called" && $0.meetingId == calledId && $0.originCaseId == absenceCase })
+            let times = entries.map(\.at)
             #expect(times == times.sorted())
             #expect(try await api.sql { connection in
                 try connection.query("SELECT count(*)::int8 FROM access_log WHERE resource = 'timeline' AND child_id = \(emma.id)").first!.decode(Int.self, 0)
@@ -109,8 +106,8 @@ struct CalledMeetingFlowTests {
             #expect(try await api.call("GET", "/v1/children/\(emma.id)/timeline", as: api.world.person(.lowerSecondary, .teacher)).status == 404)
             #expect(try await api.call("GET", "/v1/children/\(emma.id)/timeline", as: api.world.child("noah").guardians[0].id).status == 404)
             // Emma's guardian sees the steps that concern them.
-            let asParent = try await api.call("GET", "/v1/children/\(emma.id)/timeline", as: emma.guardians[0].id)
-            #expect(asParent.items.contains { $0.uuid("meeting_id") == calledId })
+            let asParent = try await api.get("/v1/children/\(emma.id)/timeline", as: emma.guardians[0].id, decoding: API.Page<API.TimelineEntry>.self)
+            #expect(asParent.items.contains { $0.meetingId == calledId })
         }
     }
 }

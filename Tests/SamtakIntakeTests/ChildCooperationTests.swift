@@ -19,10 +19,9 @@ struct ChildCooperationTests {
             let path = "/v1/children/\(emma.id)/coordinator/candidates"
 
             // Without consent the school sees its own pupil's family, and no staff to invite.
-            let before = try await api.call("GET", path, as: teacher)
-            #expect(before.status == 200, "\(before.text)")
-            #expect((before.json["staff"] as? [[String: Any]])?.isEmpty == true)
-            #expect((before.json["family"] as? [[String: Any]])?.contains { $0.uuid("person_id") == guardian } == true)
+            let before: API.Candidates = try await api.get(path, as: teacher)
+            #expect(before.staff.isEmpty)
+            #expect(before.family.contains { $0.personId == guardian })
             _ = try await api.consent(emma, by: teacher, services: [.school, .ppt, .healthStation])
             let assigned = try await api.call("POST", "/v1/children/\(emma.id)/coordinator", as: teacher,
                                               json: ["person_id": tone.uuidString, "kind": "stafettholder"])
@@ -30,15 +29,15 @@ struct ChildCooperationTests {
 
             let answer = try await api.call("GET", path, as: tone)
             #expect(answer.status == 200, "\(answer.text)")
-            let staff = try #require(answer.json["staff"] as? [[String: Any]])
-            let ids = Set(staff.compactMap { $0.uuid("person_id") })
+            let candidates = try answer.decode(API.Candidates.self)
+            let staff = candidates.staff
+            let ids = Set(staff.map(\.personId))
             #expect(ids.contains(teacher) && ids.contains(nurse))
             #expect(!ids.contains(tone), "the current coordinator is not offered")
             #expect(!ids.contains(barnekoordinator), "the municipality's coordinator is not covered by this consent")
-            #expect(staff.allSatisfy { ["school", "ppt", "health_station"].contains($0["service"] as? String ?? "") })
-            #expect(staff.allSatisfy { !($0["name"] as? String ?? "").isEmpty && !($0["unit_name"] as? String ?? "").isEmpty })
-            let family = try #require(answer.json["family"] as? [[String: Any]])
-            #expect(family.contains { $0.uuid("person_id") == guardian && $0["relation"] as? String == "guardian" })
+            #expect(staff.allSatisfy { ["school", "ppt", "health_station"].contains($0.service) })
+            #expect(staff.allSatisfy { !$0.name.isEmpty && !$0.unitName.isEmpty })
+            #expect(candidates.family.contains { $0.personId == guardian && $0.relation == "guardian" })
             #expect(!answer.text.contains(emma.name), "no child's name in the answer")
 
             // A guardian is refused, a service outside the consent learns nothing.
@@ -61,12 +60,10 @@ struct ChildCooperationTests {
                 }
             }
             let readsBefore = try await childReads()
-            let tasks = try await api.call("GET", "/v1/me/tasks", as: tone)
-            let mine = try #require(tasks.json["coordinated_children"] as? [[String: Any]])
-            #expect(mine.contains { $0.uuid("child_id") == emma.id && $0["kind"] as? String == "stafettholder" && $0["name"] as? String == "Emma Nordli" })
+            let mine = try await api.get("/v1/me/tasks", as: tone, decoding: API.Tasks.self).coordinatedChildren
+            #expect(mine.contains { $0.childId == emma.id && $0.kind == "stafettholder" && $0.name == "Emma Nordli" })
             #expect(try await childReads() == readsBefore + 1)
-            let others = try await api.call("GET", "/v1/me/tasks", as: nurse)
-            #expect((others.json["coordinated_children"] as? [[String: Any]])?.isEmpty == true)
+            #expect(try await api.get("/v1/me/tasks", as: nurse, decoding: API.Tasks.self).coordinatedChildren.isEmpty)
         }
     }
 
@@ -87,7 +84,7 @@ struct ChildCooperationTests {
 
             let called = try await api.call("POST", path, as: teacher, json: body([mother]))
             #expect(called.status == 201, "\(called.text)")
-            let meetingId = try #require((called.json["items"] as? [[String: Any]])?.first?.uuid("id"))
+            let meetingId = try #require(try called.decode(API.Page<API.Meeting>.self).items.first?.id)
             let consent = try await api.sql { connection in
                 try connection.query("SELECT consent_id FROM meetings WHERE id = \(meetingId)").first!.decode(UUID?.self, 0)
             }

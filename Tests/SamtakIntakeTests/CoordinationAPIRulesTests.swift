@@ -141,9 +141,10 @@ struct CoordinationAPIRulesTests {
             "receiving_unit_id": api.world.units[.school]!.uuidString,
             "meetings": [["sending_unit_id": api.world.units[.kindergarten]!.uuidString, "starts_at": When.local(30)]],
         ] as [String: Any])
-        guard let logId = log.id, let measureId = measure.id, let planId = plan.id, let meetingId = meeting.items.first?.uuid("id"),
+        guard let logId = log.id, let measureId = measure.id, let planId = plan.id,
+              let meetingId = try? meeting.decode(API.Page<API.Meeting>.self).items.first?.id,
               let seasonId = season.id,
-              let itemId = ((season.json["meetings"] as? [[String: Any]])?.first?["items"] as? [[String: Any]])?.first?.uuid("id")
+              let itemId = try? season.decode(API.TransitionSeason.self).meetings.first?.items.first?.id
         else {
             throw MissingTestDependency("setting up: \(log.text) \(measure.text) \(plan.text) \(meeting.text) \(season.text)")
         }

@@ -54,10 +54,5 @@ extension IntakeHarness {
 }
 
 extension IntakeHarness.Response {
-    var items: [[String: Any]] { json["items"] as? [[String: Any]] ?? [] }
     func uuid(_ key: String) -> UUID? { string(key).flatMap(UUID.init(uuidString:)) }
-}
-
-extension Dictionary where Key == String, Value == Any {
-    func uuid(_ key: String) -> UUID? { (self[key] as? String).flatMap(UUID.init(uuidString:)) }
 }
