@@ -22,6 +22,18 @@ enum API {
         var name: String
     }
 
+    /// An RFC 9457 problem (`application/problem+json`).
+    struct Problem: Decodable, Sendable {
+        struct Violation: Decodable, Sendable {
+            var field: String
+            var rule: String
+        }
+        var status: Int
+        var code: String
+        var title: String
+        var errors: [Violation]?
+    }
+
     /// Something the test only tells apart by its id.
     struct Identified: Decodable, Sendable {
         var id: UUID
@@ -129,6 +141,7 @@ enum API {
         var id: UUID
         var version: Int
         var capacity: Int
+        var followUpDays: Int?
         var participants: [Participant]
     }
 
@@ -340,6 +353,7 @@ enum API {
         }
         var id: UUID
         var name: String
+        var nationalIdRegistered: Bool
         var guardians: [Guardian]
     }
 
@@ -459,5 +473,12 @@ enum API {
         var createdCaseId: UUID?
         var createdMeetingId: UUID?
         var meetingId: UUID?
+    }
+
+    /// A drøftingsteam's request about a case.
+    struct DiscussionRequest: Decodable, Sendable {
+        var status: String
+        var consentId: UUID?
+        var mayGiveFeedback: Bool
     }
 }

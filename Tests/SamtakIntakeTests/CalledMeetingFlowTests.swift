@@ -79,7 +79,7 @@ struct CalledMeetingFlowTests {
             #expect(called.uuid("child_id") == emma.id)
             #expect(called.uuid("arena_id") == schoolSamarbeid)
             #expect(called.string("status") == "planned")
-            let participants = Set((called.json["participant_ids"] as? [String] ?? []).compactMap(UUID.init(uuidString:)))
+            let participants = Set(try called.decode(API.Meeting.self).participantIds ?? [])
             #expect(participants.isSuperset(of: Set(emma.guardians.map(\.id) + [teacher, principal, nurse])))
             let consentOfMeeting = try await api.sql { connection in
                 try connection.query("SELECT consent_id IS NOT NULL, to_char(starts_at AT TIME ZONE 'Europe/Oslo', 'YYYY-MM-DD\"T\"HH24:MI') FROM meetings WHERE id = \(calledId)")

@@ -222,7 +222,7 @@ struct FamilyTests {
                 "arena_ids": [arena.uuidString], "valid_from": today.description, "valid_until": today.adding(days: 365).description,
             ] as [String: Any])
             #expect(given.string("status") == "awaiting_guardians")
-            #expect(given.json["may_cancel"] as? Bool == true)
+            #expect(try given.decode(API.Proposal.self).mayCancel)
             guard let proposal = given.id else { throw MissingTestDependency("proposal: \(given.text)") }
             let forRune: API.FamilyChildDetail = try await api.get("/v1/me/children/\(ella.id)", as: rune)
             #expect(forRune.awaitingSignatures.first?.mayCancel == false)

@@ -31,8 +31,8 @@ final class IntakeHarness: Sendable {
         var json: [String: Any] { (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] ?? [:] }
         var text: String { String(decoding: body, as: UTF8.self) }
         /// Problem rule codes, for asserting which rule a 4xx names.
-        var rules: [String] { (json["errors"] as? [[String: Any]] ?? []).compactMap { $0["rule"] as? String } }
-        var fields: [String] { (json["errors"] as? [[String: Any]] ?? []).compactMap { $0["field"] as? String } }
+        var rules: [String] { ((try? decode(API.Problem.self))?.errors ?? []).map(\.rule) }
+        var fields: [String] { ((try? decode(API.Problem.self))?.errors ?? []).map(\.field) }
         func string(_ key: String) -> String? { json[key] as? String }
         var id: UUID? { string("id").flatMap(UUID.init(uuidString:)) }
         /// The top-level keys of the body as sent (for asserting that one is absent, not null).

@@ -120,7 +120,7 @@ extension ParticipantTests {
             #expect(byNurse.status == 403, "\(byNurse.text)")
             let moved = try await api.call("POST", "/v1/meetings/\(meeting)/reschedule", as: world.leader, json: body)
             #expect(moved.status == 200, "\(moved.text)")
-            #expect(moved.json["location"] as? String == "Møterom 2")
+            #expect(try moved.decode(API.Meeting.self).location == "Møterom 2")
             #expect(try await api.outboxCount(MeetingMoved.type) == 1)
             let marked = try await api.sql { connection in
                 try connection.query("SELECT moved_by_owner_at IS NOT NULL, sequence FROM meetings WHERE id = \(meeting)").first.map { row throws(PostgresError) in

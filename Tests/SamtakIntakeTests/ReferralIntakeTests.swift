@@ -130,17 +130,18 @@ struct ReferralIntakeTests {
             let arenaId = try await api.registerArena(api.arena(named: "Lokalt inntaksmøte BUP"))
             // The arena's owner-side setting: 10 days to follow up (the API keeps it; out of range is a 422).
             let admin = api.world.person(.municipality, .administrator)
-            let current = try await api.call("GET", "/v1/arenas/\(arenaId)", as: admin)
-            #expect(current.json["follow_up_days"] as? Int == 14)
+            let current: API.Arena = try await api.get("/v1/arenas/\(arenaId)", as: admin)
+            #expect(current.followUpDays == 14)
             let seed = api.arena(named: "Lokalt inntaksmøte BUP")
             var changed = seed.requestBody(unitIds: api.world.units, ownerPersonId: api.world.person(.municipality, .coordinator))
-            changed["version"] = current.json["version"] as? Int ?? 1
+            changed["version"] = current.version
             changed["follow_up_days"] = 500
             let outOfRange = try await api.call("PUT", "/v1/arenas/\(arenaId)", as: admin, json: changed)
             #expect(outOfRange.status == 422 && outOfRange.fields == ["follow_up_days"])
             changed["follow_up_days"] = 10
             let updated = try await api.call("PUT", "/v1/arenas/\(arenaId)", as: admin, json: changed)
-            #expect(updated.status == 200 && updated.json["follow_up_days"] as? Int == 10, "\(updated.text)")
+            #expect(updated.status == 200, "\(updated.text)")
+            #expect(try updated.decode(API.Arena.self).followUpDays == 10)
             let nurse = api.world.person(.healthStation, .schoolNurse)
             let emma = api.world.child("emma")
             _ = try await api.recordConsent(child: emma, by: api.world.person(.school, .teacher),
@@ -215,7 +216,7 @@ struct ReferralIntakeTests {
             #expect(try closedEvent.decode(ReferralFollowUpClosed.self).outcome == .samarbeidsmoteCalled)
             #expect(try await api.call("POST", "/v1/referral-follow-ups/\(followUpId)/close", as: advisor,
                                        json: ["outcome": "new_referral"]).status == 409)
-            #expect((try await api.call("GET", "/v1/referral-follow-ups", as: advisor).json["items"] as? [Any])?.isEmpty == true)
+            #expect(try await api.get("/v1/referral-follow-ups", as: advisor, decoding: API.Page<API.FollowUpTask>.self).items.isEmpty)
         }
     }
 
