@@ -36,14 +36,9 @@ final class IntakeHarness: Sendable {
         func string(_ key: String) -> String? { json[key] as? String }
         var id: UUID? { string("id").flatMap(UUID.init(uuidString:)) }
         /// The top-level keys of the body as sent (for asserting that one is absent, not null).
-        var keys: Set<String> { (try? JSONDecoder().decode(API.Keys.self, from: body))?.names ?? [] }
+        var keys: Set<String> { API.keys(of: body) }
         /// The body as a typed resource (the API's JSON: snake_case keys, ISO 8601 dates).
-        func decode<T: Decodable>(_ type: T.Type) throws -> T {
-            let decoder = JSONDecoder()
-            decoder.keyDecodingStrategy = .convertFromSnakeCase
-            decoder.dateDecodingStrategy = .iso8601
-            return try decoder.decode(type, from: body)
-        }
+        func decode<T: Decodable>(_ type: T.Type) throws -> T { try API.decode(type, from: body) }
     }
 
     /// `relaying: false` leaves the outbox unpublished (a test of thousands of calls that
@@ -151,14 +146,6 @@ final class IntakeHarness: Sendable {
     func sql<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
         try await database.pool.withTransaction(body)
     }
-}
-
-/// A typed read that did not get the answer it expected.
-struct UnexpectedAnswer: Error, CustomStringConvertible {
-    var path: String
-    var status: Int
-    var body: String
-    var description: String { "GET \(path): \(status) \(body)" }
 }
 
 /// The port the server bound, set from its `onServerRunning` callback.

@@ -3,6 +3,7 @@ import SamtakDomain
 import SamtakIntake
 import SamtakPostgres
 import SamtakRuntime
+import SamtakTestSupport
 import Testing
 
 /// Extra participants, "til hele eller deler av møtet" (seed 001): the organiser invites

@@ -29,7 +29,7 @@ struct CooperationScenarioTests {
                 "person_id": tone.uuidString, "kind": "ip_coordinator",
             ])
             #expect(assigned.status == 201, "\(assigned.text)")
-            #expect((assigned.json["current"] as? [String: Any])?.uuid("person_id") == tone)
+            #expect(try assigned.decode(API.Coordination.self).current?.personId == tone)
             try await system.waitForEvent(CoordinatorAssigned.type, subject: noah.id)
 
             // The cooperation starts in a stafettlogg with one measure; the individual plan takes it over.
@@ -47,7 +47,7 @@ struct CooperationScenarioTests {
             ] as [String: Any])
             #expect(created.status == 201, "\(created.text)")
             let planId = try #require(created.id)
-            #expect((created.json["measures"] as? [[String: Any]])?.compactMap { $0["description"] as? String } == ["Morgensamtale med kontaktlærer hver mandag"])
+            #expect(try created.decode(API.IndividualPlan.self).measures.map(\.description) == ["Morgensamtale med kontaktlærer hver mandag"])
             try await system.waitForEvent(LogClosed.type, subject: noah.id)
 
             // The coordinator calls the ansvarsgruppe: the mother, the teacher and the school nurse; time, place, agenda.
@@ -67,27 +67,28 @@ struct CooperationScenarioTests {
             #expect(byTeacher.status == 403, "\(byTeacher.text)")
             let called = try await system.call("POST", "/v1/children/\(noah.id)/meetings", as: tone, json: call)
             #expect(called.status == 201, "\(called.text)")
-            let calledMeeting = try #require(called.items.first)
-            let meeting = try #require(calledMeeting.uuid("id"))
-            #expect(called.items.count == 1)
-            #expect(calledMeeting["status"] as? String == "planned")
-            #expect(calledMeeting["arena_kind"] as? String == "ansvarsgruppe")
-            #expect(calledMeeting.uuid("child_id") == noah.id)
-            #expect(calledMeeting.uuid("individual_plan_id") == planId)
-            #expect(calledMeeting.uuid("called_by") == tone)
-            #expect(calledMeeting["location"] as? String == "Nordby barneskole, møterom 2")
-            #expect(Set((calledMeeting["participant_ids"] as? [String] ?? []).compactMap(UUID.init(uuidString:))) == [parent, teacher, nurse, tone])
+            let calledMeetings = try called.decode(API.Page<API.Meeting>.self).items
+            let calledMeeting = try #require(calledMeetings.first)
+            let meeting = calledMeeting.id
+            #expect(calledMeetings.count == 1)
+            #expect(calledMeeting.status == "planned")
+            #expect(calledMeeting.arenaKind == "ansvarsgruppe")
+            #expect(calledMeeting.childId == noah.id)
+            #expect(calledMeeting.individualPlanId == planId)
+            #expect(calledMeeting.calledBy == tone)
+            #expect(calledMeeting.location == "Nordby barneskole, møterom 2")
+            #expect(Set(calledMeeting.participantIds ?? []) == [parent, teacher, nurse, tone])
             try await system.waitForEvent(MeetingCalled.type, subject: meeting)
 
             // The mother sees the meeting and its agenda; the school's rektor, not invited, sees nothing of it.
             #expect(try await system.agendaTitles(meeting, as: parent) == ["Hvordan har Noah det hjemme og på skolen?", "Tiltak i skolen", "Helse og trivsel"])
             #expect(try await system.call("GET", "/v1/meetings/\(meeting)", as: rektor).status == 404)
-            #expect(try await system.call("GET", "/v1/children/\(noah.id)/meetings", as: parent).items.compactMap { $0.uuid("id") } == [meeting])
+            #expect(try await system.get("/v1/children/\(noah.id)/meetings", as: parent, decoding: API.Page<API.Meeting>.self).items.map(\.id) == [meeting])
 
             // The agenda goes out now: by mail to every participant, to nobody else.
             try await system.publishAgendaNow(meeting, as: tone)
             let published = try await system.waitForMeetingStatus(meeting, "agenda_published", as: tone)
-            let items = try #require(published.json["agenda"] as? [[String: Any]])
+            let items = try published.decode(API.Meeting.self).agenda
             #expect(items.count == 3)
             try await system.waitForEvent("agenda.sent", subject: meeting)
             let parentAddress = noah.guardians[0].email
@@ -107,7 +108,8 @@ struct CooperationScenarioTests {
                 #expect(try system.mail(about: meeting, to: address).isEmpty, "no mail to someone not invited")
             }
             let ownerView = try await system.call("GET", "/v1/meetings/\(meeting)", as: arenaOwner)
-            #expect(ownerView.status == 404 || (ownerView.json["agenda"] as? [[String: Any]] ?? []).isEmpty, "\(ownerView.text)")
+            let ownerViewAgenda = ownerView.status == 200 ? try ownerView.decode(API.Meeting.self).agenda : nil
+            #expect(ownerView.status == 404 || ownerViewAgenda?.isEmpty == true, "\(ownerView.text)")
             // The arena sends notices (its setting): no e-mail names the child or the agenda's content.
             #expect(try system.sink.messages().allSatisfy { !$0.text.contains("Noah") && !$0.text.contains("Tiltak i skolen") })
 
@@ -115,7 +117,7 @@ struct CooperationScenarioTests {
             let noMinutes = try await system.call("POST", "/v1/meetings/\(meeting)/minutes/approve", as: tone)
             #expect(noMinutes.status == 409)
             #expect(noMinutes.string("code") == "no_minutes")
-            let itemIds = items.compactMap { $0["id"] as? String }
+            let itemIds = items.map(\.id.uuidString)
             let partial = try await system.call("PUT", "/v1/meetings/\(meeting)/minutes", as: teacher, json: [
                 "version": 0, "present": [tone.uuidString, parent.uuidString, teacher.uuidString],
                 "entries": [["agenda_item_id": itemIds[0], "discussion": "Noah trives bedre i klassen, men er sliten om morgenen."]],
@@ -168,23 +170,21 @@ struct CooperationScenarioTests {
             // The mother reads the follow-ups behind the link: what, who and by when.
             let minutes = try await system.call("GET", "/v1/meetings/\(meeting)/minutes", as: parent)
             #expect(minutes.status == 200, "\(minutes.text)")
-            let followUps = (minutes.json["entries"] as? [[String: Any]] ?? []).flatMap { $0["follow_ups"] as? [[String: Any]] ?? [] }
-            #expect(Set(followUps.map { "\($0["description"] as? String ?? "")|\($0.uuid("responsible_id").map(\.uuidString) ?? "")|\($0["due_date"] as? String ?? "")" })
+            let followUps = try minutes.decode(API.Minutes.self).entries.flatMap(\.followUps)
+            #expect(Set(followUps.map { "\($0.description)|\($0.responsibleId.map(\.uuidString) ?? "")|\($0.dueDate ?? "")" })
                 == ["Tilpasset leseopplegg i norsk|\(teacher.uuidString)|\(readingDue)", "Samtaler med helsesykepleier annenhver uke|\(nurse.uuidString)|\(talksDue)"])
 
             // The follow-ups are measures of the child's individual plan (the plan the ansvarsgruppe serves; it took over the log).
-            let plan = try await system.call("GET", "/v1/children/\(noah.id)/individual-plan", as: teacher)
-            #expect(plan.status == 200, "\(plan.text)")
-            let measures = plan.json["measures"] as? [[String: Any]] ?? []
-            let fromMinutes = measures.filter { $0["source"] as? String == "minutes" }
-            #expect(Set(fromMinutes.compactMap { $0["description"] as? String }) == ["Tilpasset leseopplegg i norsk", "Samtaler med helsesykepleier annenhver uke"])
-            #expect(fromMinutes.allSatisfy { $0.uuid("meeting_id") == meeting && $0.uuid("plan_id") == planId && $0["status"] as? String == "active" })
-            let reading = fromMinutes.first { $0["description"] as? String == "Tilpasset leseopplegg i norsk" }
-            #expect(reading?.uuid("owner_id") == teacher && reading?["evaluation_due_on"] as? String == readingDue && reading?["service"] as? String == "school")
-            let talks = fromMinutes.first { $0["description"] as? String == "Samtaler med helsesykepleier annenhver uke" }
-            #expect(talks?.uuid("owner_id") == nurse && talks?["evaluation_due_on"] as? String == talksDue && talks?["service"] as? String == "health_station")
-            #expect(measures.contains { $0["description"] as? String == "Morgensamtale med kontaktlærer hver mandag" && $0["source"] as? String == "manual" })
-            #expect((plan.json["meeting_ids"] as? [String])?.compactMap(UUID.init(uuidString:)) == [meeting])
+            let plan: API.IndividualPlan = try await system.get("/v1/children/\(noah.id)/individual-plan", as: teacher)
+            let fromMinutes = plan.measures.filter { $0.source == "minutes" }
+            #expect(Set(fromMinutes.map(\.description)) == ["Tilpasset leseopplegg i norsk", "Samtaler med helsesykepleier annenhver uke"])
+            #expect(fromMinutes.allSatisfy { $0.meetingId == meeting && $0.planId == planId && $0.status == "active" })
+            let reading = fromMinutes.first { $0.description == "Tilpasset leseopplegg i norsk" }
+            #expect(reading?.ownerId == teacher && reading?.evaluationDueOn == readingDue && reading?.service == "school")
+            let talks = fromMinutes.first { $0.description == "Samtaler med helsesykepleier annenhver uke" }
+            #expect(talks?.ownerId == nurse && talks?.evaluationDueOn == talksDue && talks?.service == "health_station")
+            #expect(plan.measures.contains { $0.description == "Morgensamtale med kontaktlærer hver mandag" && $0.source == "manual" })
+            #expect(plan.meetingIds == [meeting])
             let announced = await eventually(timeout: .seconds(30)) {
                 system.tap.events(MeasureAdded.type, subject: noah.id).compactMap { try? $0.decode(MeasureAdded.self) }
                     .filter { $0.source == .minutes && $0.meetingId == meeting && $0.planId == planId }.count == 2
@@ -200,21 +200,21 @@ struct CooperationScenarioTests {
             #expect(childLog.uuid("individual_plan_id") == planId)
             #expect(childLog.string("access") == "read_only")
             // The child's timeline shows the follow-ups as measures decided by this meeting, in the plan.
-            let timeline = try await system.call("GET", "/v1/children/\(noah.id)/timeline", as: tone)
-            #expect(timeline.status == 200, "\(timeline.text)")
-            let added = timeline.items.filter { $0["kind"] as? String == "measure.added" && $0.uuid("meeting_id") == meeting }
-            #expect(Set(added.compactMap { $0["summary"] as? String }) == ["Tilpasset leseopplegg i norsk", "Samtaler med helsesykepleier annenhver uke"])
-            #expect(added.allSatisfy { $0.uuid("plan_id") == planId && $0["status"] as? String == "minutes" })
-            #expect(timeline.items.contains { $0["kind"] as? String == "meeting.called" && $0.uuid("meeting_id") == meeting })
+            let timeline = try await system.get("/v1/children/\(noah.id)/timeline", as: tone, decoding: API.Page<API.TimelineEntry>.self).items
+            let added = timeline.filter { $0.kind == "measure.added" && $0.meetingId == meeting }
+            #expect(Set(added.compactMap(\.summary)) == ["Tilpasset leseopplegg i norsk", "Samtaler med helsesykepleier annenhver uke"])
+            #expect(added.allSatisfy { $0.planId == planId && $0.status == "minutes" })
+            #expect(timeline.contains { $0.kind == "meeting.called" && $0.meetingId == meeting })
 
             // The family withdraws the consent: the invited nurse (health station) reads nothing about Noah
             // in the meeting any more; the mother still does, and the teacher (Noah's own school) too.
             let consents = try await system.call("GET", "/v1/children/\(noah.id)/consents", as: parent)
-            for consent in consents.items where consent["active"] as? Bool == true {
-                #expect(try await system.call("POST", "/v1/consents/\(consent["id"] as! String)/withdraw", as: parent).status == 200)
+            for consent in try consents.decode(API.Page<API.StaffConsent>.self).items where consent.active {
+                #expect(try await system.call("POST", "/v1/consents/\(consent.id)/withdraw", as: parent).status == 200)
             }
             let nurseView = try await system.call("GET", "/v1/meetings/\(meeting)", as: nurse)
-            #expect(nurseView.status == 404 || (nurseView.json["agenda"] as? [[String: Any]] ?? []).isEmpty, "\(nurseView.text)")
+            let nurseViewAgenda = nurseView.status == 200 ? try nurseView.decode(API.Meeting.self).agenda : nil
+            #expect(nurseView.status == 404 || nurseViewAgenda?.isEmpty == true, "\(nurseView.text)")
             #expect(try await system.agendaTitles(meeting, as: parent).count == 3)
             #expect(try await system.agendaTitles(meeting, as: teacher).count == 3)
         }
@@ -246,7 +246,7 @@ struct CooperationScenarioTests {
                 "name": "Eva Fjell", "email": "eva.fjell@nordby.example", "parental_responsibility": true, "daily_care": true,
             ] as [String: Any])
             #expect(idaMother.status == 201, "\(idaMother.text)")
-            let idaGuardian = try #require(idaMother.json.uuid("person_id"))
+            let idaGuardian = try idaMother.decode(API.Guardianship.self).personId
 
             // Mixed consent: Oskar's mother consents to the transition, releasing his identity, school situation and
             // special needs (not health or family); Ida's mother consents only to the kindergarten and the health station
@@ -273,24 +273,24 @@ struct CooperationScenarioTests {
             let planned = try await system.call("POST", "/v1/transition-seasons", as: rektor, json: season)
             #expect(planned.status == 201, "\(planned.text)")
             let seasonId = try #require(planned.id)
-            let plannedMeeting = try #require((planned.json["meetings"] as? [[String: Any]])?.first)
-            let meeting = try #require(plannedMeeting.uuid("meeting_id"))
-            #expect((planned.json["meetings"] as? [[String: Any]])?.count == 1)
-            #expect(plannedMeeting.uuid("sending_unit_id") == kindergarten)
-            #expect(plannedMeeting["status"] as? String == "planned")
+            let plannedMeetings = try planned.decode(API.TransitionSeason.self).meetings
+            let plannedMeeting = try #require(plannedMeetings.first)
+            let meeting = plannedMeeting.meetingId
+            #expect(plannedMeetings.count == 1)
+            #expect(plannedMeeting.sendingUnitId == kindergarten)
+            #expect(plannedMeeting.status == "planned")
             // Only Oskar has an item; the organiser sees only how many children had no consent naming the transition.
-            #expect(plannedMeeting["children_without_consent"] as? Int == 2)
-            let items = plannedMeeting["items"] as? [[String: Any]] ?? []
-            #expect(items.count == 1)
-            let item = try #require(items.first)
-            let itemId = try #require(item.uuid("id"))
-            #expect(item["visibility"] as? String == "full")
-            #expect((item["child"] as? [String: Any])?["name"] as? String == "Oskar Lyng")
-            #expect(item["information"] as? [String] == ["school_situation", "special_needs"])
-            #expect(item["special_needs_support"] as? Bool == true)
+            #expect(plannedMeeting.childrenWithoutConsent == 2)
+            #expect(plannedMeeting.items.count == 1)
+            let item = try #require(plannedMeeting.items.first)
+            let itemId = item.id
+            #expect(item.visibility == "full")
+            #expect(item.child?.name == "Oskar Lyng")
+            #expect(item.information == ["school_situation", "special_needs"])
+            #expect(item.specialNeedsSupport == true)
             #expect(!planned.text.contains("Maja") && !planned.text.contains("Ida Fjell"))
             // The kindergarten's people and, for Oskar's special-needs support, PPT take part.
-            let participants = Set((plannedMeeting["participant_ids"] as? [String] ?? []).compactMap(UUID.init(uuidString:)))
+            let participants = Set(plannedMeeting.participantIds)
             #expect(participants.isSuperset(of: [rektor, styrer, pedagogue, ppt, specialNeeds]))
             #expect(!participants.contains(nurse))
             try await system.waitForEvent(TransitionSeasonPlanned.type, subject: seasonId)
@@ -319,12 +319,11 @@ struct CooperationScenarioTests {
             #expect(read.status == 200, "\(read.text)")
             #expect(read.string("school_situation") == "Trives i lek og liker å tegne.")
             #expect(read.string("special_needs") == "Språkstøtte to timer i uken.")
-            #expect(read.json["health"] == nil && read.json["family"] == nil)
-            let asTeacher = try await system.call("GET", "/v1/transition-seasons/\(seasonId)", as: schoolTeacher)
-            #expect(asTeacher.status == 200, "\(asTeacher.text)")
-            let teacherMeeting = (asTeacher.json["meetings"] as? [[String: Any]])?.first
-            #expect(teacherMeeting?["children_without_consent"] == nil)
-            #expect((teacherMeeting?["items"] as? [[String: Any]])?.compactMap { ($0["child"] as? [String: Any])?["name"] as? String } == ["Oskar Lyng"])
+            #expect(read.keys.isDisjoint(with: ["health", "family"]))
+            let asTeacher: API.TransitionSeason = try await system.get("/v1/transition-seasons/\(seasonId)", as: schoolTeacher)
+            let teacherMeeting = try #require(asTeacher.meetings.first)
+            #expect(!teacherMeeting.hasChildrenWithoutConsent)
+            #expect(teacherMeeting.items.compactMap(\.child?.name) == ["Oskar Lyng"])
             // Maja's father and someone outside the meeting see no season at all.
             #expect(try await system.call("GET", "/v1/transition-seasons/\(seasonId)", as: maja.guardians[0].id).status == 404)
             #expect(try await system.call("GET", "/v1/transition-seasons/\(seasonId)", as: nurse).status == 404)

@@ -43,10 +43,9 @@ struct MissionScenarioTests {
             #expect(agendaMails.allSatisfy { $0.calendarMethod == "REQUEST" })
 
             // Minutes: written by the teacher, approved by the rektor; refer Emma to PPT.
-            let meetingView = try await system.call("GET", "/v1/meetings/\(meeting)", as: teacher)
-            let items = meetingView.json["agenda"] as? [[String: Any]] ?? []
-            let namedItem = items.first { ($0["case_id"] as? String)?.lowercased() == named.uuidString.lowercased() }?["id"] as? String
-            let anonymousItem = items.first { ($0["case_id"] as? String)?.lowercased() == anonymous.uuidString.lowercased() }?["id"] as? String
+            let items = try await system.get("/v1/meetings/\(meeting)", as: teacher, decoding: API.Meeting.self).agenda
+            let namedItem = items.first { $0.caseId == named }?.id.uuidString
+            let anonymousItem = items.first { $0.caseId == anonymous }?.id.uuidString
             let minutes = try await system.call("PUT", "/v1/meetings/\(meeting)/minutes", as: teacher, json: [
                 "present": [rektor.uuidString, teacher.uuidString, nurse.uuidString, ppt.uuidString], "version": 0,
                 "entries": [
@@ -67,13 +66,12 @@ struct MissionScenarioTests {
             #expect(try system.sink.messages().contains { $0.subject.hasPrefix("Referat") })
 
             // The organiser sees how each copy went; guardians are listed without their name.
-            let deliveries = try await system.call("GET", "/v1/meetings/\(meeting)/deliveries", as: rektor)
-            #expect(deliveries.status == 200, "\(deliveries.text)")
-            let rows = deliveries.json["items"] as? [[String: Any]] ?? []
-            #expect(Set(rows.compactMap { $0["document_kind"] as? String }) == ["agenda", "minutes"])
-            #expect(rows.allSatisfy { $0["state"] as? String == "sent" } && deliveries.json["failed"] as? Int == 0)
-            let parentRows = rows.filter { ($0["recipient_id"] as? String)?.lowercased() == parent.uuidString.lowercased() }
-            #expect(!parentRows.isEmpty && parentRows.allSatisfy { $0["recipient_name"] == nil && $0["recipient_kind"] as? String == "guardian" })
+            let deliveries: API.Deliveries = try await system.get("/v1/meetings/\(meeting)/deliveries", as: rektor)
+            let rows = deliveries.items
+            #expect(Set(rows.map(\.documentKind)) == ["agenda", "minutes"])
+            #expect(rows.allSatisfy { $0.state == "sent" } && deliveries.failed == 0)
+            let parentRows = rows.filter { $0.recipientId == parent }
+            #expect(!parentRows.isEmpty && parentRows.allSatisfy { !$0.hasRecipientName && $0.recipientKind == "guardian" })
             #expect(try await system.call("GET", "/v1/meetings/\(meeting)/deliveries", as: teacher).status == 403)
         }
     }
@@ -110,12 +108,12 @@ struct MissionScenarioTests {
             let meeting = try #require(meetings.first)
             try await system.publishAgendaNow(meeting, as: coordinator)
             let published = try await system.waitForMeetingStatus(meeting, "agenda_published", as: coordinator)
-            let items = published.json["agenda"] as? [[String: Any]] ?? []
+            let items = try published.decode(API.Meeting.self).agenda
             #expect(items.count == 5)
             let decisions = ["accepted", "accepted", "rejected", "needs_more_information", "needs_more_information"]
             let pptLeader = w.person(.ppt, .unitLeader)
             let entries: [[String: Any]] = items.enumerated().map { index, item in
-                var entry: [String: Any] = ["agenda_item_id": item["id"] as! String, "decision": decisions[index], "discussion": "Drøftet."]
+                var entry: [String: Any] = ["agenda_item_id": item.id.uuidString, "decision": decisions[index], "discussion": "Drøftet."]
                 if decisions[index] == "rejected" { entry["follow_up_owner_id"] = pptLeader.uuidString }
                 return entry
             }
@@ -155,11 +153,8 @@ struct MissionScenarioTests {
             try await system.waitForEvent("agenda.sent", subject: held)
 
             // The next period has no cases: at its lead time it is cancelled, not held.
-            let meetings = try await system.call("GET", "/v1/meetings?arena_id=\(arena)&limit=5", as: coordinator)
-            let next = try #require((meetings.json["items"] as? [[String: Any]] ?? []).compactMap { item -> UUID? in
-                guard let id = (item["id"] as? String).flatMap(UUID.init(uuidString:)), id != held else { return nil }
-                return id
-            }.first)
+            let meetings: API.Page<API.MeetingTime> = try await system.get("/v1/meetings?arena_id=\(arena)&limit=5", as: coordinator)
+            let next = try #require(meetings.items.map(\.id).first { $0 != held })
             try await system.publishAgendaNow(next, as: coordinator)
             _ = try await system.waitForMeetingStatus(next, "cancelled", as: coordinator)
             try await system.waitForEvent(MeetingCancelled.type, subject: next)
@@ -195,11 +190,11 @@ struct MissionScenarioTests {
             #expect(try system.sink.messages(to: nurseAddress).contains { $0.subject.hasPrefix("Saksliste") && $0.text.contains("Emma Nordli") })
 
             // The guardian withdraws the consent before the minutes go out.
-            let consents = try await system.call("GET", "/v1/children/\(emma.id)/consents", as: emma.guardians[0].id)
-            for consent in consents.json["items"] as? [[String: Any]] ?? [] where consent["active"] as? Bool == true {
-                #expect(try await system.call("POST", "/v1/consents/\(consent["id"] as! String)/withdraw", as: emma.guardians[0].id).status == 200)
+            let consents = try await system.get("/v1/children/\(emma.id)/consents", as: emma.guardians[0].id, decoding: API.Page<API.StaffConsent>.self)
+            for consent in consents.items where consent.active {
+                #expect(try await system.call("POST", "/v1/consents/\(consent.id)/withdraw", as: emma.guardians[0].id).status == 200)
             }
-            let item = ((try await system.call("GET", "/v1/meetings/\(meeting)", as: teacher)).json["agenda"] as? [[String: Any]])?.first?["id"] as? String
+            let item = try await system.get("/v1/meetings/\(meeting)", as: teacher, decoding: API.Meeting.self).agenda.first?.id.uuidString
             #expect(try await system.call("PUT", "/v1/meetings/\(meeting)/minutes", as: teacher, json: [
                 "version": 0, "entries": [["agenda_item_id": item!, "discussion": "Emma trenger støtte.", "decision": "follow_up"]],
             ] as [String: Any]).status == 200)
@@ -223,8 +218,8 @@ struct MissionScenarioTests {
                 // Meetings are listed for those who take part: the coordinator in hjelpetjenesten,
                 // the caseworker in the tildelingsmøte.
                 let reader = arena == system.arenaId("Tildelingsmøte") ? caseworker : coordinator
-                let response = try await system.call("GET", "/v1/meetings?arena_id=\(arena)&from=\(from)&to=\(to)&limit=200", as: reader)
-                return (response.json["items"] as? [[String: Any]] ?? []).compactMap { $0["starts_at"] as? String }
+                let response: API.Page<API.MeetingTime> = try await system.get("/v1/meetings?arena_id=\(arena)&from=\(from)&to=\(to)&limit=200", as: reader)
+                return response.items.map(\.startsAt)
             }
             let hjelpetjenesten = system.arenaId("Hjelpetjenesten")
             var planned: [String] = []

@@ -29,8 +29,7 @@ extension SystemHarness {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             let response = try await call("GET", "/v1/\(path)/\(caseId)", as: person)
-            if let scheduled = response.json["scheduled"] as? [String: Any], let meeting = scheduled["meeting_id"] as? String,
-               let id = UUID(uuidString: meeting) {
+            if response.status == 200, let id = try response.decode(API.Case.self).scheduled?.meetingId {
                 return id
             }
             try await Task.sleep(for: .milliseconds(200))
@@ -75,10 +74,13 @@ extension SystemHarness {
         return id
     }
 
-    /// The agenda items of a meeting as `person` sees them.
+    /// The agenda items of a meeting as `person` sees them: none where the meeting is hidden from
+    /// them (404); any other status but 200 throws.
     func agendaTitles(_ meeting: UUID, as person: UUID) async throws -> [String] {
         let response = try await call("GET", "/v1/meetings/\(meeting)", as: person)
-        return (response.json["agenda"] as? [[String: Any]] ?? []).compactMap { $0["title"] as? String }
+        if response.status == 404 { return [] }
+        guard response.status == 200 else { throw UnexpectedAnswer(path: "/v1/meetings/\(meeting)", status: response.status, body: response.text) }
+        return try response.decode(API.Meeting.self).agenda.map(\.title)
     }
 
     func emailOf(_ person: UUID) async throws -> String {
@@ -127,14 +129,9 @@ extension SystemHarness {
 }
 
 extension IntakeResponse {
-    var items: [[String: Any]] { json["items"] as? [[String: Any]] ?? [] }
     func uuid(_ key: String) -> UUID? { string(key).flatMap(UUID.init(uuidString:)) }
     /// The rules of a problem's violations.
-    var rules: [String] { (json["errors"] as? [[String: Any]] ?? []).compactMap { $0["rule"] as? String } }
-}
-
-extension Dictionary where Key == String, Value == Any {
-    func uuid(_ key: String) -> UUID? { (self[key] as? String).flatMap(UUID.init(uuidString:)) }
+    var rules: [String] { ((try? decode(API.Problem.self))?.errors ?? []).map(\.rule) }
 }
 
 /// Local times for requests ("YYYY-MM-DD", "YYYY-MM-DDTHH:MM", Europe/Oslo).

@@ -134,6 +134,14 @@ final class SystemHarness: @unchecked Sendable {
         return IntakeResponse(status: response.status, body: response.body)
     }
 
+    /// GET `path` as `person`, the answer decoded as `T` (`API`): throws when the status is not
+    /// 200 or the body is not a `T`.
+    func get<T: Decodable>(_ path: String, as person: UUID?, decoding type: T.Type = T.self) async throws -> T {
+        let response = try await call("GET", path, as: person)
+        guard response.status == 200 else { throw UnexpectedAnswer(path: path, status: response.status, body: response.text) }
+        return try response.decode(type)
+    }
+
     func sql<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
         try await database.pool.withTransaction(body)
     }
@@ -148,6 +156,10 @@ struct IntakeResponse: Sendable {
     var text: String { String(decoding: body, as: UTF8.self) }
     func string(_ key: String) -> String? { json[key] as? String }
     var id: UUID? { string("id").flatMap(UUID.init(uuidString:)) }
+    /// The top-level keys of the body as sent (for asserting that one is absent, not null).
+    var keys: Set<String> { API.keys(of: body) }
+    /// The body as a typed resource (`API`).
+    func decode<T: Decodable>(_ type: T.Type) throws -> T { try API.decode(type, from: body) }
 }
 
 /// A Tansu broker of the test's own, on a free port, so the test can restart it.
