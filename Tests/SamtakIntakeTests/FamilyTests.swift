@@ -407,7 +407,7 @@ struct FamilyTests {
             #expect(log.status == 200)
             let items = try log.decode(API.Page<API.AccessEntry>.self).items
             let actor = try #require(items.first { $0.subject == "agenda" && $0.basis == "consent" }?.actor)
-            #expect(!actor.hasName)
+            #expect(!actor.keys.contains("name"))
             #expect(actor.roles.contains { $0.service == "health_station" && $0.role == "school_nurse" })
             #expect(!log.text.contains("Randi Kvam"))
             // Newest first.

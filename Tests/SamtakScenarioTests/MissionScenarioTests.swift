@@ -71,7 +71,7 @@ struct MissionScenarioTests {
             #expect(Set(rows.map(\.documentKind)) == ["agenda", "minutes"])
             #expect(rows.allSatisfy { $0.state == "sent" } && deliveries.failed == 0)
             let parentRows = rows.filter { $0.recipientId == parent }
-            #expect(!parentRows.isEmpty && parentRows.allSatisfy { !$0.hasRecipientName && $0.recipientKind == "guardian" })
+            #expect(!parentRows.isEmpty && parentRows.allSatisfy { !$0.keys.contains("recipient_name") && $0.recipientKind == "guardian" })
             #expect(try await system.call("GET", "/v1/meetings/\(meeting)/deliveries", as: teacher).status == 403)
         }
     }

@@ -52,19 +52,42 @@ public enum API {
         public var id: UUID
     }
 
+    /// Any key of a JSON object.
+    private struct AnyKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
     /// The top-level keys of an answer as sent (snake_case): for asserting that one is absent,
     /// not null.
     public struct Keys: Decodable, Sendable {
-        private struct Key: CodingKey {
-            var stringValue: String
-            var intValue: Int? { nil }
-            init(stringValue: String) { self.stringValue = stringValue }
-            init?(intValue: Int) { nil }
-        }
         public var names: Set<String>
         public init(from decoder: any Decoder) throws {
-            names = Set(try decoder.container(keyedBy: Key.self).allKeys.map(\.stringValue))
+            names = Set(try decoder.container(keyedBy: AnyKey.self).allKeys.map(\.stringValue))
         }
+    }
+
+    /// A nested object of an answer with the keys it was sent with, for asserting that a field
+    /// is left out (absent, not null); its fields read through (`meeting.items`).
+    @dynamicMemberLookup
+    public struct Keyed<Value: Decodable & Sendable>: Decodable, Sendable {
+        public var value: Value
+        /// The object's keys in the wire's snake_case (`keys.contains("recipient_name")`).
+        public var keys: Set<String>
+
+        public init(from decoder: any Decoder) throws {
+            value = try Value(from: decoder)
+            // The answer's decoder converts keys to camelCase; they are written back as sent.
+            keys = Set(try decoder.container(keyedBy: AnyKey.self).allKeys.map { key in
+                key.stringValue.reduce(into: "") { out, character in
+                    out += character.isUppercase ? "_" + character.lowercased() : String(character)
+                }
+            })
+        }
+
+        public subscript<Field>(dynamicMember field: KeyPath<Value, Field>) -> Field { value[keyPath: field] }
     }
 
     // MARK: Families (/v1/me/…)
@@ -123,23 +146,13 @@ public enum API {
         }
         public struct Actor: Decodable, Sendable {
             public var name: String?
-            /// Whether `name` is in the answer at all (absent, not null, where names are not shown).
-            public var hasName: Bool
             public var roles: [Role]
-
-            enum CodingKeys: String, CodingKey { case name, roles }
-
-            public init(from decoder: any Decoder) throws {
-                let container = try decoder.container(keyedBy: CodingKeys.self)
-                hasName = container.contains(.name)
-                name = try container.decodeIfPresent(String.self, forKey: .name)
-                roles = try container.decode([Role].self, forKey: .roles)
-            }
         }
         public var at: Date
         public var subject: String
         public var basis: String
-        public var actor: Actor
+        /// With its keys: the name is left out where names are not shown.
+        public var actor: Keyed<Actor>
     }
 
     // MARK: Arenas and meetings
@@ -250,27 +263,11 @@ public enum API {
     public struct FollowUpTask: Decodable, Sendable {
         public var id: UUID
         public var caseId: UUID?
-        /// Whether `case_id` is in the answer at all (absent, not null, where the referral is redacted).
-        public var hasCaseId: Bool
         public var redacted: Bool
         public var childName: String?
         public var dueOn: String
         public var overdue: Bool
         public var mayClose: Bool
-
-        enum CodingKeys: String, CodingKey { case id, caseId, redacted, childName, dueOn, overdue, mayClose }
-
-        public init(from decoder: any Decoder) throws {
-            let container = try decoder.container(keyedBy: CodingKeys.self)
-            id = try container.decode(UUID.self, forKey: .id)
-            hasCaseId = container.contains(.caseId)
-            caseId = try container.decodeIfPresent(UUID.self, forKey: .caseId)
-            redacted = try container.decode(Bool.self, forKey: .redacted)
-            childName = try container.decodeIfPresent(String.self, forKey: .childName)
-            dueOn = try container.decode(String.self, forKey: .dueOn)
-            overdue = try container.decode(Bool.self, forKey: .overdue)
-            mayClose = try container.decode(Bool.self, forKey: .mayClose)
-        }
     }
 
     // MARK: Coordination
@@ -329,7 +326,8 @@ public enum API {
         }
         public var id: UUID
         public var viewerRole: String
-        public var slots: [TalkSlot]
+        /// With their keys: a booking is left out where it is not the viewer's.
+        public var slots: [Keyed<TalkSlot>]
         public var pupils: [Pupil]
     }
 
@@ -346,18 +344,6 @@ public enum API {
         public var id: UUID
         public var free: Bool
         public var booking: Booking?
-        /// Whether `booking` is in the answer at all (absent, not null, where it is not the viewer's).
-        public var hasBooking: Bool
-
-        enum CodingKeys: String, CodingKey { case id, free, booking }
-
-        public init(from decoder: any Decoder) throws {
-            let container = try decoder.container(keyedBy: CodingKeys.self)
-            id = try container.decode(UUID.self, forKey: .id)
-            free = try container.decode(Bool.self, forKey: .free)
-            hasBooking = container.contains(.booking)
-            booking = try container.decodeIfPresent(Booking.self, forKey: .booking)
-        }
     }
 
     public struct TalkReport: Decodable, Sendable {
@@ -413,33 +399,16 @@ public enum API {
             public var sendingUnitId: UUID
             public var status: String
             public var participantIds: [UUID]
+            /// Organisers only.
             public var childrenWithoutConsent: Int?
-            /// Whether `children_without_consent` is in the answer at all (organisers only).
-            public var hasChildrenWithoutConsent: Bool
             public var mayArrange: Bool
             public var responsibleService: String
             public var items: [TransitionItem]
-
-            enum CodingKeys: String, CodingKey {
-                case meetingId, sendingUnitId, status, participantIds, childrenWithoutConsent, mayArrange, responsibleService, items
-            }
-
-            public init(from decoder: any Decoder) throws {
-                let container = try decoder.container(keyedBy: CodingKeys.self)
-                meetingId = try container.decode(UUID.self, forKey: .meetingId)
-                sendingUnitId = try container.decode(UUID.self, forKey: .sendingUnitId)
-                status = try container.decode(String.self, forKey: .status)
-                participantIds = try container.decode([UUID].self, forKey: .participantIds)
-                hasChildrenWithoutConsent = container.contains(.childrenWithoutConsent)
-                childrenWithoutConsent = try container.decodeIfPresent(Int.self, forKey: .childrenWithoutConsent)
-                mayArrange = try container.decode(Bool.self, forKey: .mayArrange)
-                responsibleService = try container.decode(String.self, forKey: .responsibleService)
-                items = try container.decode([TransitionItem].self, forKey: .items)
-            }
         }
         public var id: UUID
         public var establishesAnsvarsgruppe: Bool
-        public var meetings: [Meeting]
+        /// With their keys: `children_without_consent` is left out for all but the organisers.
+        public var meetings: [Keyed<Meeting>]
     }
 
     /// A line of `/v1/transition-seasons`.
@@ -532,23 +501,10 @@ public enum API {
             public var recipientId: UUID
             public var recipientKind: String
             public var recipientName: String?
-            /// Whether `recipient_name` is in the answer at all (absent, not null, for a guardian).
-            public var hasRecipientName: Bool
             public var state: String
-
-            enum CodingKeys: String, CodingKey { case documentKind, recipientId, recipientKind, recipientName, state }
-
-            public init(from decoder: any Decoder) throws {
-                let container = try decoder.container(keyedBy: CodingKeys.self)
-                documentKind = try container.decode(String.self, forKey: .documentKind)
-                recipientId = try container.decode(UUID.self, forKey: .recipientId)
-                recipientKind = try container.decode(String.self, forKey: .recipientKind)
-                hasRecipientName = container.contains(.recipientName)
-                recipientName = try container.decodeIfPresent(String.self, forKey: .recipientName)
-                state = try container.decode(String.self, forKey: .state)
-            }
         }
-        public var items: [Delivery]
+        /// With their keys: a guardian's name is left out.
+        public var items: [Keyed<Delivery>]
         public var failed: Int
     }
 }
