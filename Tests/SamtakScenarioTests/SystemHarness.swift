@@ -217,12 +217,19 @@ final class MailSink: Sendable {
     let directory: URL
     private let process: ChildProcess
 
-    struct Message: Sendable {
+    /// One message as the reader script prints it.
+    struct Message: Decodable, Sendable {
         var recipient: String
         var subject: String
         var messageID: String
         var text: String
         var calendarMethod: String?
+
+        enum CodingKeys: String, CodingKey {
+            case recipient, subject, text
+            case messageID = "message_id"
+            case calendarMethod = "method"
+        }
     }
 
     static var python: URL { TestEnvironment.repositoryRoot.appendingPathComponent(".local/venv/bin/python") }
@@ -273,12 +280,7 @@ final class MailSink: Sendable {
         try reader.run()
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         reader.waitUntilExit()
-        let items = (try JSONSerialization.jsonObject(with: data) as? [[String: Any]]) ?? []
-        return items.map { item in
-            Message(recipient: item["recipient"] as? String ?? "", subject: item["subject"] as? String ?? "",
-                    messageID: item["message_id"] as? String ?? "", text: item["text"] as? String ?? "",
-                    calendarMethod: item["method"] as? String)
-        }
+        return try JSONDecoder().decode([Message].self, from: data)
     }
 
     func messages(to address: String) throws -> [Message] {
