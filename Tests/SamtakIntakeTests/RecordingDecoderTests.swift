@@ -1,6 +1,6 @@
 import Foundation
 import SamtakDomain
-import SamtakIntake
+@testable import SamtakIntake
 import Testing
 
 /// The unknown-field check follows what a body's `init(from:)` asks for (`RecordingDecoder`),
@@ -113,5 +113,35 @@ struct RecordingDecoderTests {
         #expect(violations(#"{"title":"T","due_date":"0100-01-01"}"#).map { [$0.field, $0.rule] } == [["due_date", "range"]])
         #expect(violations(#"{"title":"T","birth_date":"2999-01-01"}"#).map { [$0.field, $0.rule] } == [["birth_date", "range"]])
         #expect(violations(#"{"title":"T","due_date":"2027-02-30"}"#).map { [$0.field, $0.rule] } == [["due_date", "format"]])
+    }
+
+    /// The violations JSONDecoder's own error gives for `json` decoded directly, without the
+    /// recording decoder: what the API answered before the unknown-field check followed the decoding.
+    func direct(_ json: String) -> [Problem.Violation] {
+        do {
+            _ = try APIJSON.decoder().decode(Body.self, from: Data(json.utf8))
+            return []
+        } catch let error as DecodingError {
+            return [APIJSON.violation(for: error)]
+        } catch {
+            Issue.record("unexpected error \(error)")
+            return []
+        }
+    }
+
+    /// Every decoding error through the recording decoder is the one JSONDecoder gives itself:
+    /// same field path, rule and message (null, wrong types, missing keys, formats, at depth).
+    @Test(arguments: [
+        #"{"title":null}"#, #"{"title":3}"#, #"{}"#, #"[]"#, #"{"title":"T","note":4}"#,
+        #"{"title":"T","adaptations":null}"#, #"{"title":"T","adaptations":{}}"#, #"{"title":"T","adaptations":[null]}"#,
+        #"{"title":"T","adaptations":[{"description":"a"},3]}"#, #"{"title":"T","adaptations":[{}]}"#,
+        #"{"title":"T","adaptations":[{"description":"a","lasted_weeks":"2"}]}"#,
+        #"{"title":"T","adaptations":[{"description":"a","window":{"from":"08:00"}}]}"#,
+        #"{"title":"T","window":"08:00"}"#, #"{"title":"T","window":{"from":8,"to":"09:00"}}"#,
+        #"{"title":"T","due_date":"2027-13-01"}"#, #"{"title":"T","due_date":20270101}"#, #"{"title":"T","birth_date":"1899-12-31"}"#,
+        #"{"title":"T","labels":{"a":1}}"#, #"{"title":"T","labels":[]}"#,
+    ])
+    func sameErrorsAsJSONDecoder(_ json: String) {
+        #expect(violations(json) == direct(json), "\(json)")
     }
 }
