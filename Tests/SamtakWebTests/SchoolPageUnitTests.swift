@@ -25,6 +25,17 @@ struct SchoolPageUnitTests {
         #expect(WebRoutes.adaptations(FormFields(body: "")).isEmpty)
     }
 
+    @Test("the API's instants are read by hand exactly as Foundation's ISO 8601 parser reads them; other forms fall back to it")
+    func instants() throws {
+        for text in ["2027-01-05T13:00:00Z", "2027-03-28T00:59:59Z", "2027-03-28T01:00:00Z", "2024-02-29T23:59:59Z", "1999-12-31T00:00:00Z"] {
+            #expect(Bokmal.utcSeconds(text) == (try Date(text, strategy: .iso8601)), "\(text)")
+        }
+        for text in ["2027-02-30T10:00:00Z", "2027-01-05T24:00:00Z", "2027-01-05 13:00:00Z", "2027-01-05T13:00:00+01:00", "2027-01-05T13:00:00.000Z", ""] {
+            #expect(Bokmal.utcSeconds(text) == nil, "\(text)")
+        }
+        #expect(Bokmal.date("2027-01-05T14:00:00+01:00") == Bokmal.date("2027-01-05T13:00:00Z"))
+    }
+
     @Test("times in Europe/Oslo, dates and codes in bokmål")
     func bokmal() {
         #expect(Bokmal.dateTime("2027-01-05T13:00:00Z") == "tirsdag 5. januar 2027 kl. 14.00")

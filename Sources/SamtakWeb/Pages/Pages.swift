@@ -112,3 +112,17 @@ struct ErrorPage: Error, Equatable, Sendable {
         "Prøv igjen om noen minutter. Hvis feilen varer, kontakt kommunens brukerstøtte og oppgi referansen nedenfor.",
     ], action: Action(label: "Prøv igjen", href: "/"))
 }
+
+/// A section over a text or a number (`{{#caseId}}…{{/caseId}}`) pushes the value itself on
+/// the context stack, and every name looked up inside the section is first looked up in it
+/// by reflection (`Mirror`) before the enclosing row is tried. As parents without children,
+/// they answer at once: rendering a 30-item agenda went from 41 % to 35 % of samtak-web's CPU
+/// time (perf profile under bench row 7's load, issue 15). `{{.}}` inside such a section still
+/// renders the value.
+extension String: @retroactive MustacheParent {
+    public func child(named: String) -> Any? { nil }
+}
+
+extension Int: @retroactive MustacheParent {
+    public func child(named: String) -> Any? { nil }
+}
