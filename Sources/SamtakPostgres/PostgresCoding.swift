@@ -146,9 +146,10 @@ public enum PostgresUUIDText {
         }
     }
 
-    /// Lowercase canonical text.
-    public static func format(_ uuid: UUID) -> String {
-        let digits: StaticString = "0123456789abcdef"
+    /// Canonical text, lowercase (as PostgreSQL writes it) unless asked for uppercase (as
+    /// Foundation's `uuidString`).
+    public static func format(_ uuid: UUID, uppercase: Bool = false) -> String {
+        let digits: StaticString = uppercase ? "0123456789ABCDEF" : "0123456789abcdef"
         return String(unsafeUninitializedCapacity: 36) { out in
             withUnsafeBytes(of: uuid.uuid) { bytes in
                 var index = 0
