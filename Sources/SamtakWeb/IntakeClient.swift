@@ -75,5 +75,20 @@ public final class IntakeClient: Sendable {
         var memberships: [Membership]
     }
 
+    /// `Me` from an answer already read as JSON (`/v1/me/tasks`'s `person`); nil when it is not one.
+    static func me(json: Any?) -> Me? {
+        guard let object = json as? [String: Any], let id = (object["id"] as? String).flatMap(UUID.init(uuidString:)),
+              let kind = object["kind"] as? String, let name = object["name"] as? String,
+              let administrator = object["administrator"] as? Bool, let memberships = object["memberships"] as? [[String: Any]]
+        else { return nil }
+        var parsed: [Me.Membership] = []
+        for item in memberships {
+            guard let unitId = (item["unit_id"] as? String).flatMap(UUID.init(uuidString:)), let unitName = item["unit_name"] as? String,
+                  let role = item["role"] as? String else { return nil }
+            parsed.append(.init(unitId: unitId, unitName: unitName, role: role, title: item["title"] as? String ?? ""))
+        }
+        return Me(id: id, kind: kind, name: name, administrator: administrator, memberships: parsed)
+    }
+
     func me(_ person: UUID) async throws(Failure) -> Me { try await get("/v1/me", as: person, Me.self) }
 }

@@ -70,7 +70,7 @@ struct WebRoutes: Sendable {
 
     @Sendable func home(_ request: Request, context: BasicRequestContext) async throws -> Response {
         let session = try await requireSession(request, context: context)
-        let me = try await signedInPerson(session, context: context)
+        let (me, tasks) = try await homeTasks(session, context: context)
         let roles: [[String: String]] = me.memberships.map { membership in
             ["title": membership.title.isEmpty ? Self.roleLabel(membership.role) : membership.title, "unit": membership.unitName]
         }
@@ -78,7 +78,7 @@ struct WebRoutes: Sendable {
             "name": me.name, "roles": roles, "hasRoles": !roles.isEmpty, "administrator": me.administrator,
             "kindText": Self.kindText(me.kind),
         ]
-        values.merge(try await homeTasks(session, unitIds: Set(me.memberships.map { $0.unitId.uuidString.lowercased() }), context: context)) { $1 }
+        values.merge(tasks) { $1 }
         values["family"] = me.kind == "guardian" || me.kind == "young_person"
         values["familyLabel"] = me.kind == "young_person" ? "Mine møter og samtykker" : "Mine barn"
         values["canSubmit"] = me.memberships.contains { ["teacher", "unit_leader", "special_needs_coordinator", "social_teacher"].contains($0.role) }

@@ -229,6 +229,64 @@ struct AccessLogTests {
             }
         }
     }
+
+    @Test("GET /v1/meetings/{id}?include=participants,deliveries (the meeting page's one call): each part as its own endpoint gives it, deliveries to the organiser only")
+    func meetingPageCall() async throws {
+        try await withIntake(relaying: false) { api in
+            let world = try await World.make(api)
+            let meetingId = try await world.meeting(day: 0, status: "planned", startsInDays: 5, cases: [("emma", world.emmaConsent), nil])
+            struct Page: Decodable {
+                struct Delivery: Decodable { struct Item: Decodable { var documentId: UUID }; var items: [Item]; var failed: Int; var open: Int }
+                var agenda: [AgendaItem]
+                var participants: [ParticipantTests.ParticipantList.Item]?
+                var deliveries: Delivery?
+            }
+            let path = "/v1/meetings/\(meetingId)?include=participants,deliveries"
+            // The organiser (the school's rektor): participants and deliveries, as the separate calls give them.
+            let (asLeader, leaderRows) = try await world.logged("GET", path, as: world.leader)
+            #expect(asLeader.status == 200, "\(asLeader.text)")
+            let page = try asLeader.decode(Page.self)
+            let participants = try await api.call("GET", "/v1/meetings/\(meetingId)/participants", as: world.leader)
+                .decode(ParticipantTests.ParticipantList.self).items
+            #expect(page.participants?.map(\.personId) == participants.map(\.personId) && !participants.isEmpty)
+            #expect(page.participants?.map(\.removable) == participants.map(\.removable))
+            let deliveries = try await api.call("GET", "/v1/meetings/\(meetingId)/deliveries", as: world.leader).decode(Page.Delivery.self)
+            #expect(page.deliveries?.items.count == deliveries.items.count && page.deliveries?.open == deliveries.open)
+            // The include adds no read of its own to a ressursteam meeting's log: the agenda's disclosures only.
+            let (plain, plainRows) = try await world.logged("GET", "/v1/meetings/\(meetingId)", as: world.leader)
+            #expect(plain.status == 200 && Set(plainRows) == Set(leaderRows) && plainRows.count == leaderRows.count, "\(leaderRows) vs \(plainRows)")
+
+            // A participant who does not organise: the participants, no deliveries (and no error).
+            let asNurse = try await api.call("GET", path, as: world.nurse)
+            #expect(asNurse.status == 200, "\(asNurse.text)")
+            let nursePage = try asNurse.decode(Page.self)
+            #expect(nursePage.deliveries == nil && nursePage.participants?.isEmpty == false)
+            #expect(try await api.call("GET", "/v1/meetings/\(meetingId)/deliveries", as: world.nurse).status == 403)
+            // Someone who does not see the meeting: 404 as without include.
+            #expect(try await api.call("GET", path, as: api.world.child("ella").guardians[0].id).status == 404)
+
+            // Bad input names the parameter.
+            for bad in ["participants,minutes", "", "participants,,deliveries", "PARTICIPANTS"] {
+                let answer = try await api.call("GET", "/v1/meetings/\(meetingId)?include=\(bad)", as: world.leader)
+                #expect(answer.status == 422 && answer.text.contains("\"include\""), "include=\(bad): \(answer.text)")
+            }
+        }
+    }
+
+    @Test("GET /v1/me/tasks says who the caller is, as GET /v1/me does (the home page makes one call)")
+    func tasksCarryThePerson() async throws {
+        try await withIntake(relaying: false) { api in
+            let world = try await World.make(api)
+            struct Me: Decodable, Equatable {
+                struct Membership: Decodable, Equatable { var unitId: UUID; var role: String }
+                var id: UUID; var kind: String; var name: String; var administrator: Bool; var memberships: [Membership]
+            }
+            struct Tasks: Decodable { var person: Me }
+            let me = try await api.call("GET", "/v1/me", as: world.teacher).decode(Me.self)
+            let tasks = try await api.call("GET", "/v1/me/tasks", as: world.teacher).decode(Tasks.self)
+            #expect(tasks.person == me && me.id == world.teacher && me.memberships.contains { $0.role == "teacher" })
+        }
+    }
 }
 
 /// Counts the SQL statements a call makes, with pg_stat_statements when the cluster loads it

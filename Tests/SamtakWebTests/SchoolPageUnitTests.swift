@@ -14,12 +14,26 @@ struct SchoolPageUnitTests {
         #expect(form.text("d") == "x" && form.text("missing") == "")
     }
 
-    @Test("adaptation rows become one line each; empty rows are left out")
+    @Test("adaptation rows become the API's structured adaptations; rows without what was tried are left out")
     func adaptations() {
         let form = FormFields(body: "tiltak_0_hva=Lesetrening&tiltak_0_fra=september&tiltak_0_varighet=seks+uker&tiltak_0_resultat=Bedre"
             + "&tiltak_1_hva=&tiltak_1_resultat=ingenting&tiltak_2_hva=Pauser")
-        #expect(WebRoutes.adaptationsText(form) == "– Lesetrening (fra september, seks uker): Bedre\n– Pauser")
-        #expect(WebRoutes.adaptationsText(FormFields(body: "")) == "")
+        #expect(WebRoutes.adaptations(form) == [
+            ["what": "Lesetrening", "since": "september", "duration": "seks uker", "result": "Bedre"],
+            ["what": "Pauser", "since": "", "duration": "", "result": ""],
+        ])
+        #expect(WebRoutes.adaptations(FormFields(body: "")).isEmpty)
+    }
+
+    @Test("the API's instants are read by hand exactly as Foundation's ISO 8601 parser reads them; other forms fall back to it")
+    func instants() throws {
+        for text in ["2027-01-05T13:00:00Z", "2027-03-28T00:59:59Z", "2027-03-28T01:00:00Z", "2024-02-29T23:59:59Z", "1999-12-31T00:00:00Z"] {
+            #expect(Bokmal.utcSeconds(text) == (try Date(text, strategy: .iso8601)), "\(text)")
+        }
+        for text in ["2027-02-30T10:00:00Z", "2027-01-05T24:00:00Z", "2027-01-05 13:00:00Z", "2027-01-05T13:00:00+01:00", "2027-01-05T13:00:00.000Z", ""] {
+            #expect(Bokmal.utcSeconds(text) == nil, "\(text)")
+        }
+        #expect(Bokmal.date("2027-01-05T14:00:00+01:00") == Bokmal.date("2027-01-05T13:00:00Z"))
     }
 
     @Test("times in Europe/Oslo, dates and codes in bokmål")

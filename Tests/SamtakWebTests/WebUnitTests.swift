@@ -96,6 +96,19 @@ struct WebUnitTests {
         let signedIn = pages.render("signed_out", [:], session: session)
         #expect(signedIn.contains(#"name="_csrf" value="tok&quot;en""#))
         #expect(!pages.stylesheet.isEmpty && !String(decoding: pages.stylesheet, as: UTF8.self).contains("http"))
+        // The templates' own escaping (FastHTML): the page starts with its doctype (the pragma line
+        // leaves nothing), and escapes exactly as Mustache's HTML type, also in an inherited block
+        // and a partial.
+        #expect(html.hasPrefix("<!doctype html>"), "\(html.prefix(40))")
+        let tricky = "<b>æ & \"ø\" 'å'</b> 😀"
+        #expect(FastHTML().escapeText(tricky) == "&lt;b&gt;æ &amp; &quot;ø&quot; &#39;å&#39;&lt;/b&gt; 😀")
+        #expect(FastHTML().escapeText("plain æøå") == "plain æøå")
+        let meeting = pages.render("meeting", [
+            "arenaName": tricky, "agenda": [["title": tricky, "caseId": "x\"y"]], "hasAgenda": true,
+            "errors": [["field": "a", "message": tricky]], "hasErrors": true,
+        ], session: nil)
+        #expect(!meeting.contains("<b>") && meeting.contains("&lt;b&gt;æ &amp; &quot;ø&quot; &#39;å&#39;&lt;/b&gt;"))
+        #expect(!meeting.contains("x\"y") && meeting.contains("x&quot;y"))
     }
 
     @Test("security headers: no inline script, no framing, no referrer; form-action reaches the providers")

@@ -87,8 +87,13 @@ def test_ressursteam_flow_in_the_browser(system, browser):
     page.wait_for_url(re.compile(re.escape(system.web.url) + r"/saker/[0-9a-f-]{36}\?sendt=1$"))
     case_id = re.search(r"/saker/([0-9a-f-]{36})", page.url).group(1)
     assert "Saken er sendt til ressursteamet" in page.locator("main").inner_text()
-    adaptations = page.locator("main").inner_text()
-    assert "Ekstra lesetrening tre ganger i uken (fra september, seks uker): Litt bedre leseflyt" in adaptations
+    # The form of adaptations comes back as a table: one row per adaptation, each in its column.
+    rows = page.locator("table[aria-labelledby='tilpasninger'] tbody tr")
+    assert rows.count() == 2
+    assert [c.strip() for c in rows.nth(0).locator("td").all_inner_texts()] == [
+        "1", "Ekstra lesetrening tre ganger i uken", "september", "seks uker", "Litt bedre leseflyt, fortsatt under nivå"]
+    assert [c.strip() for c in rows.nth(1).locator("td").all_inner_texts()] == [
+        "2", "Pauser og korte økter", "", "fire uker", "Bedre konsentrasjon"]
     check(page)
 
     # The scheduler places it on the next ressursteam meeting: the page shows it on reload.

@@ -11,6 +11,8 @@ public protocol StrictRequestBody: Decodable, Sendable {}
 public enum APIJSON {
     public static let maxBodyBytes = 256 * 1024
 
+    /// Foundation's encoder with the API's settings: the reference ``ResponseJSON`` writes
+    /// the same bytes as (checked on every response in debug builds).
     public static func encoder() -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
@@ -156,8 +158,22 @@ public enum APIJSON {
 
     /// A JSON response.
     public static func response<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok, location: String? = nil) throws -> Response {
-        let data = try encoder().encode(value)
-        return rawResponse(data, status: status, location: location)
+        rawResponse(try encode(value), status: status, location: location)
+    }
+
+    /// A response body (``ResponseJSON``). Debug builds (the tests) also encode it with
+    /// Foundation and stop on any difference, so every endpoint's tests check the writer.
+    public static func encode<T: Encodable>(_ value: T) throws -> Data {
+        let data = Data(try ResponseJSON.encode(value))
+        #if DEBUG
+        let reference = try encoder().encode(value)
+        if reference != data {
+            let at = zip(reference, data).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(reference.count, data.count)
+            func window(_ bytes: Data) -> String { String(decoding: bytes.dropFirst(max(0, at - 20)).prefix(40), as: UTF8.self) }
+            fatalError("ResponseJSON differs from Foundation's JSONEncoder for \(T.self) at byte \(at): \(window(reference)) | \(window(data))")
+        }
+        #endif
+        return data
     }
 
     public static func rawResponse(_ data: Data, status: HTTPResponse.Status, location: String? = nil) -> Response {

@@ -13,7 +13,7 @@ public struct MutationResult: Sendable {
 
     public init<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok, location: String? = nil) throws {
         self.status = status
-        self.body = try APIJSON.encoder().encode(value)
+        self.body = try APIJSON.encode(value)
         self.location = location
     }
 }

@@ -36,6 +36,8 @@ struct CaseRoutes {
         var grade: Int?
         var concern: String
         var adaptationsTried: String?
+        /// The form of adaptations tried, one entry per adaptation (at most 20).
+        var adaptations: [AdaptationTried]?
         var responsibleNote: String?
         var urgent: Bool?
         /// For an anonymous case whose text the screening flags: the submitter confirms it
@@ -49,6 +51,14 @@ struct CaseRoutes {
         v.text(body.title, "title", max: 200)
         v.text(body.concern, "concern", max: 8000)
         v.text(body.adaptationsTried, "adaptations_tried", required: false, max: 8000)
+        let adaptations = (body.adaptations ?? []).map(\.trimmed)
+        if adaptations.count > AdaptationTried.maxCount { v.add("adaptations", "max_items", "must have at most \(AdaptationTried.maxCount) items") }
+        for (index, adaptation) in adaptations.enumerated() {
+            let limits = [AdaptationTried.maxWhat, AdaptationTried.maxSince, AdaptationTried.maxDuration, AdaptationTried.maxResult]
+            for ((field, text), max) in zip(adaptation.fields(at: index), limits) {
+                v.text(text, field, required: field.hasSuffix(".what"), max: max)
+            }
+        }
         v.text(body.responsibleNote, "responsible_note", required: false, max: 2000)
         if let grade = body.grade, !(0...13).contains(grade) { v.add("grade", "range", "must be from 0 (kindergarten) to 13") }
         switch body.kind {
@@ -100,13 +110,14 @@ struct CaseRoutes {
                 submittedBy: principal.personId, ownerId: ownerId, title: body.title.trimmed, grade: body.grade, concern: body.concern.trimmed,
                 adaptationsTried: body.adaptationsTried?.trimmed ?? "", responsibleNote: body.responsibleNote?.trimmed ?? "",
                 urgent: body.urgent ?? false, screeningFlags: flags), on: connection) else { throw Problem.notFound("Case") }
+            try CaseAdaptationStore.insert(adaptations, caseId: id, on: connection)
             try outbox.append(CaseSubmitted(caseId: id, arenaId: body.arenaId, unitId: body.submittingUnitId, kind: body.kind,
                                             urgent: body.urgent ?? false), on: connection)
             if body.kind == .named {
                 try AccessLog.record(on: connection, actor: principal.personId, action: .create, resource: "case", resourceId: id,
                                      childId: body.childId, basis: basis, consentId: consentId, requestId: context.id)
             }
-            guard let resource = try CaseStore.readInserted(inserted, principal: principal, on: connection, requestId: context.id) else {
+            guard let resource = try CaseStore.readInserted(inserted, adaptations: adaptations, principal: principal, on: connection, requestId: context.id) else {
                 throw Problem.notFound("Case")
             }
             return try MutationResult(resource, status: .created, location: "/v1/cases/\(id)")
@@ -391,8 +402,10 @@ struct CaseRoutes {
         let screen = try screens.screen(forUnit: unitId, on: connection)
         var violations: [Problem.Violation] = []
         var kinds: Set<String> = []
-        for (field, text) in [("title", body.title), ("concern", body.concern), ("adaptations_tried", body.adaptationsTried ?? ""),
-                              ("responsible_note", body.responsibleNote ?? "")] {
+        let texts = [("title", body.title), ("concern", body.concern), ("adaptations_tried", body.adaptationsTried ?? ""),
+                     ("responsible_note", body.responsibleNote ?? "")]
+            + (body.adaptations ?? []).enumerated().flatMap { index, adaptation in adaptation.fields(at: index) }.map { ($0.field, $0.text) }
+        for (field, text) in texts {
             for finding in screen.findings(in: text) {
                 kinds.insert("\(finding.kind)")
                 violations.append(.init(field: field, rule: "personal_data_suspected", message: finding.fieldSafeDescription))

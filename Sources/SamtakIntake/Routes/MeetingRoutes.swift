@@ -60,6 +60,32 @@ struct MeetingRoutes {
         var individualPlanId: UUID?
         var seriesId: UUID?
         var participantIds: [UUID]?
+        /// With `?include=participants`: `GET /v1/meetings/{id}/participants`'s items.
+        var participants: [ParticipantRoutes.ParticipantResource]? = nil
+        /// With `?include=deliveries`, for the organiser only (absent for anyone else):
+        /// `GET /v1/meetings/{id}/deliveries`'s list.
+        var deliveries: DeliveryList? = nil
+    }
+
+    /// What `GET /v1/meetings/{id}?include=participants,deliveries` adds, so that a page
+    /// showing a meeting makes one call (one principal, one meeting load, one transaction)
+    /// instead of three. Each part is decided and logged exactly as its own endpoint does.
+    enum Include: String, CaseIterable, Sendable {
+        case participants, deliveries
+
+        /// The `include` query parameter: a comma-separated list of known parts (422 naming
+        /// `include` otherwise).
+        static func parse(_ raw: String?) throws -> Set<Include> {
+            guard let raw else { return [] }
+            var parts: Set<Include> = []
+            for name in raw.split(separator: ",", omittingEmptySubsequences: false) {
+                guard let part = Include(rawValue: name.trimmingCharacters(in: .whitespaces)) else {
+                    throw Problem.field("include", "enum", "must be a comma-separated list of: \(allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                parts.insert(part)
+            }
+            return parts
+        }
     }
 
     typealias MeetingRow = MeetingStore.Row
@@ -185,14 +211,25 @@ struct MeetingRoutes {
 
     @Sendable func getMeeting(_ request: Request, context: IntakeRequestContext) async throws -> Response {
         let id = try request.uuidParameter("id", context: context, resource: "meeting")
+        let include = try Include.parse(request.query("include"))
         let resource = try await environment.read(context) { connection, principal -> MeetingResource? in
             guard let reading = try Self.reading(id, principal: principal, on: connection), let view = reading.view else { return nil }
             var disclosures = Disclosures()
             disclosures.add(view.disclosures, resource: "agenda", resourceId: id)
             if let read = try Self.childMeetingRead(reading.meeting, principal: principal, on: connection) { disclosures.add(read) }
+            var deliveries: DeliveryList?
+            if include.contains(.deliveries), reading.takesPart, Self.isOrganiser(principal, reading.meeting) {
+                if let read = Self.deliveriesRead(reading.meeting) { disclosures.add(read) }
+                deliveries = try Self.deliveryList(id, on: connection)
+            }
             try AccessLog.record(disclosures, actor: principal.personId, requestId: context.id, on: connection)
-            return Self.resource(reading.meeting, agenda: reading.agenda ?? [], minutesStatus: try MeetingStore.minutesStatus(id, on: connection)?.rawValue,
-                                 participantIds: try MeetingStore.participantIds(reading.meeting, on: connection))
+            var resource = Self.resource(reading.meeting, agenda: reading.agenda ?? [], minutesStatus: try MeetingStore.minutesStatus(id, on: connection)?.rawValue,
+                                         participantIds: try MeetingStore.participantIds(reading.meeting, on: connection))
+            if include.contains(.participants) {
+                resource.participants = try ParticipantRoutes.participants(of: reading.meeting, viewer: principal, on: connection)
+            }
+            resource.deliveries = deliveries
+            return resource
         }
         guard let resource else { throw Problem.notFound("Meeting") }
         return try APIJSON.response(resource)
@@ -288,22 +325,32 @@ struct MeetingRoutes {
             else { return nil }
             // Around one child the list says who helps the child: its organiser is only whoever called it.
             guard Self.isOrganiser(principal, meeting) else { throw Problem.forbidden("only the meeting's organiser sees its deliveries") }
-            if let childId = meeting.childId {
+            if let read = Self.deliveriesRead(meeting) {
                 var disclosures = Disclosures()
-                disclosures.add(Disclosure(resource: "meeting_deliveries", resourceId: meeting.id, childId: childId, basis: .owner))
+                disclosures.add(read)
                 try AccessLog.record(disclosures, actor: principal.personId, requestId: context.id, on: connection)
             }
-            let items = try MeetingStore.deliveries(id, on: connection).map { row in
-                DeliveryResource(
-                    documentId: row.documentId, documentKind: row.documentKind, recipientId: row.recipientId, recipientKind: row.recipientKind,
-                    recipientName: row.recipientKind == .staff ? row.recipientName : nil, state: row.state, failureReason: row.failureReason,
-                    attempts: row.attempts, sentAt: row.sentAt, failedAt: row.failedAt)
-            }
-            return DeliveryList(items: items, failed: items.filter { $0.state == "failed" }.count,
-                                open: items.filter { $0.state == "pending" || $0.state == "sending" }.count)
+            return try Self.deliveryList(id, on: connection)
         }
         guard let list else { throw Problem.notFound("Meeting") }
         return try APIJSON.response(list)
+    }
+
+    /// A delivery list around one child says who helps the child: its read is the child's data.
+    static func deliveriesRead(_ meeting: MeetingRow) -> Disclosure? {
+        meeting.childId.map { Disclosure(resource: "meeting_deliveries", resourceId: meeting.id, childId: $0, basis: .owner) }
+    }
+
+    /// The meeting's deliveries, for its organiser (the caller has decided that).
+    static func deliveryList(_ id: UUID, on connection: PostgresConnection) throws -> DeliveryList {
+        let items = try MeetingStore.deliveries(id, on: connection).map { row in
+            DeliveryResource(
+                documentId: row.documentId, documentKind: row.documentKind, recipientId: row.recipientId, recipientKind: row.recipientKind,
+                recipientName: row.recipientKind == .staff ? row.recipientName : nil, state: row.state, failureReason: row.failureReason,
+                attempts: row.attempts, sentAt: row.sentAt, failedAt: row.failedAt)
+        }
+        return DeliveryList(items: items, failed: items.filter { $0.state == "failed" }.count,
+                            open: items.filter { $0.state == "pending" || $0.state == "sending" }.count)
     }
 
     // MARK: Minutes

@@ -79,13 +79,16 @@ struct OrganisationRoutes {
     // MARK: Handlers
 
     @Sendable func me(_ request: Request, context: IntakeRequestContext) async throws -> Response {
-        let person = try await environment.read(context) { connection, principal in
-            try Self.loadPerson(principal.personId, on: connection)
+        let me = try await environment.read(context) { connection, principal in try Self.me(principal, on: connection) }
+        guard let me else { throw Problem.unauthorized }
+        return try APIJSON.response(me)
+    }
+
+    /// The caller as `GET /v1/me` (and `/v1/me/tasks`) shows it; nil when not an active person.
+    static func me(_ principal: Principal, on connection: PostgresConnection) throws -> MeResource? {
+        try loadPerson(principal.personId, on: connection).map {
+            MeResource(id: $0.id, kind: $0.kind, name: $0.name, administrator: principal.isAdministrator, memberships: $0.memberships)
         }
-        guard let person else { throw Problem.unauthorized }
-        let principal = try context.requirePrincipal()
-        return try APIJSON.response(MeResource(id: person.id, kind: person.kind, name: person.name,
-                                               administrator: principal.isAdministrator, memberships: person.memberships))
     }
 
     @Sendable func createUnit(_ request: Request, context: IntakeRequestContext) async throws -> Response {

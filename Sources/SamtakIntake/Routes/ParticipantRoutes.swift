@@ -64,15 +64,18 @@ struct ParticipantRoutes {
             removable: organiser && (row.source == .invited || row.source == .items))
     }
 
+    /// The participants as `viewer` (who may see the meeting) sees them.
+    static func participants(of meeting: MeetingStore.Row, viewer: Principal, on connection: PostgresConnection) throws -> [ParticipantResource] {
+        let organiser = MeetingRoutes.isOrganiser(viewer, meeting)
+        return try ParticipantStore.participants(meeting, on: connection).map { Self.resource($0, viewer: viewer, organiser: organiser) }
+    }
+
     @Sendable func list(_ request: Request, context: IntakeRequestContext) async throws -> Response {
         let id = try request.uuidParameter("id", context: context, resource: "meeting")
         let list = try await environment.read(context) { connection, principal -> ParticipantList? in
             guard let meeting = try MeetingStore.meeting(id, on: connection),
                   try MeetingRoutes.maySee(meeting, principal: principal, on: connection) else { return nil }
-            let organiser = MeetingRoutes.isOrganiser(principal, meeting)
-            return ParticipantList(items: try ParticipantStore.participants(meeting, on: connection).map {
-                Self.resource($0, viewer: principal, organiser: organiser)
-            })
+            return ParticipantList(items: try Self.participants(of: meeting, viewer: principal, on: connection))
         }
         guard let list else { throw Problem.notFound("Meeting") }
         return try APIJSON.response(list)

@@ -66,6 +66,8 @@ struct TaskRoutes {
     }
 
     struct TasksResource: Codable, Sendable {
+        /// The caller, as `GET /v1/me` gives it: the home page needs no second call.
+        var person: OrganisationRoutes.MeResource
         var followUps: [FollowUpResource]
         var notices: [NoticeResource]
         var cases: [CaseResource]
@@ -101,7 +103,8 @@ struct TaskRoutes {
     }
 
     @Sendable func tasks(_ request: Request, context: IntakeRequestContext) async throws -> Response {
-        let resource = try await environment.read(context) { connection, principal -> TasksResource in
+        let resource = try await environment.read(context) { connection, principal -> TasksResource? in
+            guard let person = try OrganisationRoutes.me(principal, on: connection) else { return nil }
             // Load the facts.
             let followUps = try TaskStore.followUps(responsible: principal.personId, on: connection)
             let notices = try TaskStore.notices(recipient: principal.personId, on: connection)
@@ -133,12 +136,13 @@ struct TaskRoutes {
             let startOfToday = OsloTime.instant(for: LocalDateTime(date: today, time: LocalTime(hour: 0, minute: 0)!))
             let meetings = try TaskStore.nextMeetings(of: arenas.map(\.id), person: principal.personId, from: startOfToday, limit: 6, on: connection)
             // Overdue first, then by due date (the store's order).
-            return TasksResource(followUps: items.filter(\.overdue) + items.filter { !$0.overdue },
+            return TasksResource(person: person, followUps: items.filter(\.overdue) + items.filter { !$0.overdue },
                                  notices: notices.map { NoticeResource(id: $0.id, notice: $0.notice, path: $0.path, createdAt: $0.createdAt) },
                                  cases: cases, arenas: arenas.map { ArenaResource(id: $0.id, name: $0.name) },
                                  meetings: meetings.map { MeetingResource(id: $0.id, arenaName: $0.arenaName, startsAt: $0.startsAt, status: $0.status) },
                                  coordinatedChildren: try Self.coordinatedChildren(principal, on: connection, requestId: context.id))
         }
+        guard let resource else { throw Problem.unauthorized }
         return try APIJSON.response(resource)
     }
 }

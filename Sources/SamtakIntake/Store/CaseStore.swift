@@ -52,6 +52,9 @@ struct CaseResource: Codable, Sendable {
     var grade: Int?
     var concern: String?
     var adaptationsTried: String?
+    /// The form of adaptations tried (``AdaptationTried``): in the case's own view, for whoever
+    /// sees the case in full; absent in lists.
+    var adaptations: [AdaptationTried]? = nil
     var responsibleNote: String?
     var child: ChildSummary?
     var consentId: UUID?
@@ -357,19 +360,26 @@ enum CaseStore {
     /// rule that needs no arena or consent facts), and it is on no agenda yet (the scheduler
     /// acts on the committed event). A named case is decided as a read (ownership is no basis
     /// for the child: the own unit or the consent is). Same access log as a read.
-    static func readInserted(_ row: Row, principal: Principal, on connection: PostgresConnection, requestId: String?) throws -> CaseResource? {
+    /// `adaptations`: the ones just inserted with the case (not read back).
+    static func readInserted(_ row: Row, adaptations: [AdaptationTried] = [], principal: Principal, on connection: PostgresConnection,
+                             requestId: String?) throws -> CaseResource? {
         let facts = CaseFacts(kind: row.kind, ownerId: row.ownerId, submittedBy: row.submittedBy, submittingUnitId: row.submittingUnitId,
                               arena: nil, targetService: row.category == "referral" ? row.targetService : nil)
         let decision = AccessPolicy.caseAccess(principal: principal, facts: facts, child: nil, consents: [], isArenaParticipant: false, at: Date())
         // Anything but the owner's full view needs the facts left out above: decide as a read does.
         guard decision == .full(.owner, consentId: nil) else { return try read(row.id, principal: principal, on: connection, requestId: requestId) }
-        return try respond(row, decision: decision, principal: principal, on: connection, requestId: requestId, onNoAgenda: true)
+        return try respond(row, decision: decision, principal: principal, on: connection, requestId: requestId, onNoAgenda: true,
+                           adaptations: adaptations)
     }
 
     private static func respond(
-        _ row: Row, decision: AccessDecision, principal: Principal, on connection: PostgresConnection, requestId: String?, onNoAgenda: Bool = false
+        _ row: Row, decision: AccessDecision, principal: Principal, on connection: PostgresConnection, requestId: String?, onNoAgenda: Bool = false,
+        adaptations: [AdaptationTried]? = nil
     ) throws -> CaseResource? {
-        guard let resource = try resource(row, decision: decision, on: connection, onNoAgenda: onNoAgenda) else { return nil }
+        guard var resource = try resource(row, decision: decision, on: connection, onNoAgenda: onNoAgenda) else { return nil }
+        if decision.canSeeChild && row.category == "case" {
+            resource.adaptations = try adaptations ?? CaseAdaptationStore.load(row.id, on: connection)
+        }
         if row.kind == .named, let basis = decision.basis {
             try AccessLog.record(on: connection, actor: principal.personId, action: .read, resource: row.category, resourceId: row.id,
                                  childId: decision.canSeeChild ? row.childId : nil, basis: basis, consentId: decision.consentId, requestId: requestId)

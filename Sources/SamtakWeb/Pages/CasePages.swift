@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import SamtakDomain
 
 /// Submitting a case to the ressursteam, its page, withdrawing it.
 extension WebRoutes {
@@ -84,20 +85,14 @@ extension WebRoutes {
         return web.pages.page("case_new", values, session: session, status: status)
     }
 
-    /// The structured adaptations as the API's text: one line per row, "what (from when, how
-    /// long): what came of it".
-    static func adaptationsText(_ form: FormFields) -> String {
-        (0..<20).compactMap { index -> String? in
+    /// The form's adaptation rows as the API's `adaptations` (rows without "what" left out).
+    static func adaptations(_ form: FormFields) -> [[String: String]] {
+        (0..<AdaptationTried.maxCount).compactMap { index -> [String: String]? in
             let what = form.text("tiltak_\(index)_hva")
             guard !what.isEmpty else { return nil }
-            var line = "– \(what)"
-            let from = form.text("tiltak_\(index)_fra"), length = form.text("tiltak_\(index)_varighet")
-            let details = [from.isEmpty ? nil : "fra \(from)", length.isEmpty ? nil : length].compactMap { $0 }
-            if !details.isEmpty { line += " (\(details.joined(separator: ", ")))" }
-            let result = form.text("tiltak_\(index)_resultat")
-            if !result.isEmpty { line += ": \(result)" }
-            return line
-        }.joined(separator: "\n")
+            return ["what": what, "since": form.text("tiltak_\(index)_fra"), "duration": form.text("tiltak_\(index)_varighet"),
+                    "result": form.text("tiltak_\(index)_resultat")]
+        }
     }
 
     @Sendable func submitCase(_ request: Request, context: BasicRequestContext) async throws -> Response {
@@ -113,7 +108,7 @@ extension WebRoutes {
         if kind == "named" && form.text("child_id").isEmpty { errors.add("child_id", "Velg eleven saken gjelder, eller send saken anonymt.") }
         if form.text("title").isEmpty { errors.add("title", "Skriv en kort tittel på saken.") }
         if form.text("concern").isEmpty { errors.add("concern", "Beskriv bekymringen.") }
-        let adaptations = Self.adaptationsText(form)
+        let adaptations = Self.adaptations(form)
         if adaptations.isEmpty { errors.add("adaptations", "Fyll inn minst ett tiltak dere har prøvd, slik ressursteamet krever før saken drøftes.") }
         let grade = form.text("grade")
         if !grade.isEmpty && Int(grade).map({ (0...13).contains($0) }) != true { errors.add("grade", "Trinn er et tall fra 0 (barnehage) til 13.") }
@@ -127,7 +122,7 @@ extension WebRoutes {
         let unit = memberships.compactMap { $0["unit_id"] as? String }.first { arenaUnits.contains($0) } ?? ""
         var body: [String: Any] = [
             "arena_id": arena["id"] ?? "", "kind": kind, "submitting_unit_id": unit, "title": form.text("title"),
-            "concern": form.text("concern"), "adaptations_tried": adaptations, "urgent": form["urgent"] == "ja",
+            "concern": form.text("concern"), "adaptations": adaptations, "urgent": form["urgent"] == "ja",
         ]
         if let value = Int(grade) { body["grade"] = value }
         if kind == "named" { body["child_id"] = form.text("child_id") }
@@ -154,7 +149,9 @@ extension WebRoutes {
                           "child_id": "child_id", "arena_id": "arena_id", "kind": "kind", "responsible_note": "concern"]
         let items = answer.object["errors"] as? [[String: Any]] ?? []
         for item in items {
-            let field = fieldNames[item["field"] as? String ?? ""] ?? "arena_id"
+            let apiField = item["field"] as? String ?? ""
+            // `adaptations[2].result`: the message goes to the form of adaptations.
+            let field = apiField.hasPrefix("adaptations") ? "adaptations" : fieldNames[apiField] ?? "arena_id"
             let rule = item["rule"] as? String ?? ""
             let labels = ["title": "Tittelen", "concern": "Bekymringen", "adaptations": "Tiltakene", "grade": "Trinn",
                           "child_id": "Eleven", "arena_id": "Ressursteamet", "kind": "Sakstypen"]
@@ -198,6 +195,11 @@ extension WebRoutes {
         var values: [String: Any] = [
             "id": item["id"] ?? "", "title": item["title"] ?? "", "statusText": Bokmal.caseStatus(status),
             "concern": item["concern"] ?? "", "adaptations": item["adaptations_tried"] ?? "",
+            "adaptationRows": (item["adaptations"] as? [[String: Any]] ?? []).enumerated().map { index, row -> [String: Any] in
+                ["number": index + 1, "what": row["what"] ?? "", "since": row["since"] ?? "", "duration": row["duration"] ?? "",
+                 "result": row["result"] ?? ""]
+            },
+            "hasAdaptationRows": !(item["adaptations"] as? [Any] ?? []).isEmpty,
             "anonymous": (item["kind"] as? String) == "anonymous", "urgent": item["urgent"] as? Bool ?? false,
             "childName": (item["child"] as? [String: Any])?["name"] ?? "",
             "droftingsteam": (item["arena_kind"] as? String) == "droftingsteam",

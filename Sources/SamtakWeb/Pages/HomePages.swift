@@ -8,10 +8,12 @@ extension WebRoutes {
     /// The home page's lists: the follow-ups I am responsible for (overdue first), the cases I
     /// submitted and where each stands, the next meetings of the arenas my units run or take
     /// part in, the notices sent to me.
-    func homeTasks(_ session: WebSession, unitIds: Set<String>, context: BasicRequestContext) async throws -> [String: Any] {
-        try await load(session, context: context) { () async throws(IntakeClient.Failure) -> [String: Any] in
-            // One call: the intake gathers the lists (and logs only the case reads it returns).
+    /// One call: the intake gathers the lists (and logs only the case reads it returns) and
+    /// says who the person is (`person`, as `GET /v1/me`).
+    func homeTasks(_ session: WebSession, context: BasicRequestContext) async throws -> (me: IntakeClient.Me, values: [String: Any]) {
+        try await load(session, context: context) { () async throws(IntakeClient.Failure) -> (me: IntakeClient.Me, values: [String: Any]) in
             let tasks = try await web.intake.object("/v1/me/tasks", as: session.personId)
+            guard let me = IntakeClient.me(json: tasks["person"]) else { throw .unavailable }
             let cases = (tasks["cases"] as? [[String: Any]] ?? []).map { item -> [String: Any] in
                 let scheduled = item["scheduled"] as? [String: Any]
                 return ["id": (item["id"] as? String)?.lowercased() ?? "", "title": item["title"] ?? "",
@@ -44,10 +46,10 @@ extension WebRoutes {
                 guard UUID(uuidString: childId) != nil else { continue }
                 coordinated.append(["id": childId, "name": item["name"] as? String ?? "Barnet", "kind": Self.coordinatorKindText(item["kind"])])
             }
-            return ["coordinated": coordinated, "hasCoordinated": !coordinated.isEmpty,
+            return (me, ["coordinated": coordinated, "hasCoordinated": !coordinated.isEmpty,
                     "cases": cases, "hasCases": !cases.isEmpty, "meetings": Array(meetings.prefix(6)), "hasMeetings": !meetings.isEmpty,
                     "arenas": arenas, "hasArenas": !arenas.isEmpty, "followUps": followUps, "hasFollowUps": !followUps.isEmpty,
-                    "notices": Array(notices), "hasNotices": !notices.isEmpty]
+                    "notices": Array(notices), "hasNotices": !notices.isEmpty])
         }
     }
 

@@ -9,7 +9,7 @@ extension WebRoutes {
         var meeting: [String: Any]
         /// The delivery list: only the organiser may read it (so its presence says who organises).
         var deliveries: [String: Any]?
-        /// `GET /v1/meetings/{id}/participants`.
+        /// The participants (`include=participants`).
         var participants: [[String: Any]] = []
         /// For the organiser: the staff who can be invited (`GET /v1/people`).
         var candidates: [[String: Any]] = []
@@ -19,11 +19,10 @@ extension WebRoutes {
     /// on its own page) only when asked for: a list of people is not read on every view.
     func meetingView(_ id: String, session: WebSession, context: BasicRequestContext, candidates: Bool = false) async throws -> MeetingView {
         try await load(session, context: context) { () async throws(IntakeClient.Failure) -> MeetingView in
-            let meeting = try await web.intake.object("/v1/meetings/\(id)", as: session.personId)
-            let deliveries = try await web.intake.call("GET", "/v1/meetings/\(id)/deliveries", as: session.personId)
-            let participants = try await web.intake.object("/v1/meetings/\(id)/participants", as: session.personId)
-            var view = MeetingView(meeting: meeting, deliveries: deliveries.status == 200 ? deliveries.object : nil,
-                                   participants: participants["items"] as? [[String: Any]] ?? [])
+            // One call: the deliveries come only for the organiser, so their presence says who organises.
+            let meeting = try await web.intake.object("/v1/meetings/\(id)?include=participants,deliveries", as: session.personId)
+            var view = MeetingView(meeting: meeting, deliveries: meeting["deliveries"] as? [String: Any],
+                                   participants: meeting["participants"] as? [[String: Any]] ?? [])
             if candidates && view.deliveries != nil {
                 view.candidates = try await web.intake.object("/v1/people?limit=200", as: session.personId)["items"] as? [[String: Any]] ?? []
             }
