@@ -19,7 +19,11 @@ public enum TestEnvironment {
             user: environment["SAMTAK_PG_USER"] ?? "samtak",
             password: environment["SAMTAK_PG_PASSWORD"],
             database: environment["SAMTAK_PG_DATABASE"] ?? "postgres",
-            applicationName: "samtak-tests"
+            applicationName: "samtak-tests",
+            // The suites run in parallel and start whole services: on two cores a connection
+            // has waited more than the services' 5 s to be accepted (a clean-clone CI run,
+            // connecting to the template). A server that is really away still fails the test.
+            connectTimeoutSeconds: 30
         )
     }
 
