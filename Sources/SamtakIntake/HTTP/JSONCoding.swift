@@ -144,16 +144,10 @@ public enum APIJSON {
         return out
     }
 
+    /// A property's name as the API spells it: Foundation's own snake_case conversion, the
+    /// one the decoder and the response writer use (``ResponseJSON/snakeCase(_:)``, cached).
     static func snakeCase(_ name: String) -> String {
-        var out = ""
-        for character in name {
-            if character.isUppercase {
-                out += "_" + character.lowercased()
-            } else {
-                out.append(character)
-            }
-        }
-        return out
+        ResponseJSON.snakeCase(name)
     }
 
     /// A JSON response.

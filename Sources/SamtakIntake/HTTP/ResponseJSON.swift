@@ -278,7 +278,7 @@ final class JSONNodeEncoder: Encoder, SingleValueEncodingContainer {
         let convert: Bool
         var codingPath: [any CodingKey] { [] }
 
-        func name(_ key: Key) -> String { convert ? ResponseJSON.snakeCase(key.stringValue) : key.stringValue }
+        func name(_ key: Key) -> String { convert ? APIJSON.snakeCase(key.stringValue) : key.stringValue }
         func put(_ node: JSONNode, _ key: Key) { object.fields.append((name(key), node)) }
 
         mutating func encodeNil(forKey key: Key) throws { put(.null, key) }
