@@ -28,16 +28,20 @@ struct ObservabilityScenarioTests {
             try await system.waitForEvent("agenda.sent", subject: meeting)
 
             // The trace: the intake's POST /v1/cases is its root.
-            let spans = try await receiver.waitForSpans(timeout: .seconds(30)) { spans in
+            // Wait for every span checked below: they come in separate export batches (the
+            // intake's producer span ends at its delivery report), so one arriving says nothing
+            // of the others.
+            let expected = [("samtak-intake", "db.transaction"), ("samtak-intake", "publish \(system.topics.name(.cases))"),
+                            ("samtak-scheduler", "process case.submitted"), ("samtak-scheduler", "publish agenda"),
+                            ("samtak-notifier", "process agenda.published"), ("samtak-notifier", "smtp send")]
+            let spans = try await receiver.waitForSpans(timeout: .seconds(60)) { spans in
                 guard let root = spans.first(where: { $0.name == "POST /v1/cases" && $0.service == "samtak-intake" }) else { return false }
-                return spans.contains { $0.traceID == root.traceID && $0.name == "smtp send" }
+                return expected.allSatisfy { service, name in spans.contains { $0.traceID == root.traceID && $0.service == service && $0.name == name } }
             }
             let root = try #require(spans.first { $0.name == "POST /v1/cases" && $0.service == "samtak-intake" })
             let trace = spans.filter { $0.traceID == root.traceID }
             #expect(Set(trace.map(\.service)) == ["samtak-intake", "samtak-scheduler", "samtak-notifier"])
-            for (service, name) in [("samtak-intake", "db.transaction"), ("samtak-intake", "publish \(system.topics.name(.cases))"),
-                                    ("samtak-scheduler", "process case.submitted"), ("samtak-scheduler", "publish agenda"),
-                                    ("samtak-notifier", "process agenda.published"), ("samtak-notifier", "smtp send")] {
+            for (service, name) in expected {
                 #expect(trace.contains { $0.service == service && $0.name == name }, "no \(name) span from \(service) in the trace")
             }
             // One tree: every span but the root has its parent in the trace, and the root has none.
