@@ -163,7 +163,17 @@ public final class KafkaConsumer: Sendable {
             return .failure(deferred)
         }
         if case .manual(let topics) = assignment, !session.withLock({ $0.manualAssignmentDone }) {
-            if let error = assignManually(topics: topics, rk: rk) { return .failure(error) }
+            if let error = assignManually(topics: topics, rk: rk) {
+                // A busy or just-started broker may not answer the look-up in time, or not yet
+                // know a topic created a moment ago: this poll returns nothing and the next one
+                // asks again. Anything else (a bad topic name, a closed client) is the caller's.
+                guard error.isTimeout || error.code == KafkaError.Codes.unknownTopicOrPartition
+                        || error.code == KafkaError.Codes.transport || error.code == RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE.rawValue
+                else { return .failure(error) }
+                logger.warning("Kafka consumer could not look up its partitions yet; retrying on the next poll",
+                               metadata: ["kafka.error.name": "\(error.name)"])
+                return .success([])
+            }
             session.withLock { $0.manualAssignmentDone = true }
         }
 

@@ -71,4 +71,29 @@ struct KafkaAdminTests {
         let assigned = log.entries.first { $0.message.contains("assigned partitions manually") }
         #expect(assigned?.metadata["kafka.partitions"] == "\(specs[0].name)[0,1,2]")
     }
+
+    @Test("a manual consumer of a topic that does not exist yet polls empty, then reads it once it is created")
+    func manualConsumerBeforeTopic() async throws {
+        try await KafkaTestEnvironment.requireBroker()
+        let configuration = KafkaTestEnvironment.configuration("early")
+        let log = TestLog()
+        let topic = KafkaTestEnvironment.unique("early")
+        let consumer = try KafkaConsumer(configuration: configuration, groupID: KafkaTestEnvironment.unique("early-group"),
+                                         assignment: .manual(topics: [topic]), logger: log.logger)
+        // Before the topic exists (or while the broker is slow to answer) a poll is not an error.
+        #expect(try await consumer.poll(maxMessages: 10, timeout: .milliseconds(200)).isEmpty)
+        try await KafkaAdmin.createTopics([KafkaTopicSpecification(name: topic, partitions: 2)], configuration: configuration,
+                                          timeout: .seconds(20), logger: log.logger)
+        let producer = try KafkaProducer(configuration: configuration, logger: log.logger)
+        _ = try await producer.send(KafkaProducerMessage(topic: topic, key: Array("k".utf8), value: Array("v".utf8)))
+        await producer.shutdown()
+        var received: [KafkaConsumerMessage] = []
+        let deadline = ContinuousClock.now + .seconds(30)
+        while received.isEmpty && ContinuousClock.now < deadline {
+            received += try await consumer.poll(maxMessages: 10, timeout: .milliseconds(500))
+        }
+        await consumer.close()
+        #expect(received.map(\.value) == [Array("v".utf8)])
+        #expect(log.entries.contains { $0.message.contains("assigned partitions manually") })
+    }
 }
