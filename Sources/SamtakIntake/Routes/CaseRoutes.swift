@@ -86,7 +86,9 @@ struct CaseRoutes {
             var consentId: UUID?
             var basis = AccessBasis.owner
             var flags: [String] = []
-            let scope = try CaseStore.arenaScope(body.arenaId, on: connection)
+            // Who takes part in the arena matters only for a child's consent (named cases);
+            // an anonymous or system case's owner is checked against the submitting unit.
+            let scope = body.kind == .named ? try CaseStore.arenaScope(body.arenaId, on: connection) : nil
             var facts = CaseFacts(kind: body.kind, ownerId: principal.personId, submittedBy: principal.personId,
                                   submittingUnitId: body.submittingUnitId, arena: scope, targetService: nil)
             switch body.kind {
