@@ -6,12 +6,14 @@ import SamtakRuntime
 /// Arenas: who takes part in them.
 enum ArenaStore {
     /// The arenas among `arenaIds` that `principal` takes part in (by person, by role in a
-    /// unit, or as the arena's owner), in one statement.
+    /// unit, or as the arena's owner), in one statement that reads only the participation rows
+    /// that can be the principal's (an arena of every employee has a thousand).
     static func arenasTakingPart(_ principal: Principal, among arenaIds: [UUID], on connection: PostgresConnection) throws -> Set<UUID> {
         guard !arenaIds.isEmpty else { return [] }
         var arenas: Set<UUID> = []
         for row in try connection.query(SQL("""
-            SELECT arena_id, unit_id, role, person_id FROM arena_participants WHERE arena_id = ANY(\(arenaIds))
+            SELECT arena_id, unit_id, role, person_id FROM arena_participants
+            WHERE arena_id = ANY(\(arenaIds)) AND (person_id = \(principal.personId) OR unit_id = ANY(\(Array(principal.unitIds))))
             UNION ALL
             SELECT id, NULL, NULL, owner_person_id FROM arenas WHERE id = ANY(\(arenaIds)) AND owner_person_id IS NOT NULL
             """).prepared) {

@@ -197,37 +197,16 @@ enum CaseStore {
         try AccessFacts.arenaScope(arenaId, on: connection)
     }
 
-    /// Whether the principal takes part in the arena (by person, or by role in a unit).
+    /// Whether the principal takes part in the arena (by person, by role in a unit, or as the
+    /// arena's owner, the person responsible for calling it).
     static func isParticipant(_ principal: Principal, arenaId: UUID, on connection: PostgresConnection) throws -> Bool {
-        let rows = try connection.query(SQL("SELECT unit_id, role, person_id FROM arena_participants WHERE arena_id = \(arenaId)").prepared)
-        for row in rows {
-            if try row.decode(UUID?.self, 2) == principal.personId { return true }
-            if let unit = try row.decode(UUID?.self, 0), let role = try row.decode(String?.self, 1).flatMap(Role.init(rawValue:)),
-               principal.hasRole(role, in: unit) { return true }
-        }
-        // The arena's owner (the person responsible for calling it) takes part too.
-        return try !connection.query(SQL("SELECT 1 FROM arenas WHERE id = \(arenaId) AND owner_person_id = \(principal.personId)").prepared).isEmpty
+        try ArenaStore.arenasTakingPart(principal, among: [arenaId], on: connection).contains(arenaId)
     }
 
     /// The arenas among `arenaIds` the principal takes part in (``isParticipant`` for many, in
-    /// two statements).
+    /// one statement that reads only the participation rows that can be the principal's).
     static func participation(_ principal: Principal, arenaIds: [UUID], on connection: PostgresConnection) throws -> Set<UUID> {
-        guard !arenaIds.isEmpty else { return [] }
-        var taking: Set<UUID> = []
-        for row in try connection.query(SQL("""
-            SELECT arena_id, unit_id, role, person_id FROM arena_participants WHERE arena_id = ANY(\(arenaIds))
-            """).prepared) {
-            let arenaId = try row.decode(UUID.self, 0)
-            if try row.decode(UUID?.self, 3) == principal.personId { taking.insert(arenaId); continue }
-            if let unit = try row.decode(UUID?.self, 1), let role = try row.decode(String?.self, 2).flatMap(Role.init(rawValue:)),
-               principal.hasRole(role, in: unit) { taking.insert(arenaId) }
-        }
-        for row in try connection.query(SQL("""
-            SELECT id FROM arenas WHERE id = ANY(\(arenaIds)) AND owner_person_id = \(principal.personId)
-            """).prepared) {
-            taking.insert(try row.decode(UUID.self, 0))
-        }
-        return taking
+        try ArenaStore.arenasTakingPart(principal, among: arenaIds, on: connection)
     }
 
     /// Decides what `principal` may see of a case.
