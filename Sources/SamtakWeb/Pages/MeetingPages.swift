@@ -112,6 +112,7 @@ extension WebRoutes {
         let status = meeting["status"] as? String ?? ""
         let organiser = view.deliveries != nil
         let agenda = Self.agendaRows(meeting)
+        let deliveries = Self.deliveryRows(view.deliveries)
         var values: [String: Any] = [
             "id": (meeting["id"] as? String)?.lowercased() ?? "", "arenaId": (meeting["arena_id"] as? String)?.lowercased() ?? "",
             "arenaName": meeting["arena_name"] ?? "", "when": Bokmal.dateTime(meeting["starts_at"]),
@@ -120,7 +121,7 @@ extension WebRoutes {
             "organiser": organiser, "cancelled": status == "cancelled",
             "canPublish": organiser && status == "planned", "canCancel": organiser && (status == "planned" || status == "agenda_published"),
             "minutesStatus": Bokmal.minutesStatus(meeting["minutes_status"] ?? "none"),
-            "deliveries": Self.deliveryRows(view.deliveries), "hasDeliveries": !Self.deliveryRows(view.deliveries).isEmpty,
+            "deliveries": deliveries, "hasDeliveries": !deliveries.isEmpty,
             "capacity": meeting["capacity"] ?? "", "deadline": Bokmal.dateTime(meeting["submission_deadline"]),
             "intake": (meeting["arena_kind"] as? String) == "bup_intake",
         ]
