@@ -83,17 +83,27 @@ public enum AccessFacts {
         return result
     }
 
-    /// Guardians with access, the child as a user, and the child's own unit, per child.
+    /// Guardians with access, the child as a user, and the child's own unit, per child (one
+    /// statement: the children with their guardianships joined, in ``guardianships(_:on:)``'s order).
     public static func childRelations(_ childIds: [UUID], on connection: PostgresConnection) throws -> [UUID: ChildRelations] {
         guard !childIds.isEmpty else { return [:] }
-        let guardianships = try guardianships(childIds, on: connection)
-        var result: [UUID: ChildRelations] = [:]
-        for row in try connection.query(SQL("SELECT c.id, c.person_id, c.unit_id FROM children c WHERE c.id = ANY(\(childIds))").prepared) {
+        var children: [UUID: (personId: UUID?, unitId: UUID?, guardianships: [Guardianship])] = [:]
+        for row in try connection.query(SQL("""
+            SELECT c.id, c.person_id, c.unit_id, g.guardian_id, g.parental_responsibility, g.daily_care
+            FROM children c LEFT JOIN guardianships g ON g.child_id = c.id
+            WHERE c.id = ANY(\(childIds)) ORDER BY c.id, g.guardian_id
+            """).prepared) {
             let id = try row.decode(UUID.self, 0)
-            result[id] = ChildRelations(childId: id, guardianships: guardianships[id] ?? [],
-                                        personId: try row.decode(UUID?.self, 1), unitId: try row.decode(UUID?.self, 2))
+            if children[id] == nil { children[id] = (try row.decode(UUID?.self, 1), try row.decode(UUID?.self, 2), []) }
+            if let guardianId = try row.decode(UUID?.self, 3) {
+                children[id]?.guardianships.append(Guardianship(
+                    guardianId: guardianId, parentalResponsibility: try row.decode(Bool.self, 4), dailyCare: try row.decode(Bool.self, 5)))
+            }
         }
-        return result
+        return children.reduce(into: [:]) { result, child in
+            result[child.key] = ChildRelations(childId: child.key, guardianships: child.value.guardianships,
+                                               personId: child.value.personId, unitId: child.value.unitId)
+        }
     }
 
     /// Every consent of the children (withdrawn and expired ones too: `isActive` decides).
