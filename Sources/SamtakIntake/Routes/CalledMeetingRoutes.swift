@@ -274,7 +274,7 @@ enum CalledMeetings {
         var disclosures = Disclosures()
         disclosures.add(view.disclosures, resource: "agenda", resourceId: id)
         try AccessLog.record(disclosures, actor: principal.personId, requestId: requestId, on: connection)
-        return MeetingRoutes.resource(reading.meeting, agenda: reading.agenda ?? [], minutesStatus: try MeetingStore.minutesStatus(id, on: connection)?.rawValue,
+        return MeetingRoutes.resource(reading.meeting, agenda: reading.agenda ?? [], minutesStatus: reading.meeting.minutesStatus?.rawValue,
                                       participantIds: try MeetingStore.participantIds(reading.meeting, on: connection))
     }
 

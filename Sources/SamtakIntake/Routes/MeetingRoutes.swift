@@ -223,7 +223,7 @@ struct MeetingRoutes {
                 deliveries = try Self.deliveryList(id, on: connection)
             }
             try AccessLog.record(disclosures, actor: principal.personId, requestId: context.id, on: connection)
-            var resource = Self.resource(reading.meeting, agenda: reading.agenda ?? [], minutesStatus: try MeetingStore.minutesStatus(id, on: connection)?.rawValue,
+            var resource = Self.resource(reading.meeting, agenda: reading.agenda ?? [], minutesStatus: reading.meeting.minutesStatus?.rawValue,
                                          participantIds: try MeetingStore.participantIds(reading.meeting, on: connection))
             if include.contains(.participants) {
                 resource.participants = try ParticipantRoutes.participants(of: reading.meeting, viewer: principal, on: connection)

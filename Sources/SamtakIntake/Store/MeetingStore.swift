@@ -30,6 +30,8 @@ enum MeetingStore {
         var seriesId: UUID?
         var occurrenceDate: LocalDate?
         var consentId: UUID?
+        /// The minutes' status; nil while none are written.
+        var minutesStatus: MinutesStatus?
         /// Called around one child or for a transition season (not from a series).
         var isCalled: Bool { occurrenceDate == nil }
         var organisation: MeetingOrganisation {
@@ -40,7 +42,7 @@ enum MeetingStore {
     static let columns: SQL = """
         m.id, m.arena_id, a.name, a.kind, m.starts_at, m.ends_at, m.location, m.status, m.capacity, m.submission_deadline, m.agenda_due_at,
         m.sequence, m.child_id, a.owner_person_id, a.owner_unit_id, m.created_at, m.called_by, m.origin_case_id, m.individual_plan_id,
-        m.series_id, m.occurrence_date, m.consent_id
+        m.series_id, m.occurrence_date, m.consent_id, (SELECT mi.status FROM minutes mi WHERE mi.meeting_id = m.id)
         """
 
     static func row(_ row: PostgresRow) throws(PostgresError) -> Row {
@@ -53,13 +55,14 @@ enum MeetingStore {
             childId: try row.decode(UUID?.self, 12), ownerPersonId: try row.decode(UUID?.self, 13), ownerUnitId: try row.decode(UUID.self, 14),
             createdAt: try row.decode(Date.self, 15), calledBy: try row.decode(UUID?.self, 16), originCaseId: try row.decode(UUID?.self, 17),
             individualPlanId: try row.decode(UUID?.self, 18), seriesId: try row.decode(UUID?.self, 19),
-            occurrenceDate: try row.decode(LocalDate?.self, 20), consentId: try row.decode(UUID?.self, 21)
+            occurrenceDate: try row.decode(LocalDate?.self, 20), consentId: try row.decode(UUID?.self, 21),
+            minutesStatus: try row.decode(MinutesStatus?.self, 22)
         )
     }
 
     static func meeting(_ id: UUID, forUpdate: Bool = false, on connection: PostgresConnection) throws -> Row? {
         let lock: SQL = forUpdate ? " FOR UPDATE OF m" : ""
-        return try connection.query("SELECT \(columns) FROM meetings m JOIN arenas a ON a.id = m.arena_id WHERE m.id = \(id)\(lock)")
+        return try connection.query(SQL("SELECT \(columns) FROM meetings m JOIN arenas a ON a.id = m.arena_id WHERE m.id = \(id)\(lock)").prepared)
             .first.map(row)
     }
 
@@ -87,11 +90,6 @@ enum MeetingStore {
         guard meeting.isCalled else { return nil }
         return try connection.query(SQL("SELECT person_id FROM meeting_participants WHERE meeting_id = \(meeting.id) ORDER BY person_id").prepared)
             .map { row throws(PostgresError) in try row.decode(UUID.self, 0) }
-    }
-
-    static func minutesStatus(_ meetingId: UUID, on connection: PostgresConnection) throws -> MinutesStatus? {
-        try connection.query("SELECT status FROM minutes WHERE meeting_id = \(meetingId)").first
-            .map { row throws(PostgresError) in try row.decode(MinutesStatus.self, 0) }
     }
 
     // MARK: Changes
@@ -195,8 +193,7 @@ enum MeetingStore {
             }
         }
         let caseArenas = Set(caseRows.compactMap(\.row.arenaId))
-        var scopes: [UUID: ArenaScope] = [:]
-        for arenaId in caseArenas { scopes[arenaId] = try AccessFacts.arenaScope(arenaId, on: connection) }
+        let scopes = try AccessFacts.arenaScopes(Array(caseArenas), on: connection)
         for (meetingId, index, row) in caseRows {
             facts.items[meetingId]![index].facts.onAgenda = CaseStore.onAgenda(row, scope: row.arenaId.flatMap { scopes[$0] })
             facts.items[meetingId]![index].caseStatus = row.status
