@@ -144,12 +144,13 @@ struct SignInStore: Sendable {
     /// the idle timeout if that is shorter, so a burst of requests costs no writes).
     func session(idHash: [UInt8], idle: Int) async throws -> SessionLookup {
         try await pool.withConnection { connection in
-            guard let row = try connection.query("""
+            // Prepared: every page request makes this look-up.
+            guard let row = try connection.query(SQL("""
                 SELECT person_id, provider, issuer, csrf_token, id_token_sealed,
                        expires_at <= now(), last_seen_at + make_interval(secs => \(idle)) <= now(),
                        last_seen_at < now() - make_interval(secs => \(max(1, min(60, idle / 2))))
                 FROM web_sessions WHERE id_hash = \(Data(idHash))
-                """).first
+                """).prepared).first
             else { return .unknown }
             let session = try Self.session(row, idHash: idHash)
             let expired = try row.decode(Bool.self, 5)
