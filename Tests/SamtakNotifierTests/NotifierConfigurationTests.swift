@@ -13,6 +13,16 @@ struct NotifierConfigurationTests {
         #expect(configuration.workers == 8)
         #expect(configuration.smtp.url == "smtp://127.0.0.1:2525")
         #expect(configuration.lease == .seconds(120))
+        #expect(configuration.claimDepth == 3, "the default lease covers a wait behind two 30 s sends and then its own")
+    }
+
+    @Test("a worker claims ahead only as far as the lease covers the waits behind earlier sends and its own send")
+    func claimDepth() throws {
+        let cases: [(lease: String, timeout: String, depth: Int)] = [("120", "30", 3), ("91", "30", 3), ("90", "30", 2), ("61", "30", 2), ("60", "30", 1), ("45", "30", 1), ("3600", "10", 3)]
+        for (lease, timeout, depth) in cases {
+            let configuration = try NotifierConfiguration(environment: ["SAMTAK_NOTIFIER_LEASE_S": lease, "SAMTAK_SMTP_TIMEOUT_S": timeout])
+            #expect(configuration.claimDepth == depth, "lease \(lease) s, SMTP timeout \(timeout) s")
+        }
     }
 
     @Test("values are read, trailing slashes trimmed, bad values name their variable")

@@ -9,7 +9,10 @@ import Tracing
 
 /// Sends due deliveries: claims them (`FOR UPDATE SKIP LOCKED`, leased, committed), renders
 /// each recipient's copy from the database, sends it over SMTP and records the outcome;
-/// up to `workers` sends at a time. Sleeps until `NOTIFY samtak_deliveries`, a send
+/// up to `workers` sends at a time. It holds up to ``NotifierConfiguration/claimDepth`` times
+/// that many: the next claims are read and rendered while the current one is sent (a queued
+/// copy's wait is covered by the lease), so the SMTP connections do not stand idle between
+/// claims (one agenda to 1,000 recipients: bench row 5). Sleeps until `NOTIFY samtak_deliveries`, a send
 /// finishing, the next due row, or `pollInterval`, whichever comes first.
 ///
 /// Metrics: `samtak_deliveries_total{outcome}` (`sent`, `retry`, `failed`),
@@ -57,10 +60,11 @@ public final class DeliveryWorker: Service, Sendable {
     public func run() async throws {
         listener.start()
         defer { listener.stop() }
-        let limit = configuration.workers
-        // Claim in batches of at least half the slots (one claim and one read of the
+        let batch = configuration.workers
+        let limit = batch * configuration.claimDepth
+        // Claim in batches of at least half the SMTP threads (one claim and one read of the
         // document's facts serve several sends), unless nothing is in flight.
-        let threshold = max(1, limit / 2)
+        let threshold = max(1, batch / 2)
         await withDiscardingTaskGroup { group in
             var failures = 0
             while !Task.isCancelledOrShuttingDown {
@@ -72,8 +76,9 @@ public final class DeliveryWorker: Service, Sendable {
                     let free = limit - busy
                     if free >= threshold || (free > 0 && busy == 0) {
                         let claim: DeliveryClaim
+                        let wanted = min(free, batch)
                         do {
-                            claim = try await claimRound(limit: free)
+                            claim = try await claimRound(limit: wanted)
                             failures = 0
                         } catch {
                             failures += 1
@@ -95,7 +100,7 @@ public final class DeliveryWorker: Service, Sendable {
                             group.addTask { await self.process(claim) }
                         }
                         // A full batch: more may be due at once.
-                        if claim.deliveries.count == free { continue }
+                        if claim.deliveries.count == wanted { continue }
                         if let next = claim.nextDueIn {
                             wait = min(wait, .milliseconds(Int64(max(next, 0.005) * 1000)))
                         }

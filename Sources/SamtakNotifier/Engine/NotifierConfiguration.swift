@@ -14,7 +14,7 @@ import SamtakRuntime
 /// | `SAMTAK_NOTIFIER_FROM` | `Samtak <samtak@nordby.example>` | From of every message (`Name <address>` or an address) |
 /// | `SAMTAK_PUBLIC_URL` | `http://127.0.0.1:8090` (samtak-web) | base of the read links (`/v1/meetings/<id>`, `.../minutes`) |
 /// | `SAMTAK_NOTIFIER_WORKERS` | 8 | concurrent sends per process (1–64) |
-/// | `SAMTAK_NOTIFIER_LEASE_S` | 120 | how long a claimed delivery belongs to its worker; must exceed the SMTP timeout |
+/// | `SAMTAK_NOTIFIER_LEASE_S` | 120 | how long a claimed delivery belongs to its worker; must exceed the SMTP timeout (a multiple of it lets a worker claim ahead, ``claimDepth``) |
 /// | `SAMTAK_NOTIFIER_MAX_ATTEMPTS` | 20 | attempts before a delivery is given up (`retries_exhausted`) |
 /// | `SAMTAK_NOTIFIER_RETRY_BASE_MS` | 1000 | first retry delay; doubles per attempt |
 /// | `SAMTAK_NOTIFIER_RETRY_MAX_S` | 600 | longest retry delay |
@@ -33,6 +33,18 @@ public struct NotifierConfiguration: Sendable {
     public var sweepInterval: Duration
     public var catchUpGrace: Duration
     public var smtp: SMTPConfiguration
+
+    /// How many claims' worth of deliveries (of up to `workers` each) a worker holds at once:
+    /// the next claims' facts are read and their copies rendered while the current ones are
+    /// being sent, their sends queued for the `workers` SMTP threads. A copy queued behind
+    /// d − 1 rounds of sends waits at most d − 1 SMTP timeouts before its own send, so the
+    /// depth d is the largest with d × timeout < lease, at most 3 (3 with the defaults, 120 s
+    /// and 30 s); 1 when the lease covers only one send.
+    public var claimDepth: Int {
+        var depth = 1
+        while depth < 3 && smtp.timeout * (depth + 1) < lease { depth += 1 }
+        return depth
+    }
 
     public static let defaultFrom = "Samtak <samtak@nordby.example>"
     public static let defaultPublicURL = "http://127.0.0.1:8090"

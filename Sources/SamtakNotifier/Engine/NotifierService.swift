@@ -90,7 +90,8 @@
 /// receiving systems drop a message whose Message-ID they already hold, and the test
 /// sink does the same (one message per (recipient, Message-ID), re-sends counted). The
 /// lease (`SAMTAK_NOTIFIER_LEASE_S`) must exceed the SMTP timeout, so a live worker never
-/// loses a row in the middle of a send.
+/// loses a row in the middle of a send; a worker claims ahead of its sends only as far as
+/// the lease also covers the wait of a queued copy (``NotifierConfiguration/claimDepth``).
 ///
 /// ## Completion ("minutes sent")
 /// The transaction that records a delivery's final state then locks its document row
