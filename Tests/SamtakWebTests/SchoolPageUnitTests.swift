@@ -14,6 +14,23 @@ struct SchoolPageUnitTests {
         #expect(form.text("d") == "x" && form.text("missing") == "")
     }
 
+    @Test("agenda rows: a case seen in full links to it, a redacted one says so without a link, everything is escaped")
+    func agendaItems() {
+        let rows: [[String: Any]] = [
+            ["time": "09.00", "title": "Lesing & skriving <5. trinn>", "caseId": "3f272cd7-7ebf-4e68-8433-4ff406f0f52d", "note": "",
+             "overCapacity": false],
+            ["time": "09.15", "title": "Sak 2: elev 5. trinn", "caseId": "", "note": "anonymisert", "overCapacity": true],
+        ]
+        #expect(WebRoutes.agendaItemsHTML(rows) == """
+            <li><span class="tid">09.00</span> <a href="/saker/3f272cd7-7ebf-4e68-8433-4ff406f0f52d">Lesing &amp; skriving &lt;5. trinn&gt;</a>
+                </li>
+            <li><span class="tid">09.15</span> Sak 2: elev 5. trinn
+                <span class="hint">anonymisert</span> <span class="merkelapp">over kapasitet</span></li>
+
+            """)
+        #expect(WebRoutes.agendaItemsHTML([]).isEmpty)
+    }
+
     @Test("adaptation rows become the API's structured adaptations; rows without what was tried are left out")
     func adaptations() {
         let form = FormFields(body: "tiltak_0_hva=Lesetrening&tiltak_0_fra=september&tiltak_0_varighet=seks+uker&tiltak_0_resultat=Bedre"

@@ -104,7 +104,7 @@ struct WebUnitTests {
         #expect(FastHTML().escapeText(tricky) == "&lt;b&gt;æ &amp; &quot;ø&quot; &#39;å&#39;&lt;/b&gt; 😀")
         #expect(FastHTML().escapeText("plain æøå") == "plain æøå")
         let meeting = pages.render("meeting", [
-            "arenaName": tricky, "agenda": [["title": tricky, "caseId": "x\"y"]], "hasAgenda": true,
+            "arenaName": tricky, "agendaItems": WebRoutes.agendaItemsHTML([["title": tricky, "caseId": "x\"y"]]), "hasAgenda": true,
             "errors": [["field": "a", "message": tricky]], "hasErrors": true,
         ], session: nil)
         #expect(!meeting.contains("<b>") && meeting.contains("&lt;b&gt;æ &amp; &quot;ø&quot; &#39;å&#39;&lt;/b&gt;"))
