@@ -37,10 +37,10 @@ public struct PostgresConfiguration: Sendable, Equatable {
         var pairs: [(String, String)] = [
             ("host", host), ("port", String(port)), ("user", user), ("dbname", database),
             ("application_name", applicationName), ("connect_timeout", String(connectTimeoutSeconds)),
-            // UTC and ISO dates make the text format predictable for decoding.
-            // A prepared statement is planned once per session (force_generic_plan): left to
-            // itself PostgreSQL kept re-planning the `= ANY($1)` look-ups of the access rules
-            // for every call (a custom plan each time), a fifth of its CPU on a meeting's read
+            // UTC and ISO dates make the text format predictable for decoding. A prepared
+            // statement is planned once per session (force_generic_plan): left to itself
+            // PostgreSQL kept re-planning the `= ANY($1)` look-ups of the access rules for
+            // every call (a custom plan each time), about a third of its CPU on a meeting's read
             // (Deploy/bench row 7). The setting also makes an unprepared statement's one plan
             // generic; row 8 (the five-year data set) is the check that none got worse.
             ("options", "-c TimeZone=UTC -c DateStyle=ISO -c IntervalStyle=iso_8601 -c extra_float_digits=3 -c statement_timeout=\(statementTimeoutMilliseconds)"

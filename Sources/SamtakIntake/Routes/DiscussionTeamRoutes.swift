@@ -50,7 +50,7 @@ struct DiscussionTeamRoutes {
         guard let row = try CaseStore.load(caseId, on: connection, forUpdate: forUpdate), !row.isReferral else { return nil }
         let decision = try CaseStore.access(principal, to: row, on: connection)
         guard decision.basis != nil else { return nil }
-        let participant = try row.arenaId.map { try CaseStore.isParticipant(principal, arenaId: $0, on: connection) } ?? false
+        let participant = try row.arenaId.map { try ArenaStore.arenasTakingPart(principal, among: [$0], on: connection).contains($0) } ?? false
         return (row, decision, participant)
     }
 

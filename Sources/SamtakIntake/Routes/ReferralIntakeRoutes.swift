@@ -211,7 +211,7 @@ extension ReferralIntakeRoutes {
             guard let row = try CaseStore.load(id, on: connection), row.category == "referral" else { throw Problem.notFound("Referral") }
             let decision = try CaseStore.access(principal, to: row, on: connection)
             guard decision.canSeeCase else { throw Problem.notFound("Referral") }
-            let participant = try row.arenaId.map { try CaseStore.isParticipant(principal, arenaId: $0, on: connection) } ?? false
+            let participant = try row.arenaId.map { try ArenaStore.arenasTakingPart(principal, among: [$0], on: connection).contains($0) } ?? false
             guard ReferralFollowUpRules.mayAddNote(principal, unitId: body.unitId, isArenaParticipant: participant,
                                                    seesReferralInFull: decision.canSeeChild) else {
                 if participant && decision.canSeeChild {

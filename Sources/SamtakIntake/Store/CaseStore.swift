@@ -197,18 +197,6 @@ enum CaseStore {
         try AccessFacts.arenaScope(arenaId, on: connection)
     }
 
-    /// Whether the principal takes part in the arena (by person, by role in a unit, or as the
-    /// arena's owner, the person responsible for calling it).
-    static func isParticipant(_ principal: Principal, arenaId: UUID, on connection: PostgresConnection) throws -> Bool {
-        try ArenaStore.arenasTakingPart(principal, among: [arenaId], on: connection).contains(arenaId)
-    }
-
-    /// The arenas among `arenaIds` the principal takes part in (``isParticipant`` for many, in
-    /// one statement that reads only the participation rows that can be the principal's).
-    static func participation(_ principal: Principal, arenaIds: [UUID], on connection: PostgresConnection) throws -> Set<UUID> {
-        try ArenaStore.arenasTakingPart(principal, among: arenaIds, on: connection)
-    }
-
     /// Decides what `principal` may see of a case.
     static func access(_ principal: Principal, to row: Row, on connection: PostgresConnection) throws -> AccessDecision {
         try access(principal, to: [row], on: connection)[0]
@@ -220,7 +208,7 @@ enum CaseStore {
     static func access(_ principal: Principal, to rows: [Row], on connection: PostgresConnection) throws -> [AccessDecision] {
         let arenaIds = Array(Set(rows.compactMap(\.arenaId)))
         let scopes = try AccessFacts.arenaScopes(arenaIds, on: connection)
-        let participates = try participation(principal, arenaIds: arenaIds, on: connection)
+        let participates = try ArenaStore.arenasTakingPart(principal, among: arenaIds, on: connection)
         let childIds = Array(Set(rows.compactMap(\.childId)))
         let relations = try AccessFacts.childRelations(childIds, on: connection)
         let consents = try AccessFacts.consents(childIds, on: connection)
