@@ -64,7 +64,10 @@ public struct Outbox: Sendable {
         // Once this commits, the pool wakes this process's relay (if it runs one).
         connection.signalsCommitObservers = true
         let traceparent = envelope.traceparent ?? TracePropagation.traceparent()
-        try connection.execute(SQL("""
+        // Sent with COMMIT, in its round trip: nothing reads the row back in the transaction,
+        // and if the insert fails nothing commits. (Its id is then taken just before the
+        // commit, still under the locks the change holds.)
+        try connection.executeAtCommit(SQL("""
             INSERT INTO outbox (event_id, topic, event_key, event_type, source, subject, occurred_at, data, traceparent)
             VALUES (\(envelope.id), \(topics.name(topic)), \(envelope.subject), \(envelope.type), \(envelope.source),
                     \(envelope.subject), \(envelope.time), \(PostgresJSON(String(decoding: envelope.data, as: UTF8.self))), \(traceparent))

@@ -71,6 +71,10 @@ public final class PostgresConnection {
     /// Runs one statement and returns its rows.
     @discardableResult
     public func query(_ sql: SQL) throws(PostgresError) -> PostgresRows {
+        if let begin = pendingBegin {
+            pendingBegin = nil
+            return try pipeline([sql], after: begin)[0]
+        }
         if sql.isPrepared {
             return try executePrepared(sql, retryOnInvalidatedPlan: true)
         }
@@ -89,8 +93,171 @@ public final class PostgresConnection {
 
     /// Runs a script of one or more statements without parameters (migrations, `LISTEN`).
     public func run(script: String) throws(PostgresError) {
+        var script = script
+        if let begin = pendingBegin {
+            // A script may hold several statements: BEGIN goes in front, in the same round trip.
+            pendingBegin = nil
+            script = begin + "; " + script
+        }
         let result = PQexec(handle, script)
         _ = try check(result, context: "script")
+    }
+
+    // MARK: - Transactions: BEGIN with the first statement, deferred writes with COMMIT
+
+    /// The BEGIN of a transaction ``PostgresPool`` opened that has sent nothing yet: it goes
+    /// to the server with the transaction's first statement, in one round trip (libpq's
+    /// pipeline mode), and a transaction that runs no statement sends nothing at all.
+    private var pendingBegin: String?
+    /// Statements that only write and whose result no one reads (the access log's rows of a
+    /// read): they go with COMMIT, in its round trip. Still in the transaction: if one fails,
+    /// the transaction does not commit.
+    private var atCommit: [SQL] = []
+    /// Set while ``PostgresPool`` runs a transaction on this connection.
+    private var inPoolTransaction = false
+    /// Set when the round trip that carried BEGIN failed on the connection (a server
+    /// restart noticed only now): nothing of the transaction ran, and the pool may retry it
+    /// on another connection as it did when BEGIN went alone.
+    public private(set) var failedBeforeBegin = false
+
+    /// Opens a transaction whose BEGIN waits for its first statement.
+    func beginWithFirstStatement(_ begin: String) {
+        pendingBegin = begin
+        atCommit = []
+        inPoolTransaction = true
+        failedBeforeBegin = false
+    }
+
+    /// Runs `sql` with COMMIT, in its round trip, inside a transaction of ``PostgresPool``;
+    /// at once outside one. For a write whose result is not needed and that nothing in the
+    /// transaction reads back.
+    public func executeAtCommit(_ sql: SQL) throws(PostgresError) {
+        if inPoolTransaction { atCommit.append(sql) } else { try execute(sql) }
+    }
+
+    /// COMMIT, with the writes deferred to it. A transaction that sent nothing sends nothing.
+    func commit() throws(PostgresError) {
+        let begin = pendingBegin, deferred = atCommit
+        pendingBegin = nil
+        atCommit = []
+        inPoolTransaction = false
+        if begin != nil && deferred.isEmpty { return }
+        if deferred.isEmpty {
+            try run(script: "COMMIT")
+        } else {
+            _ = try pipeline(deferred + [SQL("COMMIT")], after: begin)
+        }
+    }
+
+    /// ROLLBACK, unless the transaction never reached the server.
+    func rollback() {
+        let began = pendingBegin == nil
+        pendingBegin = nil
+        atCommit = []
+        inPoolTransaction = false
+        if began && !isBroken { try? run(script: "ROLLBACK") }
+    }
+
+    /// Sends `statements` (after `begin`, when given) in one round trip: libpq's pipeline
+    /// mode, one sync at the end. Reads every result before it returns or throws, so the
+    /// connection is left idle; the first failure is thrown (the statements after it did
+    /// not run). Returns the statements' rows (not the BEGIN's).
+    private func pipeline(_ statements: [SQL], after begin: String?) throws(PostgresError) -> [PostgresRows] {
+        do {
+            return try pipelineUnchecked(statements, after: begin)
+        } catch {
+            if begin != nil && isBroken { failedBeforeBegin = true }
+            throw error
+        }
+    }
+
+    private func pipelineUnchecked(_ statements: [SQL], after begin: String?) throws(PostgresError) -> [PostgresRows] {
+        guard PQenterPipelineMode(handle) == 1 else { throw connectionFailure("enter pipeline mode") }
+        /// What each result read back belongs to.
+        enum Sent { case begin, prepare(text: String, name: String), statement }
+        var sent: [Sent] = []
+        func sendFailed(_ what: String) -> PostgresError {
+            // A send fails only when the connection does: it cannot be used again.
+            isBroken = true
+            return connectionFailure(what)
+        }
+        if let begin {
+            guard PQsendQueryParams(handle, begin, 0, nil, nil, nil, nil, 0) == 1 else { throw sendFailed("send BEGIN") }
+            sent.append(.begin)
+        }
+        var preparing: [String: String] = [:]
+        for sql in statements {
+            let text = sql.text
+            if sql.isPrepared {
+                let name: String
+                if let existing = preparedStatements[text] ?? preparing[text] {
+                    name = existing
+                } else {
+                    name = "samtak_\(preparedStatements.count + preparing.count + 1)"
+                    let types = sql.binds.map { Oid($0.typeOID) }
+                    guard PQsendPrepare(handle, name, text, Int32(types.count), types.isEmpty ? nil : types) == 1 else {
+                        throw sendFailed("send prepare")
+                    }
+                    preparing[text] = name
+                    sent.append(.prepare(text: text, name: name))
+                }
+                let ok = try withParameters(sql.binds) { _, values throws(PostgresError) -> Bool in
+                    PQsendQueryPrepared(handle, name, Int32(sql.binds.count), values, nil, nil, 0) == 1
+                }
+                guard ok else { throw sendFailed("send prepared statement") }
+            } else {
+                let ok = try withParameters(sql.binds) { types, values throws(PostgresError) -> Bool in
+                    PQsendQueryParams(handle, text, Int32(sql.binds.count), types, values, nil, nil, 0) == 1
+                }
+                guard ok else { throw sendFailed("send statement") }
+            }
+            sent.append(.statement)
+        }
+        guard PQpipelineSync(handle) == 1 else { throw sendFailed("pipeline sync") }
+
+        var rows: [PostgresRows] = []
+        var firstError: PostgresError?
+        for item in sent {
+            guard let result = PQgetResult(handle) else {
+                isBroken = true
+                throw connectionFailure("pipeline: a result is missing")
+            }
+            // Each command's results end with a NULL.
+            var extra = PQgetResult(handle)
+            while let more = extra { PQclear(more); extra = PQgetResult(handle) }
+            if PQresultStatus(result) == PGRES_PIPELINE_ABORTED {
+                PQclear(result)   // did not run: an earlier statement failed
+                continue
+            }
+            do {
+                let checked = try check(result, context: "pipeline")
+                switch item {
+                case .statement: rows.append(checked)
+                case .prepare(let text, let name): preparedStatements[text] = name
+                case .begin: break
+                }
+            } catch {
+                if isBroken { throw error }
+                if firstError == nil { firstError = error }
+            }
+        }
+        guard let sync = PQgetResult(handle) else {
+            isBroken = true
+            throw connectionFailure("pipeline: no sync")
+        }
+        let syncStatus = PQresultStatus(sync)
+        PQclear(sync)
+        guard syncStatus == PGRES_PIPELINE_SYNC, PQexitPipelineMode(handle) == 1 else {
+            isBroken = true
+            throw connectionFailure("pipeline: out of step")
+        }
+        if let firstError { throw firstError }
+        return rows
+    }
+
+    private func connectionFailure(_ context: String) -> PostgresError {
+        if PQstatus(handle) != CONNECTION_OK { isBroken = true }
+        return PostgresError(kind: .connection, context: "\(context): \(Self.trimmed(PQerrorMessage(handle)))")
     }
 
     private func executePrepared(_ sql: SQL, retryOnInvalidatedPlan: Bool) throws(PostgresError) -> PostgresRows {

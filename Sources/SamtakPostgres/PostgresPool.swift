@@ -146,20 +146,21 @@ public final class PostgresPool: Sendable {
             do {
                 outcome = try await threadPool.runIfActive { () -> TransactionOutcome<Result> in
                     let connection = lease.connection
-                    do {
-                        try connection.run(script: isolation.beginStatement)
-                    } catch let error as PostgresError where error.isConnectionFailure {
-                        return .beginFailed(error)
-                    }
+                    // BEGIN goes with the first statement, deferred writes with COMMIT
+                    // (PostgresConnection.beginWithFirstStatement): two round trips fewer.
+                    connection.beginWithFirstStatement(isolation.beginStatement)
                     do {
                         // The task's context does not reach this pool thread: bind the span here.
                         let value = try InstrumentationContext.$current.withValue(context) { try body(connection) }
-                        try connection.run(script: "COMMIT")
+                        try connection.commit()
                         return .committed(value)
                     } catch {
-                        if !connection.isBroken {
-                            try? connection.run(script: "ROLLBACK")
+                        if connection.failedBeforeBegin {
+                            // The server was gone before the transaction began: nothing ran.
+                            connection.rollback()
+                            return .beginFailed(error as? PostgresError ?? PostgresError(kind: .connection, context: "BEGIN"))
                         }
+                        connection.rollback()
                         throw error
                     }
                 }

@@ -63,7 +63,10 @@ struct KafkaFaultTests {
             }
             #expect(error.name.contains("PURGE") || error.code == KafkaError.Codes.destroyed, "\(error)")
         }
-        #expect(clock.now - start < .seconds(5))
+        // Not a speed figure: a guard against waiting out message.timeout.ms (300 s) on an
+        // unreachable broker. It usually takes well under a second; 5.008 s was seen once with
+        // a release build compiling on the same two cores, so the guard leaves room for that.
+        #expect(clock.now - start < .seconds(30))
     }
 
     @Test("a broker outage during sends: every record is delivered once, none lost or duplicated (librdkafka mock cluster)")

@@ -19,10 +19,15 @@ struct RetentionTests {
             let ages = [1, 5, 9, 20, 400, 2000] // days
             // Per age: one published outbox row, one unpublished (never deleted, however old),
             // one inbox row, one idempotency key, one access-log row.
+            // The outbox rows are written with their transaction's COMMIT: append them first.
+            let appended = try await pool.withTransaction { connection in
+                try ages.map { age in
+                    (age: age, published: try outbox.append(ThingHappened(thingId: UUID(), sequence: age), on: connection).id,
+                     pending: try outbox.append(ThingHappened(thingId: UUID(), sequence: -age), on: connection).id)
+                }
+            }
             try await pool.withTransaction { connection in
-                for age in ages {
-                    let published = try outbox.append(ThingHappened(thingId: UUID(), sequence: age), on: connection).id
-                    let pending = try outbox.append(ThingHappened(thingId: UUID(), sequence: -age), on: connection).id
+                for (age, published, pending) in appended {
                     _ = try connection.execute("""
                         UPDATE outbox SET occurred_at = now() - make_interval(days => \(age)::int4),
                             published_at = CASE WHEN event_id = \(published) THEN now() - make_interval(days => \(age)::int4) END

@@ -100,6 +100,68 @@ struct PostgresTests {
         }
     }
 
+    @Test("BEGIN goes with the first statement and deferred writes with COMMIT; failures leave the connection usable")
+    func beginWithFirstStatement() async throws {
+        try await withTestDatabase(migrated: false, poolSize: 1) { database in
+            let pool = database.pool
+            try await pool.withConnection { try $0.run(script: "CREATE TABLE t (v int PRIMARY KEY)") }
+            let pid = try await pool.withConnection { $0.backendPID }
+            func values() async throws -> [Int] {
+                try await pool.withConnection { connection in
+                    try connection.query("SELECT v FROM t ORDER BY v").map { row throws(PostgresError) in try row.decode(Int.self, 0) }
+                }
+            }
+
+            // The isolation level reaches the server before the first statement runs.
+            let level = try await pool.withTransaction(isolation: .serializable) { connection in
+                try connection.query(SQL("SHOW transaction_isolation")).first!.decode(String.self, 0)
+            }
+            #expect(level == "serializable")
+
+            // A deferred write is not visible inside its transaction and is committed with it.
+            let seenInside = try await pool.withTransaction { connection in
+                try connection.executeAtCommit("INSERT INTO t VALUES (\(1))")
+                return try connection.query(SQL("SELECT count(*)::int8 FROM t").prepared).first!.decode(Int.self, 0)
+            }
+            #expect(seenInside == 0)
+            #expect(try await values() == [1])
+
+            // A deferred write that fails: nothing of the transaction commits, the error is the server's.
+            await #expect {
+                try await pool.withTransaction { connection in
+                    try connection.execute(SQL("INSERT INTO t VALUES (\(2))").prepared)
+                    try connection.executeAtCommit("INSERT INTO t VALUES (\(1))")
+                }
+            } throws: { ($0 as? PostgresError)?.sqlState == "23505" }
+            #expect(try await values() == [1])
+
+            // The first statement fails (a prepared statement on a missing table): the statement
+            // is not taken for prepared, and it works once the table exists.
+            await #expect {
+                try await pool.withTransaction { _ = try $0.query(SQL("SELECT count(*)::int8 FROM later").prepared) }
+            } throws: { ($0 as? PostgresError)?.sqlState == "42P01" }
+            try await pool.withConnection { try $0.run(script: "CREATE TABLE later (v int)") }
+            let count = try await pool.withTransaction { try $0.query(SQL("SELECT count(*)::int8 FROM later").prepared).first!.decode(Int.self, 0) }
+            #expect(count == 0)
+
+            // A transaction that runs no statement returns its value, and a script opens one.
+            #expect(try await pool.withTransaction { _ in 7 } == 7)
+            try await pool.withTransaction { connection in
+                try connection.run(script: "INSERT INTO t VALUES (3); INSERT INTO t VALUES (4)")
+                try connection.executeAtCommit("INSERT INTO t VALUES (\(5))")
+            }
+            #expect(try await values() == [1, 3, 4, 5])
+
+            // Outside a transaction a deferred write runs at once.
+            try await pool.withConnection { try $0.executeAtCommit("INSERT INTO t VALUES (\(6))") }
+            #expect(try await values() == [1, 3, 4, 5, 6])
+
+            // All of it on the one connection the pool started with: no failure broke it or left
+            // it in a transaction (the pool would have closed it and opened another).
+            #expect(try await pool.withConnection { $0.backendPID } == pid)
+        }
+    }
+
     @Test("prepared statements are reused and survive a schema change")
     func preparedStatements() async throws {
         try await withTestDatabase(migrated: false, poolSize: 1) { database in

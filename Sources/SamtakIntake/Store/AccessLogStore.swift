@@ -28,13 +28,14 @@ struct Disclosures: Sendable {
 }
 
 extension AccessLog {
-    /// Writes the request's disclosures in one statement.
+    /// Writes the request's disclosures in one statement, sent with the transaction's COMMIT
+    /// (nothing reads them back in the transaction; if the write fails, nothing commits).
     static func record(_ disclosures: Disclosures, actor: UUID, requestId: String?, on connection: PostgresConnection) throws {
         guard !disclosures.all.isEmpty else { return }
         let rows = disclosures.all.map { d -> SQL in
             "(\(actor), \(d.action.rawValue), \(d.resource), \(d.resourceId), \(d.childId), \(d.basis.rawValue), \(d.consentId), \(requestId))"
         }
-        try connection.execute("""
+        try connection.executeAtCommit("""
             INSERT INTO access_log (actor_id, action, resource, resource_id, child_id, basis, consent_id, request_id)
             VALUES \(rows.joined(separator: ", "))
             """)
