@@ -69,6 +69,10 @@ public final class KafkaConsumer: Sendable {
         let isGroup: Bool
         if case .group = assignment { isGroup = true } else { isGroup = false }
         let client = try RdKafkaClient(kind: RD_KAFKA_CONSUMER, properties: properties, context: context) { conf in
+            // The outcome of a commit that did not wait (commit(_:waitForBroker: false)), served by poll.
+            rd_kafka_conf_set_offset_commit_cb(conf) { _, err, offsets, opaque in
+                KafkaConsumer.committedInBackground(err, offsets, opaque)
+            }
             if isGroup {
                 rd_kafka_conf_set_rebalance_cb(conf) { rk, err, partitions, opaque in
                     KafkaConsumer.rebalance(rk, err, partitions, opaque)
@@ -121,8 +125,11 @@ public final class KafkaConsumer: Sendable {
         return try (result ?? .failure(.shutDown("the consumer was closed"))).get()
     }
 
-    /// Synchronously commits, per partition, the highest `offset + 1` among `messages`.
-    public func commit(_ messages: [KafkaConsumerMessage]) async throws(KafkaError) {
+    /// Commits, per partition, the highest `offset + 1` among `messages`. `waitForBroker`:
+    /// wait for the group coordinator's answer and throw its error; otherwise the request is
+    /// queued and the call returns at once (a failure is logged when a later ``poll`` serves
+    /// its outcome; commits go out in order, so a later one covers an earlier failed one).
+    public func commit(_ messages: [KafkaConsumerMessage], waitForBroker: Bool = true) async throws(KafkaError) {
         var next: [TopicPartition: Int64] = [:]
         for message in messages {
             let key = TopicPartition(topic: message.topic, partition: message.partition)
@@ -132,7 +139,7 @@ public final class KafkaConsumer: Sendable {
         let offsets = next.sorted { ($0.key.topic, $0.key.partition) < ($1.key.topic, $1.key.partition) }
         let result = await worker.run { [client, logger] () -> Result<Void, KafkaError> in
             guard !client.isDestroyed else { return .failure(.shutDown("the consumer was closed")) }
-            return KafkaConsumer.commitOnWorker(offsets, rk: client.handle, logger: logger)
+            return KafkaConsumer.commitOnWorker(offsets, rk: client.handle, wait: waitForBroker, logger: logger)
         }
         try (result ?? .failure(.shutDown("the consumer was closed"))).get()
     }
@@ -239,6 +246,7 @@ public final class KafkaConsumer: Sendable {
     private static func commitOnWorker(
         _ offsets: [(key: TopicPartition, value: Int64)],
         rk: OpaquePointer,
+        wait: Bool,
         logger: Logger
     ) -> Result<Void, KafkaError> {
         guard let list = rd_kafka_topic_partition_list_new(Int32(clamping: offsets.count)) else {
@@ -248,10 +256,11 @@ public final class KafkaConsumer: Sendable {
         for (key, offset) in offsets {
             rd_kafka_topic_partition_list_add(list, key.topic, key.partition)?.pointee.offset = offset
         }
-        let err = rd_kafka_commit(rk, list, 0)
+        let err = rd_kafka_commit(rk, list, wait ? 0 : 1)
         guard err == RD_KAFKA_RESP_ERR_NO_ERROR else {
             return .failure(KafkaError(err, message: "commit failed: \(String(cString: rd_kafka_err2str(err)))"))
         }
+        if !wait { return .success(()) }
         if let elements = list.pointee.elems {
             for index in 0..<Int(list.pointee.cnt) where elements[index].err != RD_KAFKA_RESP_ERR_NO_ERROR {
                 let element = elements[index]
@@ -333,6 +342,20 @@ public final class KafkaConsumer: Sendable {
     }
 
     /// The rebalance callback (group mode), served during polls and close on the worker thread.
+    private static func committedInBackground(
+        _ err: rd_kafka_resp_err_t,
+        _ offsets: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?,
+        _ opaque: UnsafeMutableRawPointer?
+    ) {
+        // _NO_OFFSET: nothing to commit; the synchronous commits report their own outcome too.
+        guard err != RD_KAFKA_RESP_ERR_NO_ERROR, err != RD_KAFKA_RESP_ERR__NO_OFFSET else { return }
+        let logger = KafkaClientContext.from(opaque: opaque)?.logger ?? Logger(label: "SamtakKafka")
+        logger.warning("Kafka offset commit failed; the next commit covers it", metadata: [
+            "kafka.error.name": "\(String(cString: rd_kafka_err2name(err)))",
+            "kafka.partitions": "\(describePartitions(offsets))",
+        ])
+    }
+
     private static func rebalance(
         _ rk: OpaquePointer?,
         _ err: rd_kafka_resp_err_t,

@@ -180,8 +180,10 @@ public enum SchedulerService {
         }
         let scheduler = Scheduler(pool: host.pool, outbox: host.outbox, configuration: configuration, logger: host.logger)
         let events = scheduler.events
+        // One lane: the cases of a batch mostly go to the same meeting (its row lock orders
+        // them anyway), so one transaction per run of events instead of one per partition.
         let consumer = host.makeConsumer(.init(name: consumerName, topics: DeploymentConsumers.scheduler.topics,
-                                               handledTypes: SchedulerEvents.handledTypes)) { envelope, connection in
+                                               handledTypes: SchedulerEvents.handledTypes, oneLane: true)) { envelope, connection in
             try events.apply(envelope, on: connection)
         }
         // Events the broker lost (a restart without its log) are taken from the outbox; the

@@ -178,6 +178,60 @@ struct OutboxInboxTests {
         }
     }
 
+    @Test("one lane (the scheduler's mode): a batch's partitions in one sequence, each thing's events applied once and in order")
+    func oneLaneKeepsOrder() async throws {
+        try await withTestDatabase(poolSize: 8) { database in
+            let topics = TestEnvironment.uniqueTopics()
+            let outbox = Outbox(topics: topics, source: "/samtak/test")
+            try await database.pool.withConnection { connection in
+                try connection.run(script: """
+                    CREATE TABLE ordered (n bigserial PRIMARY KEY, event_id uuid NOT NULL, thing_id uuid NOT NULL, sequence int NOT NULL);
+                    """)
+            }
+            // Twenty things, thirty events each, keyed by thing (so spread over the partitions),
+            // written one transaction after the other so each thing's events are in order.
+            let things = (0..<20).map { _ in UUID() }
+            for sequence in 0..<30 {
+                for thing in things {
+                    try await database.pool.withTransaction { connection in
+                        _ = try outbox.append(ThingHappened(thingId: thing, sequence: sequence), on: connection)
+                    }
+                }
+            }
+            let producer = try makeProducer()
+            let relay = OutboxRelay(pool: database.pool, producer: producer, kafka: TestEnvironment.kafka(), topics: topics,
+                                    configuration: .init(batchSize: 100, idlePoll: .milliseconds(200)), logger: logger)
+            let relayRunning = Running { try await relay.run() }
+            let consumer = InboxConsumer(
+                configuration: .init(name: "test-one-lane-\(UUID().uuidString.prefix(8))", topics: [.cases], batchSize: 50, oneLane: true),
+                pool: database.pool, kafka: TestEnvironment.kafka(), topics: topics, logger: logger
+            ) { envelope, connection in
+                let event = try envelope.decode(ThingHappened.self)
+                try connection.execute("""
+                    INSERT INTO ordered (event_id, thing_id, sequence) VALUES (\(envelope.id), \(event.thingId), \(event.sequence))
+                    """)
+            }
+            let consuming = Running { try await consumer.run() }
+            func rows() async throws -> [(thing: UUID, sequence: Int)] {
+                try await database.pool.withConnection { connection in
+                    try connection.query("SELECT thing_id, sequence FROM ordered ORDER BY n").map { row throws(PostgresError) in
+                        (try row.decode(UUID.self, 0), try row.decode(Int.self, 1))
+                    }
+                }
+            }
+            #expect(await eventually(timeout: .seconds(60)) { (try? await rows().count) ?? 0 >= 600 })
+            let applied = try await rows()
+            #expect(applied.count == 600, "each event once")
+            for thing in things {
+                #expect(applied.filter { $0.thing == thing }.map(\.sequence) == Array(0..<30), "a thing's events in their order")
+            }
+            #expect(consumer.statistics.applied == 600)
+            await consuming.stop()
+            await relayRunning.stop()
+            await producer.shutdown()
+        }
+    }
+
     @Test("two relays at once publish every row exactly once")
     func twoRelaysAtOnce() async throws {
         try await withTestDatabase(poolSize: 12) { database in
