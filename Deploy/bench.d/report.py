@@ -147,7 +147,8 @@ if r2 and r2.get("figure", {}).get("p99") is not None:
         f"scheduler transaction start (send, acks, broker, consumer fetch) {stage('broker_and_consumer')}; scheduler transaction to "
         f"case.scheduled appended {stage('scheduler_tx')}. Driver: {driver.get('created')} cases, {driver.get('achieved_rate', 0):.1f}/s "
         f"achieved, response p50 {driver.get('response_p50_ms', 0):.1f} ms / p99 {driver.get('response_p99_ms', 0):.1f} ms, "
-        f"send lag p99 {driver.get('send_lag_p99_ms', 0):.1f} ms. "
+        f"send lag p99 {driver.get('send_lag_p99_ms', 0):.1f} ms. Topics of {get('r2.partitions') or '?'} partitions "
+        "(Deploy/bench, R2_PARTITIONS: the local broker's fetch slows as a partition grows). "
         + (f"Figure p50 over the run: first third {r2['trend_p50']['first_third']} ms, last third {r2['trend_p50']['last_third']} ms; "
            if r2.get("trend_p50") else "")
         + f"the last case was on an agenda {get('r2.drain')} s after the driver stopped; cases put on agendas per second, "
