@@ -341,7 +341,7 @@ public final class KafkaConsumer: Sendable {
         return .resolvingFatal(err, handle: rk, message: text)
     }
 
-    /// The rebalance callback (group mode), served during polls and close on the worker thread.
+    /// The outcome of a commit that did not wait for the broker, served during polls.
     private static func committedInBackground(
         _ err: rd_kafka_resp_err_t,
         _ offsets: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?,
@@ -356,6 +356,7 @@ public final class KafkaConsumer: Sendable {
         ])
     }
 
+    /// The rebalance callback (group mode), served during polls and close on the worker thread.
     private static func rebalance(
         _ rk: OpaquePointer?,
         _ err: rd_kafka_resp_err_t,

@@ -118,7 +118,7 @@ public final class PostgresConnection {
     /// Set when the round trip that carried BEGIN failed on the connection (a server
     /// restart noticed only now): nothing of the transaction ran, and the pool may retry it
     /// on another connection as it did when BEGIN went alone.
-    public private(set) var failedBeforeBegin = false
+    private(set) var failedBeforeBegin = false
 
     /// Opens a transaction whose BEGIN waits for its first statement.
     func beginWithFirstStatement(_ begin: String) {
@@ -193,8 +193,8 @@ public final class PostgresConnection {
                 if let existing = preparedStatements[text] ?? preparing[text] {
                     name = existing
                 } else {
-                    name = "samtak_\(preparedStatements.count + preparing.count + 1)"
-                    let types = sql.binds.map { Oid($0.typeOID) }
+                    name = Self.statementName(preparedStatements.count + preparing.count)
+                    let types = Self.parameterTypes(sql)
                     guard PQsendPrepare(handle, name, text, Int32(types.count), types.isEmpty ? nil : types) == 1 else {
                         throw sendFailed("send prepare")
                     }
@@ -255,6 +255,13 @@ public final class PostgresConnection {
         return rows
     }
 
+    /// The name of this session's next prepared statement, after `existing` others.
+    private static func statementName(_ existing: Int) -> String { "samtak_\(existing + 1)" }
+
+    private static func parameterTypes(_ sql: SQL) -> [Oid] { parameterTypes(sql.binds) }
+
+    private static func parameterTypes(_ binds: [PostgresBind]) -> [Oid] { binds.map { Oid($0.typeOID) } }
+
     private func connectionFailure(_ context: String) -> PostgresError {
         if PQstatus(handle) != CONNECTION_OK { isBroken = true }
         return PostgresError(kind: .connection, context: "\(context): \(Self.trimmed(PQerrorMessage(handle)))")
@@ -266,8 +273,8 @@ public final class PostgresConnection {
         if let existing = preparedStatements[text] {
             name = existing
         } else {
-            name = "samtak_\(preparedStatements.count + 1)"
-            let types = sql.binds.map { Oid($0.typeOID) }
+            name = Self.statementName(preparedStatements.count)
+            let types = Self.parameterTypes(sql)
             let prepareResult = PQprepare(handle, name, text, Int32(types.count), types.isEmpty ? nil : types)
             _ = try check(prepareResult, context: "prepare")
             preparedStatements[text] = name
@@ -293,7 +300,7 @@ public final class PostgresConnection {
         _ body: (UnsafePointer<Oid>?, UnsafePointer<UnsafePointer<CChar>?>?) throws(PostgresError) -> R
     ) throws(PostgresError) -> R {
         if binds.isEmpty { return try body(nil, nil) }
-        let types = binds.map { Oid($0.typeOID) }
+        let types = Self.parameterTypes(binds)
         let values: [UnsafeMutablePointer<CChar>?] = binds.map { bind in bind.text.map { strdup($0) } ?? nil }
         defer { values.forEach { free($0) } }
         do {

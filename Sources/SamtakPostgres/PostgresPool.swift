@@ -155,12 +155,11 @@ public final class PostgresPool: Sendable {
                         try connection.commit()
                         return .committed(value)
                     } catch {
+                        connection.rollback()
+                        // The server was gone before the transaction began: nothing ran.
                         if connection.failedBeforeBegin {
-                            // The server was gone before the transaction began: nothing ran.
-                            connection.rollback()
                             return .beginFailed(error as? PostgresError ?? PostgresError(kind: .connection, context: "BEGIN"))
                         }
-                        connection.rollback()
                         throw error
                     }
                 }
