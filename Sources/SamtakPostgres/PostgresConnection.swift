@@ -71,6 +71,13 @@ public final class PostgresConnection {
     /// Runs one statement and returns its rows.
     @discardableResult
     public func query(_ sql: SQL) throws(PostgresError) -> PostgresRows {
+        if !readAhead.isEmpty {
+            if let index = readAhead.firstIndex(where: { $0.sql.isSameStatement(as: sql) }) {
+                return readAhead.remove(at: index).rows
+            }
+            // Anything else may change what was read ahead: it is not served any more.
+            readAhead = []
+        }
         if let begin = pendingBegin {
             pendingBegin = nil
             return try pipeline([sql], after: begin)[0]
@@ -93,6 +100,7 @@ public final class PostgresConnection {
 
     /// Runs a script of one or more statements without parameters (migrations, `LISTEN`).
     public func run(script: String) throws(PostgresError) {
+        readAhead = []
         var script = script
         if let begin = pendingBegin {
             // A script may hold several statements: BEGIN goes in front, in the same round trip.
@@ -102,6 +110,34 @@ public final class PostgresConnection {
         let result = PQexec(handle, script)
         _ = try check(result, context: "script")
     }
+
+    // MARK: - Reading ahead: several reads in one round trip
+
+    /// Rows of statements sent ahead by ``prefetch(_:)``, not yet asked for.
+    private var readAhead: [(sql: SQL, rows: PostgresRows)] = []
+
+    /// Sends `statements` in one round trip (libpq's pipeline mode; the transaction's BEGIN
+    /// with them when it has not gone yet) and keeps their rows: the next ``query(_:)`` of
+    /// the same statement (text and parameters) returns them without asking the server.
+    /// For reads whose statements are known before the first of them runs (a page's reads
+    /// that depend only on the request), which would otherwise take a round trip each.
+    ///
+    /// Only reads belong here. The rows are as the server saw them when they were sent, so a
+    /// statement that is not one of them (a write, another read, a script) drops whatever
+    /// was not asked for yet, and so do COMMIT and ROLLBACK: a read ahead is never served
+    /// after something that could have changed it. A statement that is never asked for
+    /// costs its execution and nothing else. If one fails, the error is thrown here (the
+    /// statements after it did not run), as its own ``query(_:)`` would have.
+    public func prefetch(_ statements: [SQL]) throws(PostgresError) {
+        guard !statements.isEmpty else { return }
+        let begin = pendingBegin
+        pendingBegin = nil
+        let rows = try pipeline(statements, after: begin)
+        readAhead.append(contentsOf: zip(statements, rows).map { (sql: $0, rows: $1) })
+    }
+
+    /// Statements read ahead and still waiting to be asked for (for tests).
+    var readAheadCount: Int { readAhead.count }
 
     // MARK: - Transactions: BEGIN with the first statement, deferred writes with COMMIT
 
@@ -123,6 +159,7 @@ public final class PostgresConnection {
     /// Opens a transaction whose BEGIN waits for its first statement.
     func beginWithFirstStatement(_ begin: String) {
         pendingBegin = begin
+        readAhead = []
         atCommit = []
         inPoolTransaction = true
         failedBeforeBegin = false
@@ -140,6 +177,7 @@ public final class PostgresConnection {
         let begin = pendingBegin, deferred = atCommit
         pendingBegin = nil
         atCommit = []
+        readAhead = []
         inPoolTransaction = false
         if begin != nil && deferred.isEmpty { return }
         if deferred.isEmpty {
@@ -154,6 +192,7 @@ public final class PostgresConnection {
         let began = pendingBegin == nil
         pendingBegin = nil
         atCommit = []
+        readAhead = []
         inPoolTransaction = false
         if began && !isBroken { try? run(script: "ROLLBACK") }
     }

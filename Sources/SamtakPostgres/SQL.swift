@@ -40,6 +40,11 @@ public struct SQL: Sendable, ExpressibleByStringInterpolation, CustomStringConve
         return out
     }
 
+    /// The same text with the same parameters (whether prepared or not does not matter).
+    public func isSameStatement(as other: SQL) -> Bool {
+        binds == other.binds && segments == other.segments
+    }
+
     /// Statement text only: parameters are never part of a description.
     public var description: String { text }
 

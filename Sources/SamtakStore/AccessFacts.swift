@@ -38,9 +38,21 @@ public enum AccessFacts {
 
     /// ``arenaScope(_:on:)`` for many arenas in one statement (a list of cases on many arenas).
     public static func arenaScopes(_ arenaIds: [UUID], on connection: PostgresConnection) throws -> [UUID: ArenaScope] {
-        guard !arenaIds.isEmpty else { return [:] }
+        guard let statement = arenaScopesStatement(arenaIds) else { return [:] }
         var scopes: [UUID: ArenaScope] = [:]
-        for row in try connection.query(SQL("""
+        for row in try connection.query(statement) {
+            let id = try row.decode(UUID.self, 0)
+            scopes[id] = ArenaScope(id: id, participantServices: Set(try row.decode([String].self, 2).compactMap(ServiceKind.init(rawValue:))),
+                                    unitBoundUnitIds: Set(try row.decode([UUID].self, 3)), youngPersonConsentAge: try row.decode(Int?.self, 1),
+                                    consentOnlyServices: Set(try row.decode([String].self, 4).compactMap(ServiceKind.init(rawValue:))))
+        }
+        return scopes
+    }
+
+    /// ``arenaScopes(_:on:)``'s statement (nil: no arenas, nothing to ask).
+    public static func arenaScopesStatement(_ arenaIds: [UUID]) -> SQL? {
+        guard !arenaIds.isEmpty else { return nil }
+        return SQL("""
             WITH units_in AS (
                 SELECT a0.id AS arena_id, owner.id AS unit_id, owner.service, false AS with_consent
                 FROM arenas a0 JOIN units owner ON owner.id = a0.owner_unit_id WHERE a0.id = ANY(\(arenaIds))
@@ -60,13 +72,7 @@ public enum AccessFacts {
                              WHERE i.arena_id = a.id AND service = ANY(\(ServiceKind.unitBound.map(\.rawValue).sorted()))), '{}'),
                    coalesce((SELECT array_agg(service) FROM per_service p WHERE p.arena_id = a.id AND p.consent_only), '{}')
             FROM arenas a WHERE a.id = ANY(\(arenaIds))
-            """).prepared) {
-            let id = try row.decode(UUID.self, 0)
-            scopes[id] = ArenaScope(id: id, participantServices: Set(try row.decode([String].self, 2).compactMap(ServiceKind.init(rawValue:))),
-                                    unitBoundUnitIds: Set(try row.decode([UUID].self, 3)), youngPersonConsentAge: try row.decode(Int?.self, 1),
-                                    consentOnlyServices: Set(try row.decode([String].self, 4).compactMap(ServiceKind.init(rawValue:))))
-        }
-        return scopes
+            """).prepared
     }
 
     /// The register's guardianships of the children (all of them: ``Guardianship/givesAccess`` decides).
@@ -86,13 +92,9 @@ public enum AccessFacts {
     /// Guardians with access, the child as a user, and the child's own unit, per child (one
     /// statement: the children with their guardianships joined, in ``guardianships(_:on:)``'s order).
     public static func childRelations(_ childIds: [UUID], on connection: PostgresConnection) throws -> [UUID: ChildRelations] {
-        guard !childIds.isEmpty else { return [:] }
+        guard let statement = childRelationsStatement(childIds) else { return [:] }
         var children: [UUID: (personId: UUID?, unitId: UUID?, guardianships: [Guardianship])] = [:]
-        for row in try connection.query(SQL("""
-            SELECT c.id, c.person_id, c.unit_id, g.guardian_id, g.parental_responsibility, g.daily_care
-            FROM children c LEFT JOIN guardianships g ON g.child_id = c.id
-            WHERE c.id = ANY(\(childIds)) ORDER BY c.id, g.guardian_id
-            """).prepared) {
+        for row in try connection.query(statement) {
             let id = try row.decode(UUID.self, 0)
             if children[id] == nil { children[id] = (try row.decode(UUID?.self, 1), try row.decode(UUID?.self, 2), []) }
             if let guardianId = try row.decode(UUID?.self, 3) {
@@ -106,14 +108,21 @@ public enum AccessFacts {
         }
     }
 
+    /// ``childRelations(_:on:)``'s statement (nil: no children, nothing to ask).
+    public static func childRelationsStatement(_ childIds: [UUID]) -> SQL? {
+        guard !childIds.isEmpty else { return nil }
+        return SQL("""
+            SELECT c.id, c.person_id, c.unit_id, g.guardian_id, g.parental_responsibility, g.daily_care
+            FROM children c LEFT JOIN guardianships g ON g.child_id = c.id
+            WHERE c.id = ANY(\(childIds)) ORDER BY c.id, g.guardian_id
+            """).prepared
+    }
+
     /// Every consent of the children (withdrawn and expired ones too: `isActive` decides).
     public static func consents(_ childIds: [UUID], on connection: PostgresConnection) throws -> [UUID: [ConsentGrant]] {
-        guard !childIds.isEmpty else { return [:] }
+        guard let statement = consentsStatement(childIds) else { return [:] }
         var result: [UUID: [ConsentGrant]] = [:]
-        for row in try connection.query(SQL("""
-            SELECT child_id, id, services, arena_ids, information, valid_from, valid_until, withdrawn_at, young_person_consented, unit_ids
-            FROM consents WHERE child_id = ANY(\(childIds)) ORDER BY recorded_at DESC, id
-            """).prepared) {
+        for row in try connection.query(statement) {
             let childId = try row.decode(UUID.self, 0)
             result[childId, default: []].append(ConsentGrant(
                 id: try row.decode(UUID.self, 1), childId: childId,
@@ -125,6 +134,15 @@ public enum AccessFacts {
             ))
         }
         return result
+    }
+
+    /// ``consents(_:on:)``'s statement (nil: no children, nothing to ask).
+    public static func consentsStatement(_ childIds: [UUID]) -> SQL? {
+        guard !childIds.isEmpty else { return nil }
+        return SQL("""
+            SELECT child_id, id, services, arena_ids, information, valid_from, valid_until, withdrawn_at, young_person_consented, unit_ids
+            FROM consents WHERE child_id = ANY(\(childIds)) ORDER BY recorded_at DESC, id
+            """).prepared
     }
 
     /// People with their memberships in active units (inactive people are returned with

@@ -162,6 +162,73 @@ struct PostgresTests {
         }
     }
 
+    @Test("Reads sent ahead are served once to the same statement, and never after anything else ran")
+    func prefetchServesReadsAhead() async throws {
+        try await withTestDatabase(migrated: false, poolSize: 1) { database in
+            let pool = database.pool
+            try await pool.withConnection { try $0.run(script: "CREATE TABLE t (v int PRIMARY KEY); INSERT INTO t VALUES (1), (2)") }
+            let pid = try await pool.withConnection { $0.backendPID }
+            // Another session, to change the table between a read ahead and its use (used by
+            // one transaction body at a time).
+            let otherBox = UncheckedConnection(try PostgresConnection(configuration: database.configuration))
+            @Sendable func count(_ connection: PostgresConnection) throws -> Int {
+                try connection.query(SQL("SELECT count(*)::int8 FROM t").prepared).first!.decode(Int.self, 0)
+            }
+            @Sendable func value(_ v: Int, _ connection: PostgresConnection) throws -> Int? {
+                try connection.query(SQL("SELECT v FROM t WHERE v = \(v)").prepared).first?.decode(Int.self, 0)
+            }
+
+            // BEGIN goes with the reads ahead: the isolation level is the transaction's.
+            let level = try await pool.withTransaction(isolation: .serializable) { connection in
+                try connection.prefetch([SQL("SHOW transaction_isolation"), SQL("SELECT v FROM t WHERE v = \(2)").prepared])
+                let level = try connection.query(SQL("SHOW transaction_isolation")).first!.decode(String.self, 0)
+                #expect(try value(2, connection) == 2)
+                return level
+            }
+            #expect(level == "serializable")
+
+            // Read committed: a read ahead shows the table as it was when it was sent (a query
+            // sent now would see the other session's row); a write of the transaction itself
+            // drops what was not asked for yet, so what is asked after it is the server's answer.
+            let counts = try await pool.withTransaction { connection in
+                try connection.prefetch([SQL("SELECT count(*)::int8 FROM t").prepared, SQL("SELECT v FROM t WHERE v = \(5)").prepared])
+                try otherBox.connection.execute("INSERT INTO t VALUES (3)")
+                let ahead = try count(connection)
+                try connection.execute("INSERT INTO t VALUES (5)")
+                return (ahead, try value(5, connection), try count(connection))
+            }
+            #expect(counts.0 == 2)
+            #expect(counts.1 == 5)
+            #expect(counts.2 == 4)
+
+            // Another parameter is another statement: not served, and it drops the rest.
+            let other4 = try await pool.withTransaction { connection in
+                try connection.prefetch([SQL("SELECT v FROM t WHERE v = \(4)").prepared, SQL("SELECT count(*)::int8 FROM t").prepared])
+                let four = try value(3, connection)
+                try otherBox.connection.execute("INSERT INTO t VALUES (4)")
+                return (four, try count(connection))
+            }
+            #expect(other4.0 == 3)
+            #expect(other4.1 == 5)
+
+            // What was not asked for is gone with its transaction: the next one asks the server.
+            try await pool.withTransaction { try $0.prefetch([SQL("SELECT count(*)::int8 FROM t").prepared]) }
+            try otherBox.connection.execute("INSERT INTO t VALUES (6)")
+            #expect(try await pool.withTransaction { try count($0) } == 6)
+
+            // A failing read ahead throws the server's error, nothing of its transaction commits,
+            // and the connection is fine afterwards.
+            await #expect {
+                try await pool.withTransaction { connection in
+                    try connection.execute("INSERT INTO t VALUES (7)")
+                    try connection.prefetch([SQL("SELECT count(*)::int8 FROM t").prepared, SQL("SELECT 1 / (\(0)::int)").prepared])
+                }
+            } throws: { ($0 as? PostgresError)?.sqlState == "22012" }
+            #expect(try await pool.withTransaction { try count($0) } == 6)
+            #expect(try await pool.withConnection { $0.backendPID } == pid)
+        }
+    }
+
     @Test("prepared statements are reused and survive a schema change")
     func preparedStatements() async throws {
         try await withTestDatabase(migrated: false, poolSize: 1) { database in
@@ -261,4 +328,11 @@ struct PostgresTests {
         #expect(try [String](postgresText: "{}") == [])
         #expect(try [String](postgresText: #"{a,"b c","d\"e"}"#) == ["a", "b c", "d\"e"])
     }
+}
+
+/// A connection handed to test closures that the compiler cannot prove run one at a time
+/// (they do: each transaction body finishes before the next starts).
+private final class UncheckedConnection: @unchecked Sendable {
+    let connection: PostgresConnection
+    init(_ connection: PostgresConnection) { self.connection = connection }
 }

@@ -213,6 +213,12 @@ struct MeetingRoutes {
         let id = try request.uuidParameter("id", context: context, resource: "meeting")
         let include = try Include.parse(request.query("include"))
         let resource = try await environment.read(context) { connection, principal -> MeetingResource? in
+            // What this read may need that depends only on the request goes in the first round
+            // trip (with BEGIN): the meeting, its agenda, and the parts asked for. The agenda's
+            // other facts follow in a second (``MeetingStore/agendaFacts(_:viewer:on:)``).
+            try connection.prefetch([MeetingStore.meetingStatement(id), MeetingStore.agendaStatement([id]), MeetingStore.participantIdsStatement(id)]
+                + (include.contains(.participants) ? [ParticipantStore.participantsStatement(id)] : [])
+                + (include.contains(.deliveries) ? [MeetingStore.deliveriesStatement(id)] : []))
             guard let reading = try Self.reading(id, principal: principal, on: connection), let view = reading.view else { return nil }
             var disclosures = Disclosures()
             disclosures.add(view.disclosures, resource: "agenda", resourceId: id)

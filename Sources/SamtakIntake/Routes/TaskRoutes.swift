@@ -76,11 +76,12 @@ struct TaskRoutes {
         var coordinatedChildren: [CoordinatedChildResource]
     }
 
-    /// The children the caller coordinates, with each name the access rules let the caller see
-    /// (``AccessPolicy/childAccess`` on the facts loaded in one batch); the names shown are
+    /// The children the caller coordinates (`coordinated`), with each name the access rules
+    /// let the caller see (``AccessPolicy/childAccess`` on the facts loaded in one batch, which
+    /// the caller may have read ahead: ``childFactsStatements(_:)``); the names shown are
     /// logged in one statement, so the home page needs no call per child.
-    static func coordinatedChildren(_ principal: Principal, on connection: PostgresConnection, requestId: String?) throws -> [CoordinatedChildResource] {
-        let coordinated = try ChildCooperationStore.coordinatedChildren(by: principal.personId, on: connection)
+    static func coordinatedChildren(_ coordinated: [(childId: UUID, kind: CoordinatorKind)], principal: Principal, on connection: PostgresConnection,
+                                    requestId: String?) throws -> [CoordinatedChildResource] {
         let ids = coordinated.map(\.childId)
         let relations = try AccessFacts.childRelations(ids, on: connection)
         let consents = try AccessFacts.consents(ids, on: connection)
@@ -102,13 +103,34 @@ struct TaskRoutes {
         return resources
     }
 
+    /// The statements of ``coordinatedChildren(_:principal:on:requestId:)``'s facts.
+    static func childFactsStatements(_ ids: [UUID]) -> [SQL] {
+        [AccessFacts.childRelationsStatement(ids), AccessFacts.consentsStatement(ids), ChildStore.namesStatement(ids)].compactMap { $0 }
+    }
+
     @Sendable func tasks(_ request: Request, context: IntakeRequestContext) async throws -> Response {
         let resource = try await environment.read(context) { connection, principal -> TasksResource? in
-            guard let person = try OrganisationRoutes.me(principal, on: connection) else { return nil }
-            // Load the facts.
-            let followUps = try TaskStore.followUps(responsible: principal.personId, on: connection)
-            let notices = try TaskStore.notices(recipient: principal.personId, on: connection)
             let today = OsloTime.localDate(at: Date())
+            let startOfToday = OsloTime.instant(for: LocalDateTime(date: today, time: LocalTime(hour: 0, minute: 0)!))
+            let personId = principal.personId, unitIds = Array(principal.unitIds)
+            // Load the facts: what depends only on the caller in one round trip (with BEGIN),
+            // what depends on those rows in a second, before any per-row check asks more.
+            try connection.prefetch([
+                OrganisationStore.personStatement(personId), TaskStore.followUpsStatement(responsible: personId),
+                TaskStore.noticesStatement(recipient: personId), TaskStore.submittedCasesStatement(by: personId, limit: 20),
+                TaskStore.arenasStatement(ofUnits: unitIds), ChildCooperationStore.coordinatedChildrenStatement(by: personId),
+            ].compactMap { $0 })
+            guard let person = try OrganisationRoutes.me(principal, on: connection) else { return nil }
+            let followUps = try TaskStore.followUps(responsible: personId, on: connection)
+            let notices = try TaskStore.notices(recipient: personId, on: connection)
+            let submitted = try TaskStore.submittedCases(by: personId, limit: 20, on: connection)
+            let arenas = try TaskStore.arenas(ofUnits: unitIds, on: connection)
+            let coordinated = try ChildCooperationStore.coordinatedChildren(by: personId, on: connection)
+            let arenaIds = arenas.map(\.id)
+            try connection.prefetch([TaskStore.nextMeetingsStatement(of: arenaIds, person: personId, from: startOfToday, limit: 6)].compactMap { $0 }
+                + Self.childFactsStatements(coordinated.map(\.childId)))
+            let meetings = try TaskStore.nextMeetings(of: arenaIds, person: personId, from: startOfToday, limit: 6, on: connection)
+            let coordinatedChildren = try Self.coordinatedChildren(coordinated, principal: principal, on: connection, requestId: context.id)
             var items: [FollowUpResource] = []
             for row in followUps {
                 // Decide what the caller may see of each (the case rules), and log what is shown.
@@ -130,17 +152,13 @@ struct TaskRoutes {
                     arenaName: row.arenaName, caseId: visible ? row.caseId : nil))
             }
             // The cases submitted, as the caller may see each now; a named case's read is logged.
-            let cases = try CaseStore.readList(try TaskStore.submittedCases(by: principal.personId, limit: 20, on: connection),
-                                               principal: principal, on: connection, requestId: context.id)
-            let arenas = try TaskStore.arenas(ofUnits: Array(principal.unitIds), on: connection)
-            let startOfToday = OsloTime.instant(for: LocalDateTime(date: today, time: LocalTime(hour: 0, minute: 0)!))
-            let meetings = try TaskStore.nextMeetings(of: arenas.map(\.id), person: principal.personId, from: startOfToday, limit: 6, on: connection)
+            let cases = try CaseStore.readList(submitted, principal: principal, on: connection, requestId: context.id)
             // Overdue first, then by due date (the store's order).
             return TasksResource(person: person, followUps: items.filter(\.overdue) + items.filter { !$0.overdue },
                                  notices: notices.map { NoticeResource(id: $0.id, notice: $0.notice, path: $0.path, createdAt: $0.createdAt) },
                                  cases: cases, arenas: arenas.map { ArenaResource(id: $0.id, name: $0.name) },
                                  meetings: meetings.map { MeetingResource(id: $0.id, arenaName: $0.arenaName, startsAt: $0.startsAt, status: $0.status) },
-                                 coordinatedChildren: try Self.coordinatedChildren(principal, on: connection, requestId: context.id))
+                                 coordinatedChildren: coordinatedChildren)
         }
         guard let resource else { throw Problem.unauthorized }
         return try APIJSON.response(resource)

@@ -9,20 +9,26 @@ enum ArenaStore {
     /// unit, or as the arena's owner), in one statement that reads only the participation rows
     /// that can be the principal's (an arena of every employee has a thousand).
     static func arenasTakingPart(_ principal: Principal, among arenaIds: [UUID], on connection: PostgresConnection) throws -> Set<UUID> {
-        guard !arenaIds.isEmpty else { return [] }
+        guard let statement = arenasTakingPartStatement(principal, among: arenaIds) else { return [] }
         var arenas: Set<UUID> = []
-        for row in try connection.query(SQL("""
-            SELECT arena_id, unit_id, role, person_id FROM arena_participants
-            WHERE arena_id = ANY(\(arenaIds)) AND (person_id = \(principal.personId) OR unit_id = ANY(\(Array(principal.unitIds))))
-            UNION ALL
-            SELECT id, NULL, NULL, owner_person_id FROM arenas WHERE id = ANY(\(arenaIds)) AND owner_person_id IS NOT NULL
-            """).prepared) {
+        for row in try connection.query(statement) {
             let arenaId = try row.decode(UUID.self, 0)
             if try row.decode(UUID?.self, 3) == principal.personId { arenas.insert(arenaId); continue }
             if let unit = try row.decode(UUID?.self, 1), let role = try row.decode(String?.self, 2).flatMap(Role.init(rawValue:)),
                principal.hasRole(role, in: unit) { arenas.insert(arenaId) }
         }
         return arenas
+    }
+
+    /// ``arenasTakingPart(_:among:on:)``'s statement (nil: no arenas, nothing to ask).
+    static func arenasTakingPartStatement(_ principal: Principal, among arenaIds: [UUID]) -> SQL? {
+        guard !arenaIds.isEmpty else { return nil }
+        return SQL("""
+            SELECT arena_id, unit_id, role, person_id FROM arena_participants
+            WHERE arena_id = ANY(\(arenaIds)) AND (person_id = \(principal.personId) OR unit_id = ANY(\(Array(principal.unitIds))))
+            UNION ALL
+            SELECT id, NULL, NULL, owner_person_id FROM arenas WHERE id = ANY(\(arenaIds)) AND owner_person_id IS NOT NULL
+            """).prepared
     }
 }
 

@@ -207,9 +207,12 @@ enum CaseStore {
     /// a fixed number of statements however many cases and arenas (not 8 per case).
     static func access(_ principal: Principal, to rows: [Row], on connection: PostgresConnection) throws -> [AccessDecision] {
         let arenaIds = Array(Set(rows.compactMap(\.arenaId)))
+        let childIds = Array(Set(rows.compactMap(\.childId)))
+        // The four statements depend only on the rows: one round trip.
+        try connection.prefetch([AccessFacts.arenaScopesStatement(arenaIds), ArenaStore.arenasTakingPartStatement(principal, among: arenaIds),
+                                 AccessFacts.childRelationsStatement(childIds), AccessFacts.consentsStatement(childIds)].compactMap { $0 })
         let scopes = try AccessFacts.arenaScopes(arenaIds, on: connection)
         let participates = try ArenaStore.arenasTakingPart(principal, among: arenaIds, on: connection)
-        let childIds = Array(Set(rows.compactMap(\.childId)))
         let relations = try AccessFacts.childRelations(childIds, on: connection)
         let consents = try AccessFacts.consents(childIds, on: connection)
         let now = Date()
@@ -232,19 +235,17 @@ enum CaseStore {
     static func resources(_ decided: [(Row, AccessDecision)], on connection: PostgresConnection, onNoAgenda: Bool = false) throws -> [CaseResource?] {
         let shown = decided.filter { $0.1.basis != nil }
         let namedIds = Array(Set(shown.filter { $0.1.canSeeChild }.compactMap { $0.0.childId }))
-        var names: [UUID: String] = [:]
-        if !namedIds.isEmpty {
-            for row in try connection.query(SQL("SELECT id, name FROM children WHERE id = ANY(\(namedIds))").prepared) {
-                names[try row.decode(UUID.self, 0)] = try row.decode(String.self, 1)
-            }
-        }
-        var scheduling: [UUID: CaseResource.Scheduling] = [:]
         let caseIds = shown.map { $0.0.id }
-        if !onNoAgenda && !caseIds.isEmpty {
-            for item in try connection.query(SQL("""
-                SELECT ai.case_id, ai.meeting_id, m.starts_at, ai.position, ai.over_capacity FROM agenda_items ai JOIN meetings m ON m.id = ai.meeting_id
-                WHERE ai.case_id = ANY(\(caseIds)) AND ai.removed_at IS NULL AND ai.completed_at IS NULL
-                """).prepared) {
+        let placements: SQL? = onNoAgenda || caseIds.isEmpty ? nil : SQL("""
+            SELECT ai.case_id, ai.meeting_id, m.starts_at, ai.position, ai.over_capacity FROM agenda_items ai JOIN meetings m ON m.id = ai.meeting_id
+            WHERE ai.case_id = ANY(\(caseIds)) AND ai.removed_at IS NULL AND ai.completed_at IS NULL
+            """).prepared
+        // Both depend only on the decisions: one round trip.
+        try connection.prefetch([ChildStore.namesStatement(namedIds), placements].compactMap { $0 })
+        let names = try ChildStore.names(namedIds, on: connection)
+        var scheduling: [UUID: CaseResource.Scheduling] = [:]
+        if let placements {
+            for item in try connection.query(placements) {
                 scheduling[try item.decode(UUID.self, 0)] = CaseResource.Scheduling(
                     meetingId: try item.decode(UUID.self, 1), startsAt: try item.decode(Date.self, 2),
                     position: try item.decode(Int.self, 3), overCapacity: try item.decode(Bool.self, 4))

@@ -63,9 +63,14 @@ enum ChildCooperationStore {
 
     /// The children `personId` is the active coordinator of (ids and codes only), newest first.
     static func coordinatedChildren(by personId: UUID, on connection: PostgresConnection) throws -> [(childId: UUID, kind: CoordinatorKind)] {
-        try connection.query(SQL("""
+        try connection.query(coordinatedChildrenStatement(by: personId)).map { row throws(PostgresError) in (try row.decode(UUID.self, 0), try row.decode(CoordinatorKind.self, 1)) }
+    }
+
+    /// ``coordinatedChildren(by:on:)``'s statement (to read it ahead with others).
+    static func coordinatedChildrenStatement(by personId: UUID) -> SQL {
+        SQL("""
             SELECT child_id, kind FROM coordinators WHERE person_id = \(personId) AND status = 'active'
             ORDER BY started_at DESC, id LIMIT 50
-            """).prepared).map { row throws(PostgresError) in (try row.decode(UUID.self, 0), try row.decode(CoordinatorKind.self, 1)) }
+            """).prepared
     }
 }

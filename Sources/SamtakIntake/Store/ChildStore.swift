@@ -36,12 +36,18 @@ enum ChildStore {
 
     /// The children's names, by id (for a list whose access each caller decided).
     static func names(_ ids: [UUID], on connection: PostgresConnection) throws -> [UUID: String] {
-        guard !ids.isEmpty else { return [:] }
+        guard let statement = namesStatement(ids) else { return [:] }
         var names: [UUID: String] = [:]
-        for row in try connection.query(SQL("SELECT id, name FROM children WHERE id = ANY(\(ids))").prepared) {
+        for row in try connection.query(statement) {
             names[try row.decode(UUID.self, 0)] = try row.decode(String.self, 1)
         }
         return names
+    }
+
+    /// ``names(_:on:)``'s statement (nil: no children, nothing to ask).
+    static func namesStatement(_ ids: [UUID]) -> SQL? {
+        guard !ids.isEmpty else { return nil }
+        return SQL("SELECT id, name FROM children WHERE id = ANY(\(ids))").prepared
     }
 
     static func consentIds(of childId: UUID, on connection: PostgresConnection) throws -> [UUID] {

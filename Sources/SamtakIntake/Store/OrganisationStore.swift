@@ -71,14 +71,7 @@ enum OrganisationStore {
     }
 
     static func person(_ id: UUID, on connection: PostgresConnection) throws -> PersonRow? {
-        let rows = try connection.query(SQL("""
-            SELECT p.id, p.kind, p.name, p.email, p.created_at, m.unit_id, u.name, u.service, m.role, m.title
-            FROM people p
-            LEFT JOIN memberships m ON m.person_id = p.id
-            LEFT JOIN units u ON u.id = m.unit_id
-            WHERE p.id = \(id)
-            ORDER BY u.name, m.role
-            """).prepared)
+        let rows = try connection.query(personStatement(id))
         guard let first = rows.first else { return nil }
         var person = PersonRow(
             id: try first.decode(UUID.self, 0), kind: try first.decode(PersonKind.self, 1),
@@ -94,5 +87,17 @@ enum OrganisationStore {
             ))
         }
         return person
+    }
+
+    /// ``person(_:on:)``'s statement (to read it ahead with others).
+    static func personStatement(_ id: UUID) -> SQL {
+        SQL("""
+            SELECT p.id, p.kind, p.name, p.email, p.created_at, m.unit_id, u.name, u.service, m.role, m.title
+            FROM people p
+            LEFT JOIN memberships m ON m.person_id = p.id
+            LEFT JOIN units u ON u.id = m.unit_id
+            WHERE p.id = \(id)
+            ORDER BY u.name, m.role
+            """).prepared
     }
 }

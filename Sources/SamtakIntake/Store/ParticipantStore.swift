@@ -49,8 +49,20 @@ enum ParticipantStore {
         // The people and the arena's owner are looked up per row by key (LATERAL ... OFFSET 0
         // keeps the planner from joining a whole table by hash for a handful of rows: 0.26 →
         // 0.16 ms per meeting read on the bench's demo).
-        for row in try connection.query(SQL("""
-            WITH m AS (SELECT id, arena_id, child_id IS NOT NULL AS around_child, called_by FROM meetings WHERE id = \(meeting.id)),
+        for row in try connection.query(participantsStatement(meeting.id)) {
+            let kind = try row.decode(PersonKind.self, 1)
+            add(Row(personId: try row.decode(UUID.self, 0), kind: kind, name: try row.decode(String.self, 2),
+                    title: kind == .staff ? try row.decode(String?.self, 6) : nil, unitName: kind == .staff ? try row.decode(String?.self, 7) : nil,
+                    source: try row.decode(Source.self, 3), agendaItemIds: try row.decode(UUID?.self, 5).map { [$0] } ?? [],
+                    invitedBy: try row.decode(UUID?.self, 4)))
+        }
+        return rows
+    }
+
+    /// ``participants(_:on:)``'s statement (to read it ahead with others).
+    static func participantsStatement(_ meetingId: UUID) -> SQL {
+        SQL("""
+            WITH m AS (SELECT id, arena_id, child_id IS NOT NULL AS around_child, called_by FROM meetings WHERE id = \(meetingId)),
             standing AS (
                 SELECT ms.person_id, ms.unit_id, 'arena' AS source, NULL::uuid AS invited_by, NULL::uuid AS item, 1 AS rank
                 FROM arena_participants ap JOIN m ON ap.arena_id = m.arena_id
@@ -66,11 +78,11 @@ enum ParticipantStore {
                 UNION ALL
                 SELECT m.called_by, NULL, 'called', NULL, NULL, 0 FROM m WHERE m.called_by IS NOT NULL
                 UNION ALL
-                SELECT mp.person_id, NULL, 'invited', mp.invited_by, NULL, 2 FROM meeting_participants mp WHERE mp.meeting_id = \(meeting.id)
+                SELECT mp.person_id, NULL, 'invited', mp.invited_by, NULL, 2 FROM meeting_participants mp WHERE mp.meeting_id = \(meetingId)
                 UNION ALL
                 SELECT ip.person_id, NULL, 'items', ip.invited_by, ip.agenda_item_id, 3 FROM meeting_item_participants ip
                 JOIN agenda_items ai ON ai.id = ip.agenda_item_id AND ai.removed_at IS NULL
-                WHERE ip.meeting_id = \(meeting.id)
+                WHERE ip.meeting_id = \(meetingId)
             )
             SELECT s.person_id, p.kind, p.name, s.source, s.invited_by, s.item,
                    (SELECT ms.title FROM memberships ms WHERE ms.person_id = s.person_id ORDER BY ms.unit_id = s.unit_id DESC, ms.unit_id LIMIT 1),
@@ -78,14 +90,7 @@ enum ParticipantStore {
                     ORDER BY ms.unit_id = s.unit_id DESC, ms.unit_id LIMIT 1)
             FROM standing s CROSS JOIN LATERAL (SELECT kind, name FROM people WHERE id = s.person_id AND active OFFSET 0) p
             ORDER BY s.rank, p.name, s.person_id
-            """).prepared) {
-            let kind = try row.decode(PersonKind.self, 1)
-            add(Row(personId: try row.decode(UUID.self, 0), kind: kind, name: try row.decode(String.self, 2),
-                    title: kind == .staff ? try row.decode(String?.self, 6) : nil, unitName: kind == .staff ? try row.decode(String?.self, 7) : nil,
-                    source: try row.decode(Source.self, 3), agendaItemIds: try row.decode(UUID?.self, 5).map { [$0] } ?? [],
-                    invitedBy: try row.decode(UUID?.self, 4)))
-        }
-        return rows
+            """).prepared
     }
 
     /// The viewer's invitations to some meetings: whole meetings, and items by meeting.
@@ -93,15 +98,20 @@ enum ParticipantStore {
         throws -> (whole: Set<UUID>, items: [UUID: Set<UUID>]) {
         var whole: Set<UUID> = []
         var items: [UUID: Set<UUID>] = [:]
-        for row in try connection.query(SQL("""
-            SELECT meeting_id, NULL::uuid FROM meeting_participants WHERE meeting_id = ANY(\(meetingIds)) AND person_id = \(person)
-            UNION ALL
-            SELECT meeting_id, agenda_item_id FROM meeting_item_participants WHERE meeting_id = ANY(\(meetingIds)) AND person_id = \(person)
-            """).prepared) {
+        for row in try connection.query(invitationsStatement(of: person, to: meetingIds)) {
             let meetingId = try row.decode(UUID.self, 0)
             if let item = try row.decode(UUID?.self, 1) { items[meetingId, default: []].insert(item) } else { whole.insert(meetingId) }
         }
         return (whole, items)
+    }
+
+    /// ``invitations(of:to:on:)``'s statement (to read it ahead with others).
+    static func invitationsStatement(of person: UUID, to meetingIds: [UUID]) -> SQL {
+        SQL("""
+            SELECT meeting_id, NULL::uuid FROM meeting_participants WHERE meeting_id = ANY(\(meetingIds)) AND person_id = \(person)
+            UNION ALL
+            SELECT meeting_id, agenda_item_id FROM meeting_item_participants WHERE meeting_id = ANY(\(meetingIds)) AND person_id = \(person)
+            """).prepared
     }
 
     /// The person to invite: kind, or nil when there is no such active person.
