@@ -31,6 +31,29 @@ struct SchoolPageUnitTests {
         #expect(WebRoutes.agendaItemsHTML([]).isEmpty)
     }
 
+    @Test("home rows: a case links to its meeting only when placed, a follow-up shows its due date only when it has one, all escaped")
+    func homeItems() {
+        let placed: [String: Any] = ["id": "c1", "title": "Uro & <støy>", "status": "Satt opp på et møte", "meetingId": "m1", "meetingWhen": "3. mars 2027 kl. 09.00"]
+        let waiting: [String: Any] = ["id": "c2", "title": "Lesing", "status": "Sendt inn, venter på et møte", "meetingId": "", "meetingWhen": ""]
+        #expect(WebRoutes.homeCaseItemsHTML([placed, waiting]) == """
+                <li><a href="/saker/c1">Uro &amp; &lt;støy&gt;</a>: Satt opp på et møte (<a href="/moter/m1">møtet 3. mars 2027 kl. 09.00</a>)</li>
+                <li><a href="/saker/c2">Lesing</a>: Sendt inn, venter på et møte</li>
+
+            """)
+        let overdue: [String: Any] = ["what": "Ring \"mor\"", "due": "1. mars 2027", "overdue": true, "meetingId": "m1", "arenaName": "Ressursteam",
+                                      "meetingWhen": "3. feb. 2027"]
+        let undated: [String: Any] = ["what": "Følg opp", "due": "", "overdue": false, "meetingId": "m2", "arenaName": "A&B", "meetingWhen": "x"]
+        #expect(WebRoutes.homeFollowUpItemsHTML([overdue, undated]) == """
+                <li><strong class="forfalt">Fristen er passert:</strong> Ring &quot;mor&quot;, frist 1. mars 2027 (<a href="/moter/m1/referat">Ressursteam, 3. feb. 2027</a>)</li>
+                <li>Følg opp (<a href="/moter/m2/referat">A&amp;B, x</a>)</li>
+
+            """)
+        #expect(WebRoutes.homeMeetingItemsHTML([["id": "m1", "arenaName": "<i>", "when": "i dag", "status": "Planlagt"]])
+            == "    <li><a href=\"/moter/m1\">&lt;i&gt;, i dag</a> <span class=\"merkelapp\">Planlagt</span></li>\n")
+        #expect(WebRoutes.homeArenaItemsHTML([["id": "a1", "name": "PPT's team"]]) == "<li><a href=\"/arenaer/a1\">PPT&#39;s team</a></li>")
+        #expect(WebRoutes.homeCaseItemsHTML([]).isEmpty && WebRoutes.homeFollowUpItemsHTML([]).isEmpty)
+    }
+
     @Test("adaptation rows become the API's structured adaptations; rows without what was tried are left out")
     func adaptations() {
         let form = FormFields(body: "tiltak_0_hva=Lesetrening&tiltak_0_fra=september&tiltak_0_varighet=seks+uker&tiltak_0_resultat=Bedre"
