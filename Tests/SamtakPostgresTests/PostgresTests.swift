@@ -1,5 +1,5 @@
 import Foundation
-import SamtakPostgres
+@testable import SamtakPostgres
 import SamtakTestSupport
 import Testing
 
@@ -327,6 +327,12 @@ struct PostgresTests {
         #expect(PostgresTimestamp.parse("not a date") == nil)
         #expect(try [String](postgresText: "{}") == [])
         #expect(try [String](postgresText: #"{a,"b c","d\"e"}"#) == ["a", "b c", "d\"e"])
+        #expect(PostgresArrayLiteral.decode(#"{NULL,"NULL",æø,"å\\b",""}"#) == [nil, "NULL", "æø", "å\\b", ""])
+        let items = ["a", "b,c", "d\"e", "f\\g", "NULL", "", "æøå 😀"]
+        #expect(PostgresArrayLiteral.encode(items) == #"{"a","b,c","d\"e","f\\g","NULL","","æøå 😀"}"#)
+        #expect(PostgresArrayLiteral.decode(PostgresArrayLiteral.encode(items)) == items)
+        #expect(PostgresArrayLiteral.encode([]) == "{}")
+        for broken in ["", "{", "a}", #"{"a}"#, #"{"a"b}"#, #"{"a\"}"#] { #expect(PostgresArrayLiteral.decode(broken) == nil, "\(broken)") }
     }
 }
 
