@@ -111,6 +111,28 @@ struct WebUnitTests {
         #expect(!meeting.contains("x\"y") && meeting.contains("x&quot;y"))
     }
 
+    @Test("an empty text is nothing to a template: its section is skipped, its inverted section shown, in rows too")
+    func emptyTextIsNothing() async throws {
+        let pages = try await PageRenderer.load()
+        let values: [String: Any] = [
+            "arenaName": "Ressursteam", "message": "", "hasAgenda": false, "hasParticipants": true,
+            "participants": [["name": "Kari", "detail": "", "scope": "deler av møtet"], ["name": "Ola", "detail": "rektor", "scope": ""]],
+        ]
+        let html = pages.render("meeting", values, session: nil)
+        #expect(!html.contains(#"class="varsel""#))                      // {{#message}} over ""
+        #expect(html.contains("Ingen saker på sakslisten ennå."))         // {{^hasAgenda}}
+        #expect(html.contains("<li>Kari <span class=\"merkelapp\">deler av møtet</span>"))
+        #expect(html.contains("<li>Ola (rektor)\n") || html.contains("<li>Ola (rektor)"))
+        #expect(!html.contains("()") && !html.contains(#"<span class="merkelapp"></span>"#))
+        // Values other than empty strings are left as they are, and nothing is copied needlessly.
+        let kept = PageRenderer.withEmptyTextAsNothing(["a": "x", "b": 0, "c": false, "d": [1, 2], "e": [["f": "y"]]])
+        #expect(kept["a"] as? String == "x" && kept["b"] as? Int == 0 && kept["c"] as? Bool == false)
+        #expect((kept["e"] as? [[String: Any]])?.first?["f"] as? String == "y")
+        let replaced = PageRenderer.withEmptyTextAsNothing(["a": "", "e": [["f": ""]], "g": ["", "z"]])
+        #expect(replaced["a"] is NoText && (replaced["e"] as? [[String: Any]])?.first?["f"] is NoText)
+        #expect((replaced["g"] as? [Any])?.first is NoText && (replaced["g"] as? [Any])?.last as? String == "z")
+    }
+
     @Test("security headers: no inline script, no framing, no referrer; form-action reaches the providers")
     func headers() throws {
         let configuration = try WebConfiguration(environment: [:])

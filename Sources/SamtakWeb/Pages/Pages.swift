@@ -30,15 +30,66 @@ public struct PageRenderer: Sendable {
         var description: String { "missing resource: \(name)" }
     }
 
-    /// Renders `template` with `values` and the layout's own values.
+    /// Renders `template` with `values` and the layout's own values. An empty string is
+    /// nothing to the template (``withEmptyTextAsNothing(_:)``).
     func render(_ template: String, _ values: [String: Any], session: WebSession?) -> String {
-        var values = values
+        var values = Self.withEmptyTextAsNothing(values)
         values["stylesheetVersion"] = stylesheetVersion
         if let session {
             values["signedIn"] = true
             values["csrf"] = session.csrfToken
         }
         return library.render(values, withTemplate: template) ?? ""
+    }
+
+    /// `values` with every empty string, in nested dictionaries and arrays too, replaced by
+    /// ``NoText``: `{{x}}` still writes nothing, but `{{#x}}` now skips its section and
+    /// `{{^x}}` renders its own, as in most Mustache implementations. swift-mustache takes any
+    /// string for true, so optional parts of a page showed empty: "(møtet )" linking to
+    /// /moter/ for a case not yet placed, ", frist " for a follow-up without a due date.
+    static func withEmptyTextAsNothing(_ values: [String: Any]) -> [String: Any] {
+        var result = values
+        for (key, value) in values {
+            if let replaced = emptyTextAsNothing(value) { result[key] = replaced }
+        }
+        return result
+    }
+
+    /// The value to put in place of `value`, or nil to keep it (no copy when nothing changes).
+    private static func emptyTextAsNothing(_ value: Any) -> Any? {
+        switch value {
+        case let text as String:
+            return text.isEmpty ? NoText() : nil
+        case let object as [String: Any]:
+            var result: [String: Any]?
+            for (key, item) in object {
+                if let replaced = emptyTextAsNothing(item) {
+                    if result == nil { result = object }
+                    result![key] = replaced
+                }
+            }
+            return result
+        case let rows as [[String: Any]]:
+            var result: [[String: Any]]?
+            for (index, row) in rows.enumerated() {
+                if let replaced = emptyTextAsNothing(row) as? [String: Any] {
+                    if result == nil { result = rows }
+                    result![index] = replaced
+                }
+            }
+            return result
+        case let items as [Any]:
+            var result: [Any]?
+            for (index, item) in items.enumerated() {
+                if let replaced = emptyTextAsNothing(item) {
+                    if result == nil { result = items }
+                    result![index] = replaced
+                }
+            }
+            return result
+        default:
+            return nil
+        }
     }
 
     /// A page response. Pages are never cached (they may show personal data).
@@ -133,6 +184,13 @@ extension Int: @retroactive MustacheParent {
 /// UTF-8 bytes, and a text without any of them is returned as it is. Mustache's own looks
 /// every character up in a dictionary of `Character`s; it was 9 % of samtak-web's CPU time on
 /// a 30-item agenda. A template without the pragma is still escaped, by Mustache's own type.
+/// An empty text as the templates see it: it writes nothing, and a section over it is skipped
+/// (an inverted one rendered).
+struct NoText: MustacheCustomRenderable {
+    var renderText: String { "" }
+    var isNull: Bool { true }
+}
+
 struct FastHTML: MustacheContentType {
     static let name = "SAMTAK_HTML"
 
