@@ -136,8 +136,8 @@ public final class PostgresConnection {
         readAhead.append(contentsOf: zip(statements, rows).map { (sql: $0, rows: $1) })
     }
 
-    /// Statements read ahead and still waiting to be asked for (for tests).
-    var readAheadCount: Int { readAhead.count }
+    /// Forgets what was read ahead and not asked for (the pool, when the connection comes back).
+    func dropReadAhead() { readAhead = [] }
 
     // MARK: - Transactions: BEGIN with the first statement, deferred writes with COMMIT
 

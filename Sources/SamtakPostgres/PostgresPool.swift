@@ -246,6 +246,8 @@ public final class PostgresPool: Sendable {
         // connection is discarded and the server rolls it back: nothing to tell.)
         let signal = lease.connection.signalsCommitObservers && keep
         lease.connection.signalsCommitObservers = false
+        // Reads ahead that nobody asked for stay with the task that sent them, never the next.
+        lease.connection.dropReadAhead()
         let observers = state.withLock { state -> [@Sendable () -> Void] in
             if keep && !state.isClosed {
                 state.idle.append(lease)

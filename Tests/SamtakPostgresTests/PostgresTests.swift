@@ -211,10 +211,15 @@ struct PostgresTests {
             #expect(other4.0 == 3)
             #expect(other4.1 == 5)
 
-            // What was not asked for is gone with its transaction: the next one asks the server.
+            // What was not asked for is gone with its transaction, or its lease outside one:
+            // the next asks the server.
             try await pool.withTransaction { try $0.prefetch([SQL("SELECT count(*)::int8 FROM t").prepared]) }
             try otherBox.connection.execute("INSERT INTO t VALUES (6)")
             #expect(try await pool.withTransaction { try count($0) } == 6)
+            try await pool.withConnection { try $0.prefetch([SQL("SELECT count(*)::int8 FROM t").prepared]) }
+            try otherBox.connection.execute("INSERT INTO t VALUES (8)")
+            #expect(try await pool.withConnection { try count($0) } == 7)
+            try otherBox.connection.execute("DELETE FROM t WHERE v = 8")
 
             // A failing read ahead throws the server's error, nothing of its transaction commits,
             // and the connection is fine afterwards.

@@ -46,9 +46,6 @@ enum ParticipantStore {
             seen[row.personId] = rows.count
             rows.append(row)
         }
-        // The people and the arena's owner are looked up per row by key (LATERAL ... OFFSET 0
-        // keeps the planner from joining a whole table by hash for a handful of rows: 0.26 →
-        // 0.16 ms per meeting read on the bench's demo).
         for row in try connection.query(participantsStatement(meeting.id)) {
             let kind = try row.decode(PersonKind.self, 1)
             add(Row(personId: try row.decode(UUID.self, 0), kind: kind, name: try row.decode(String.self, 2),
@@ -59,7 +56,10 @@ enum ParticipantStore {
         return rows
     }
 
-    /// ``participants(_:on:)``'s statement (to read it ahead with others).
+    /// ``participants(_:on:)``'s statement (to read it ahead with others). The people and the
+    /// arena's owner are looked up per row by key (LATERAL ... OFFSET 0 keeps the planner from
+    /// joining a whole table by hash for a handful of rows: 0.26 → 0.16 ms per meeting read on
+    /// the bench's demo).
     static func participantsStatement(_ meetingId: UUID) -> SQL {
         SQL("""
             WITH m AS (SELECT id, arena_id, child_id IS NOT NULL AS around_child, called_by FROM meetings WHERE id = \(meetingId)),
