@@ -107,8 +107,8 @@ extension WebRoutes {
             let entries = (timeline["items"] as? [[String: Any]] ?? []).reversed().map { item -> [String: Any] in
                 let kind = item["kind"] as? String ?? ""
                 return ["when": Bokmal.dateTime(item["at"]), "label": Self.timelineLabels[kind] ?? kind,
-                        "summary": Self.shown(item["summary"] as? String ?? ""),
-                        "meetingId": Self.shown(Self.lowerId(item["meeting_id"] ?? item["created_meeting_id"]))]
+                        "summary": item["summary"] as? String ?? "",
+                        "meetingId": Self.lowerId(item["meeting_id"] ?? item["created_meeting_id"])]
             }
             let meetingRows = (meetings.status == 200 ? meetings.object["items"] as? [[String: Any]] ?? [] : []).map { meeting -> [String: Any] in
                 ["id": Self.lowerId(meeting["id"]), "arenaName": meeting["arena_name"] ?? "", "when": Bokmal.dateTime(meeting["starts_at"]),
@@ -119,7 +119,7 @@ extension WebRoutes {
                 "coordinatorName": current?["person_name"] ?? "", "coordinatorKind": Self.coordinatorKindText(current?["kind"]),
                 "coordinatorService": Self.serviceName(current?["service"]), "coordinatorSince": Bokmal.dateTime(current?["started_at"]),
                 "isCoordinator": Self.lowerId(current?["person_id"]) == me,
-                "pendingId": Self.shown(Self.lowerId(pending?["id"])),
+                "pendingId": Self.lowerId(pending?["id"]),
                 "timeline": entries, "hasTimeline": !entries.isEmpty, "truncated": timeline["truncated"] as? Bool ?? false,
                 "meetings": meetingRows, "hasMeetings": !meetingRows.isEmpty,
             ]
@@ -181,7 +181,7 @@ extension WebRoutes {
                 "mid": mid, "description": measure["description"] ?? "", "owner": measure["owner_name"] ?? "",
                 "service": Self.serviceName(measure["service"]), "startsOn": Bokmal.day(measure["starts_on"]),
                 "due": Bokmal.day(measure["evaluation_due_on"]), "overdue": measure["evaluation_overdue"] as? Bool ?? false,
-                "status": Self.measureStatus[measure["status"] as? String ?? ""] ?? "", "evaluation": Self.shown(measure["evaluation"] as? String ?? ""),
+                "status": Self.measureStatus[measure["status"] as? String ?? ""] ?? "", "evaluation": measure["evaluation"] as? String ?? "",
                 "evaluatedAt": Bokmal.dateTime(measure["evaluated_at"]),
                 "canEvaluate": writable && measure["status"] as? String == "active",
                 "effekt": failed ? form?["effekt"] ?? "" : "", "neste": failed ? form?.text("neste") ?? "" : "",
@@ -403,7 +403,7 @@ extension WebRoutes {
             return [
                 "id": id, "childName": name, "coordinatorName": current?["person_name"] ?? "", "hasCoordinator": current != nil,
                 "isCoordinator": Self.lowerId(current?["person_id"]) == me,
-                "pendingId": Self.shown(Self.lowerId(pending?["id"])), "pendingTo": pendingTo.isEmpty ? "personen som er spurt" : pendingTo,
+                "pendingId": Self.lowerId(pending?["id"]), "pendingTo": pendingTo.isEmpty ? "personen som er spurt" : pendingTo,
                 "pendingWhen": Bokmal.dateTime(pending?["requested_at"]), "mayCancel": Self.lowerId(pending?["from_person_id"]) == me,
                 "candidates": staff.map { ["id": Self.lowerId($0["person_id"]), "label": Self.staffLabel($0), "selected": Self.lowerId($0["person_id"]) == chosen] },
                 "hasCandidates": !staff.isEmpty, "melding": form?["melding"] ?? "",

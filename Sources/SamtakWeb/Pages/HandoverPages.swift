@@ -17,7 +17,7 @@ extension WebRoutes {
             return [
                 "id": id, "childName": child.status == 200 ? (child.object["name"] as? String ?? "et barn") : "et barn",
                 "fromName": from.status == 200 ? (from.object["name"] as? String ?? "Koordinatoren") : "Koordinatoren",
-                "note": Self.shown(handover["note"] as? String ?? ""), "when": Bokmal.dateTime(handover["requested_at"]),
+                "note": handover["note"] as? String ?? "", "when": Bokmal.dateTime(handover["requested_at"]),
                 "statusText": ["pending": "Venter på svar", "accepted": "Godtatt", "declined": "Avslått", "cancelled": "Trukket tilbake"][status] ?? status,
                 "canAnswer": mine && status == "pending",
             ]

@@ -37,7 +37,7 @@ extension WebRoutes {
             }
             let notices = (tasks["notices"] as? [[String: Any]] ?? []).prefix(10).map { item -> [String: Any] in
                 ["text": Bokmal.notice(item["notice"]), "when": Bokmal.dateTime(item["created_at"]),
-                 "href": Self.shown(Self.noticePage(item["path"] as? String ?? ""))]
+                 "href": Self.noticePage(item["path"] as? String ?? "")]
             }
             // Issue 16: the children I coordinate, each name as the intake decided to show it to me (in the same call).
             var coordinated: [[String: Any]] = []

@@ -12,10 +12,6 @@ import Hummingbird
 extension WebRoutes {
     // MARK: Words
 
-    /// A text for a template section: Mustache renders a section for any string, even an empty
-    /// one, so an empty text is `false`.
-    static func shown(_ text: String) -> Any { text.isEmpty ? false : text }
-
     /// Required content, in the form's order, with its bokmål label.
     static let referralFields: [(field: String, label: String)] = [
         ("parental_responsibility", "Foreldreansvar"), ("daily_care", "Daglig omsorg"), ("consented_by", "Samtykke"),
@@ -100,7 +96,7 @@ extension WebRoutes {
             "children": data.children.map { child -> [String: Any] in
                 let id = (child["id"] as? String)?.lowercased() ?? ""
                 return ["id": id, "name": child["name"] ?? "", "selected": id == childId,
-                        "grade": Self.shown((child["grade"] as? Int).map { "\($0). trinn" } ?? "")]
+                        "grade": (child["grade"] as? Int).map { "\($0). trinn" } ?? ""]
             },
             "hasChildren": !data.children.isEmpty, "chosen": data.child != nil, "childId": childId,
             "childName": data.child?["name"] ?? "", "guardians": guardians, "hasGuardians": !guardians.isEmpty,
@@ -182,13 +178,13 @@ extension WebRoutes {
         let scheduled = item["scheduled"] as? [String: Any]
         var values: [String: Any] = [
             "id": (item["id"] as? String)?.lowercased() ?? "", "title": item["title"] ?? "", "statusText": Bokmal.caseStatus(status),
-            "childName": Self.shown((item["child"] as? [String: Any])?["name"] as? String ?? ""),
+            "childName": (item["child"] as? [String: Any])?["name"] as? String ?? "",
             "full": (item["visibility"] as? String) == "full",
             "question": referral["question"] ?? "", "measures": referral["measures_tried"] ?? "",
-            "concern": Self.shown(item["concern"] as? String ?? ""),
+            "concern": item["concern"] as? String ?? "",
             "services": services.isEmpty ? "Ingen andre tjenester" : services.joined(separator: ", "),
             "completeness": completeness, "complete": missing.isEmpty,
-            "decision": Self.shown(Bokmal.decision(referral["intake_decision"])),
+            "decision": Bokmal.decision(referral["intake_decision"]),
             "informationRequested": referral["information_requested"] ?? "",
             "awaiting": status == "awaiting_information", "canComplete": status == "awaiting_information" && mine,
             "notes": notes, "hasNotes": !notes.isEmpty,
@@ -305,7 +301,7 @@ extension WebRoutes {
             let owner = form?["ansvarlig_\(itemId)"] ?? ""
             var row: [String: Any] = [
                 "item": itemId, "title": item["title"] ?? "", "full": referral != nil, "caseId": caseId,
-                "decisionLabel": Self.shown(Bokmal.decision(entry?["decision"])),
+                "decisionLabel": Bokmal.decision(entry?["decision"]),
                 "text": form?["tekst_\(itemId)"] ?? entry?["decision_text"] as? String ?? "",
                 "accepted": decision == "accepted", "rejected": decision == "rejected", "more": decision == "needs_more_information",
                 "owners": view.owners.map { person -> [String: Any] in
@@ -452,11 +448,11 @@ extension WebRoutes {
             let here = formTask == id
             let chosen = here ? form?["utfall"] ?? "" : ""
             var row: [String: Any] = [
-                "id": id, "redacted": item["redacted"] as? Bool ?? true, "childName": Self.shown(item["child_name"] as? String ?? ""),
+                "id": id, "redacted": item["redacted"] as? Bool ?? true, "childName": item["child_name"] as? String ?? "",
                 // The referral's own title where it is shown; else whom it is about, where the consent lets the reader see that.
                 "title": item["case_id"] is String ? item["title"] ?? "" : (item["child_name"] as? String).map { "Avslått henvisning for \($0)" }
                     ?? "Avslått henvisning (anonymisert)",
-                "caseId": Self.shown((item["case_id"] as? String)?.lowercased() ?? ""), "owner": item["owner_name"] ?? "",
+                "caseId": (item["case_id"] as? String)?.lowercased() ?? "", "owner": item["owner_name"] ?? "",
                 "arenaName": item["arena_name"] ?? "", "meetingId": (item["meeting_id"] as? String)?.lowercased() ?? "",
                 "due": Bokmal.day(item["due_on"]), "overdue": item["overdue"] as? Bool ?? false,
                 "mayClose": item["may_close"] as? Bool ?? false, "note": here ? form?["begrunnelse"] ?? "" : "",
