@@ -200,6 +200,17 @@ struct AccessLogTests {
             let teacherHome = try asTeacher.decode(Home.self)
             #expect(teacherHome.cases.count == 2)
             #expect(teacherRows.count == 1 && teacherRows.first?.childId == emma.id, "\(teacherRows)")
+            // Each case as a summary (what the list shows; the case's own page has the rest): no
+            // concern, child or referral details in the list, and the meeting each is placed on.
+            let body = try #require(try JSONSerialization.jsonObject(with: asTeacher.body) as? [String: Any])
+            let cases = try #require(body["cases"] as? [[String: Any]])
+            let summaryKeys: Set<String> = ["id", "category", "kind", "status", "urgent", "title", "scheduled", "visibility", "updated_at"]
+            #expect(cases.allSatisfy { Set($0.keys).isSubset(of: summaryKeys) && $0["scheduled"] != nil }, "\(cases)")
+            #expect(cases.allSatisfy { (($0["scheduled"] as? [String: Any])?["meeting_id"] as? String).flatMap(UUID.init(uuidString:)) == meetingId })
+            let titles = try await api.sql { connection in
+                try connection.query("SELECT title FROM cases WHERE submitted_by = \(world.teacher)").map { try $0.decode(String.self, 0) }
+            }
+            #expect(Set(teacherHome.cases.map(\.title)) == Set(titles), "the submitter sees her own cases' titles")
         }
     }
 

@@ -3,9 +3,9 @@
 /// `GET /v1/me/tasks`: what waits for the caller, in one call (the home page's only one): the
 /// follow-up actions of approved minutes they are responsible for (earliest due date first,
 /// with `overdue` set when the date has passed in Oslo), the notices sent to them (code and
-/// path, never content), the cases they submitted and where each stands (as the case rules
-/// let them see it now, each read of a named case logged), the arenas their units run or take
-/// part in, and the next meetings of those arenas, and the children the caller is the
+/// path, never content), the cases they submitted and where each stands (a summary of each,
+/// as the case rules let them see it now, each read of a named case logged), the arenas their
+/// units run or take part in, and the next meetings of those arenas, and the children the caller is the
 /// active coordinator of (`coordinated_children`: ids and codes only; the page asks for each
 /// child's name, which the consent decides and the child's read logs).
 ///
@@ -65,12 +65,34 @@ struct TaskRoutes {
         var name: String?
     }
 
+    /// A case I submitted, as the home page lists it: what the list shows of each (the title is
+    /// the anonymous form unless I see the case in full, as in ``CaseResource``), where it
+    /// stands, and the meeting it is placed on. The case's own page (`GET /v1/cases/{id}`)
+    /// has the rest; a list of 20 full cases was 15 kB, and its encoding a tenth of the CPU
+    /// under the home page's load.
+    struct CaseSummaryResource: Codable, Sendable {
+        var id: UUID
+        var category: String
+        var kind: CaseKind
+        var status: CaseStatus
+        var urgent: Bool
+        var title: String
+        var scheduled: CaseResource.Scheduling?
+        var visibility: String
+        var updatedAt: Date
+
+        init(_ resource: CaseResource) {
+            id = resource.id; category = resource.category; kind = resource.kind; status = resource.status; urgent = resource.urgent
+            title = resource.title; scheduled = resource.scheduled; visibility = resource.visibility; updatedAt = resource.updatedAt
+        }
+    }
+
     struct TasksResource: Codable, Sendable {
         /// The caller, as `GET /v1/me` gives it: the home page needs no second call.
         var person: OrganisationRoutes.MeResource
         var followUps: [FollowUpResource]
         var notices: [NoticeResource]
-        var cases: [CaseResource]
+        var cases: [CaseSummaryResource]
         var arenas: [ArenaResource]
         var meetings: [MeetingResource]
         var coordinatedChildren: [CoordinatedChildResource]
@@ -152,7 +174,8 @@ struct TaskRoutes {
                     arenaName: row.arenaName, caseId: visible ? row.caseId : nil))
             }
             // The cases submitted, as the caller may see each now; a named case's read is logged.
-            let cases = try CaseStore.readList(submitted, principal: principal, on: connection, requestId: context.id)
+            let cases = try CaseStore.readList(submitted, principal: principal, on: connection, requestId: context.id, detailed: false)
+                .map(CaseSummaryResource.init)
             // Overdue first, then by due date (the store's order).
             return TasksResource(person: person, followUps: items.filter(\.overdue) + items.filter { !$0.overdue },
                                  notices: notices.map { NoticeResource(id: $0.id, notice: $0.notice, path: $0.path, createdAt: $0.createdAt) },

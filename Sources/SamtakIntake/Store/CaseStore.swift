@@ -231,10 +231,13 @@ enum CaseStore {
 
     /// The resources for decided cases (`nil` where denied), in the order given: the children's
     /// names and the open agenda places in one statement each; a referral seen in full adds its
-    /// details (a referral list is the intake meeting's, a page of them).
-    static func resources(_ decided: [(Row, AccessDecision)], on connection: PostgresConnection, onNoAgenda: Bool = false) throws -> [CaseResource?] {
+    /// details (a referral list is the intake meeting's, a page of them). `detailed: false`
+    /// leaves out the child and the referral's details (a ``CaseSummaryResource`` shows
+    /// neither), so neither is read.
+    static func resources(_ decided: [(Row, AccessDecision)], on connection: PostgresConnection, onNoAgenda: Bool = false,
+                          detailed: Bool = true) throws -> [CaseResource?] {
         let shown = decided.filter { $0.1.basis != nil }
-        let namedIds = Array(Set(shown.filter { $0.1.canSeeChild }.compactMap { $0.0.childId }))
+        let namedIds = detailed ? Array(Set(shown.filter { $0.1.canSeeChild }.compactMap { $0.0.childId })) : []
         let caseIds = shown.map { $0.0.id }
         let placements: SQL? = onNoAgenda || caseIds.isEmpty ? nil : SQL("""
             SELECT ai.case_id, ai.meeting_id, m.starts_at, ai.position, ai.over_capacity FROM agenda_items ai JOIN meetings m ON m.id = ai.meeting_id
@@ -256,7 +259,7 @@ enum CaseStore {
             let full = decision.canSeeChild
             let child = full ? row.childId.flatMap { id in names[id].map { CaseResource.ChildSummary(id: id, name: $0) } } : nil
             let scheduled = scheduling[row.id]
-            let referral = full && row.category == "referral" ? try referralDetails(row, on: connection) : nil
+            let referral = detailed && full && row.category == "referral" ? try referralDetails(row, on: connection) : nil
             return CaseResource(
                 id: row.id, category: row.category, kind: row.kind, arenaId: row.arenaId, targetService: row.targetService, status: row.status,
                 urgent: row.urgent, title: full ? row.title : CaseRedaction.anonymousTitle(position: scheduled?.position, grade: row.grade),
@@ -272,10 +275,12 @@ enum CaseStore {
     /// A list of cases as `principal` may see each now (denied ones left out), with every
     /// named case's read recorded in the access log in one statement; the facts, names and
     /// agenda places are loaded in one batch each.
+    /// `detailed: false` for a list of ``CaseSummaryResource``s (see ``resources(_:on:onNoAgenda:detailed:)``);
+    /// the log is the same, since a named case's title is shown only to whoever sees it in full.
     static func readList(_ rows: [Row], principal: Principal, on connection: PostgresConnection,
-                         requestId: String?) throws -> [CaseResource] {
+                         requestId: String?, detailed: Bool = true) throws -> [CaseResource] {
         let decisions = try access(principal, to: rows, on: connection)
-        let resources = try self.resources(Array(zip(rows, decisions)), on: connection)
+        let resources = try self.resources(Array(zip(rows, decisions)), on: connection, detailed: detailed)
         var disclosures = Disclosures()
         for (row, decision) in zip(rows, decisions) where row.kind == .named {
             guard let basis = decision.basis else { continue }
