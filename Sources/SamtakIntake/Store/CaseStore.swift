@@ -239,9 +239,14 @@ enum CaseStore {
         let shown = decided.filter { $0.1.basis != nil }
         let namedIds = detailed ? Array(Set(shown.filter { $0.1.canSeeChild }.compactMap { $0.0.childId })) : []
         let caseIds = shown.map { $0.0.id }
+        // Each case's open place by key (the unique partial index), not `case_id = ANY(...)`:
+        // that plan scanned every agenda item and compared it with every id (0.21 ms for 20
+        // cases against 990 items in EXPLAIN ANALYZE; 0.05 ms by key), growing with the table.
+        // OFFSET 0 keeps the planner from flattening the lookup back into one join.
         let placements: SQL? = onNoAgenda || caseIds.isEmpty ? nil : SQL("""
-            SELECT ai.case_id, ai.meeting_id, m.starts_at, ai.position, ai.over_capacity FROM agenda_items ai JOIN meetings m ON m.id = ai.meeting_id
-            WHERE ai.case_id = ANY(\(caseIds)) AND ai.removed_at IS NULL AND ai.completed_at IS NULL
+            SELECT k.id, x.meeting_id, x.starts_at, x.position, x.over_capacity FROM unnest(\(caseIds)::uuid[]) AS k(id)
+            CROSS JOIN LATERAL (SELECT ai.meeting_id, m.starts_at, ai.position, ai.over_capacity FROM agenda_items ai JOIN meetings m ON m.id = ai.meeting_id
+                                WHERE ai.case_id = k.id AND ai.removed_at IS NULL AND ai.completed_at IS NULL OFFSET 0) x
             """).prepared
         // Both depend only on the decisions: one round trip.
         try connection.prefetch([ChildStore.namesStatement(namedIds), placements].compactMap { $0 })
