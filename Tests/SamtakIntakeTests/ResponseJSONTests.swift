@@ -21,6 +21,13 @@ struct ResponseJSONTests {
             try list.encode("two")
             var deeper = list.nestedContainer(keyedBy: ResponseJSON.AnyKey.self)
             try deeper.encode(true, forKey: .init(stringValue: "isDeep"))
+            // A key written twice keeps its last value; equal keys among others.
+            try keyed.encode("y", forKey: .init(stringValue: "firstValue"))
+            try keyed.encode(1, forKey: .init(stringValue: "b"))
+            try keyed.encode(2, forKey: .init(stringValue: "b"))
+            try keyed.encode(3, forKey: .init(stringValue: "a"))
+            try keyed.encode(4, forKey: .init(stringValue: "b"))
+            try keyed.encode("non-ASCII name", forKey: .init(stringValue: "størrelseÆ"))
         }
     }
     struct Empty: Codable {}
@@ -65,6 +72,17 @@ struct ResponseJSONTests {
         let reference = try APIJSON.encoder().encode(value)
         let ours = Data(try ResponseJSON.encode(value))
         #expect(String(decoding: ours, as: UTF8.self) == String(decoding: reference, as: UTF8.self))
+    }
+
+    /// From 1700 on: before the Gregorian reform (1582) Foundation writes Julian dates, and
+    /// no date the API accepts or keeps is that old (`DateInputRules`).
+    @Test("dates: every second's form, from 1700 to 9999 and the year 10000")
+    func dates() throws {
+        var generator = SystemRandomNumberGenerator()
+        var instants: [Double] = [0, -1, -0.5, 86_399.999, 951_782_400, 1_835_395_200, 253_402_300_799, 253_402_300_800, -8_520_336_000]
+        for _ in 0..<2000 { instants.append(Double.random(in: -8_520_336_000...253_402_300_799, using: &generator)) }
+        let dates = instants.map { Date(timeIntervalSince1970: $0) }
+        #expect(String(decoding: try ResponseJSON.encode(dates), as: UTF8.self) == String(decoding: try APIJSON.encoder().encode(dates), as: UTF8.self))
     }
 
     @Test("top-level values: arrays, strings, optionals; a value that encodes nothing throws as Foundation does")

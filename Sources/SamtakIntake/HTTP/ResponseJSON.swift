@@ -37,6 +37,9 @@ public enum ResponseJSON {
 
     /// A property name in snake_case, as Foundation's `.convertToSnakeCase` writes it.
     static func snakeCase(_ key: String) -> String {
+        // A name of lowercase ASCII letters, digits and underscores is its own snake_case
+        // (Foundation splits words only at uppercase letters, then lowercases): no look-up.
+        if key.utf8.allSatisfy({ $0 < 0x80 && !(UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) }) { return key }
         if let known = keyCache.withLock({ $0[key] }) { return known }
         let converted = foundationSnakeCase(key)
         keyCache.withLock { $0[key] = converted }
@@ -120,22 +123,21 @@ indirect enum JSONNode {
         case .object(let object):
             out.append(UInt8(ascii: "{"))
             // Sorted by the keys' UTF-8 bytes, as Foundation's `.sortedKeys` orders them; a key
-            // written twice keeps its last value, as in Foundation's dictionary.
-            var fields: [(key: String, value: JSONNode)] = []
-            fields.reserveCapacity(object.fields.count)
-            var seen: [String: Int] = [:]
-            for field in object.fields {
-                if let index = seen[field.key] { fields[index].value = field.value } else {
-                    seen[field.key] = fields.count
-                    fields.append(field)
-                }
+            // written twice keeps its last value, as in Foundation's dictionary (equal keys sort
+            // by the order they were written in, and only the last of them is written).
+            let fields = object.fields
+            let order = fields.indices.sorted { left, right in
+                let a = fields[left].key, b = fields[right].key
+                return a == b ? left < right : a.utf8.lexicographicallyPrecedes(b.utf8)
             }
-            fields.sort { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
-            for (index, field) in fields.enumerated() {
-                if index > 0 { out.append(UInt8(ascii: ",")) }
-                JSONNode.writeString(field.key, into: &out)
+            var first = true
+            for (position, index) in order.enumerated() {
+                if position + 1 < order.count, fields[order[position + 1]].key == fields[index].key { continue }
+                if !first { out.append(UInt8(ascii: ",")) }
+                first = false
+                JSONNode.writeString(fields[index].key, into: &out)
                 out.append(UInt8(ascii: ":"))
-                field.value.write(into: &out)
+                fields[index].value.write(into: &out)
             }
             out.append(UInt8(ascii: "}"))
         }
@@ -144,6 +146,12 @@ indirect enum JSONNode {
     static func writeString(_ text: String, into out: inout [UInt8]) {
         let hex: StaticString = "0123456789abcdef"
         out.append(UInt8(ascii: "\""))
+        // Most texts (keys, ids, codes, titles) need no escape: copied in one go.
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            out.append(contentsOf: text.utf8)
+            out.append(UInt8(ascii: "\""))
+            return
+        }
         for byte in text.utf8 {
             switch byte {
             case UInt8(ascii: "\""): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
@@ -210,11 +218,25 @@ final class JSONNodeEncoder: Encoder, SingleValueEncodingContainer {
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let rest = seconds - days * 86_400
         let day = LocalDate(daysSinceEpoch: days)
-        func pad(_ value: Int, _ width: Int) -> String {
-            let text = String(value)
-            return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
+        guard (0...9999).contains(day.year) else {
+            func pad(_ value: Int, _ width: Int) -> String {
+                let text = String(value)
+                return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
+            }
+            return "\(pad(day.year, 4))-\(pad(day.month, 2))-\(pad(day.day, 2))T\(pad(rest / 3600, 2)):\(pad(rest / 60 % 60, 2)):\(pad(rest % 60, 2))Z"
         }
-        return "\(pad(day.year, 4))-\(pad(day.month, 2))-\(pad(day.day, 2))T\(pad(rest / 3600, 2)):\(pad(rest / 60 % 60, 2)):\(pad(rest % 60, 2))Z"
+        // The usual years as bytes, without a String per part.
+        var bytes: [UInt8] = Array("0000-00-00T00:00:00Z".utf8)
+        func put(_ value: Int, at offset: Int, width: Int) {
+            var value = value
+            for index in stride(from: offset + width - 1, through: offset, by: -1) {
+                bytes[index] = UInt8(ascii: "0") + UInt8(value % 10)
+                value /= 10
+            }
+        }
+        put(day.year, at: 0, width: 4); put(day.month, at: 5, width: 2); put(day.day, at: 8, width: 2)
+        put(rest / 3600, at: 11, width: 2); put(rest / 60 % 60, at: 14, width: 2); put(rest % 60, at: 17, width: 2)
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     static func integer<I: BinaryInteger>(_ value: I) -> JSONNode { .number(Array(String(value).utf8)) }
