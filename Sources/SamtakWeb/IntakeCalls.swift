@@ -6,7 +6,16 @@ struct APIAnswer: Sendable {
     var status: Int
     var body: [UInt8]
 
-    var object: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] ?? [:] }
+    /// The body as an object (``JSONReader``); empty when it is not one. Debug builds check it
+    /// against `JSONSerialization`'s reading on every answer.
+    var object: [String: Any] {
+        let object = (try? JSONReader.parse(body)) as? [String: Any] ?? [:]
+        #if DEBUG
+        let foundation = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] ?? [:]
+        assert(JSONReader.sameAsFoundation(object, foundation), "JSONReader read an answer of \(body.count) bytes unlike JSONSerialization")
+        #endif
+        return object
+    }
 
     /// The problem's field violations (`errors` of problem+json): field → rule.
     var violations: [(field: String, rule: String)] {
