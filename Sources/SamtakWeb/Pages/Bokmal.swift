@@ -81,23 +81,29 @@ enum Bokmal {
         return "\(fields[2]). \(months[fields[1] - 1]) \(fields[0])"
     }
 
+    private static let caseStatusLabels: [String: String] = [
+        "submitted": "Sendt inn, venter på et møte", "scheduled": "Satt opp på et møte", "discussed": "Drøftet i møtet",
+        "closed": "Avsluttet", "referred_on": "Henvist videre", "withdrawn": "Trukket tilbake",
+        "awaiting_information": "Venter på flere opplysninger",
+    ]
+
     static func caseStatus(_ code: Any?) -> String {
-        [
-            "submitted": "Sendt inn, venter på et møte", "scheduled": "Satt opp på et møte", "discussed": "Drøftet i møtet",
-            "closed": "Avsluttet", "referred_on": "Henvist videre", "withdrawn": "Trukket tilbake",
-            "awaiting_information": "Venter på flere opplysninger",
-        ][code as? String ?? ""] ?? "Ukjent status"
+        caseStatusLabels[code as? String ?? ""] ?? "Ukjent status"
     }
+
+    private static let meetingStatusLabels: [String: String] = [
+        "planned": "Planlagt", "agenda_published": "Saksliste sendt ut", "held": "Holdt", "cancelled": "Avlyst",
+        "minutes_approved": "Referat godkjent",
+    ]
 
     static func meetingStatus(_ code: Any?) -> String {
-        [
-            "planned": "Planlagt", "agenda_published": "Saksliste sendt ut", "held": "Holdt", "cancelled": "Avlyst",
-            "minutes_approved": "Referat godkjent",
-        ][code as? String ?? ""] ?? (code as? String ?? "")
+        meetingStatusLabels[code as? String ?? ""] ?? (code as? String ?? "")
     }
 
+    private static let minutesStatusLabels: [String: String] = ["none": "Ikke påbegynt", "draft": "Utkast", "approved": "Godkjent"]
+
     static func minutesStatus(_ code: Any?) -> String {
-        ["none": "Ikke påbegynt", "draft": "Utkast", "approved": "Godkjent"][code as? String ?? ""] ?? (code as? String ?? "Ikke påbegynt")
+        minutesStatusLabels[code as? String ?? ""] ?? (code as? String ?? "Ikke påbegynt")
     }
 
     /// Every decision's label.
@@ -115,12 +121,16 @@ enum Bokmal {
 
     static func decision(_ code: Any?) -> String { decisionLabels[code as? String ?? ""] ?? "" }
 
+    private static let deliveryStateLabels: [String: String] = ["pending": "Venter", "sending": "Sendes", "sent": "Sendt", "failed": "Feilet"]
+
     static func deliveryState(_ code: Any?) -> String {
-        ["pending": "Venter", "sending": "Sendes", "sent": "Sendt", "failed": "Feilet"][code as? String ?? ""] ?? (code as? String ?? "")
+        deliveryStateLabels[code as? String ?? ""] ?? (code as? String ?? "")
     }
 
+    private static let documentKindLabels: [String: String] = ["agenda": "Saksliste", "minutes": "Referat", "cancellation": "Avlysning", "notice": "Varsel"]
+
     static func documentKind(_ code: Any?) -> String {
-        ["agenda": "Saksliste", "minutes": "Referat", "cancellation": "Avlysning", "notice": "Varsel"][code as? String ?? ""]
+        documentKindLabels[code as? String ?? ""]
             ?? (code as? String ?? "")
     }
 
@@ -135,22 +145,26 @@ enum Bokmal {
         }
     }
 
+    private static let noticeLabels: [String: String] = [
+        "handover_requested": "Du er bedt om å overta som koordinator for et barn.",
+        "handed_over": "Koordinatoransvaret for et barn er overført.",
+        "handover_declined": "Forespørselen om å overta koordinatoransvaret ble avslått.",
+        "handover_cancelled": "Forespørselen om å overta koordinatoransvaret ble trukket tilbake.",
+        "evaluation_due": "Et tiltak skal evalueres.",
+        "minutes_overdue": "Referatet fra et ansvarsgruppemøte mangler.",
+        "referral_information_requested": "Inntaksmøtet ber om flere opplysninger i en henvisning du har sendt.",
+        "referral_follow_up_assigned": "Du skal følge opp en henvisning BUP har avslått.",
+        "referral_follow_up_overdue": "Fristen for å følge opp en avslått henvisning er passert.",
+    ]
+
     static func notice(_ code: Any?) -> String {
-        [
-            "handover_requested": "Du er bedt om å overta som koordinator for et barn.",
-            "handed_over": "Koordinatoransvaret for et barn er overført.",
-            "handover_declined": "Forespørselen om å overta koordinatoransvaret ble avslått.",
-            "handover_cancelled": "Forespørselen om å overta koordinatoransvaret ble trukket tilbake.",
-            "evaluation_due": "Et tiltak skal evalueres.",
-            "minutes_overdue": "Referatet fra et ansvarsgruppemøte mangler.",
-            "referral_information_requested": "Inntaksmøtet ber om flere opplysninger i en henvisning du har sendt.",
-            "referral_follow_up_assigned": "Du skal følge opp en henvisning BUP har avslått.",
-            "referral_follow_up_overdue": "Fristen for å følge opp en avslått henvisning er passert.",
-        ][code as? String ?? ""] ?? "Et varsel fra Samtak."
+        noticeLabels[code as? String ?? ""] ?? "Et varsel fra Samtak."
     }
 
+    private static let visibilityLabels: [String: String] = ["full": "", "redacted": "Du ser bare at saken står på sakslisten.", "anonymous": "Anonym sak"]
+
     static func visibility(_ code: Any?) -> String {
-        ["full": "", "redacted": "Du ser bare at saken står på sakslisten.", "anonymous": "Anonym sak"][code as? String ?? ""] ?? ""
+        visibilityLabels[code as? String ?? ""] ?? ""
     }
 
     /// The API's finding messages for an anonymous case (fixed English sentences, never the
