@@ -1,4 +1,5 @@
 import Foundation
+import SamtakDomain
 import Logging
 import Synchronization
 
@@ -49,6 +50,8 @@ public struct JSONLogHandler: LogHandler {
     }
 
     static func quote(_ text: String) -> String {
+        // Most texts (codes, routes, ids) need no escape.
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) { return "\"" + text + "\"" }
         var out = "\""
         for scalar in text.unicodeScalars {
             switch scalar {
@@ -96,11 +99,30 @@ enum StandardErrorWriter {
     }
 }
 
+/// A log line's time, "2026-12-07T04:05:06.123Z" (UTC, milliseconds), as
+/// `ISO8601DateFormatter` with `.withInternetDateTime, .withFractionalSeconds` writes it, but
+/// written by hand: the formatter was shared between threads (not documented as safe on Linux)
+/// and a few per cent of a service's CPU under load, one log line per request.
 enum RFC3339Now {
-    nonisolated(unsafe) static let formatter: ISO8601DateFormatter = {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter
-    }()
-    static func string() -> String { formatter.string(from: Date()) }
+    static func string() -> String { string(Date()) }
+
+    static func string(_ date: Date) -> String {
+        let milliseconds = Int((date.timeIntervalSince1970 * 1000).rounded())
+        let seconds = milliseconds >= 0 ? milliseconds / 1000 : (milliseconds - 999) / 1000
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let rest = seconds - days * 86_400
+        let day = LocalDate(daysSinceEpoch: days)
+        var bytes: [UInt8] = Array("0000-00-00T00:00:00.000Z".utf8)
+        func put(_ value: Int, at offset: Int, width: Int) {
+            var value = value
+            for index in stride(from: offset + width - 1, through: offset, by: -1) {
+                bytes[index] = UInt8(ascii: "0") + UInt8(value % 10)
+                value /= 10
+            }
+        }
+        put(day.year, at: 0, width: 4); put(day.month, at: 5, width: 2); put(day.day, at: 8, width: 2)
+        put(rest / 3600, at: 11, width: 2); put(rest / 60 % 60, at: 14, width: 2); put(rest % 60, at: 17, width: 2)
+        put(milliseconds - seconds * 1000, at: 20, width: 3)
+        return String(decoding: bytes, as: UTF8.self)
+    }
 }
