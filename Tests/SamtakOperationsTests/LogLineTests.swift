@@ -28,4 +28,14 @@ struct LogLineTests {
         #expect(JSONLogHandler.quote("a\"b\\c\nd\re\tf\u{1}") == #""a\"b\\c\nd\re\tf\u0001""#)
         #expect(JSONLogHandler.quote("") == "\"\"")
     }
+
+    @Test("a request's duration in milliseconds to a tenth")
+    func duration() {
+        #expect(LogDuration.milliseconds(0) == "0.0")
+        #expect(LogDuration.milliseconds(49_999) == "0.0")
+        #expect(LogDuration.milliseconds(50_000) == "0.1")
+        #expect(LogDuration.milliseconds(12_345_678) == "12.3")
+        #expect(LogDuration.milliseconds(99_960_000) == "100.0")
+        #expect(LogDuration.milliseconds(-5) == "0.0")
+    }
 }

@@ -62,10 +62,19 @@ public struct RequestObservabilityMiddleware<Context: RequestContext>: RouterMid
         timer.recordNanoseconds(elapsed.nanoseconds)
         var metadata: Logger.Metadata = [
             "method": "\(method)", "route": "\(route)", "status": "\(code)",
-            "duration_ms": "\(String(format: "%.1f", Double(elapsed.nanoseconds) / 1e6))", "request_id": "\(requestID)",
+            "duration_ms": "\(LogDuration.milliseconds(elapsed.nanoseconds))", "request_id": "\(requestID)",
         ]
         if let trace = TracePropagationText.traceID(of: span.context) { metadata["trace_id"] = "\(trace)" }
         logger.info("http request", metadata: metadata)
+    }
+}
+
+enum LogDuration {
+    /// "12.3": milliseconds to a tenth, rounded half up (not `String(format:)`, which goes
+    /// through NSString on Linux, once per request).
+    static func milliseconds(_ nanoseconds: Int64) -> String {
+        let tenths = (max(nanoseconds, 0) + 50_000) / 100_000
+        return "\(tenths / 10).\(tenths % 10)"
     }
 }
 
