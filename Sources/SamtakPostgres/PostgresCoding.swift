@@ -149,21 +149,45 @@ public enum PostgresUUIDText {
     /// Canonical text, lowercase (as PostgreSQL writes it) unless asked for uppercase (as
     /// Foundation's `uuidString`).
     public static func format(_ uuid: UUID, uppercase: Bool = false) -> String {
-        let digits: StaticString = uppercase ? "0123456789ABCDEF" : "0123456789abcdef"
-        return String(unsafeUninitializedCapacity: 36) { out in
-            withUnsafeBytes(of: uuid.uuid) { bytes in
-                var index = 0
-                for (position, byte) in bytes.enumerated() {
-                    if position == 4 || position == 6 || position == 8 || position == 10 {
-                        out[index] = UInt8(ascii: "-")
-                        index += 1
-                    }
-                    out[index] = digits.utf8Start[Int(byte >> 4)]
-                    out[index + 1] = digits.utf8Start[Int(byte & 0x0f)]
-                    index += 2
-                }
-            }
+        String(unsafeUninitializedCapacity: 36) { out in
+            write(uuid, into: out, at: 0, uppercase: uppercase)
             return 36
+        }
+    }
+
+    /// An array literal of UUIDs, `{a,b,...}` (lowercase): none needs quoting, so it is written
+    /// in one buffer rather than as a text per id passed through ``PostgresArrayLiteral``.
+    public static func arrayLiteral(_ uuids: [UUID]) -> String {
+        let count = uuids.isEmpty ? 2 : 1 + uuids.count * 37
+        return String(unsafeUninitializedCapacity: count) { out in
+            out[0] = UInt8(ascii: "{")
+            var index = 1
+            for (position, uuid) in uuids.enumerated() {
+                if position > 0 {
+                    out[index] = UInt8(ascii: ",")
+                    index += 1
+                }
+                write(uuid, into: out, at: index, uppercase: false)
+                index += 36
+            }
+            out[index] = UInt8(ascii: "}")
+            return index + 1
+        }
+    }
+
+    private static func write(_ uuid: UUID, into out: UnsafeMutableBufferPointer<UInt8>, at start: Int, uppercase: Bool) {
+        let digits: StaticString = uppercase ? "0123456789ABCDEF" : "0123456789abcdef"
+        withUnsafeBytes(of: uuid.uuid) { bytes in
+            var index = start
+            for (position, byte) in bytes.enumerated() {
+                if position == 4 || position == 6 || position == 8 || position == 10 {
+                    out[index] = UInt8(ascii: "-")
+                    index += 1
+                }
+                out[index] = digits.utf8Start[Int(byte >> 4)]
+                out[index + 1] = digits.utf8Start[Int(byte & 0x0f)]
+                index += 2
+            }
         }
     }
 
@@ -244,7 +268,11 @@ extension Data: PostgresEncodable, PostgresDecodable {
 
 extension Array: PostgresEncodable where Element: PostgresArrayElement {
     public static var postgresTypeOID: UInt32 { Element.postgresArrayOID }
-    public var postgresText: String { PostgresArrayLiteral.encode(map(\.postgresText)) }
+    public var postgresText: String {
+        // Id lists are most of the arrays sent (the access rules' `= ANY($1)`).
+        if Element.self == UUID.self { return PostgresUUIDText.arrayLiteral(unsafeBitCast(self, to: [UUID].self)) }
+        return PostgresArrayLiteral.encode(map(\.postgresText))
+    }
 }
 
 extension Array: PostgresDecodable where Element: PostgresArrayElement & PostgresDecodable {

@@ -49,6 +49,9 @@ public enum AccessFacts {
         return scopes
     }
 
+    /// The unit-bound services' codes, as ``arenaScopesStatement(_:)`` binds them.
+    private static let unitBoundServices = ServiceKind.unitBound.map(\.rawValue).sorted()
+
     /// ``arenaScopes(_:on:)``'s statement (nil: no arenas, nothing to ask).
     public static func arenaScopesStatement(_ arenaIds: [UUID]) -> SQL? {
         guard !arenaIds.isEmpty else { return nil }
@@ -69,7 +72,7 @@ public enum AccessFacts {
             SELECT a.id, a.young_person_consent_age,
                    coalesce((SELECT array_agg(DISTINCT service) FROM units_in i WHERE i.arena_id = a.id), '{}'),
                    coalesce((SELECT array_agg(DISTINCT unit_id) FROM units_in i
-                             WHERE i.arena_id = a.id AND service = ANY(\(ServiceKind.unitBound.map(\.rawValue).sorted()))), '{}'),
+                             WHERE i.arena_id = a.id AND service = ANY(\(unitBoundServices))), '{}'),
                    coalesce((SELECT array_agg(service) FROM per_service p WHERE p.arena_id = a.id AND p.consent_only), '{}')
             FROM arenas a WHERE a.id = ANY(\(arenaIds))
             """).prepared

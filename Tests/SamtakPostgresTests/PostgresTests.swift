@@ -338,6 +338,12 @@ struct PostgresTests {
         #expect(PostgresArrayLiteral.decode(PostgresArrayLiteral.encode(items)) == items)
         #expect(PostgresArrayLiteral.encode([]) == "{}")
         for broken in ["", "{", "a}", #"{"a}"#, #"{"a"b}"#, #"{"a\"}"#] { #expect(PostgresArrayLiteral.decode(broken) == nil, "\(broken)") }
+        // Id lists are written in one buffer, unquoted (an id never needs quotes), and read back;
+        // every `= ANY($1)` of the other tests sends them to the server.
+        for ids in [[], [UUID()], (0..<30).map { _ in UUID() }] {
+            #expect(ids.postgresText == "{" + ids.map { $0.uuidString.lowercased() }.joined(separator: ",") + "}")
+            #expect(try [UUID](postgresText: ids.postgresText) == ids)
+        }
     }
 }
 
