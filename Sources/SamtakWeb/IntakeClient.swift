@@ -34,35 +34,14 @@ public final class IntakeClient: Sendable {
         /// 401: the person is not (or no longer) active, or the token was refused.
         case unauthorized
         /// 403 / 404: not allowed, or does not exist (the API does not say which).
-        case forbidden, notFound
+        case notFound
         /// No answer, a 5xx, or a body that is not what the API documents.
         case unavailable
     }
 
-    /// GET `path` as `person`, decoding the JSON answer.
-    func get<T: Decodable>(_ path: String, as person: UUID, _ type: T.Type) async throws(Failure) -> T {
-        let response: HTTPClientResponse
-        do {
-            response = try await client.get(baseURL + path, headers: ["Authorization: Bearer \(token(for: person))", "Accept: application/json"])
-        } catch {
-            throw .unavailable
-        }
-        switch response.status {
-        case 200:
-            let decoder = JSONDecoder()
-            decoder.keyDecodingStrategy = .convertFromSnakeCase
-            guard let value = try? decoder.decode(T.self, from: Data(response.body)) else { throw .unavailable }
-            return value
-        case 401: throw .unauthorized
-        case 403: throw .forbidden
-        case 404: throw .notFound
-        default: throw .unavailable
-        }
-    }
-
     /// `GET /v1/me`: the signed-in person's name, kind and roles.
-    struct Me: Decodable, Sendable {
-        struct Membership: Decodable, Sendable {
+    struct Me: Sendable {
+        struct Membership: Sendable {
             var unitId: UUID
             var unitName: String
             var role: String
@@ -75,7 +54,8 @@ public final class IntakeClient: Sendable {
         var memberships: [Membership]
     }
 
-    /// `Me` from an answer already read as JSON (`/v1/me/tasks`'s `person`); nil when it is not one.
+    /// `Me` from an answer already read as JSON (`/v1/me`, or `/v1/me/tasks`'s `person`); nil
+    /// when it is not one. The one reading of a person, wherever the answer comes from.
     static func me(json: Any?) -> Me? {
         guard let object = json as? [String: Any], let id = (object["id"] as? String).flatMap(UUID.init(uuidString:)),
               let kind = object["kind"] as? String, let name = object["name"] as? String,
@@ -90,5 +70,9 @@ public final class IntakeClient: Sendable {
         return Me(id: id, kind: kind, name: name, administrator: administrator, memberships: parsed)
     }
 
-    func me(_ person: UUID) async throws(Failure) -> Me { try await get("/v1/me", as: person, Me.self) }
+    /// `GET /v1/me`: `unauthorized` when the person is no longer active.
+    func me(_ person: UUID) async throws(Failure) -> Me {
+        guard let me = Self.me(json: try await object("/v1/me", as: person)) else { throw .unavailable }
+        return me
+    }
 }

@@ -68,3 +68,21 @@ struct JSONReaderTests {
         #expect(APIAnswer(status: 422, body: Array(#"{"code":"validation","errors":[{"field":"title","rule":"required"}]}"#.utf8)).code == "validation")
     }
 }
+
+/// The one reading of a person (`GET /v1/me`, `/v1/me/tasks`'s `person`). Pure: no I/O.
+@Suite("Web: the signed-in person read from the intake's answer")
+struct MeReadingTests {
+    @Test("a person with memberships; a title may be missing; anything else missing is no person")
+    func me() throws {
+        let answer = #"{"administrator":false,"id":"D3DC4538-FBEB-404D-B757-E4BD1655E348","kind":"staff","memberships":[{"role":"unit_leader","service":"school","title":"rektor","unit_id":"775672BD-4423-4467-BF18-28499DF6A234","unit_name":"Nordby barneskole"},{"role":"teacher","service":"school","unit_id":"775672BD-4423-4467-BF18-28499DF6A235","unit_name":"Sørby skole"}],"name":"Frode Nygaard"}"#
+        let me = try #require(IntakeClient.me(json: try JSONReader.parse(Array(answer.utf8))))
+        #expect(me.id == UUID(uuidString: "D3DC4538-FBEB-404D-B757-E4BD1655E348") && me.kind == "staff" && me.name == "Frode Nygaard" && !me.administrator)
+        #expect(me.memberships.map(\.role) == ["unit_leader", "teacher"] && me.memberships.map(\.title) == ["rektor", ""])
+        #expect(me.memberships[1].unitName == "Sørby skole")
+        for broken in [#"{}"#, #"[]"#, answer.replacingOccurrences(of: #""name":"Frode Nygaard""#, with: #""name":null"#),
+                       answer.replacingOccurrences(of: #""unit_name":"Sørby skole""#, with: #""unit":"x""#),
+                       answer.replacingOccurrences(of: "D3DC4538-FBEB-404D-B757-E4BD1655E348", with: "not-an-id")] {
+            #expect(IntakeClient.me(json: try JSONReader.parse(Array(broken.utf8))) == nil, "\(broken)")
+        }
+    }
+}

@@ -15,7 +15,7 @@ extension WebRoutes {
             return try await body()
         } catch .unauthorized {
             throw try await personGone(session, context: context)
-        } catch .notFound, .forbidden {
+        } catch .notFound {
             throw ErrorPage.notFound
         } catch {
             throw ErrorPage.intakeUnavailable
