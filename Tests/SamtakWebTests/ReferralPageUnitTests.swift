@@ -28,6 +28,14 @@ struct ReferralPageUnitTests {
         #expect(WebRoutes.noticePage("/v1/coordinator-handovers/\(id)") == "/koordinator/overtakelser/\(id.uuidString.lowercased())")
         #expect(WebRoutes.noticePage("/v1/children/\(id)/coordinator") == "")
         #expect(Bokmal.notice("referral_follow_up_overdue").contains("Fristen"))
+        // Notices that link to a page of their own: that page, and only in the notifier's form.
+        #expect(WebRoutes.noticePage("/mobbing/\(id.uuidString)") == "/mobbing/\(id.uuidString.lowercased())")
+        #expect(WebRoutes.noticePage("/samtaler/\(id.uuidString.lowercased())") == "/samtaler/\(id.uuidString.lowercased())")
+        for other in ["/mobbing/ny", "//mobbing/\(id)", "/mobbing/\(id)/deleger", "https://example.org/mobbing/\(id)", "/samtaler/rapport"] {
+            #expect(WebRoutes.noticePage(other) == "", "\(other)")
+        }
+        #expect(Bokmal.notice("bullying_team_established").contains("team mot mobbing"))
+        #expect(Bokmal.notice("talk_reminder").contains("samtale"))
     }
 
     @Test("the outcomes offered are the API's codes, and only 'no further action' asks for a reason in its label")

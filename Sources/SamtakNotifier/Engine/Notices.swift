@@ -20,6 +20,8 @@ import SamtakStore
 /// | `referral.information_requested` | `referral_information_requested` | the referrer (while it still waits) | `/v1/referrals/<id>` |
 /// | `referral_follow_up.created` | `referral_follow_up_assigned` | the task's owner (while it is open) | `/v1/referral-follow-ups` |
 /// | `referral_follow_up.overdue` | `referral_follow_up_overdue` | the owner and the intake arena's owner (while open) | `/v1/referral-follow-ups` |
+/// | `talk.reminder_due` | `talk_reminder` | the child's guardians with parental responsibility (while booked) | `/samtaler/<round id>` |
+/// | `bullying_team.established` | `bullying_team_established` | the person responsible, the formally responsible and the members, not whoever set it up | `/mobbing/<team id>` |
 ///
 /// A notice is a document without a meeting, fanned out in the consumer's inbox
 /// transaction like the meeting documents (so once per event) and delivered by the same
@@ -37,12 +39,13 @@ public enum NoticeKind: String, Sendable, CaseIterable {
     case referralFollowUpAssigned = "referral_follow_up_assigned"
     case referralFollowUpOverdue = "referral_follow_up_overdue"
     case talkReminder = "talk_reminder"
+    case bullyingTeamEstablished = "bullying_team_established"
 
     /// The event types that make notices.
     public static let eventTypes = [
         CoordinatorHandoverRequested.type, CoordinatorHandedOver.type, CoordinatorHandoverClosed.type, MeasureEvaluationDue.type,
         MinutesOverdue.type, ReferralInformationRequested.type, ReferralFollowUpCreated.type, ReferralFollowUpOverdue.type,
-        MinutesOverdue.type, TalkReminderDue.type,
+        MinutesOverdue.type, TalkReminderDue.type, BullyingTeamEstablished.type,
     ]
 
     /// Subject and body text (bokmål).
@@ -78,6 +81,9 @@ public enum NoticeKind: String, Sendable, CaseIterable {
         case .talkReminder:
             ("Samtak: Påminnelse om samtale i morgen",
              "Du har en utviklingssamtale eller foreldresamtale i morgen. Se tidspunktet, last det ned i kalenderen eller flytt samtalen i Samtak.")
+        case .bullyingTeamEstablished:
+            ("Samtak: Du er med i et team mot mobbing",
+             "Skolen har satt ned et team mot mobbing rundt en elev, og du er med i teamet eller har ansvar for det. Se teamet, hvem som er med og hvem som har ansvaret, i Samtak.")
         }
     }
 }
@@ -161,6 +167,23 @@ public struct NoticeFanOut: Sendable {
                 SELECT guardian_id FROM guardianships WHERE child_id = \(event.childId) AND parental_responsibility
                 """).prepared).map { row throws(PostgresError) in try row.decode(UUID.self, 0) }
             (notice, recipients, path) = (.talkReminder, guardians, "/samtaler/\(Self.id(event.roundId))")
+        case BullyingTeamEstablished.type:
+            let event = try envelope.payload(BullyingTeamEstablished.self)
+            // The team as it stands when the event is applied (members are set with the team).
+            let people = try connection.query(SQL("""
+                SELECT t.responsible_id, t.formally_responsible_id, t.created_by, m.person_id
+                FROM bullying_teams t LEFT JOIN bullying_team_members m ON m.team_id = t.id WHERE t.id = \(event.teamId)
+                """).prepared)
+            guard let first = people.first else {
+                logger.info("notice not sent: no longer the case", metadata: ["event_type": "\(envelope.type)", "event_id": "\(envelope.id)"])
+                return
+            }
+            let createdBy = try first.decode(UUID.self, 2)
+            var told: Set<UUID> = [try first.decode(UUID.self, 0), try first.decode(UUID.self, 1)]
+            for row in people { if let member = try row.decode(UUID?.self, 3) { told.insert(member) } }
+            told.remove(createdBy)
+            guard !told.isEmpty else { return }  // whoever set it up is the only one in it
+            (notice, recipients, path) = (.bullyingTeamEstablished, Array(told), "/mobbing/\(Self.id(event.teamId))")
         default:
             return
         }

@@ -155,6 +155,8 @@ enum Bokmal {
         "referral_information_requested": "Inntaksmøtet ber om flere opplysninger i en henvisning du har sendt.",
         "referral_follow_up_assigned": "Du skal følge opp en henvisning BUP har avslått.",
         "referral_follow_up_overdue": "Fristen for å følge opp en avslått henvisning er passert.",
+        "talk_reminder": "Du har en samtale i morgen.",
+        "bullying_team_established": "Du er med i et nytt team mot mobbing.",
     ]
 
     static func notice(_ code: Any?) -> String {

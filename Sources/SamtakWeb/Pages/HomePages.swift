@@ -113,6 +113,11 @@ extension WebRoutes {
         if path.hasPrefix("/v1/referrals/"), let id = UUID(uuidString: String(path.dropFirst("/v1/referrals/".count))) {
             return "/henvisninger/\(id.uuidString.lowercased())"
         }
+        // A notice that links to a page of its own (a talk, a team against bullying): that page,
+        // when it is one of ours in the form the notifier writes it.
+        for prefix in ["/samtaler/", "/mobbing/"] where path.hasPrefix(prefix) {
+            if let id = UUID(uuidString: String(path.dropFirst(prefix.count))) { return prefix + id.uuidString.lowercased() }
+        }
         return ""
     }
 
