@@ -7,7 +7,7 @@ import Synchronization
 /// The schema version this build of the services needs. Bump it with every migration
 /// (a test checks that it equals the highest file number in `Schema/`).
 public enum SamtakSchema {
-    public static let requiredVersion = 26
+    public static let requiredVersion = 27
 }
 
 /// Checks PostgreSQL (reachable, schema migrated far enough) and the broker (answers a
