@@ -109,20 +109,6 @@ enum RFC3339Now {
     static func string(_ date: Date) -> String {
         let milliseconds = Int((date.timeIntervalSince1970 * 1000).rounded())
         let seconds = milliseconds >= 0 ? milliseconds / 1000 : (milliseconds - 999) / 1000
-        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
-        let rest = seconds - days * 86_400
-        let day = LocalDate(daysSinceEpoch: days)
-        var bytes: [UInt8] = Array("0000-00-00T00:00:00.000Z".utf8)
-        func put(_ value: Int, at offset: Int, width: Int) {
-            var value = value
-            for index in stride(from: offset + width - 1, through: offset, by: -1) {
-                bytes[index] = UInt8(ascii: "0") + UInt8(value % 10)
-                value /= 10
-            }
-        }
-        put(day.year, at: 0, width: 4); put(day.month, at: 5, width: 2); put(day.day, at: 8, width: 2)
-        put(rest / 3600, at: 11, width: 2); put(rest / 60 % 60, at: 14, width: 2); put(rest % 60, at: 17, width: 2)
-        put(milliseconds - seconds * 1000, at: 20, width: 3)
-        return String(decoding: bytes, as: UTF8.self)
+        return UTCText.format(seconds: seconds, milliseconds: milliseconds - seconds * 1000)
     }
 }

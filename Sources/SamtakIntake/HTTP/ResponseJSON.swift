@@ -214,29 +214,7 @@ final class JSONNodeEncoder: Encoder, SingleValueEncodingContainer {
 
     /// "2027-01-05T13:00:00Z": whole seconds, rounded down, as Foundation's `.iso8601`.
     static func iso8601(_ date: Date) -> String {
-        let seconds = Int(date.timeIntervalSince1970.rounded(.down))
-        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
-        let rest = seconds - days * 86_400
-        let day = LocalDate(daysSinceEpoch: days)
-        guard (0...9999).contains(day.year) else {
-            func pad(_ value: Int, _ width: Int) -> String {
-                let text = String(value)
-                return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
-            }
-            return "\(pad(day.year, 4))-\(pad(day.month, 2))-\(pad(day.day, 2))T\(pad(rest / 3600, 2)):\(pad(rest / 60 % 60, 2)):\(pad(rest % 60, 2))Z"
-        }
-        // The usual years as bytes, without a String per part.
-        var bytes: [UInt8] = Array("0000-00-00T00:00:00Z".utf8)
-        func put(_ value: Int, at offset: Int, width: Int) {
-            var value = value
-            for index in stride(from: offset + width - 1, through: offset, by: -1) {
-                bytes[index] = UInt8(ascii: "0") + UInt8(value % 10)
-                value /= 10
-            }
-        }
-        put(day.year, at: 0, width: 4); put(day.month, at: 5, width: 2); put(day.day, at: 8, width: 2)
-        put(rest / 3600, at: 11, width: 2); put(rest / 60 % 60, at: 14, width: 2); put(rest % 60, at: 17, width: 2)
-        return String(decoding: bytes, as: UTF8.self)
+        UTCText.format(seconds: Int(date.timeIntervalSince1970.rounded(.down)))
     }
 
     static func integer<I: BinaryInteger>(_ value: I) -> JSONNode { .number(Array(String(value).utf8)) }
